@@ -1,0 +1,50 @@
+"""Data sources: CSV tables and image folders, read through a project's data settings.
+
+:func:`load_dataset` is the one entry point; it returns a :class:`Dataset` whatever the source,
+so the builder, training, evaluation and export never branch on the kind of data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dlstudio.core.data.base import SPLITS, Dataset
+
+if TYPE_CHECKING:
+    from dlstudio.core.project import Project
+
+__all__ = ["SPLITS", "Dataset", "load_dataset"]
+
+
+def load_dataset(
+    project: Project,
+    *,
+    path: Path | None = None,
+    class_names: list[str] | None = None,
+    evaluation_only: bool = False,
+) -> Dataset:
+    """Read the project's data source (or another file read the same way).
+
+    Args:
+        project: The project; its ``data`` settings say how to read the source.
+        path: Read this CSV file or image folder instead of the project's own source,
+            through the same column settings (for evaluating or predicting on new data).
+        class_names: The class order the model was trained with; required with ``path`` for
+            classification so that class indices match the model.
+        evaluation_only: Put every row or image into the ``test`` split (no split, no
+            adaptation); the target may then be absent (``Dataset.has_targets`` is False).
+
+    Raises:
+        DataError: The source cannot be used; the message names the file and the fix.
+    """
+    kind = project.data.kind
+    source = Path(path) if path is not None else project.data_path()
+    options = {"class_names": class_names, "evaluation_only": evaluation_only}
+    if kind == "csv":
+        from dlstudio.core.data.tabular import TabularDataset
+
+        return TabularDataset.open(project, source, **options)
+    from dlstudio.core.data.images import ImageDataset
+
+    return ImageDataset.open(project, source, **options)

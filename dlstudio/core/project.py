@@ -1,0 +1,600 @@
+"""The project: everything needed to rebuild, train, evaluate and export a model.
+
+A project is a tree of dataclasses saved as human-readable JSON with ``schema_version`` at the top
+and paths relative to the file. :func:`load_project` validates every field and reports each problem
+with its exact place (``model.layers[3].params.units: expected an integer >= 1, got -4``);
+:func:`save_project` writes a temporary file and renames it, so a crash never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dlstudio.core import catalog
+from dlstudio.core.errors import ProjectError
+from dlstudio.core.fields import FieldReader, describe
+
+SCHEMA_VERSION = 1
+PROJECT_SUFFIX = ".dlstudio.json"
+
+DATA_KINDS = ("csv", "images")
+TASKS = ("auto", "classification", "regression")
+COLUMN_ROLES = ("feature", "target", "ignored")
+COLUMN_KINDS = ("numeric", "categorical", "text", "identifier", "constant")
+TEXT_ENCODINGS = ("tfidf", "sequence")
+COLOR_MODES = ("rgb", "grayscale")
+FLIP_MODES = ("none", "horizontal", "vertical", "horizontal_and_vertical")
+LOSSES = (
+    "auto",
+    "categorical_crossentropy",
+    "sparse_categorical_crossentropy",
+    "binary_crossentropy",
+    "mse",
+    "mae",
+    "huber",
+)
+OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad", "nadam")
+SCHEDULES = ("constant", "step", "exponential", "cosine", "reduce_on_plateau")
+CLIP_MODES = ("none", "norm", "value")
+CLASS_WEIGHT_MODES = ("none", "balanced")
+DEVICE_CHOICES = ("auto", "cpu", "gpu", "all_gpus")
+INITIALIZER_DEFAULTS = ("layer_default",) + catalog.INITIALIZERS
+
+
+@dataclass
+class ColumnSpec:
+    """How one CSV column is read.
+
+    Attributes:
+        name: The column's header in the file.
+        role: ``feature`` (an input), ``target`` (what to predict) or ``ignored``.
+        kind: ``numeric``, ``categorical``, ``text``, ``identifier`` or ``constant``.
+    """
+
+    name: str
+    role: str = "feature"
+    kind: str = "numeric"
+
+
+@dataclass
+class AugmentationSpec:
+    """Random image changes applied in training only (all off by default).
+
+    Attributes:
+        flip: Random flips: ``none``, ``horizontal``, ``vertical`` or both.
+        rotation: Largest rotation as a fraction of a full turn (0.1 = 36 degrees).
+        zoom: Largest zoom in or out as a fraction of the size.
+        contrast: Largest contrast change as a fraction.
+        translation: Largest shift as a fraction of height and width.
+    """
+
+    flip: str = "none"
+    rotation: float = 0.0
+    zoom: float = 0.0
+    contrast: float = 0.0
+    translation: float = 0.0
+
+
+@dataclass
+class DataSpec:
+    """Where the data is and how to read it.
+
+    Attributes:
+        kind: ``csv`` or ``images``.
+        path: The CSV file or image folder, relative to the project file (or absolute).
+        target: The CSV column to predict (``None`` for image folders: the class folders are it).
+        task: ``auto`` (classification for a categorical target, regression for a numeric one),
+            ``classification`` or ``regression``.
+        columns: How each CSV column is read; columns not listed are inferred on load.
+        text_encoding: Text columns as a TF-IDF bag of words (``tfidf``) or as token sequences
+            for an Embedding layer (``sequence``).
+        max_tokens: Vocabulary size for text columns.
+        sequence_length: Tokens kept per text in ``sequence`` mode.
+        image_size: ``[height, width]`` that images are resized to.
+        color_mode: ``rgb`` or ``grayscale``.
+        augmentation: Random changes to training images.
+    """
+
+    kind: str = "csv"
+    path: str = ""
+    target: str | None = None
+    task: str = "auto"
+    columns: list[ColumnSpec] = field(default_factory=list)
+    text_encoding: str = "tfidf"
+    max_tokens: int = 5000
+    sequence_length: int = 64
+    image_size: list[int] = field(default_factory=lambda: [64, 64])
+    color_mode: str = "rgb"
+    augmentation: AugmentationSpec = field(default_factory=AugmentationSpec)
+
+    def column(self, name: str) -> ColumnSpec | None:
+        """Return the spec of column ``name``, or ``None`` when it is not listed."""
+        return next((column for column in self.columns if column.name == name), None)
+
+
+@dataclass
+class SplitSpec:
+    """How rows or images are divided into training, validation and test sets.
+
+    Attributes:
+        train: Fraction for training.
+        validation: Fraction for validation (curves, early stopping).
+        test: Fraction held out for the final evaluation.
+        seed: Seed of the random split.
+        stratified: Keep class proportions equal across the splits (classification only).
+    """
+
+    train: float = 0.7
+    validation: float = 0.15
+    test: float = 0.15
+    seed: int = 42
+    stratified: bool = True
+
+
+@dataclass
+class LayerSpec:
+    """One layer of the stack: a catalog type and its parameters.
+
+    Attributes:
+        type: A layer type name from :mod:`dlstudio.core.catalog` (``Dense``, ``Conv2D``, …).
+        params: Parameter values; missing ones take the catalog defaults.
+        name: An optional label the user gave the layer.
+    """
+
+    type: str
+    params: dict[str, Any] = field(default_factory=dict)
+    name: str | None = None
+
+    @classmethod
+    def of(cls, type_name: str, name: str | None = None, **params: Any) -> LayerSpec:
+        """Return a layer of catalog type ``type_name`` with every parameter filled in.
+
+        Raises:
+            ProjectError: The type is unknown or a parameter value is invalid.
+        """
+        if catalog.find(type_name) is None:
+            raise ProjectError([f"unknown layer type {describe(type_name)}; "
+                                f"{catalog.suggest(type_name)}"])
+        values, problems = catalog.validate_params(type_name, params)
+        if problems:
+            raise ProjectError([f"{type_name}.{problem}" for problem in problems])
+        return cls(type=type_name, params=values, name=name)
+
+
+@dataclass
+class ModelSpec:
+    """The layer stack between the preprocessed inputs and the output head.
+
+    Attributes:
+        layers: The user's layers, first to last.
+        add_output_head: Add the output layer the task needs (unless the stack ends in one).
+        template: The template the stack started from, for information only.
+    """
+
+    layers: list[LayerSpec] = field(default_factory=list)
+    add_output_head: bool = True
+    template: str | None = None
+
+
+@dataclass
+class ScheduleSpec:
+    """How the learning rate changes during training.
+
+    Attributes:
+        kind: ``constant``, ``step`` (times ``factor`` every ``step_epochs``), ``exponential``
+            (times ``factor`` per epoch, smoothly), ``cosine`` (linear warm-up for
+            ``warmup_epochs`` then cosine decay to zero), ``reduce_on_plateau`` (times ``factor``
+            when validation loss stalls for ``patience`` epochs).
+        factor: Multiplier applied at each decay.
+        step_epochs: Epochs between two steps of ``step`` decay.
+        warmup_epochs: Warm-up length of ``cosine``.
+        patience: Epochs without improvement before ``reduce_on_plateau`` lowers the rate.
+        min_learning_rate: Floor for ``reduce_on_plateau``.
+    """
+
+    kind: str = "constant"
+    factor: float = 0.5
+    step_epochs: int = 10
+    warmup_epochs: int = 0
+    patience: int = 3
+    min_learning_rate: float = 1e-6
+
+
+@dataclass
+class EarlyStoppingSpec:
+    """Stop when the validation loss stops improving, and keep the best weights.
+
+    Attributes:
+        enabled: Whether to stop early.
+        monitor: The logged value to watch (``val_loss``, ``val_accuracy``, …).
+        patience: Epochs without improvement before stopping.
+        min_delta: Smallest change that counts as an improvement.
+    """
+
+    enabled: bool = False
+    monitor: str = "val_loss"
+    patience: int = 5
+    min_delta: float = 0.0
+
+
+@dataclass
+class TrainingSpec:
+    """Training settings.
+
+    Attributes:
+        epochs: Passes over the training set.
+        batch_size: Samples per step.
+        loss: ``auto`` (from the task) or a loss name.
+        optimizer: ``adam``, ``adamw``, ``sgd``, ``rmsprop``, ``adagrad`` or ``nadam``.
+        learning_rate: Initial learning rate.
+        momentum: Momentum of SGD (and RMSprop).
+        nesterov: Nesterov momentum for SGD.
+        weight_decay: Decoupled weight decay on the optimizer (0 = off).
+        schedule: Learning-rate schedule.
+        early_stopping: Early stopping.
+        clip_mode: Gradient clipping: ``none``, ``norm`` or ``value``.
+        clip_value: The clipping threshold.
+        class_weights: ``none`` or ``balanced`` (weights inverse to class frequency).
+        gradient_accumulation_steps: Batches whose gradients are summed before one update.
+        mixed_precision: Compute in float16 (GPUs only; ignored with a message on the CPU).
+        initializer: Default weight initializer for layers left at ``layer_default``.
+        seed: Fixes shuffling and initial weights (the split has its own seed).
+        device: ``auto`` (all GPUs, else the CPU), ``cpu``, ``gpu`` (the first) or ``all_gpus``.
+        steps_per_execution: Steps run per call into the backend; 0 chooses automatically.
+    """
+
+    epochs: int = 20
+    batch_size: int = 32
+    loss: str = "auto"
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    momentum: float = 0.9
+    nesterov: bool = False
+    weight_decay: float = 0.0
+    schedule: ScheduleSpec = field(default_factory=ScheduleSpec)
+    early_stopping: EarlyStoppingSpec = field(default_factory=EarlyStoppingSpec)
+    clip_mode: str = "none"
+    clip_value: float = 1.0
+    class_weights: str = "none"
+    gradient_accumulation_steps: int = 1
+    mixed_precision: bool = False
+    initializer: str = "layer_default"
+    seed: int = 42
+    device: str = "auto"
+    steps_per_execution: int = 0
+
+
+@dataclass
+class Project:
+    """A whole project.
+
+    Attributes:
+        name: A display name.
+        data: The data source.
+        split: The train/validation/test split.
+        model: The layer stack.
+        training: Training settings.
+        path: Where the project was loaded from or saved to (not stored in the file).
+    """
+
+    name: str = "Untitled"
+    data: DataSpec = field(default_factory=DataSpec)
+    split: SplitSpec = field(default_factory=SplitSpec)
+    model: ModelSpec = field(default_factory=ModelSpec)
+    training: TrainingSpec = field(default_factory=TrainingSpec)
+    path: Path | None = field(default=None, compare=False)
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder that relative paths in the project are resolved against."""
+        return self.path.parent if self.path else Path.cwd()
+
+    def data_path(self) -> Path:
+        """Return the data source's path, resolved against the project file's folder."""
+        return (self.base_dir / self.data.path).resolve()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready form, with ``schema_version`` first."""
+        body = asdict(self)
+        body.pop("path")
+        return {"schema_version": SCHEMA_VERSION, **body}
+
+    def copy(self) -> Project:
+        """Return a deep copy (same path)."""
+        return copy.deepcopy(self)
+
+
+def project_to_json(project: Project) -> str:
+    """Return the project as indented JSON text."""
+    return json.dumps(project.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def save_project(project: Project, path: str | os.PathLike[str]) -> Path:
+    """Write ``project`` to ``path`` atomically and make the data path relative to it.
+
+    Args:
+        project: The project; its ``path`` is set to ``path``.
+        path: The file to write.
+
+    Returns:
+        The absolute path written.
+    """
+    target = Path(path).resolve()
+    if project.data.path:
+        data_path = project.data_path()
+        project.data.path = _relative_path(data_path, target.parent)
+    project.path = target
+    atomic_write_text(target, project_to_json(project))
+    return target
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def load_project(path: str | os.PathLike[str]) -> Project:
+    """Read and validate a project file.
+
+    Raises:
+        ProjectError: The file is missing, not JSON, or has invalid settings; the error lists
+            every problem with its place.
+    """
+    source = Path(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProjectError(["file not found; check the path"], str(source)) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ProjectError([f"cannot be read ({error})"], str(source)) from None
+    project = project_from_json(text, source=str(source))
+    project.path = source.resolve()
+    return project
+
+
+def project_from_json(text: str, source: str | None = None) -> Project:
+    """Parse and validate project JSON text (see :func:`load_project`)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ProjectError(
+            [f"is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}); "
+             "the file may be truncated — restore it from a backup or recreate it with "
+             "`dlstudio init`"],
+            source,
+        ) from None
+    return project_from_dict(data, source)
+
+
+def project_from_dict(data: Any, source: str | None = None) -> Project:
+    """Validate a decoded project object, migrating older schema versions first."""
+    problems: list[str] = []
+    if not isinstance(data, dict):
+        raise ProjectError([f"expected a JSON object at the top, got {describe(data)}"], source)
+    data = migrate(data, problems)
+    root = FieldReader(data, "", problems)
+    root.check_known(["schema_version", "name", "data", "split", "model", "training"])
+    project = Project(
+        name=root.string("name", "Untitled"),
+        data=_read_data(root.child("data")),
+        split=_read_split(root.child("split")),
+        model=_read_model(root.child("model")),
+        training=_read_training(root.child("training")),
+    )
+    if problems:
+        raise ProjectError(problems, source)
+    return project
+
+
+def migrate(data: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+    """Bring an older project object up to :data:`SCHEMA_VERSION`.
+
+    Version 0 (files written before versioning) kept the layer stack as a top-level ``layers``
+    list; it moves under ``model``.
+    """
+    version = data.get("schema_version", 0)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        problems.append(f"schema_version: expected a whole number, got {describe(version)}")
+        return data
+    if version > SCHEMA_VERSION:
+        problems.append(
+            f"schema_version: this file is version {version}, but this dlstudio reads up to "
+            f"version {SCHEMA_VERSION}; upgrade dlstudio to open it"
+        )
+        return data
+    migrated = dict(data)
+    if version == 0:
+        layers = migrated.pop("layers", None)
+        if layers is not None:
+            migrated.setdefault("model", {})
+            migrated["model"] = {**migrated["model"], "layers": layers}
+    migrated["schema_version"] = SCHEMA_VERSION
+    return migrated
+
+
+def _read_data(reader: FieldReader) -> DataSpec:
+    defaults = DataSpec()
+    reader.check_known(DataSpec.__dataclass_fields__)
+    columns = [_read_column(FieldReader(item, place, reader.problems))
+               for item, place in reader.items("columns")]
+    spec = DataSpec(
+        kind=reader.choice("kind", DATA_KINDS, defaults.kind),
+        path=reader.string("path", defaults.path),
+        target=reader.string("target", None, optional=True),
+        task=reader.choice("task", TASKS, defaults.task),
+        columns=columns,
+        text_encoding=reader.choice("text_encoding", TEXT_ENCODINGS, defaults.text_encoding),
+        max_tokens=reader.integer("max_tokens", defaults.max_tokens, minimum=10),
+        sequence_length=reader.integer("sequence_length", defaults.sequence_length, minimum=1),
+        image_size=_read_image_size(reader),
+        color_mode=reader.choice("color_mode", COLOR_MODES, defaults.color_mode),
+        augmentation=_read_augmentation(reader.child("augmentation")),
+    )
+    names = [column.name for column in columns]
+    for duplicate in sorted({name for name in names if names.count(name) > 1}):
+        reader.problem(reader.place("columns"), f"column {describe(duplicate)} is listed twice")
+    return spec
+
+
+def _read_column(reader: FieldReader) -> ColumnSpec:
+    reader.check_known(ColumnSpec.__dataclass_fields__)
+    return ColumnSpec(
+        name=reader.string("name") or "",
+        role=reader.choice("role", COLUMN_ROLES, "feature"),
+        kind=reader.choice("kind", COLUMN_KINDS, "numeric"),
+    )
+
+
+def _read_image_size(reader: FieldReader) -> list[int]:
+    value = reader.raw("image_size", [64, 64])
+    valid = (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) and 8 <= v <= 4096 for v in value)
+    )
+    if not valid:
+        reader.problem(reader.place("image_size"),
+                       f"expected [height, width] with whole numbers from 8 to 4096, "
+                       f"got {describe(value)}")
+        return [64, 64]
+    return list(value)
+
+
+def _read_augmentation(reader: FieldReader) -> AugmentationSpec:
+    reader.check_known(AugmentationSpec.__dataclass_fields__)
+    return AugmentationSpec(
+        flip=reader.choice("flip", FLIP_MODES, "none"),
+        rotation=reader.number("rotation", 0.0, minimum=0.0, maximum=1.0),
+        zoom=reader.number("zoom", 0.0, minimum=0.0, maximum=0.9),
+        contrast=reader.number("contrast", 0.0, minimum=0.0, maximum=1.0),
+        translation=reader.number("translation", 0.0, minimum=0.0, maximum=0.9),
+    )
+
+
+def _read_split(reader: FieldReader) -> SplitSpec:
+    reader.check_known(SplitSpec.__dataclass_fields__)
+    defaults = SplitSpec()
+    split = SplitSpec(
+        train=reader.number("train", defaults.train, minimum=0.0, maximum=1.0,
+                            exclusive_minimum=True),
+        validation=reader.number("validation", defaults.validation, minimum=0.0, maximum=1.0),
+        test=reader.number("test", defaults.test, minimum=0.0, maximum=1.0),
+        seed=reader.integer("seed", defaults.seed, minimum=0),
+        stratified=reader.boolean("stratified", defaults.stratified),
+    )
+    total = split.train + split.validation + split.test
+    if abs(total - 1.0) > 1e-6:
+        reader.problem(reader.path, f"train + validation + test must add up to 1, got {total:g}; "
+                                    "adjust the fractions")
+    return split
+
+
+def _read_model(reader: FieldReader) -> ModelSpec:
+    reader.check_known(ModelSpec.__dataclass_fields__)
+    layers = [_read_layer(item, place, reader.problems) for item, place in reader.items("layers")]
+    return ModelSpec(
+        layers=layers,
+        add_output_head=reader.boolean("add_output_head", True),
+        template=reader.string("template", None, optional=True),
+    )
+
+
+def _read_layer(item: Any, place: str, problems: list[str]) -> LayerSpec:
+    reader = FieldReader(item, place, problems)
+    reader.check_known(LayerSpec.__dataclass_fields__)
+    type_name = reader.string("type") or ""
+    raw_params = reader.raw("params", {})
+    if not isinstance(raw_params, dict):
+        reader.problem(reader.place("params"), f"expected an object, got {describe(raw_params)}")
+        raw_params = {}
+    name = reader.string("name", None, optional=True)
+    if type_name and catalog.find(type_name) is None:
+        reader.problem(reader.place("type"),
+                       f"unknown layer type {describe(type_name)}; {catalog.suggest(type_name)}")
+        return LayerSpec(type=type_name, params=dict(raw_params), name=name)
+    params, layer_problems = catalog.validate_params(type_name, raw_params) if type_name else (
+        dict(raw_params), [])
+    problems.extend(f"{reader.place('params')}.{problem}" for problem in layer_problems)
+    return LayerSpec(type=type_name, params=params, name=name)
+
+
+def _read_training(reader: FieldReader) -> TrainingSpec:
+    reader.check_known(TrainingSpec.__dataclass_fields__)
+    defaults = TrainingSpec()
+    schedule = _read_schedule(reader.child("schedule"))
+    early = _read_early_stopping(reader.child("early_stopping"))
+    return TrainingSpec(
+        epochs=reader.integer("epochs", defaults.epochs, minimum=1, maximum=100_000),
+        batch_size=reader.integer("batch_size", defaults.batch_size, minimum=1,
+                                  maximum=1_000_000),
+        loss=reader.choice("loss", LOSSES, defaults.loss),
+        optimizer=reader.choice("optimizer", OPTIMIZERS, defaults.optimizer),
+        learning_rate=reader.number("learning_rate", defaults.learning_rate, minimum=0.0,
+                                    maximum=10.0, exclusive_minimum=True),
+        momentum=reader.number("momentum", defaults.momentum, minimum=0.0, maximum=1.0),
+        nesterov=reader.boolean("nesterov", defaults.nesterov),
+        weight_decay=reader.number("weight_decay", defaults.weight_decay, minimum=0.0,
+                                   maximum=1.0),
+        schedule=schedule,
+        early_stopping=early,
+        clip_mode=reader.choice("clip_mode", CLIP_MODES, defaults.clip_mode),
+        clip_value=reader.number("clip_value", defaults.clip_value, minimum=0.0,
+                                 exclusive_minimum=True),
+        class_weights=reader.choice("class_weights", CLASS_WEIGHT_MODES, defaults.class_weights),
+        gradient_accumulation_steps=reader.integer("gradient_accumulation_steps", 1, minimum=1,
+                                                   maximum=1024),
+        mixed_precision=reader.boolean("mixed_precision", defaults.mixed_precision),
+        initializer=reader.choice("initializer", INITIALIZER_DEFAULTS, defaults.initializer),
+        seed=reader.integer("seed", defaults.seed, minimum=0),
+        device=reader.choice("device", DEVICE_CHOICES, defaults.device),
+        steps_per_execution=reader.integer("steps_per_execution", 0, minimum=0, maximum=10_000),
+    )
+
+
+def _read_schedule(reader: FieldReader) -> ScheduleSpec:
+    reader.check_known(ScheduleSpec.__dataclass_fields__)
+    defaults = ScheduleSpec()
+    return ScheduleSpec(
+        kind=reader.choice("kind", SCHEDULES, defaults.kind),
+        factor=reader.number("factor", defaults.factor, minimum=0.0, maximum=1.0,
+                             exclusive_minimum=True),
+        step_epochs=reader.integer("step_epochs", defaults.step_epochs, minimum=1),
+        warmup_epochs=reader.integer("warmup_epochs", defaults.warmup_epochs, minimum=0),
+        patience=reader.integer("patience", defaults.patience, minimum=1),
+        min_learning_rate=reader.number("min_learning_rate", defaults.min_learning_rate,
+                                        minimum=0.0),
+    )
+
+
+def _read_early_stopping(reader: FieldReader) -> EarlyStoppingSpec:
+    reader.check_known(EarlyStoppingSpec.__dataclass_fields__)
+    defaults = EarlyStoppingSpec()
+    return EarlyStoppingSpec(
+        enabled=reader.boolean("enabled", defaults.enabled),
+        monitor=reader.string("monitor", defaults.monitor),
+        patience=reader.integer("patience", defaults.patience, minimum=1),
+        min_delta=reader.number("min_delta", defaults.min_delta, minimum=0.0),
+    )
+
+
+def _relative_path(path: Path, base: Path) -> str:
+    try:
+        return os.path.relpath(path, base)
+    except ValueError:  # a different drive on Windows
+        return str(path)
