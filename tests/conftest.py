@@ -1,0 +1,7 @@
+"""Suite-wide settings: headless Qt, quiet TensorFlow, no GPU grabbing in tests."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
