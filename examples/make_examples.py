@@ -1,0 +1,39 @@
+"""Regenerate the bundled examples: a churn CSV and a shapes image folder, with their projects.
+
+Run ``make examples`` (or ``python examples/make_examples.py``). The data is synthetic and
+deterministic, kilobytes in size; each project is what ``dlstudio init`` makes of it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from make_csv_example import make_churn_csv  # noqa: E402
+from make_image_example import make_shapes_folder  # noqa: E402
+
+from dlstudio.core.init import new_project  # noqa: E402
+from dlstudio.core.project import save_project  # noqa: E402
+
+
+def main() -> None:
+    """Write both examples and their project files under ``examples/``."""
+    churn_dir = HERE / "churn"
+    csv_path = make_churn_csv(churn_dir)
+    project = new_project(csv_path, target="churn")
+    project.name = "Customer churn"
+    save_project(project, churn_dir / "churn.dlstudio.json")
+
+    shapes_root = HERE / "shapes"
+    images = make_shapes_folder(shapes_root)
+    project = new_project(images)
+    project.name = "Shapes"
+    save_project(project, shapes_root / "shapes.dlstudio.json")
+    print(f"wrote {csv_path} and {images}")
+
+
+if __name__ == "__main__":
+    main()
