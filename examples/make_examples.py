@@ -27,11 +27,10 @@ def main() -> None:
     project.name = "Customer churn"
     save_project(project, churn_dir / "churn.dlstudio.json")
 
-    shapes_root = HERE / "shapes"
-    images = make_shapes_folder(shapes_root)
+    images = make_shapes_folder(HERE)
     project = new_project(images)
     project.name = "Shapes"
-    save_project(project, shapes_root / "shapes.dlstudio.json")
+    save_project(project, HERE / "shapes.dlstudio.json")
     print(f"wrote {csv_path} and {images}")
 
 
