@@ -51,6 +51,7 @@ class ParamSpec:
         choices: Allowed values of a ``choice``.
         optional: ``None`` is allowed (meaning "not set", as in Keras).
         exclusive_minimum: ``minimum`` itself is not allowed.
+        length: How many elements a ``shape`` must have (``None``: any number).
     """
 
     name: str
@@ -62,6 +63,7 @@ class ParamSpec:
     choices: tuple[Any, ...] = ()
     optional: bool = False
     exclusive_minimum: bool = False
+    length: int | None = None
 
     def allowed_values(self) -> tuple[Any, ...]:
         """Return the allowed values of a ``choice``, ``activation``, ``initializer``, …."""
@@ -99,6 +101,8 @@ class ParamSpec:
                 parts.append(f"<= {self.maximum:g}")
             return f"{noun} {' and '.join(parts)}".strip()
         if self.kind == "shape":
+            if self.length is not None:
+                return f"a list of {self.length} whole numbers such as {describe(self.default)}"
             return "a list of whole numbers such as [8, 8, 3]"
         if self.kind == "regularizer":
             return 'a regularizer: "none" or {"kind": "l1"|"l2"|"l1_l2", "l1": x, "l2": y}'
@@ -121,6 +125,9 @@ class LayerType:
             Keras when called.
         key_params: Names of the parameters worth showing in a one-line summary.
         icon: The icon's file stem under ``resources/icons``.
+        input_ranks: The input ranks (without the batch axis) the layer accepts: 1 a flat
+            vector, 2 a sequence (steps, features), 3 an image (height, width, channels);
+            empty for any rank. The builder checks it before calling Keras.
     """
 
     name: str
@@ -130,6 +137,7 @@ class LayerType:
     build: Callable[[dict[str, Any]], Any]
     key_params: tuple[str, ...] = ()
     icon: str = field(default="")
+    input_ranks: tuple[int, ...] = ()
 
     def param(self, name: str) -> ParamSpec | None:
         """Return the parameter called ``name``, or ``None``."""
@@ -238,7 +246,8 @@ def _short(value: Any) -> str:
 
 
 def _fail(spec: ParamSpec, value: Any) -> tuple[Any, str]:
-    return _copy_default(spec.default), f"expected {spec.describe_expected()}, got {describe(value)}"
+    expected = spec.describe_expected()
+    return _copy_default(spec.default), f"expected {expected}, got {describe(value)}"
 
 
 def _in_range(spec: ParamSpec, value: float) -> bool:
@@ -272,6 +281,8 @@ def _check_member(spec: ParamSpec, value: Any) -> tuple[Any, str | None]:
 
 def _check_shape(spec: ParamSpec, value: Any) -> tuple[Any, str | None]:
     if not isinstance(value, list | tuple) or not value:
+        return _fail(spec, value)
+    if spec.length is not None and len(value) != spec.length:
         return _fail(spec, value)
     minimum = 1 if spec.minimum is None else spec.minimum
     for item in value:

@@ -1,0 +1,142 @@
+"""Project → ``keras.Model``: the data's inputs and preprocessing, the user's stack, the head.
+
+The head is the output layer the task needs (:func:`output_head`): softmax over the classes,
+one sigmoid unit for two classes, one linear unit for regression. It is added unless the
+project turns it off or the stack already ends in exactly that layer. Shape problems are found
+by :func:`inspect_stack` first, so :func:`build_model` fails with the same plain-words message
+(a :class:`ModelBuildError` tied to the layer) that the GUI shows while editing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import keras
+
+from dlstudio.core import catalog
+from dlstudio.core.data.base import Dataset
+from dlstudio.core.errors import ModelBuildError, ProjectError
+from dlstudio.core.project import Project
+from dlstudio.core.shapes import (
+    NOT_COMPUTED,
+    LayerReport,
+    StackReport,
+    inspect_stack,
+    output_head,
+    resolved_params,
+)
+
+__all__ = [
+    "NOT_COMPUTED", "LayerReport", "StackReport", "build_layer", "build_model", "inspect_stack",
+    "loss_for_task", "metrics_for_task", "output_head",
+]
+
+
+def build_model(project: Project, dataset: Dataset) -> Any:
+    """Build the project's model on ``dataset``'s inputs.
+
+    Args:
+        project: The project (stack, head setting, default initializer, name).
+        dataset: The data; its ``build_inputs()`` gives the raw inputs and the preprocessed
+            tensor that the first layer takes.
+
+    Returns:
+        A ``keras.Model`` from the raw inputs (keyed by input name) to the output.
+
+    Raises:
+        ModelBuildError: A layer cannot take its input (``layer_index`` names it; ``None`` for
+            the head); the message says why and how to fix it.
+    """
+    inputs, preprocessed = dataset.build_inputs()
+    num_classes = len(dataset.class_names)
+    report = inspect_stack(project, tuple(preprocessed.shape[1:]), dataset.task, num_classes)
+    problem = report.first_error()
+    if problem is not None:
+        raise ModelBuildError(problem.message(), problem.index)
+    outputs = preprocessed
+    for index, spec in enumerate(project.model.layers):
+        outputs = _apply(build_layer(project, index), outputs, index, spec.type)
+    if report.rows[-1].role == "head":
+        units, activation = output_head(dataset.task, num_classes)
+        head = keras.layers.Dense(units, activation=activation, name="output", dtype="float32")
+        outputs = head(outputs)
+    return keras.Model(inputs, outputs, name=model_name(project.name))
+
+
+def build_layer(project: Project, index: int) -> Any:
+    """Return a fresh Keras layer for ``project.model.layers[index]``, with the project's
+    default initializer applied.
+
+    Raises:
+        ModelBuildError: The type is unknown or a parameter is invalid.
+    """
+    spec = project.model.layers[index]
+    if catalog.find(spec.type) is None:
+        raise ModelBuildError(f"layer {index + 1}: unknown layer type {spec.type!r}; "
+                              f"{catalog.suggest(spec.type)}", index)
+    layer_type, params, problems = resolved_params(spec, project.training.initializer)
+    if problems:
+        raise ModelBuildError(f"layer {index + 1} ({spec.type}): {'; '.join(problems)}", index)
+    return layer_type.build(params)
+
+
+def loss_for_task(task: str, num_classes: int, choice: str = "auto") -> str:
+    """Return the loss for ``task``: ``choice``, or the default when it is ``auto``.
+
+    Targets are class indices, so the defaults are sparse categorical cross-entropy (more
+    than two classes, softmax head), binary cross-entropy (two classes, sigmoid head) and mean
+    squared error (regression).
+
+    Raises:
+        ProjectError: ``choice`` cannot work with this task's targets and head.
+    """
+    binary = task == "classification" and num_classes == 2
+    if choice == "auto":
+        if task == "regression":
+            return "mse"
+        return "binary_crossentropy" if binary else "sparse_categorical_crossentropy"
+    problem = _loss_problem(task, binary, num_classes, choice)
+    if problem:
+        raise ProjectError([f"training.loss: {problem}"])
+    return choice
+
+
+def metrics_for_task(task: str, num_classes: int) -> list[str]:
+    """Return the metrics to compile with: accuracy for classification, MAE for regression."""
+    return ["mae"] if task == "regression" else ["accuracy"]
+
+
+def model_name(project_name: str) -> str:
+    """Return a valid Keras model name made from the project's name."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", project_name).strip("_.-")
+    return name or "model"
+
+
+def _loss_problem(task: str, binary: bool, num_classes: int, choice: str) -> str | None:
+    crossentropy = choice.endswith("crossentropy")
+    if task == "regression" and crossentropy:
+        return (f"{choice} is for classification but the task is regression; choose mse, mae, "
+                "huber or auto")
+    if task == "regression":
+        return None
+    if choice == "categorical_crossentropy":
+        return ("categorical_crossentropy needs one-hot targets but targets are class indices; "
+                "choose sparse_categorical_crossentropy (the same loss) or auto")
+    if binary and choice == "sparse_categorical_crossentropy":
+        return ("with two classes the output is one sigmoid unit; choose binary_crossentropy "
+                "or auto")
+    if not binary and choice == "binary_crossentropy":
+        return (f"binary_crossentropy is for two classes but there are {num_classes}; choose "
+                "sparse_categorical_crossentropy or auto")
+    if not binary and not crossentropy:
+        return (f"{choice} compares numbers, not {num_classes} class probabilities; choose "
+                "sparse_categorical_crossentropy or auto")
+    return None
+
+
+def _apply(layer: Any, tensor: Any, index: int, type_name: str) -> Any:
+    try:
+        return layer(tensor)
+    except Exception as error:  # shape inference passed, so this is rare: name the layer
+        raise ModelBuildError(f"layer {index + 1} ({type_name}): {error}", index) from error
