@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 import keras
+import numpy as np
 
 from dlstudio.core import catalog
 from dlstudio.core.data.base import Dataset
@@ -61,7 +62,20 @@ def build_model(project: Project, dataset: Dataset) -> Any:
         units, activation = output_head(dataset.task, num_classes)
         head = keras.layers.Dense(units, activation=activation, name="output", dtype="float32")
         outputs = head(outputs)
+        if dataset.task == "regression":
+            outputs = _target_scale(dataset)(outputs)
     return keras.Model(inputs, outputs, name=model_name(project.name))
+
+
+def _target_scale(dataset: Dataset) -> Any:
+    """Return the layer that turns the head's standardized output into target units."""
+    from dlstudio.core.layers import TargetScale
+
+    targets = np.asarray(dataset.targets("train"), dtype="float64")
+    offset = float(np.mean(targets)) if targets.size else 0.0
+    spread = float(np.std(targets)) if targets.size else 0.0
+    return TargetScale(offset, spread if spread > 0 else 1.0, name="target_scale",
+                       dtype="float32")
 
 
 def build_layer(project: Project, index: int) -> Any:

@@ -62,6 +62,34 @@ class MissingIndicator(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="dlstudio")
+class TargetScale(keras.layers.Layer):
+    """Map a standardized regression output back to the target's units: ``x * scale + offset``.
+
+    The network then learns numbers near zero with unit spread whatever the target's units
+    (prices in thousands, fractions near zero), so regression trains well without tuning.
+
+    Args:
+        offset: The training targets' mean.
+        scale: The training targets' standard deviation (1.0 when they are constant).
+        **kwargs: Base layer arguments (``name``, ``dtype``…).
+    """
+
+    def __init__(self, offset: float = 0.0, scale: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.offset = float(offset)
+        self.scale = float(scale)
+
+    def call(self, inputs: Any) -> Any:
+        return inputs * self.scale + self.offset
+
+    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        return tuple(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "offset": self.offset, "scale": self.scale}
+
+
+@keras.saving.register_keras_serializable(package="dlstudio")
 class MultiHeadSelfAttention(keras.layers.Layer):
     """Multi-head attention of a sequence over itself: each step looks at every other step.
 

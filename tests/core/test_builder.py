@@ -22,8 +22,10 @@ from dlstudio.core.project import LayerSpec, Project
 class TinyDataset(Dataset):
     """A fake data source: one float input of ``shape``, no real data."""
 
-    def __init__(self, shape, task="classification", class_names=("a", "b", "c")):
+    def __init__(self, shape, task="classification", class_names=("a", "b", "c"),
+                 train_targets=(0.0, 0.0, 0.0, 0.0)):
         self.shape = tuple(shape)
+        self.train_targets = np.asarray(train_targets, dtype="float64")
         self.kind = "csv"
         self.task = task
         self.class_names = list(class_names) if task == "classification" else []
@@ -44,7 +46,7 @@ class TinyDataset(Dataset):
         raise NotImplementedError("never iterated in these tests")
 
     def targets(self, split):
-        return np.zeros(4)
+        return self.train_targets
 
     def sample_ids(self, split):
         return [f"row {i}" for i in range(4)]
@@ -218,10 +220,22 @@ def test_build_model_output_matches_the_task(task, classes, units, activation):
     project.name = "My project/1"
     model = build_model(project, TinyDataset((5,), task, classes))
     assert model.output_shape == (None, units)
-    assert model.layers[-1].get_config()["activation"] == activation
+    assert model.get_layer("output").get_config()["activation"] == activation
     assert model.name == "My_project_1"
     prediction = model.predict({"features": np.ones((2, 5), "float32")}, verbose=0)
     assert prediction.shape == (2, units)
+
+
+def test_regression_output_is_scaled_back_to_the_training_targets_units():
+    targets = (100.0, 200.0, 300.0, 400.0)
+    project = project_of(("Dense", {"units": 8}))
+    model = build_model(project, TinyDataset((5,), "regression", (), train_targets=targets))
+    head = model.get_layer("output")
+    head.set_weights([np.zeros_like(w) for w in head.get_weights()])
+    prediction = model.predict({"features": np.ones((2, 5), "float32")}, verbose=0)
+    np.testing.assert_allclose(prediction, np.full((2, 1), 250.0))
+    scale = model.get_layer("target_scale")
+    assert scale.scale == pytest.approx(np.std(targets))
 
 
 def test_build_model_keeps_a_stack_that_ends_in_the_output_layer():
@@ -300,3 +314,15 @@ def test_conv2d_on_a_table_points_to_dense_layers():
     report = inspect(project_of(("Conv2D", {})), (46,))
     assert report.first_error().error.endswith("gets a flat vector of 46 values from the input.")
     assert report.first_error().fix.startswith("For a table, use Dense layers instead")
+
+
+def test_regression_model_saves_and_loads_in_safe_mode(tmp_path):
+    import dlstudio.core.layers  # noqa: F401  (registers the custom layers)
+
+    project = project_of(("Dense", {"units": 4}))
+    model = build_model(project, TinyDataset((5,), "regression", (), train_targets=(1.0, 3.0)))
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
+    features = {"features": np.arange(10, dtype="float32").reshape(2, 5)}
+    np.testing.assert_allclose(loaded.predict(features, verbose=0),
+                               model.predict(features, verbose=0), rtol=1e-6)
