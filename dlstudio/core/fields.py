@@ -142,7 +142,8 @@ class FieldReader:
             return None
         fallback = (minimum or 0.0) if default is _MISSING else default
         expected = _range_text("a number", minimum, maximum, exclusive_minimum)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        is_number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not is_number or not math.isfinite(value):
             self.problem(self.place(key), f"expected {expected}, got {describe(value)}")
             return fallback
         too_low = minimum is not None and (
