@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -310,9 +311,16 @@ class Project:
         return copy.deepcopy(self)
 
 
+_SCALAR = r"(?:-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null)"
+_SCALAR_LIST = re.compile(rf"\[\s*({_SCALAR}(?:,\s*{_SCALAR})*)\s*\]")
+
+
 def project_to_json(project: Project) -> str:
-    """Return the project as indented JSON text."""
-    return json.dumps(project.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    """Return the project as indented JSON text, short lists of numbers kept on one line."""
+    text = json.dumps(project.to_dict(), indent=2, ensure_ascii=False)
+    text = _SCALAR_LIST.sub(lambda match: "[" + re.sub(r",\s+", ", ", match.group(1)) + "]",
+                            text)
+    return text + "\n"
 
 
 def save_project(project: Project, path: str | os.PathLike[str]) -> Path:

@@ -146,3 +146,13 @@ def test_layer_spec_of_rejects_unknown_types_and_bad_values():
         LayerSpec.of("Dens")
     with pytest.raises(ProjectError, match="Dense.units: expected an integer"):
         LayerSpec.of("Dense", units=0)
+
+
+def test_short_number_lists_stay_on_one_line_and_strings_are_untouched(tmp_path):
+    project = Project(name="a,   b [1, 2]")
+    project.data.image_size = [32, 48]
+    project.model.layers = [LayerSpec.of("Dense", units=4)]
+    text = save_project(project, tmp_path / "p.dlstudio.json").read_text()
+    assert '"image_size": [32, 48],' in text
+    assert '"name": "a,   b [1, 2]"' in text
+    assert load_project(tmp_path / "p.dlstudio.json") == project
