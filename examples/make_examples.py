@@ -25,7 +25,7 @@ def main() -> None:
     csv_path = make_churn_csv(churn_dir)
     project = new_project(csv_path, target="churn")
     project.name = "Customer churn"
-    save_project(project, churn_dir / "churn.dlstudio.json")
+    save_project(project, HERE / "churn.dlstudio.json")
 
     images = make_shapes_folder(HERE)
     project = new_project(images)

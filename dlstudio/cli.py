@@ -1,0 +1,178 @@
+"""The ``dlstudio`` command: the GUI by default, subcommands for headless work.
+
+::
+
+    dlstudio [PROJECT]                              open the GUI (on PROJECT)
+    dlstudio init DATA -o PROJECT [--target COL] [--template NAME]
+    dlstudio info PROJECT                           data summary; layer table
+    dlstudio layers [--json]                        the layer catalog, with every parameter
+    dlstudio train PROJECT [--epochs N] [--runs-dir DIR] [--resume RUN] [--events]
+    dlstudio evaluate RUN [--data PATH] [--json]
+    dlstudio export RUN --format savedmodel|keras -o PATH
+    dlstudio predict RUN_OR_EXPORT --data PATH -o OUT.csv
+
+Exit status: 0 on success, 2 on bad input (one line ``dlstudio: error: …`` on stderr that says
+what and how to fix), 1 on an internal fault (the traceback only with ``--debug``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+import traceback
+from pathlib import Path
+from typing import NoReturn
+
+from dlstudio import __version__
+from dlstudio.core.errors import UserInputError
+
+COMMANDS = ("init", "info", "layers", "train", "evaluate", "export", "predict")
+
+
+class UsageError(UserInputError):
+    """A command line that argparse refused."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message}; see `{self.prog} --help`")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser of every subcommand (each with its handler in ``handler``)."""
+    from dlstudio import cli_commands as commands
+
+    parser = _Parser(prog="dlstudio", description="Build, train, evaluate and export Keras "
+                     "models. Without a command, opens the GUI.")
+    parser.add_argument("--version", action="version", version=f"dlstudio {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal "
+                                                             "errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    init = sub.add_parser("init", help="start a project from a CSV file or an image folder")
+    init.add_argument("data", metavar="DATA", help="a CSV file or an image folder")
+    init.add_argument("-o", "--output", required=True, metavar="PROJECT",
+                      help="the project file to write (name.dlstudio.json)")
+    init.add_argument("--target", metavar="COL", help="the CSV column to predict "
+                                                      "(default: the last usable column)")
+    init.add_argument("--template", metavar="NAME", help="a starting layer stack (default: "
+                                                         "one that fits the data)")
+    init.add_argument("--force", action="store_true", help="replace an existing file")
+    init.set_defaults(handler=commands.init_command)
+
+    info = sub.add_parser("info", help="data summary and layer table of a project")
+    info.add_argument("project", metavar="PROJECT")
+    info.set_defaults(handler=commands.info_command)
+
+    layers = sub.add_parser("layers", help="the layer catalog, with every parameter")
+    layers.add_argument("--json", action="store_true", help="print it as JSON")
+    layers.set_defaults(handler=commands.layers_command)
+
+    train = sub.add_parser("train", help="train a project; prints the run folder last")
+    train.add_argument("project", metavar="PROJECT", nargs="?",
+                       help="the project file (not needed with --resume)")
+    train.add_argument("--epochs", type=_positive, metavar="N", help="train N epochs instead "
+                       "of the project's number (with --resume: up to N in all)")
+    train.add_argument("--runs-dir", metavar="DIR", help="where run folders go (default: "
+                                                         "runs/ beside the project)")
+    train.add_argument("--resume", metavar="RUN", help="continue a stopped, killed or crashed "
+                                                       "run folder at its next epoch")
+    train.add_argument("--events", action="store_true", help="print the worker protocol's "
+                                                             "JSON lines instead of progress")
+    train.set_defaults(handler=commands.train_command)
+
+    evaluate = sub.add_parser("evaluate", help="metrics of a run on its test split or other data")
+    evaluate.add_argument("run", metavar="RUN")
+    evaluate.add_argument("--data", metavar="PATH", help="a CSV file or image folder read "
+                                                         "like the run's data")
+    evaluate.add_argument("--json", action="store_true", help="print evaluation.json")
+    evaluate.set_defaults(handler=commands.evaluate_command)
+
+    export = sub.add_parser("export", help="export a run's model, checked by reloading it")
+    export.add_argument("run", metavar="RUN")
+    export.add_argument("--format", required=True, metavar="FORMAT",
+                        help="savedmodel or keras")
+    export.add_argument("-o", "--output", metavar="PATH", help="where to write it (default: "
+                                                               "exports/ in the run folder)")
+    export.add_argument("--force", action="store_true", help="replace an existing export")
+    export.set_defaults(handler=commands.export_command)
+
+    predict = sub.add_parser("predict", help="predictions for new data, as CSV")
+    predict.add_argument("model", metavar="RUN_OR_EXPORT")
+    predict.add_argument("--data", required=True, metavar="PATH",
+                         help="a CSV file or image folder")
+    predict.add_argument("-o", "--output", required=True, metavar="OUT.csv")
+    predict.set_defaults(handler=commands.predict_command)
+    return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, got {value}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in arguments
+    try:
+        if _wants_gui(arguments):
+            return open_gui([item for item in arguments if item != "--debug"])
+        args = build_parser().parse_args(arguments)
+        if args.command is None:
+            return open_gui([])
+        return int(args.handler(args) or 0)
+    except UserInputError as error:
+        print(f"dlstudio: error: {one_line(str(error))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("dlstudio: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # an internal fault: short message, traceback on request
+        if debug:
+            traceback.print_exc()
+        hint = "" if debug else " (run again with --debug for the traceback)"
+        print(f"dlstudio: internal error: {type(error).__name__}: {one_line(str(error))}"
+              f"{hint}", file=sys.stderr)
+        return 1
+
+
+def _wants_gui(arguments: list[str]) -> bool:
+    positional = [item for item in arguments if item != "--debug"]
+    if not positional:
+        return True
+    first = positional[0]
+    if first.startswith("-") or first in COMMANDS:
+        return False
+    if len(positional) == 1 and (first.endswith(".json") or Path(first).exists()):
+        return True
+    close = difflib.get_close_matches(first, COMMANDS, n=1)
+    hint = f"did you mean `dlstudio {close[0]}`?" if close else (
+        f"commands are {', '.join(COMMANDS)}, or give a project file to open the GUI")
+    raise UsageError(f"unknown command or file {first!r}; {hint}")
+
+
+def open_gui(arguments: list[str]) -> int:
+    """Open the GUI, on the project file in ``arguments`` if there is one."""
+    from dlstudio.gui.app import run_app
+
+    return int(run_app(arguments[0] if arguments else None) or 0)
+
+
+def one_line(text: str) -> str:
+    """Return a possibly multi-line message as one line (problems joined by ``; ``)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) <= 1:
+        return lines[0] if lines else "(no details)"
+    head, rest = lines[0], "; ".join(lines[1:])
+    return f"{head} {rest}" if head.endswith(":") else f"{head}; {rest}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

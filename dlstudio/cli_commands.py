@@ -1,0 +1,203 @@
+"""The subcommands of ``dlstudio`` (see :mod:`dlstudio.cli` for the command line itself).
+
+Each handler takes the parsed arguments, prints its result on stdout and returns the exit
+status; bad input raises :class:`dlstudio.core.errors.UserInputError`, which the command line
+turns into one ``dlstudio: error: …`` line and exit status 2. Heavy modules (TensorFlow) are
+imported inside the handlers that need them, so ``dlstudio layers`` stays quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from dlstudio.core import catalog
+from dlstudio.core.errors import UserInputError
+from dlstudio.core.project import load_project, save_project
+
+
+def init_command(args: argparse.Namespace) -> int:
+    """``dlstudio init DATA -o PROJECT``: infer a project from data and write it."""
+    from dlstudio.core.init import new_project
+
+    output = Path(args.output)
+    if output.exists() and not args.force:
+        raise UserInputError(f"{output} already exists; pass --force to replace it, or choose "
+                             "another file name")
+    project = new_project(args.data, target=args.target, template=args.template)
+    path = save_project(project, output)
+    data = project.data
+    what = f"target {data.target!r}" if data.kind == "csv" else "classes from the folder names"
+    print(f"Wrote {path}")
+    print(f"  data: {data.kind} {data.path} ({what}; task {data.task})")
+    print(f"  model: template {project.model.template!r}, {len(project.model.layers)} layers")
+    print(f"Next: dlstudio info {path}   then   dlstudio train {path}")
+    return 0
+
+
+def info_command(args: argparse.Namespace) -> int:
+    """``dlstudio info PROJECT``: the data summary, then the layer table."""
+    from dlstudio.core import builder
+    from dlstudio.core.data import load_dataset
+
+    project = load_project(args.project)
+    dataset = load_dataset(project)
+    for line in dataset.summary_lines():
+        print(line)
+    report = builder.inspect_stack(project, dataset.feature_shape(), dataset.task,
+                                   len(dataset.class_names))
+    print()
+    for line in layer_table(report):
+        print(line)
+    problem = report.first_error()
+    if problem is not None:
+        raise UserInputError(problem.message())
+    return 0
+
+
+def layer_table(report: Any) -> list[str]:
+    """Return the rows of a stack report as an aligned text table, errors marked with ``!``.
+
+    Layers are numbered from 1, as in error messages; the input and the head have no number.
+    """
+    from dlstudio.core.shapes import NOT_COMPUTED
+
+    rows = [("#", "Layer", "Output shape", "Params")]
+    notes: dict[int, str] = {}
+    for row in report.rows:
+        number = "" if row.index is None else str(row.index + 1)
+        label = f"{row.type} ({row.summary})" if row.summary else row.type
+        failed = row.error is not None and row.error != NOT_COMPUTED
+        shape = "! error" if failed else _shape_text(row.output_shape)
+        params = "" if row.param_count is None else f"{row.param_count:,}"
+        if failed:
+            notes[len(rows)] = f"    ! {row.error}" + (f" {row.fix}" if row.fix else "")
+        rows.append((number, label, shape, params))
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    lines = []
+    for position, row in enumerate(rows):
+        lines.append(f"{row[0]:>{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}  "
+                     f"{row[3]:>{widths[3]}}".rstrip())
+        if position in notes:
+            lines.append(notes[position])
+    lines.append(f"Total parameters: {report.total_params:,} "
+                 f"({report.trainable_params:,} trainable)")
+    return lines
+
+
+def _shape_text(shape: Any) -> str:
+    if shape is None:
+        return "(not computed)"
+    return "(" + ", ".join("batch" if size is None else str(size) for size in
+                           (None, *shape)) + ")"
+
+
+def layers_command(args: argparse.Namespace) -> int:
+    """``dlstudio layers [--json]``: every layer type with every parameter."""
+    types = catalog.all_types()
+    if args.json:
+        print(json.dumps([layer_type_json(layer_type) for layer_type in types], indent=2))
+        return 0
+    category = None
+    for layer_type in types:
+        if layer_type.category != category:
+            category = layer_type.category
+            print(f"\n{category}")
+        print(f"  {layer_type.name}: {layer_type.doc}")
+        for param in layer_type.params:
+            print(f"      {param.name} ({param.kind}, default {json.dumps(param.default)}; "
+                  f"{param.describe_expected()}): {param.doc}")
+    return 0
+
+
+def layer_type_json(layer_type: catalog.LayerType) -> dict[str, Any]:
+    """Return a layer type as JSON-ready data (what ``dlstudio layers --json`` prints)."""
+    return {
+        "name": layer_type.name, "category": layer_type.category, "doc": layer_type.doc,
+        "input_ranks": list(layer_type.input_ranks),
+        "params": [{
+            "name": param.name, "kind": param.kind, "default": param.default,
+            "doc": param.doc, "expected": param.describe_expected(),
+            "minimum": param.minimum, "maximum": param.maximum,
+            "allowed": list(param.allowed_values()), "optional": param.optional,
+        } for param in layer_type.params],
+    }
+
+
+def train_command(args: argparse.Namespace) -> int:
+    """``dlstudio train``: train (or resume) with progress on the terminal or JSON lines."""
+    from dlstudio.cli_progress import ProgressPrinter
+    from dlstudio.core.control import RunControl
+    from dlstudio.core.training import run_training
+    from dlstudio.worker import line_sink, open_protocol_channel
+
+    if not args.project and not args.resume:
+        raise UserInputError("pass a project file to train, or --resume RUN to continue a run")
+    if args.project and args.resume:
+        print("note: --resume trains the run's own project snapshot; PROJECT is not used",
+              file=sys.stderr)
+    project = None if args.resume else load_project(args.project)
+    if args.events:
+        sink = line_sink(open_protocol_channel())
+    else:
+        sink = ProgressPrinter(sys.stdout, sys.stderr, live=sys.stdout.isatty())
+    control = RunControl()
+    previous = _stop_on_signals(control)
+    try:
+        result = run_training(project, sink, epochs=args.epochs, runs_dir=args.runs_dir,
+                              resume=args.resume, control=control)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    if not args.events:
+        print(result.run.path)
+    return 0
+
+
+def _stop_on_signals(control: Any) -> dict[int, Any]:
+    """SIGTERM and a first Ctrl+C stop after the current batch; a second Ctrl+C aborts.
+
+    Returns:
+        The handlers replaced, to put back afterwards.
+    """
+
+    def interrupt(_number: int, _frame: Any) -> None:
+        if control.stop_requested:
+            raise KeyboardInterrupt
+        print("\nStopping after this batch (Ctrl+C again to abort)...", file=sys.stderr)
+        control.stop()
+
+    return {signal.SIGTERM: signal.signal(signal.SIGTERM, lambda _n, _f: control.stop()),
+            signal.SIGINT: signal.signal(signal.SIGINT, interrupt)}
+
+
+def evaluate_command(args: argparse.Namespace) -> int:
+    """``dlstudio evaluate RUN [--data PATH] [--json]``."""
+    from dlstudio.core.evaluation import evaluate_run, format_report
+
+    result = evaluate_run(args.run, args.data)
+    print(json.dumps(result, indent=2) if args.json else format_report(result))
+    return 0
+
+
+def export_command(args: argparse.Namespace) -> int:
+    """``dlstudio export RUN --format FORMAT [-o PATH]``."""
+    from dlstudio.core.export import export_run
+
+    result = export_run(args.run, args.format, args.output, overwrite=args.force)
+    for line in result.summary_lines():
+        print(line)
+    return 0
+
+
+def predict_command(args: argparse.Namespace) -> int:
+    """``dlstudio predict RUN_OR_EXPORT --data PATH -o OUT.csv``."""
+    from dlstudio.core.predict import predict_to_csv
+
+    rows = predict_to_csv(args.model, args.data, args.output)
+    print(f"Wrote {rows} prediction(s) to {Path(args.output).resolve()}")
+    return 0

@@ -1,0 +1,102 @@
+"""The worker process: its protocol on stdout, commands on stdin, signals, and being killed.
+
+Every line a worker writes on stdout must decode as an event (``WorkerProcess.next_event``
+fails otherwise), so these tests also prove that Keras and TensorFlow output stays off the
+protocol channel.
+"""
+
+import io
+import os
+import queue
+import signal
+
+import pytest
+
+from dlstudio.core.control import RunControl
+from dlstudio.core.events import Batch, Epoch, Error, Finished, Message, Started
+from dlstudio.core.runs import RunFolder
+from dlstudio.worker import read_commands
+
+
+def test_commands_on_stdin_steer_the_run_control():
+    control, sent = RunControl(), []
+
+    read_commands(io.StringIO("pause\n"), control, sent.append)
+    assert control.pause_requested
+    read_commands(io.StringIO(" RESUME \n\nfaster\n"), control, sent.append)
+    assert not control.pause_requested
+    assert [event.level for event in sent] == ["warning"] and "faster" in sent[0].text
+    read_commands(io.StringIO("stop\n"), control, sent.append)
+    assert control.stop_requested
+
+
+@pytest.mark.slow
+def test_pause_resume_and_stop_take_effect_within_a_batch(slow_project, start_worker):
+    worker = start_worker(slow_project)
+    started = worker.wait_for(Started)
+    assert started.protocol == 1 and started.steps_per_epoch == 175
+    worker.wait_for(Batch)
+
+    worker.send("pause")
+    paused = worker.wait_for(Message, timeout=5)
+    assert paused.text.startswith("Paused before batch")
+    with pytest.raises(queue.Empty):
+        worker.next_event(timeout=1.0)  # nothing happens while paused
+    worker.send("resume")
+    assert worker.wait_for(Message, timeout=5).text == "Resumed."
+    worker.wait_for(Batch, timeout=5)
+    worker.send("stop")
+    finished = worker.wait_for(Finished, timeout=10)
+
+    assert finished.state == "stopped"
+    assert worker.rest() == [] and worker.close() == 0
+    assert RunFolder(finished.run_dir).read_info()["state"] == "stopped"
+
+
+@pytest.mark.slow
+def test_sigterm_stops_cleanly_and_keeps_the_checkpoint(slow_project, start_worker):
+    worker = start_worker(slow_project)
+    run_dir = worker.wait_for(Started).run_dir
+    worker.wait_for(Epoch)
+
+    worker.process.send_signal(signal.SIGTERM)
+    finished = worker.wait_for(Finished, timeout=10)
+
+    assert worker.close() == 0 and finished.state == "stopped"
+    run = RunFolder(run_dir)
+    assert run.read_state()["epochs_done"] >= 1 and run.model_path.exists()
+
+
+@pytest.mark.slow
+def test_a_killed_worker_leaves_a_checkpoint_that_resumes(slow_project, start_worker):
+    worker = start_worker(slow_project)
+    run_dir = worker.wait_for(Started).run_dir
+    worker.wait_for(Epoch)
+
+    os.kill(worker.process.pid, signal.SIGKILL)
+    worker.close()
+    run = RunFolder(run_dir)
+    assert run.read_info()["state"] == "running"  # nobody could say otherwise
+    done = run.read_state()["epochs_done"]
+    assert done >= 1 and run.last_checkpoint_path.exists()
+
+    resumed = start_worker(slow_project, "--resume", run_dir, "--epochs", done + 1)
+    started = resumed.wait_for(Started)
+    finished = resumed.wait_for(Finished)
+
+    assert started.initial_epoch == done and started.run_dir == run_dir
+    assert [event.epoch for event in resumed.events if isinstance(event, Epoch)] == [done + 1]
+    assert finished.state == "finished" and resumed.close() == 0
+    assert [row["epoch"] for row in run.read_metrics()] == list(range(1, done + 2))
+    assert run.read_state()["optimizer_iterations"] == (done + 1) * started.steps_per_epoch
+
+
+@pytest.mark.slow
+def test_a_bad_project_gives_an_error_event_and_exit_status_2(tmp_path, start_worker):
+    worker = start_worker(tmp_path / "missing.dlstudio.json")
+
+    events = worker.rest()
+
+    assert len(events) == 1 and isinstance(events[0], Error)
+    assert events[0].kind == "settings" and "file not found" in events[0].message
+    assert worker.close() == 2
