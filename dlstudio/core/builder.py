@@ -17,7 +17,7 @@ import numpy as np
 
 from dlstudio.core import catalog
 from dlstudio.core.data.base import Dataset
-from dlstudio.core.errors import ModelBuildError, ProjectError
+from dlstudio.core.errors import ModelBuildError
 from dlstudio.core.project import Project
 from dlstudio.core.shapes import (
     NOT_COMPUTED,
@@ -30,7 +30,7 @@ from dlstudio.core.shapes import (
 
 __all__ = [
     "NOT_COMPUTED", "LayerReport", "StackReport", "build_layer", "build_model", "inspect_stack",
-    "loss_for_task", "metrics_for_task", "output_head",
+    "output_head",
 ]
 
 
@@ -95,58 +95,10 @@ def build_layer(project: Project, index: int) -> Any:
     return layer_type.build(params)
 
 
-def loss_for_task(task: str, num_classes: int, choice: str = "auto") -> str:
-    """Return the loss for ``task``: ``choice``, or the default when it is ``auto``.
-
-    Targets are class indices, so the defaults are sparse categorical cross-entropy (more
-    than two classes, softmax head), binary cross-entropy (two classes, sigmoid head) and mean
-    squared error (regression).
-
-    Raises:
-        ProjectError: ``choice`` cannot work with this task's targets and head.
-    """
-    binary = task == "classification" and num_classes == 2
-    if choice == "auto":
-        if task == "regression":
-            return "mse"
-        return "binary_crossentropy" if binary else "sparse_categorical_crossentropy"
-    problem = _loss_problem(task, binary, num_classes, choice)
-    if problem:
-        raise ProjectError([f"training.loss: {problem}"])
-    return choice
-
-
-def metrics_for_task(task: str, num_classes: int) -> list[str]:
-    """Return the metrics to compile with: accuracy for classification, MAE for regression."""
-    return ["mae"] if task == "regression" else ["accuracy"]
-
-
 def model_name(project_name: str) -> str:
     """Return a valid Keras model name made from the project's name."""
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", project_name).strip("_.-")
     return name or "model"
-
-
-def _loss_problem(task: str, binary: bool, num_classes: int, choice: str) -> str | None:
-    crossentropy = choice.endswith("crossentropy")
-    if task == "regression" and crossentropy:
-        return (f"{choice} is for classification but the task is regression; choose mse, mae, "
-                "huber or auto")
-    if task == "regression":
-        return None
-    if choice == "categorical_crossentropy":
-        return ("categorical_crossentropy needs one-hot targets but targets are class indices; "
-                "choose sparse_categorical_crossentropy (the same loss) or auto")
-    if binary and choice == "sparse_categorical_crossentropy":
-        return ("with two classes the output is one sigmoid unit; choose binary_crossentropy "
-                "or auto")
-    if not binary and choice == "binary_crossentropy":
-        return (f"binary_crossentropy is for two classes but there are {num_classes}; choose "
-                "sparse_categorical_crossentropy or auto")
-    if not binary and not crossentropy:
-        return (f"{choice} compares numbers, not {num_classes} class probabilities; choose "
-                "sparse_categorical_crossentropy or auto")
-    return None
 
 
 def _apply(layer: Any, tensor: Any, index: int, type_name: str) -> Any:

@@ -16,6 +16,7 @@ from dlstudio import __version__
 from dlstudio.core import catalog
 from dlstudio.core.codegen_data import csv_section, image_section, ruler
 from dlstudio.core.data import Dataset, load_dataset
+from dlstudio.core.losses import metrics_for_task, output_units_for, resolve_loss_name
 from dlstudio.core.project import LayerSpec, Project
 
 DLSTUDIO_LAYERS = ("MultiHeadSelfAttention", "TransformerEncoderBlock", "PositionalEmbedding")
@@ -180,20 +181,11 @@ def _model_name(name: str) -> str:
 # Training -------------------------------------------------------------------------------------
 
 
-def loss_name(choice: str, task: str, num_classes: int) -> str:
-    """Return the loss trained with: ``choice``, or the one the task needs for ``auto``."""
-    if choice != "auto":
-        return choice
-    if task == "regression":
-        return "mse"
-    return "binary_crossentropy" if num_classes == 2 else "sparse_categorical_crossentropy"
-
-
 def training_code(project: Project, task: str, num_classes: int) -> str:
     """Return the code that compiles and fits ``model`` and evaluates it on the test split."""
     training = project.training
-    loss = loss_name(training.loss, task, num_classes)
-    metrics = ["mae"] if task == "regression" else ["accuracy"]
+    loss = resolve_loss_name(training.loss, task, output_units_for(task, num_classes))
+    metrics = metrics_for_task(task)
     lines = [ruler("Training"), "steps_per_epoch = max(1, int(train_data.cardinality()))"]
     lines += _optimizer_lines(project)
     execution = f", steps_per_execution={training.steps_per_execution}" if (

@@ -15,6 +15,7 @@ import keras
 import numpy as np
 
 from dlstudio.core.errors import TrainingError
+from dlstudio.core.losses import needs_one_hot
 from dlstudio.core.project import ScheduleSpec, TrainingSpec
 
 _OPTIMIZERS = {
@@ -33,7 +34,6 @@ _LOSSES = {
     "mae": keras.losses.MeanAbsoluteError,
     "huber": keras.losses.Huber,
 }
-REGRESSION_LOSSES = ("mse", "mae", "huber")
 
 
 def make_optimizer(training: TrainingSpec, steps_per_epoch: int) -> keras.optimizers.Optimizer:
@@ -95,44 +95,9 @@ def make_learning_rate(schedule: ScheduleSpec, learning_rate: float, epochs: int
                                  warmup_steps=warmup)
 
 
-def resolve_loss_name(choice: str, task: str, output_units: int) -> str:
-    """Return the loss to train with, checked against the task and the model's output.
-
-    Args:
-        choice: ``auto`` or a loss name from the project.
-        task: ``classification`` or ``regression``.
-        output_units: Size of the model's last axis (1 for two classes with a sigmoid).
-
-    Raises:
-        TrainingError: The loss does not fit the task or the output layer; the message names
-            the loss that does.
-    """
-    fitting = _fitting_loss(task, output_units)
-    if choice == "auto":
-        return fitting
-    if task == "regression" and choice not in REGRESSION_LOSSES:
-        raise TrainingError(f"training.loss {choice!r} is for classification, but this "
-                            "project predicts a number; use mse, mae, huber or auto")
-    if task == "classification" and choice in REGRESSION_LOSSES:
-        raise TrainingError(f"training.loss {choice!r} is for regression, but this project "
-                            f"predicts classes; use {fitting} or auto")
-    binary_output = output_units == 1
-    if task == "classification" and (choice == "binary_crossentropy") != binary_output:
-        raise TrainingError(
-            f"training.loss {choice!r} does not fit a model with {output_units} output(s) "
-            f"({'one sigmoid output for two classes' if binary_output else 'one per class'}); "
-            f"use {fitting} or auto")
-    return choice
-
-
 def make_loss(name: str) -> keras.losses.Loss:
     """Return the Keras loss object for a resolved loss name."""
     return _LOSSES[name]()
-
-
-def needs_one_hot(loss_name: str) -> bool:
-    """Whether targets (class indices) must be one-hot encoded for ``loss_name``."""
-    return loss_name == "categorical_crossentropy"
 
 
 def balanced_class_weights(targets: np.ndarray, num_classes: int) -> dict[int, float]:
@@ -144,12 +109,6 @@ def balanced_class_weights(targets: np.ndarray, num_classes: int) -> dict[int, f
     total = float(counts.sum())
     return {index: (total / (num_classes * count) if count else 1.0)
             for index, count in enumerate(counts[:num_classes].tolist())}
-
-
-def _fitting_loss(task: str, output_units: int) -> str:
-    if task == "regression":
-        return "mse"
-    return "binary_crossentropy" if output_units == 1 else "sparse_categorical_crossentropy"
 
 
 def class_weights(mode: str, task: str, targets: np.ndarray,

@@ -17,16 +17,20 @@ A run folder is enough to evaluate, export, predict or resume without the GUI::
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 import os
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dlstudio.core.errors import UserInputError
 from dlstudio.core.project import Project, atomic_write_text, load_project, save_project
+
+if TYPE_CHECKING:
+    from dlstudio.core.data.base import Dataset
 
 RUN_STATES = ("running", "finished", "stopped", "failed")
 
@@ -151,12 +155,16 @@ class RunFolder:
             self.append_metrics({key: row.get(key, "") for key in header})
 
 
-def create_run(project: Project, runs_dir: str | os.PathLike[str] | None = None) -> RunFolder:
+def create_run(project: Project, runs_dir: str | os.PathLike[str] | None = None,
+               dataset: Dataset | None = None) -> RunFolder:
     """Make a new run folder for ``project`` with its snapshot and a ``running`` run.json.
 
     Args:
         project: The project to train; its data path is rewritten relative to the snapshot.
         runs_dir: Where run folders go; default ``runs/`` beside the project file.
+        dataset: The data as read for training. Its resolved task and every column's role
+            and kind go into the snapshot, so evaluating or predicting on new files reads
+            them exactly as training did instead of guessing again.
     """
     parent = Path(runs_dir) if runs_dir is not None else project.base_dir / "runs"
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -172,6 +180,9 @@ def create_run(project: Project, runs_dir: str | os.PathLike[str] | None = None)
     run = RunFolder(path)
     run.checkpoint_dir.mkdir()
     snapshot = project.copy()
+    if dataset is not None:
+        snapshot.data.task = dataset.task
+        snapshot.data.columns = [copy.copy(column) for column in dataset.columns]
     if snapshot.data.path:
         snapshot.data.path = str(project.data_path())
     save_project(snapshot, run.project_path)

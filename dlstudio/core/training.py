@@ -42,6 +42,7 @@ from dlstudio.core.failures import (
     nan_message,
     oom_message,
 )
+from dlstudio.core.losses import metrics_for_task, resolve_loss_name
 from dlstudio.core.project import Project
 from dlstudio.core.resume import ResumePoint, load_checkpoint, prepare_resume
 from dlstudio.core.runs import RunFolder, create_run, now_text
@@ -134,7 +135,7 @@ def _run(project: Project | None, emit: EventLog, epochs: int | None, runs_dir: 
     _set_seed(point.project.training.seed)
     precision = _set_precision(point.project.training.mixed_precision, plan)
     dataset = load_dataset(point.project)
-    run = point.run or create_run(point.project, runs_dir)
+    run = point.run or create_run(point.project, runs_dir, dataset)
     emit.run = run
     notes = [Message("info", text) for text in plan.messages + precision]
     notes += [Message("warning", text) for text in dataset.warnings]
@@ -178,16 +179,16 @@ def _model(point: ResumePoint, run: RunFolder, dataset: Dataset, steps: int,
         model = load_checkpoint(run.last_checkpoint_path)
         notes.append(Message("info", f"Resuming after epoch {point.epochs_done}; optimizer "
                                      f"at step {int(model.optimizer.iterations)}."))
-        return model, optimization.resolve_loss_name(training.loss, dataset.task,
+        return model, resolve_loss_name(training.loss, dataset.task,
                                                      _output_units(model))
     model = builder.build_model(point.project, dataset)
-    loss_name = optimization.resolve_loss_name(training.loss, dataset.task, _output_units(model))
+    loss_name = resolve_loss_name(training.loss, dataset.task, _output_units(model))
     per_call = training.steps_per_execution or choose_steps_per_execution(
         model, training.batch_size, steps, plan.uses_gpu)
     model.compile(
         optimizer=optimization.make_optimizer(training, steps),
         loss=optimization.make_loss(loss_name),
-        metrics=builder.metrics_for_task(dataset.task, len(dataset.class_names)),
+        metrics=metrics_for_task(dataset.task),
         steps_per_execution=per_call,
     )
     return model, loss_name

@@ -9,13 +9,11 @@ from dlstudio.core.builder import (
     NOT_COMPUTED,
     build_model,
     inspect_stack,
-    loss_for_task,
-    metrics_for_task,
     model_name,
     output_head,
 )
 from dlstudio.core.data.base import Dataset
-from dlstudio.core.errors import ModelBuildError, ProjectError
+from dlstudio.core.errors import ModelBuildError
 from dlstudio.core.project import LayerSpec, Project
 
 
@@ -285,24 +283,6 @@ def test_inspection_leaves_no_weights_waiting_to_be_initialized():
 
     inspect(project_of(("Dense", {"units": 123}), ("Dense", {"units": 45})), (9,))
     assert not global_state.get_global_attribute("uninitialized_variables")
-
-
-def test_default_losses_and_metrics():
-    assert loss_for_task("classification", 5) == "sparse_categorical_crossentropy"
-    assert loss_for_task("classification", 2) == "binary_crossentropy"
-    assert loss_for_task("regression", 0) == "mse"
-    assert loss_for_task("regression", 0, "huber") == "huber"
-    assert metrics_for_task("classification", 3) == ["accuracy"]
-    assert metrics_for_task("regression", 0) == ["mae"]
-
-
-@pytest.mark.parametrize(("task", "classes", "choice"), [
-    ("regression", 0, "binary_crossentropy"), ("classification", 3, "categorical_crossentropy"),
-    ("classification", 2, "sparse_categorical_crossentropy"),
-    ("classification", 4, "binary_crossentropy"), ("classification", 4, "mse")])
-def test_losses_that_cannot_work_are_refused_with_a_fix(task, classes, choice):
-    with pytest.raises(ProjectError, match=r"training.loss: .*choose"):
-        loss_for_task(task, classes, choice)
 
 
 def test_model_names_are_valid_keras_names():

@@ -156,3 +156,13 @@ def test_short_number_lists_stay_on_one_line_and_strings_are_untouched(tmp_path)
     assert '"image_size": [32, 48],' in text
     assert '"name": "a,   b [1, 2]"' in text
     assert load_project(tmp_path / "p.dlstudio.json") == project
+
+
+def test_saved_files_get_normal_permissions_and_keep_their_own(tmp_path):
+    path = save_project(Project(), tmp_path / "p.dlstudio.json")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    path.chmod(0o640)
+    save_project(Project(name="again"), path)
+    assert path.stat().st_mode & 0o777 == 0o640

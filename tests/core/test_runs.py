@@ -141,3 +141,19 @@ def test_fresh_point_overrides_epochs_on_a_copy(project):
     point = ResumePoint.fresh(project, epochs=3)
 
     assert point.project.training.epochs == 3 and project.training.epochs == 20
+
+
+def test_the_snapshot_pins_the_task_and_every_column_as_read(tmp_path):
+    from dlstudio.core.project import ColumnSpec, Project
+    from dlstudio.core.runs import create_run
+
+    class ReadDataset:
+        task = "regression"
+        columns = [ColumnSpec("id", "ignored", "identifier"), ColumnSpec("y", "target")]
+
+    project = Project(name="pinned")
+    run = create_run(project, tmp_path / "runs", ReadDataset())
+    snapshot = run.load_project()
+    assert snapshot.data.task == "regression"
+    assert snapshot.data.columns == ReadDataset.columns
+    assert project.data.columns == []

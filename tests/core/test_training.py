@@ -16,12 +16,12 @@ from dlstudio.core.control import RunControl
 from dlstudio.core.devices import choose_steps_per_execution, plan_devices
 from dlstudio.core.errors import TrainingError
 from dlstudio.core.events import Batch, Epoch, Error, Finished, Message, Started, decode
+from dlstudio.core.losses import resolve_loss_name
 from dlstudio.core.optimization import (
     balanced_class_weights,
     check_schedule_conflict,
     make_learning_rate,
     make_optimizer,
-    resolve_loss_name,
 )
 from dlstudio.core.project import (
     DataSpec,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any
 
+from dlstudio.core.project import ColumnSpec
+
 SPLITS = ("train", "validation", "test")
 
 
@@ -18,8 +20,10 @@ class Dataset(ABC):
         has_targets: Whether targets were found (False only for prediction data).
         warnings: Things the user should know that did not stop loading (Latin-1 fallback,
             skipped files, dropped rows), one sentence each.
+        columns: Every CSV column's role and kind as read (empty for image folders).
     """
 
+    columns: list[ColumnSpec] = []
     kind: str
     task: str
     class_names: list[str]
