@@ -26,6 +26,9 @@ from typing import NoReturn
 
 from dlstudio import __version__
 from dlstudio.core.errors import UserInputError
+from dlstudio.core.native_logs import import_tensorflow_quietly
+
+TENSORFLOW_COMMANDS = ("info", "train", "evaluate", "export", "predict")
 
 COMMANDS = ("init", "info", "layers", "train", "evaluate", "export", "predict")
 
@@ -127,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(arguments)
         if args.command is None:
             return open_gui([])
+        if args.command in TENSORFLOW_COMMANDS:
+            import_tensorflow_quietly()
         return int(args.handler(args) or 0)
     except UserInputError as error:
         print(f"dlstudio: error: {one_line(str(error))}", file=sys.stderr)

@@ -105,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
 def _train(project: object, args: argparse.Namespace, send: Callable[[Event], None]) -> int:
     from dlstudio.core.control import RunControl
     from dlstudio.core.errors import UserInputError
+    from dlstudio.core.native_logs import import_tensorflow_quietly
+
+    import_tensorflow_quietly()
     from dlstudio.core.training import run_training
 
     control = RunControl()

@@ -13,6 +13,8 @@ from typing import Any
 
 import tensorflow as tf
 
+from dlstudio.core.native_logs import filtered_native_stderr
+
 DEVICE_CHOICES = ("auto", "cpu", "gpu", "all_gpus")
 
 
@@ -46,7 +48,8 @@ class DevicePlan:
 
 def list_gpus() -> list[Any]:
     """Return TensorFlow's physical GPU devices (an empty list on a machine without one)."""
-    return list(tf.config.list_physical_devices("GPU"))
+    with filtered_native_stderr():
+        return list(tf.config.list_physical_devices("GPU"))
 
 
 def gpu_names(gpus: list[Any]) -> list[str]:

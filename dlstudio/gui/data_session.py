@@ -1,0 +1,230 @@
+"""The project's data as the views need it, read off the GUI thread.
+
+The :class:`DataSession` follows the document: when the data source changes it reads the CSV
+table (or scans the image folder) in the background; when any data or split setting changes it
+opens the dataset through the core to learn the feature shape, task and classes that shape
+inference and the split counts need. Results are cached here, not in the project: they are
+derived from the files and the settings, and the views read them on the signals.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from dlstudio.core.errors import UserInputError
+from dlstudio.core.project import ColumnSpec, Project
+from dlstudio.gui import project_paths
+from dlstudio.gui.background import hide_gpus_from_this_process, run_in_background
+from dlstudio.gui.data_stats import ColumnStatistics, column_statistics
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dlstudio.core.data.image_scan import ImageFolderScan
+    from dlstudio.gui.document import Document
+
+INFO_DELAY_MS = 300
+
+
+@dataclass
+class SourceData:
+    """What the data source holds, independent of the project's settings.
+
+    Attributes:
+        frame: The CSV table (``None`` for an image folder).
+        read_warnings: Warnings from reading the CSV.
+        statistics: Per-column statistics of the table.
+        inferred: The columns' roles and kinds as guessed from the table (no target).
+        scan: The image folder scan (``None`` for a CSV).
+    """
+
+    frame: pd.DataFrame | None = None
+    read_warnings: list[str] = field(default_factory=list)
+    statistics: list[ColumnStatistics] = field(default_factory=list)
+    inferred: list[ColumnSpec] = field(default_factory=list)
+    scan: ImageFolderScan | None = None
+
+
+@dataclass(frozen=True)
+class DataInfo:
+    """What the model needs to know about the data.
+
+    Attributes:
+        feature_shape: Shape of one preprocessed sample (the first layer's input).
+        task: ``classification`` or ``regression``.
+        class_names: The classes, in output order.
+        split_sizes: Samples per split.
+        warnings: Things worth knowing from opening the dataset.
+    """
+
+    feature_shape: tuple[int | None, ...]
+    task: str
+    class_names: tuple[str, ...]
+    split_sizes: dict[str, int]
+    warnings: tuple[str, ...] = ()
+
+
+class DataSession(QObject):
+    """Reads the document's data source in the background and keeps the results.
+
+    Signals:
+        sourceChanged(): :attr:`source` or :attr:`source_error` changed.
+        infoChanged(): :attr:`info` or :attr:`info_error` changed.
+        busyChanged(bool): Reading started or ended.
+    """
+
+    sourceChanged = Signal()
+    infoChanged = Signal()
+    busyChanged = Signal(bool)
+
+    def __init__(self, document: Document, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.source = SourceData()
+        self.source_error: str | None = None
+        self.info: DataInfo | None = None
+        self.info_error: str | None = None
+        self._source_key: tuple[str, str] | None = None
+        self._info_key: str | None = None
+        self._pending = 0
+        self._info_timer = QTimer(self, singleShot=True, interval=INFO_DELAY_MS)
+        self._info_timer.timeout.connect(self._load_info)
+        document.changed.connect(self._on_changed)
+        self._on_changed("")
+
+    def is_busy(self) -> bool:
+        """Whether a read is under way."""
+        return self._pending > 0
+
+    def _on_changed(self, path: str) -> None:
+        if not (project_paths.affects(path, "data") or project_paths.affects(path, "split")):
+            return
+        project = self.document.project
+        source_key = (project.data.kind, str(project.data_path())) if project.data.path else None
+        if source_key != self._source_key:
+            self._source_key = source_key
+            self._load_source(source_key)
+        elif self.source.scan is not None:
+            self._update_image_info()
+        if project.data.kind == "csv" and self._info_key != _info_key(project):
+            self._info_timer.start()
+
+    # The table or folder --------------------------------------------------------------------
+
+    def _load_source(self, key: tuple[str, str] | None) -> None:
+        self.source, self.source_error = SourceData(), None
+        self._set_info(None, None)
+        self._info_key = None
+        if key is None:
+            self.sourceChanged.emit()
+            return
+        kind, path = key
+        self._begin()
+        run_in_background(lambda: _read_source(kind, path),
+                          lambda source: self._source_read(key, source),
+                          lambda error: self._source_failed(key, error), receiver=self)
+        self.sourceChanged.emit()
+
+    def _source_read(self, key: tuple[str, str], source: SourceData) -> None:
+        self._end()
+        if key == self._source_key:
+            self.source = source
+            self.sourceChanged.emit()
+            if source.scan is not None:
+                self._update_image_info()
+
+    def _source_failed(self, key: tuple[str, str], error: Exception) -> None:
+        self._end()
+        if key == self._source_key:
+            self.source_error = _message(error)
+            self.sourceChanged.emit()
+
+    # What the model needs -------------------------------------------------------------------
+
+    def _update_image_info(self) -> None:
+        scan = self.source.scan
+        project = self.document.project
+        channels = 1 if project.data.color_mode == "grayscale" else 3
+        height, width = project.data.image_size
+        sizes = _image_split_sizes(scan, project)
+        self._set_info(DataInfo((height, width, channels), "classification",
+                                tuple(scan.class_names), sizes, tuple(scan.warnings)), None)
+
+    def _load_info(self) -> None:
+        project = self.document.project.copy()
+        if not project.data.path or project.data.kind != "csv":
+            return
+        key = _info_key(project)
+        self._info_key = key
+        self._begin()
+        run_in_background(lambda: _open_dataset(project),
+                          lambda info: self._info_read(key, info, None),
+                          lambda error: self._info_read(key, None, _message(error)),
+                          receiver=self)
+
+    def _info_read(self, key: str, info: DataInfo | None, error: str | None) -> None:
+        self._end()
+        if key == self._info_key:
+            self._set_info(info, error)
+
+    def _set_info(self, info: DataInfo | None, error: str | None) -> None:
+        if (info, error) != (self.info, self.info_error):
+            self.info, self.info_error = info, error
+            self.infoChanged.emit()
+
+    def _begin(self) -> None:
+        self._pending += 1
+        if self._pending == 1:
+            self.busyChanged.emit(True)
+
+    def _end(self) -> None:
+        self._pending -= 1
+        if self._pending == 0:
+            self.busyChanged.emit(False)
+
+
+def _info_key(project: Project) -> str:
+    return json.dumps([str(project.data_path()), asdict(project.data), asdict(project.split)],
+                      sort_keys=True)
+
+
+def _read_source(kind: str, path: str) -> SourceData:
+    if kind == "images":
+        from dlstudio.core.data.image_scan import scan_image_folder
+
+        return SourceData(scan=scan_image_folder(path))
+    from dlstudio.core.data.csv_reading import infer_columns, read_csv
+
+    frame, warnings = read_csv(path)
+    return SourceData(frame=frame, read_warnings=warnings,
+                      statistics=column_statistics(frame), inferred=infer_columns(frame))
+
+
+def _open_dataset(project: Project) -> DataInfo:
+    hide_gpus_from_this_process()
+    from dlstudio.core.data import SPLITS, load_dataset
+
+    dataset = load_dataset(project)
+    return DataInfo(tuple(dataset.feature_shape()), dataset.task, tuple(dataset.class_names),
+                    {split: dataset.split_size(split) for split in SPLITS},
+                    tuple(dataset.warnings))
+
+
+def _image_split_sizes(scan: ImageFolderScan, project: Project) -> dict[str, int]:
+    from dlstudio.gui.data_stats import split_counts
+
+    if scan.predefined_split:
+        return {split: sum(1 for f in scan.files if f.split == split)
+                for split in ("train", "validation", "test")}
+    labels = [f.class_name for f in scan.files]
+    return split_counts(labels, project.split)
+
+
+def _message(error: Exception) -> str:
+    if isinstance(error, UserInputError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"

@@ -1,0 +1,207 @@
+"""The main window's actions, menus and tool bar, with their shortcuts and tips."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
+from PySide6.QtWidgets import QMenu, QMessageBox
+
+from dlstudio import __version__
+from dlstudio.core.templates import TEMPLATES, Template
+from dlstudio.gui import settings as app_settings
+from dlstudio.gui.theme import THEMES, icon
+
+if TYPE_CHECKING:
+    from dlstudio.gui.main_window import MainWindow
+
+SHORTCUTS = (
+    ("Ctrl+N / Ctrl+O / Ctrl+S", "new, open, save project"),
+    ("Ctrl+Shift+S", "save as"),
+    ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo"),
+    ("Ctrl+1 … Ctrl+3", "Data, Model, Training settings tabs"),
+    ("Ctrl+F", "search the layer palette"),
+    ("Del / Ctrl+D", "delete / duplicate the selected layers"),
+    ("Alt+Up / Alt+Down", "move the selected layers"),
+    ("Ctrl+Shift+C", "show the model as Keras code"),
+)
+
+
+@dataclass
+class WindowActions:
+    """The actions a test or another part of the window needs by name."""
+
+    window: MainWindow
+    named: dict[str, QAction] = field(default_factory=dict)
+    recent_menu: QMenu | None = None
+
+    def __getitem__(self, name: str) -> QAction:
+        return self.named[name]
+
+    def fill_recent(self, paths: list[str]) -> None:
+        """List ``paths`` under File › Open Recent."""
+        menu = self.recent_menu
+        if menu is None:
+            return
+        menu.clear()
+        for path in paths:
+            action = menu.addAction(Path(path).name)
+            action.setToolTip(path)
+            action.triggered.connect(lambda _checked=False, p=path: self.window.open_path(p))
+        menu.setEnabled(bool(paths))
+
+
+def build_menus(window: MainWindow) -> WindowActions:
+    """Create the window's menus and tool bar; return the actions."""
+    actions = WindowActions(window)
+    _file_menu(window, actions)
+    _edit_menu(window, actions)
+    _view_menu(window, actions)
+    _templates_menu(window)
+    _help_menu(window)
+    _tool_bar(window, actions)
+    return actions
+
+
+def _action(window: MainWindow, actions: WindowActions, name: str, text: str,
+            slot: Callable[[], object], shortcut: QKeySequence | str | None = None,
+            tip: str = "", icon_name: str = "") -> QAction:
+    action = QAction(icon(icon_name) if icon_name else QIcon(), text, window)
+    if shortcut is not None:
+        action.setShortcut(QKeySequence(shortcut))
+    keys = f" ({action.shortcut().toString()})" if shortcut else ""
+    action.setToolTip(f"{tip or text.replace('&', '')}{keys}")
+    action.setStatusTip(tip or text)
+    action.triggered.connect(lambda _checked=False: slot())
+    actions.named[name] = action
+    return action
+
+
+def _file_menu(window: MainWindow, actions: WindowActions) -> None:
+    menu = window.menuBar().addMenu("&File")
+    keys = QKeySequence.StandardKey
+    menu.addAction(_action(window, actions, "new", "&New project", window.new_project, keys.New,
+                           "Start an empty project", "new"))
+    menu.addAction(_action(window, actions, "open", "&Open…", window.open_dialog, keys.Open,
+                           "Open a project file", "open"))
+    actions.recent_menu = menu.addMenu("Open &recent")
+    examples = menu.addMenu(icon("example"), "Open &example")
+    for title, description, path in app_settings.examples():
+        action = examples.addAction(f"{title} ({description})")
+        action.triggered.connect(lambda _checked=False, p=path: window.open_path(p))
+    examples.setEnabled(bool(examples.actions()))
+    menu.addSeparator()
+    menu.addAction(_action(window, actions, "from_csv", "New from a &CSV file…",
+                           lambda: window.start_from_data_dialog("csv"),
+                           tip="Start a project from a table", icon_name="table"))
+    menu.addAction(_action(window, actions, "from_images", "New from an &image folder…",
+                           lambda: window.start_from_data_dialog("images"),
+                           tip="Start a project from one folder of images per class",
+                           icon_name="images"))
+    menu.addSeparator()
+    menu.addAction(_action(window, actions, "save", "&Save", window.save, keys.Save,
+                           "Save the project", "save"))
+    menu.addAction(_action(window, actions, "save_as", "Save &as…", window.save_as,
+                           "Ctrl+Shift+S", "Save the project under a new name"))
+    menu.addAction(_action(window, actions, "close", "&Close project", window.close_project,
+                           keys.Close, "Close the project and go back to the start"))
+    menu.addSeparator()
+    menu.addAction(_action(window, actions, "quit", "&Quit", window.close, keys.Quit))
+
+
+def _edit_menu(window: MainWindow, actions: WindowActions) -> None:
+    menu = window.menuBar().addMenu("&Edit")
+    stack = window.document.undo_stack
+    undo = stack.createUndoAction(window, "&Undo")
+    undo.setShortcut(QKeySequence.StandardKey.Undo)
+    undo.setIcon(icon("undo"))
+    redo = stack.createRedoAction(window, "&Redo")
+    redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+    redo.setIcon(icon("redo"))
+    actions.named.update(undo=undo, redo=redo)
+    menu.addAction(undo)
+    menu.addAction(redo)
+    menu.addSeparator()
+    stack_view = window.layer_stack
+    for action in (stack_view.delete_action, stack_view.duplicate_action,
+                   stack_view.move_up_action, stack_view.move_down_action):
+        menu.addAction(action)
+    menu.addSeparator()
+    find = _action(window, actions, "find_layer", "&Find a layer", _focus_palette(window),
+                   QKeySequence.StandardKey.Find, "Search the layer palette")
+    menu.addAction(find)
+
+
+def _focus_palette(window: MainWindow) -> Callable[[], None]:
+    def focus() -> None:
+        window.show_workbench("Model")
+        window.palette.search.setFocus()
+        window.palette.search.selectAll()
+
+    return focus
+
+
+def _view_menu(window: MainWindow, actions: WindowActions) -> None:
+    menu = window.menuBar().addMenu("&View")
+    for number, name in enumerate(("Data", "Model", "Training settings"), start=1):
+        menu.addAction(_action(window, actions, f"tab_{number}", f"&{name}",
+                               lambda n=name: window.show_workbench(n), f"Ctrl+{number}"))
+    menu.addSeparator()
+    menu.addAction(_action(window, actions, "show_code", "Show &code…", window.show_code,
+                           "Ctrl+Shift+C", "The model as a runnable Keras script", "code"))
+    menu.addSeparator()
+    themes = QActionGroup(window)
+    current = app_settings.settings().value("appearance/theme", "light")
+    for name in THEMES:
+        action = QAction(f"{name.capitalize()} theme", window, checkable=True)
+        action.setChecked(name == current)
+        action.triggered.connect(lambda _checked=False, n=name: window.set_theme(n))
+        themes.addAction(action)
+        menu.addAction(action)
+        actions.named[f"theme_{name}"] = action
+
+
+def _templates_menu(window: MainWindow) -> None:
+    menu = window.menuBar().addMenu("&Templates")
+    menu.setToolTipsVisible(True)
+    for template in TEMPLATES.values():
+        kinds = ", ".join(template.kinds)
+        action = menu.addAction(icon("template"), f"{template.title}  ({kinds})")
+        action.setToolTip(template.doc)
+        action.setStatusTip(template.doc)
+        action.triggered.connect(lambda _checked=False, t=template: _apply_template(window, t))
+
+
+def _apply_template(window: MainWindow, template: Template) -> None:
+    document = window.document
+    layers = template.layers(document.project.data.max_tokens)
+    document.replace_layers(layers, template.name, f"Apply template {template.title}")
+    window.show_workbench("Model")
+
+
+def _help_menu(window: MainWindow) -> None:
+    menu = window.menuBar().addMenu("&Help")
+    shortcuts = menu.addAction("&Keyboard shortcuts")
+    shortcuts.triggered.connect(lambda: QMessageBox.information(
+        window, "Keyboard shortcuts",
+        "\n".join(f"{keys}:  {what}" for keys, what in SHORTCUTS)))
+    about = menu.addAction("&About dlstudio")
+    about.triggered.connect(lambda: QMessageBox.about(
+        window, "About dlstudio",
+        f"<b>dlstudio {__version__}</b><br>Build, train, evaluate and export Keras models by "
+        "pointing and clicking.<br>Projects are plain JSON; everything the window does, "
+        "<code>dlstudio</code> does on the command line."))
+
+
+def _tool_bar(window: MainWindow, actions: WindowActions) -> None:
+    bar = window.addToolBar("Main")
+    bar.setObjectName("main_tool_bar")
+    bar.setMovable(False)
+    for name in ("new", "open", "save", None, "undo", "redo", None, "show_code"):
+        if name is None:
+            bar.addSeparator()
+        else:
+            bar.addAction(actions[name])

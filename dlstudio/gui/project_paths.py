@@ -1,0 +1,77 @@
+"""Dotted paths into a project (``training.schedule.kind``, ``model.layers[2].params.units``).
+
+The document names every edit by such a path, and views ask whether a change touches what they
+show with :func:`affects`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+
+
+def parse(path: str) -> list[str | int]:
+    """Split ``path`` into attribute names and list indices.
+
+    Raises:
+        ValueError: ``path`` is not a dotted path with optional ``[index]`` parts.
+    """
+    parts: list[str | int] = []
+    position = 0
+    for match in _TOKEN.finditer(path):
+        separator = path[position:match.start()]
+        if separator not in ("", ".") or (separator == "." and not parts):
+            raise ValueError(f"bad project path {path!r}")
+        name, index = match.groups()
+        parts.append(int(index) if index is not None else name)
+        position = match.end()
+    if position != len(path) or not parts:
+        raise ValueError(f"bad project path {path!r}")
+    return parts
+
+
+def get_value(root: Any, path: str) -> Any:
+    """Return the value at ``path`` under ``root`` (dataclass attributes, dict keys, indices)."""
+    value = root
+    for part in parse(path):
+        value = _step(value, part)
+    return value
+
+
+def set_value(root: Any, path: str, value: Any) -> None:
+    """Set the value at ``path`` under ``root``."""
+    parts = parse(path)
+    parent = root
+    for part in parts[:-1]:
+        parent = _step(parent, part)
+    last = parts[-1]
+    if isinstance(last, int) or isinstance(parent, dict):
+        parent[last] = value
+    else:
+        if not hasattr(parent, last):
+            raise AttributeError(f"{type(parent).__name__} has no field {last!r}")
+        setattr(parent, last, value)
+
+
+def affects(changed: str, watched: str) -> bool:
+    """Whether a change at ``changed`` may change what is shown at ``watched``.
+
+    The empty path means "everything". A change affects a watched path when one is the other or
+    lies inside it: ``model`` affects ``model.layers[0]`` and ``model.layers[0].params.units``
+    affects ``model.layers``.
+    """
+    if not changed or not watched:
+        return True
+    return _inside(changed, watched) or _inside(watched, changed)
+
+
+def _inside(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + ".") or path.startswith(prefix + "[")
+
+
+def _step(value: Any, part: str | int) -> Any:
+    if isinstance(part, int) or isinstance(value, dict):
+        return value[part]
+    return getattr(value, part)

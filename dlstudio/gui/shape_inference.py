@@ -1,0 +1,108 @@
+"""Shapes and parameter counts of the layer stack, recomputed as the user edits.
+
+:class:`ShapeInference` waits until edits pause (debounced), then runs
+:func:`dlstudio.core.builder.inspect_stack` on a worker thread. Keras is imported there, the
+first time only, with the GPUs hidden from this process; the GUI thread never waits for it. One
+inspection runs at a time; edits made meanwhile are inspected when it ends, so the report always
+catches up with the latest stack.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from dlstudio.core.project import Project
+from dlstudio.gui import project_paths
+from dlstudio.gui.background import hide_gpus_from_this_process, run_in_background
+
+if TYPE_CHECKING:
+    from dlstudio.gui.data_session import DataInfo, DataSession
+    from dlstudio.gui.document import Document
+
+DELAY_MS = 250
+
+
+class ShapeInference(QObject):
+    """Keeps a :class:`~dlstudio.core.builder.StackReport` of the document's stack.
+
+    Signals:
+        reportChanged(): :attr:`report` or :attr:`error` changed (also when inference is
+            impossible for lack of data: then both are ``None`` and :attr:`waiting_for` says
+            why).
+        busyChanged(bool): An inspection started or ended.
+    """
+
+    reportChanged = Signal()
+    busyChanged = Signal(bool)
+
+    def __init__(self, document: Document, data: DataSession, parent: QObject | None = None,
+                 delay_ms: int = DELAY_MS) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.data = data
+        self.report: Any = None
+        self.error: str | None = None
+        self.waiting_for = "data"
+        self._running = False
+        self._again = False
+        self._timer = QTimer(self, singleShot=True, interval=delay_ms)
+        self._timer.timeout.connect(self._start)
+        document.changed.connect(self._on_document_changed)
+        data.infoChanged.connect(self.request)
+        self.request()
+
+    def is_busy(self) -> bool:
+        """Whether an inspection is running or about to."""
+        return self._running or self._timer.isActive()
+
+    def request(self) -> None:
+        """Inspect the stack again once edits pause."""
+        self._timer.start()
+
+    def _on_document_changed(self, path: str) -> None:
+        if project_paths.affects(path, "model"):
+            self.request()
+
+    def _start(self) -> None:
+        info = self.data.info
+        if info is None:
+            self.waiting_for = self.data.info_error or "data"
+            self._publish(None, None)
+            return
+        if self._running:
+            self._again = True
+            return
+        self._running = True
+        self.busyChanged.emit(True)
+        project = self.document.project.copy()
+        run_in_background(lambda: _inspect(project, info), self._finished, self._failed,
+                          receiver=self)
+
+    def _finished(self, report: Any) -> None:
+        self._end()
+        self._publish(report, None)
+
+    def _failed(self, error: Exception) -> None:
+        self._end()
+        self._publish(None, f"{error}" or type(error).__name__)
+
+    def _end(self) -> None:
+        self._running = False
+        self.busyChanged.emit(False)
+        if self._again:
+            self._again = False
+            self._start()
+
+    def _publish(self, report: Any, error: str | None) -> None:
+        self.report, self.error = report, error
+        self.reportChanged.emit()
+
+
+def _inspect(project: Project, info: DataInfo) -> Any:
+    """Run on a worker thread: import Keras (GPUs hidden) and inspect the stack."""
+    hide_gpus_from_this_process()
+    from dlstudio.core.builder import inspect_stack
+
+    return inspect_stack(project, info.feature_shape, info.task, len(info.class_names))

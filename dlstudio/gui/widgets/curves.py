@@ -1,0 +1,357 @@
+"""Live training curves with pyqtgraph: one plot per metric family, plus the learning rate.
+
+Each plot shows, for every run it is given, the training value per batch (faint, with a
+smoothed line over it), per epoch, and the validation value per epoch; a vertical line marks
+the best epoch. Several runs overlay in distinct colours. Events only mark the view as changed;
+a ~50 ms timer redraws, calling ``setData`` on one ``PlotDataItem`` per series with the NumPy
+arrays of :class:`~dlstudio.gui.run_history.RunHistory`, with peak downsampling and clipping to
+the view so long runs stay smooth.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from dlstudio.gui.run_history import VALIDATION_PREFIX, GrowingSeries, RunHistory
+
+REDRAW_MS = 50
+LEARNING_RATE_PLOT = "learning rate"
+COLUMNS = 2
+AXIS_WIDTH = 56  # the same for every plot, so x-linked plots line up
+RUN_COLOURS = ("#2563eb", "#f97316", "#16a34a", "#9333ea", "#dc2626", "#0891b2", "#ca8a04",
+               "#db2777")
+TRAIN_COLOUR, VALIDATION_COLOUR, BEST_COLOUR = "#2563eb", "#f97316", "#16a34a"
+
+
+class CurvesView(QWidget):
+    """Plots of one or several runs' loss, metrics and learning rate.
+
+    Feed it :class:`RunHistory` objects with :meth:`show_runs`; after changing one (adding
+    events), call :meth:`mark_changed` — the redraw happens on the next timer tick.
+
+    Args:
+        parent: The Qt parent.
+        redraw_ms: The redraw interval.
+    """
+
+    def __init__(self, parent: QWidget | None = None, redraw_ms: int = REDRAW_MS) -> None:
+        super().__init__(parent)
+        self._runs: list[RunHistory] = []
+        self._plots: dict[str, pg.PlotItem] = {}
+        self._items: dict[tuple[int, str, str], pg.PlotDataItem] = {}
+        self._drawn: dict[tuple[int, str, str], int] = {}
+        self._best_lines: dict[tuple[int, str], pg.InfiniteLine] = {}
+        self._cursors: list[pg.InfiniteLine] = []
+        self._pending: list[str] = []
+        self._x_extent = 0.0
+        self.redraw_count = 0
+        self._build(redraw_ms)
+
+    def _build(self, redraw_ms: int) -> None:
+        self.log_scale = QCheckBox("Log scale")
+        self.log_scale.setToolTip("Show the values on a logarithmic axis")
+        self.log_scale.toggled.connect(self._apply_log_scale)
+        self.show_batches = QCheckBox("Per batch")
+        self.show_batches.setChecked(True)
+        self.show_batches.setToolTip("Show the training value after every batch (faint) and "
+                                     "its smoothed trend")
+        self.show_batches.toggled.connect(self._on_show_batches)
+        self.readout = QLabel("Point at a curve to read its values.")
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.readout.setWordWrap(True)
+        self.legend = QLabel()
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        bar = QHBoxLayout()
+        bar.addWidget(self.legend, 1)
+        bar.addWidget(self.show_batches)
+        bar.addWidget(self.log_scale)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground(None)
+        self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.readout)
+        layout.addWidget(self.graphics, 1)
+        self._timer = QTimer(self, interval=redraw_ms)
+        self._timer.timeout.connect(self._on_tick)
+        self._timer.start()
+
+    @property
+    def runs(self) -> list[RunHistory]:
+        """The runs shown, in legend order."""
+        return list(self._runs)
+
+    def plot_names(self) -> list[str]:
+        """The plots shown, in reading order: loss, other metrics, then the learning rate."""
+        return sorted(self._plots, key=lambda name: (name == LEARNING_RATE_PLOT,
+                                                     name != "loss", name))
+
+    def plot(self, name: str) -> pg.PlotItem:
+        """The plot of metric family ``name`` (or :data:`LEARNING_RATE_PLOT`)."""
+        return self._plots[name]
+
+    def series_item(self, run_index: int, family: str, role: str) -> pg.PlotDataItem | None:
+        """The item drawing ``role`` (``batch``, ``smoothed``, ``train``, ``validation``,
+        ``rate``) of a run in a plot, or ``None``."""
+        return self._items.get((run_index, family, role))
+
+    def show_runs(self, runs: list[RunHistory], expected: tuple[str, ...] = ()) -> None:
+        """Replace the runs shown (an empty list clears the plots).
+
+        Args:
+            runs: The runs.
+            expected: Plots to make now rather than when their first value arrives (for a
+                run about to start, so their first paint does not happen mid-training).
+        """
+        self._runs = list(runs)
+        self.graphics.clear()
+        self._plots.clear()
+        self._items.clear()
+        self._drawn.clear()
+        self._best_lines.clear()
+        self._cursors.clear()
+        self._pending.clear()
+        self._x_extent = 0.0
+        self.show_batches.setChecked(len(self._runs) <= 1)
+        self.legend.setText(self._legend_html())
+        for name in expected:
+            self._plot_for(name)
+        self.mark_changed()
+
+    def _legend_html(self) -> str:
+        if len(self._runs) > 1:
+            chips = [_chip(RUN_COLOURS[index % len(RUN_COLOURS)], run.label)
+                     for index, run in enumerate(self._runs)]
+            return " ".join(chips) + " &nbsp;(solid: train, dashed: validation)"
+        if not self._runs:
+            return ""
+        return " ".join([_chip(TRAIN_COLOUR, "train"), _chip(VALIDATION_COLOUR, "validation"),
+                         _chip(BEST_COLOUR, "best epoch", "┆")])
+
+    def mark_changed(self) -> None:
+        """Note that the runs' data changed; the timer redraws the plots one per tick."""
+        names = [name for run in self._runs for name in run.families()]
+        if any(len(run.learning_rate) for run in self._runs):
+            names.append(LEARNING_RATE_PLOT)
+        for name in names:
+            self._plot_for(name)
+            if name not in self._pending:
+                self._pending.append(name)
+
+    def redraw(self) -> None:
+        """Draw every plot whose data changed, now."""
+        while self._pending:
+            self._redraw_plot(self._pending.pop(0))
+
+    def _on_tick(self) -> None:
+        """Draw the plot that has waited longest: one per tick keeps each repaint small."""
+        if self._pending:
+            self._redraw_plot(self._pending.pop(0))
+
+    def _redraw_plot(self, name: str) -> None:
+        self.redraw_count += 1
+        for index, run in enumerate(self._runs):
+            if name == LEARNING_RATE_PLOT:
+                self._draw(index, name, "rate", run.learning_rate)
+            else:
+                self._draw_family(index, run, name)
+            self._draw_best(index, run, name)
+        self._fix_x_range()
+
+    def _on_show_batches(self, on: bool) -> None:
+        for (_, _, role), item in self._items.items():
+            if role in ("batch", "smoothed"):
+                item.setVisible(on)
+        self.mark_changed()
+        self.redraw()
+
+    def _draw_family(self, index: int, run: RunHistory, family: str) -> None:
+        empty = GrowingSeries(1)
+        if self.show_batches.isChecked():
+            self._draw(index, family, "batch", run.batches.get(family, empty))
+            self._draw(index, family, "smoothed", run.smoothed.get(family, empty))
+        self._draw(index, family, "train", run.epochs.get(family, empty))
+        self._draw(index, family, "validation",
+                   run.epochs.get(VALIDATION_PREFIX + family, empty))
+
+    def _draw(self, index: int, plot_name: str, role: str, series: GrowingSeries) -> None:
+        key = (index, plot_name, role)
+        if self._drawn.get(key) == len(series) and key in self._items:
+            return
+        if key not in self._items:
+            if not len(series):
+                return
+            self._items[key] = self._new_item(index, plot_name, role)
+        self._items[key].setData(series.x, series.y)
+        self._drawn[key] = len(series)
+
+    def _new_item(self, index: int, plot_name: str, role: str) -> pg.PlotDataItem:
+        plot = self._plot_for(plot_name)
+        pen, symbol = self._style(index, role)
+        item = pg.PlotDataItem(pen=pen, symbol=symbol, symbolSize=5,
+                               symbolPen=None, symbolBrush=pen.color() if symbol else None)
+        item.setZValue({"batch": 0, "smoothed": 1}.get(role, 2))
+        if role == "rate":  # filled down to zero, so a constant rate reads as one
+            item.setBrush(_with_alpha(pen.color(), 40))
+            item.setFillLevel(None if self.log_scale.isChecked() else 0.0)
+        plot.addItem(item)
+        return item
+
+    def _style(self, index: int, role: str) -> tuple[pg.QtGui.QPen, str | None]:
+        """Pen and symbol of a series. Dense per-batch lines are one pixel wide: wider
+        semi-transparent strokes of long zig-zag paths cost Qt seconds per repaint."""
+        overlay = len(self._runs) > 1
+        colour = RUN_COLOURS[index % len(RUN_COLOURS)] if overlay else (
+            VALIDATION_COLOUR if role == "validation" else TRAIN_COLOUR)
+        if role == "batch":
+            return pg.mkPen(_with_alpha(pg.mkColor(colour), 70), width=1), None
+        if role == "smoothed":
+            return pg.mkPen(colour, width=1), None
+        pen = pg.mkPen(colour, width=2)
+        if role == "validation" and overlay:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        return pen, "o" if role in ("train", "validation") else None
+
+    def _plot_for(self, name: str) -> pg.PlotItem:
+        if name in self._plots:
+            return self._plots[name]
+        plot = pg.PlotItem()
+        plot.setTitle(name.replace("_", " "))
+        plot.setLabel("bottom", "epoch")
+        plot.showGrid(x=True, y=True, alpha=0.15)
+        plot.setDownsampling(auto=True, mode="peak")
+        plot.setClipToView(True)
+        plot.getAxis("left").setWidth(AXIS_WIDTH)
+        plot.setLogMode(False, self.log_scale.isChecked())
+        plot.vb.sigRangeChangedManually.connect(lambda _mask, box=plot.vb: self._follow_zoom(box))
+        cursor = pg.InfiniteLine(angle=90, movable=False,
+                                 pen=pg.mkPen((128, 128, 128, 120), width=1))
+        cursor.setVisible(False)
+        plot.addItem(cursor, ignoreBounds=True)
+        self._cursors.append(cursor)
+        self._plots[name] = plot
+        self._place_plots()
+        self._fix_x_range()
+        return plot
+
+    def _place_plots(self) -> None:
+        """Lay the plots out in reading order: loss, other metrics, then the learning rate."""
+        for plot in self._plots.values():
+            if plot.scene() is not None:
+                self.graphics.removeItem(plot)
+        for position, name in enumerate(self.plot_names()):
+            self.graphics.addItem(self._plots[name], row=position // COLUMNS,
+                                  col=position % COLUMNS)
+
+    def _draw_best(self, index: int, run: RunHistory, name: str) -> None:
+        if not run.best_epoch:
+            return
+        line = self._best_lines.get((index, name))
+        if line is None:
+            overlay = len(self._runs) > 1
+            colour = RUN_COLOURS[index % len(RUN_COLOURS)] if overlay else BEST_COLOUR
+            line = pg.InfiniteLine(angle=90, movable=False, label="best",
+                                   pen=pg.mkPen(colour, width=1, style=Qt.PenStyle.DotLine),
+                                   labelOpts={"position": 0.95, "color": colour,
+                                              "fill": _label_fill()})
+            self._plots[name].addItem(line, ignoreBounds=True)
+            self._best_lines[(index, name)] = line
+        line.setPos(run.best_epoch)
+
+    def _fix_x_range(self) -> None:
+        """Show every plot from epoch 0 to the end of the longest (planned) run, so the x axis
+        does not move with every batch and all plots line up."""
+        extent = max((max(run.planned_epochs, _last_epoch(run)) for run in self._runs),
+                     default=0)
+        if not extent:
+            return
+        changed = extent != self._x_extent
+        self._x_extent = extent
+        for plot in self._plots.values():
+            if changed or plot.vb.autoRangeEnabled()[0]:
+                plot.setXRange(0, extent, padding=0.02)
+
+    def _follow_zoom(self, source: pg.ViewBox) -> None:
+        """Give every plot the x range the user just chose in one of them."""
+        low, high = source.viewRange()[0]
+        for plot in self._plots.values():
+            if plot.vb is not source:
+                plot.vb.blockSignals(True)
+                plot.setXRange(low, high, padding=0)
+                plot.vb.blockSignals(False)
+
+    def _apply_log_scale(self, on: bool) -> None:
+        for plot in self._plots.values():
+            plot.setLogMode(False, on)
+        for (_, _, role), item in self._items.items():
+            if role == "rate":
+                item.setFillLevel(None if on else 0.0)
+
+    def _on_mouse_moved(self, position: QPointF) -> None:
+        for name, plot in self._plots.items():
+            if plot.sceneBoundingRect().contains(position):
+                x = plot.vb.mapSceneToView(position).x()
+                for cursor in self._cursors:
+                    cursor.setPos(x)
+                    cursor.setVisible(True)
+                self.readout.setText(self.readout_text(name, x))
+                return
+
+    def readout_text(self, plot_name: str, x: float) -> str:
+        """The values of plot ``plot_name`` at the epoch nearest to ``x``, for every run."""
+        epoch = max(1, round(x))
+        parts = []
+        for run in self._runs:
+            if plot_name == LEARNING_RATE_PLOT:
+                values = {"learning rate": _value_near(run.learning_rate, epoch)}
+            else:
+                values = {"train": run.value_at_epoch(plot_name, epoch),
+                          "validation": run.value_at_epoch(VALIDATION_PREFIX + plot_name, epoch)}
+            shown = ", ".join(f"{key} {_number(value)}" for key, value in values.items()
+                              if value is not None)
+            if shown:
+                prefix = f"{run.label}: " if len(self._runs) > 1 else ""
+                parts.append(prefix + shown)
+        best = [run.best_epoch for run in self._runs if run.best_epoch == epoch]
+        text = f"{plot_name.replace('_', ' ')} at epoch {epoch}: " + (
+            "; ".join(parts) if parts else "no values")
+        return text + (" (best epoch)" if best else "")
+
+
+def _last_epoch(run: RunHistory) -> float:
+    """The largest x of a run's curves (epochs, or fractional epochs of batches)."""
+    ends = [series.x[-1] for series in (*run.epochs.values(), *run.batches.values())
+            if len(series)]
+    return max(ends, default=0.0)
+
+
+def _value_near(series: GrowingSeries, epoch: int) -> float | None:
+    hits = [y for x, y in zip(series.x, series.y, strict=True) if x == epoch]
+    return hits[-1] if hits else None
+
+
+def _number(value: float) -> str:
+    if not math.isfinite(value):
+        return str(value)
+    return f"{value:.4g}"
+
+
+def _label_fill() -> pg.QtGui.QColor:
+    colour = pg.QtGui.QColor(pg.QtGui.QGuiApplication.palette().base().color())
+    colour.setAlpha(220)
+    return colour
+
+
+def _chip(colour: str, text: str, mark: str = "━━") -> str:
+    return f'<span style="color:{colour}; font-weight:bold">{mark}</span>&nbsp;{text}'
+
+
+def _with_alpha(colour: pg.QtGui.QColor, alpha: int) -> pg.QtGui.QColor:
+    colour = pg.QtGui.QColor(colour)
+    colour.setAlpha(alpha)
+    return colour

@@ -1,0 +1,260 @@
+"""The data view of a CSV source: columns and their roles, rows, target, classes and split."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHeaderView,
+    QLabel,
+    QScrollArea,
+    QSplitter,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dlstudio.core import project as project_module
+from dlstudio.core.catalog import ParamSpec
+from dlstudio.gui import project_paths
+from dlstudio.gui.data_session import DataSession
+from dlstudio.gui.data_stats import class_counts
+from dlstudio.gui.widgets.class_balance import ClassBalanceChart
+from dlstudio.gui.widgets.data_models import (
+    ColumnsModel,
+    DataFrameModel,
+    set_column_role,
+)
+from dlstudio.gui.widgets.split_editor import SplitEditor
+from dlstudio.gui.widgets.value_editors import ParamField
+
+NO_TARGET = "(none)"
+TEXT_SETTINGS = (
+    ParamSpec("text_encoding", "choice", "tfidf", "tfidf: a bag of weighted words (fast, good "
+              "baseline); sequence: token ids for an Embedding layer.",
+              choices=project_module.TEXT_ENCODINGS),
+    ParamSpec("max_tokens", "int", 5000, "How many distinct words are kept.", minimum=10,
+              maximum=10_000_000),
+    ParamSpec("sequence_length", "int", 64, "Words kept per text (sequence mode).", minimum=1,
+              maximum=100_000),
+)
+
+
+class _ChoiceDelegate(QStyledItemDelegate):
+    """A drop-down editor for the role and kind columns; the edit is applied after it closes."""
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
+                     index: QModelIndex) -> QWidget:  # Qt override
+        combo = QComboBox(parent)
+        combo.addItems(list(ColumnsModel.CHOICES[index.column()]))
+        combo.activated.connect(lambda _i: self.commitData.emit(combo))
+        return combo
+
+    def setEditorData(self, editor: QComboBox, index: QModelIndex) -> None:  # Qt override
+        editor.setCurrentText(index.data(Qt.ItemDataRole.EditRole))
+
+    def setModelData(self, editor: QComboBox, model: Any,
+                     index: QModelIndex) -> None:  # Qt override
+        value, row, column = editor.currentText(), index.row(), index.column()
+        QTimer.singleShot(0, lambda: model.setData(model.index(row, column), value))
+
+
+class CsvDataView(QWidget):
+    """Everything about a CSV source, editable where it is a project setting.
+
+    Args:
+        session: The data session (the document is ``session.document``).
+    """
+
+    def __init__(self, session: DataSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.document = session.document
+        self.rows_model = DataFrameModel(parent=self)
+        self.columns_model = ColumnsModel(session, self)
+        self.columns_table = self._table(self.columns_model)
+        self.columns_table.setItemDelegateForColumn(ColumnsModel.ROLE_COLUMN,
+                                                    _ChoiceDelegate(self.columns_table))
+        self.columns_table.setItemDelegateForColumn(ColumnsModel.KIND_COLUMN,
+                                                    _ChoiceDelegate(self.columns_table))
+        self.rows_table = self._table(self.rows_model)
+        self.rows_table.verticalHeader().show()
+        self.source_label = QLabel()
+        self.source_label.setWordWrap(True)
+        self.target = QComboBox()
+        self.target.setToolTip("The column the model learns to predict")
+        self.task = QComboBox()
+        self.task.addItems(list(project_module.TASKS))
+        self.task.setToolTip("auto: classification for a categorical target, regression for a "
+                             "numeric one")
+        self.task_note = QLabel()
+        self.task_note.setProperty("role", "hint")
+        self.chart = ClassBalanceChart()
+        self.split_editor = SplitEditor(session)
+        self.text_fields = {spec.name: ParamField(spec) for spec in TEXT_SETTINGS}
+        self.messages = QLabel()
+        self.messages.setWordWrap(True)
+        self.messages.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._layout()
+        self._connect()
+        self._on_source()
+
+    @staticmethod
+    def _table(model: Any) -> QTableView:
+        table = QTableView()
+        table.setModel(model)
+        table.setAlternatingRowColors(True)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                              | QAbstractItemView.EditTrigger.SelectedClicked
+                              | QAbstractItemView.EditTrigger.EditKeyPressed)
+        table.verticalHeader().hide()
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        table.verticalHeader().setDefaultSectionSize(24)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        table.horizontalHeader().setStretchLastSection(True)
+        table.horizontalHeader().setDefaultSectionSize(110)
+        return table
+
+    def _layout(self) -> None:
+        columns_title = QLabel("Columns — double-click a role or kind to change it")
+        self.rows_title = QLabel("Rows")
+        columns_box = self._titled(columns_title, self.columns_table)
+        rows_box = self._titled(self.rows_title, self.rows_table)
+        tables = QSplitter(Qt.Orientation.Vertical)
+        tables.addWidget(columns_box)
+        tables.addWidget(rows_box)
+        tables.setSizes([300, 400])
+        target_box = QGroupBox("What to predict")
+        form = QFormLayout(target_box)
+        form.addRow("Target", self.target)
+        form.addRow("Task", self.task)
+        form.addRow(self.task_note)
+        self.chart_box = QGroupBox("Class balance")
+        QVBoxLayout(self.chart_box).addWidget(self.chart)
+        self.text_box = QGroupBox("Text columns")
+        text_form = QFormLayout(self.text_box)
+        for name, field in self.text_fields.items():
+            text_form.addRow(name.replace("_", " ").capitalize(), field)
+            field.editor.committed.connect(
+                lambda value, key=name: self.document.set_value(f"data.{key}", value))
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        for widget in (self.source_label, target_box, self.chart_box, self.split_editor,
+                       self.text_box, self.messages):
+            side_layout.addWidget(widget)
+        side_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(side)
+        scroll.setMinimumWidth(360)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(tables)
+        splitter.addWidget(scroll)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        self.splitter = splitter
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(splitter)
+
+    @staticmethod
+    def _titled(label: QLabel, table: QTableView) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        label.setProperty("role", "heading")
+        layout.addWidget(label)
+        layout.addWidget(table)
+        return box
+
+    def _connect(self) -> None:
+        self.session.sourceChanged.connect(self._on_source)
+        self.session.infoChanged.connect(self._show_messages)
+        self.document.changed.connect(self._on_document_changed)
+        self.target.activated.connect(lambda _i: self._pick_target(self.target.currentText()))
+        self.task.activated.connect(
+            lambda _i: self.document.set_value("data.task", self.task.currentText(), "Set task",
+                                               mergeable=False))
+
+    def _on_source(self) -> None:
+        self.rows_model.set_frame(self.session.source.frame)
+        self.rows_table.resizeColumnsToContents()
+        frame = self.session.source.frame
+        rows, columns = (0, 0) if frame is None else frame.shape
+        self.rows_title.setText(f"Rows ({rows:,})")
+        path = self.document.project.data.path
+        self.source_label.setText(f"<b>{path}</b><br>{rows:,} rows × {columns} columns"
+                                  if frame is not None else f"<b>{path}</b>")
+        self._on_document_changed("data")
+
+    def _on_document_changed(self, path: str) -> None:
+        if not project_paths.affects(path, "data"):
+            return
+        self.columns_model.refresh()
+        self.columns_table.resizeColumnsToContents()
+        columns = self.columns_model.columns
+        self.rows_model.set_roles(columns)
+        self._show_target(columns)
+        self._show_text_settings(columns)
+        self._show_messages()
+
+    def _show_target(self, columns: list[Any]) -> None:
+        data = self.document.project.data
+        self.target.clear()
+        self.target.addItems([NO_TARGET] + [column.name for column in columns])
+        self.target.setCurrentText(data.target or NO_TARGET)
+        self.task.setCurrentText(data.task)
+        frame = self.session.source.frame
+        target = next((c for c in columns if c.role == "target"), None)
+        classes = target is not None and (data.task == "classification" or (
+            data.task == "auto" and target.kind != "numeric"))
+        self.chart_box.setVisible(bool(classes and frame is not None))
+        if classes and frame is not None:
+            self.chart.set_counts(class_counts(frame, target.name))
+
+    def _show_text_settings(self, columns: list[Any]) -> None:
+        data = self.document.project.data
+        self.text_box.setVisible(any(column.kind == "text" and column.role == "feature"
+                                     for column in columns))
+        for name, field in self.text_fields.items():
+            field.editor.set_value(getattr(data, name))
+        sequence = data.text_encoding == "sequence"
+        self.text_fields["sequence_length"].setVisible(sequence)
+        form = self.text_box.layout()
+        label = form.labelForField(self.text_fields["sequence_length"])
+        if label is not None:
+            label.setVisible(sequence)
+
+    def _pick_target(self, name: str) -> None:
+        if name == NO_TARGET:
+            current = self.document.project.data.target
+            if current:
+                set_column_role(self.session, current, "feature")
+        elif name != self.document.project.data.target:
+            set_column_role(self.session, name, "target")
+
+    def _show_messages(self) -> None:
+        info = self.session.info
+        if info is not None:
+            classes = f" ({len(info.class_names)} classes)" if info.class_names else ""
+            self.task_note.setText(f"The model will do {info.task}{classes}; "
+                                   f"input shape {info.feature_shape}.")
+        else:
+            self.task_note.setText("")
+        problems = [p for p in (self.session.source_error, self.session.info_error) if p]
+        notes = list(self.session.source.read_warnings) + list(info.warnings if info else ())
+        html = "".join(f"<p style='color:#dc2626'>⚠ {p}</p>" for p in problems)
+        html += "".join(f"<p>• {n}</p>" for n in notes)
+        self.messages.setText(html)
+        self.messages.setVisible(bool(html))
+        if not self.document.project.data.target and self.session.source.frame is not None:
+            self.task_note.setText("Pick the column to predict.")

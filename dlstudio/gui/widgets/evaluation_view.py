@@ -1,0 +1,325 @@
+"""The Evaluate tab: how well a finished run does on its test split.
+
+:class:`EvaluationView` shows a run's ``evaluation.json`` — running
+:func:`dlstudio.core.evaluation.evaluate_run` off the GUI thread when there is none yet
+(TensorFlow is imported there, lazily, with the GPUs left to the training worker). For
+classification: the metrics, per-class precision, recall and F1, and the confusion matrix as a
+heat map whose cells list their samples, most confident first. For regression: the metrics, a
+predicted-versus-true scatter and a residual histogram.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dlstudio.gui.background import hide_gpus_from_this_process, run_in_background
+from dlstudio.gui.theme import icon
+from dlstudio.gui.widgets.confusion_matrix import ConfusionMatrixView
+from dlstudio.gui.widgets.sample_list import SampleList
+
+EVALUATION_FILE = "evaluation.json"
+
+
+def evaluate_in_background(run_dir: str) -> dict[str, Any]:
+    """Evaluate ``run_dir`` on its test split (call it off the GUI thread: imports Keras)."""
+    hide_gpus_from_this_process()
+    from dlstudio.core.evaluation import evaluate_run
+
+    return evaluate_run(run_dir)
+
+
+class EvaluationView(QWidget):
+    """Metrics, confusion matrix and samples, or regression plots, of one run.
+
+    Signals:
+        evaluated(str): A new evaluation of this run folder was written.
+    """
+
+    evaluated = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.run_dir: Path | None = None
+        self.result: dict[str, Any] | None = None
+        self.busy = False
+        self._build()
+
+    def _build(self) -> None:
+        self.heading = QLabel("Evaluate a finished run: choose one on the Runs tab.")
+        self.heading.setProperty("role", "heading")
+        self.heading.setWordWrap(True)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.evaluate_button = QPushButton(icon("table"), "Evaluate on the test split")
+        self.evaluate_button.setProperty("role", "primary")
+        self.evaluate_button.clicked.connect(self.evaluate)
+        self.evaluate_button.setEnabled(False)
+        top = QHBoxLayout()
+        top.addWidget(self.heading, 1)
+        top.addWidget(self.evaluate_button)
+        self.metrics = _table(["metric", "value"])
+        self.per_class = _table(["class", "precision", "recall", "F1", "support"])
+        self.matrix = ConfusionMatrixView()
+        self.matrix.cell_chosen.connect(self.show_cell)
+        self.samples = SampleList()
+        self.worst_button = QPushButton("Most confident mistakes")
+        self.worst_button.clicked.connect(self.show_mistakes)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(QWidget())
+        self.pages.addWidget(self._classification_page())
+        self.pages.addWidget(self._regression_page())
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.status)
+        layout.addWidget(self.pages, 1)
+
+    def _classification_page(self) -> QWidget:
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(_titled("Metrics", self.metrics))
+        left.addWidget(_titled("Per class", self.per_class))
+        right = QSplitter(Qt.Orientation.Vertical)
+        matrix_box = _titled("Confusion matrix (rows: true class, columns: predicted)",
+                             self.matrix)
+        matrix_box.layout().addWidget(self.worst_button, 0, Qt.AlignmentFlag.AlignLeft)
+        right.addWidget(matrix_box)
+        right.addWidget(self.samples)
+        right.setSizes([330, 370])
+        page = QSplitter(Qt.Orientation.Horizontal)
+        page.addWidget(left)
+        page.addWidget(right)
+        page.setSizes([420, 820])
+        return page
+
+    def _regression_page(self) -> QWidget:
+        self.regression_metrics = _table(["metric", "value"])
+        self.scatter = pg.PlotWidget(title="predicted vs true")
+        self.scatter.setLabel("bottom", "true value")
+        self.scatter.setLabel("left", "predicted")
+        self.scatter.setBackground(None)
+        self.histogram = pg.PlotWidget(title="residuals (true − predicted)")
+        self.histogram.setLabel("left", "samples")
+        self.histogram.setBackground(None)
+        self.residuals = _table(["sample", "true", "predicted", "residual"])
+        plots = QSplitter(Qt.Orientation.Horizontal)
+        plots.addWidget(self.scatter)
+        plots.addWidget(self.histogram)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(plots)
+        right.addWidget(_titled("Worst residuals", self.residuals))
+        right.setSizes([460, 240])
+        page = QSplitter(Qt.Orientation.Horizontal)
+        page.addWidget(_titled("Metrics", self.regression_metrics))
+        page.addWidget(right)
+        page.setSizes([300, 940])
+        return page
+
+    # Loading ------------------------------------------------------------------------------
+
+    def set_run(self, run_dir: str | Path | None) -> None:
+        """Show ``run_dir``'s evaluation, or offer to evaluate it."""
+        self.run_dir = Path(run_dir) if run_dir else None
+        self.result = None
+        self.pages.setCurrentIndex(0)
+        if self.run_dir is None:
+            self.heading.setText("Evaluate a finished run: choose one on the Runs tab.")
+            self._set_status("")
+        else:
+            self.heading.setText(f"Run {_run_name(self.run_dir)}")
+            self._load_file()
+        self._update_button()
+
+    def _load_file(self) -> None:
+        path = self.run_dir / EVALUATION_FILE
+        if not (self.run_dir / "model.keras").is_file():
+            self._set_status("This run has no trained model yet: it must finish (or stop) "
+                             "before it can be evaluated.")
+            return
+        if not path.is_file():
+            self._set_status("Not evaluated yet. Press “Evaluate on the test split”.")
+            return
+        try:
+            self.show_result(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            self._set_status(f"{path.name} cannot be read ({error}); evaluate again.", True)
+
+    def evaluate(self) -> None:
+        """Evaluate the run on its test split, off the GUI thread."""
+        if self.run_dir is None or self.busy:
+            return
+        self.busy = True
+        self._update_button()
+        self._set_status("Evaluating… (the first time loads TensorFlow, a few seconds)")
+        run_dir = str(self.run_dir)
+        run_in_background(lambda: evaluate_in_background(run_dir),
+                          lambda result: self._evaluated(run_dir, result),
+                          lambda error: self._failed(run_dir, error), receiver=self)
+
+    def _evaluated(self, run_dir: str, result: dict[str, Any]) -> None:
+        self.busy = False
+        self._update_button()
+        if self.run_dir is not None and str(self.run_dir) == run_dir:
+            self.show_result(result)
+        self.evaluated.emit(run_dir)
+
+    def _failed(self, run_dir: str, error: Exception) -> None:
+        self.busy = False
+        self._update_button()
+        if self.run_dir is not None and str(self.run_dir) == run_dir:
+            self._set_status(f"Evaluation failed: {error}", True)
+
+    def _update_button(self) -> None:
+        ready = self.run_dir is not None and (self.run_dir / "model.keras").is_file()
+        self.evaluate_button.setEnabled(ready and not self.busy)
+        self.evaluate_button.setText("Evaluating…" if self.busy else "Evaluate again"
+                                     if self.result else "Evaluate on the test split")
+
+    def _set_status(self, text: str, problem: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setProperty("role", "error" if problem else "hint")
+        self.status.style().unpolish(self.status)
+        self.status.style().polish(self.status)
+
+    # Showing ------------------------------------------------------------------------------
+
+    def show_result(self, result: dict[str, Any]) -> None:
+        """Show an evaluation result (the contents of ``evaluation.json``)."""
+        self.result = result
+        where = "its test split" if result.get("split") == "test" else result.get("data", "")
+        run = result.get("run", {}).get("name") or (self.run_dir.name if self.run_dir else "")
+        self.heading.setText(f"Run {run}: evaluated on {where} "
+                             f"({result.get('samples', 0)} samples)")
+        warnings = result.get("warnings") or []
+        self._set_status(" ".join(f"Warning: {text}" for text in warnings)
+                         or f"Evaluated {str(result.get('created', ''))[:16].replace('T', ' ')}")
+        if result.get("task") == "classification":
+            self._show_classification(result)
+        else:
+            self._show_regression(result)
+        self._update_button()
+
+    def _show_classification(self, result: dict[str, Any]) -> None:
+        rows = [("accuracy", result["accuracy"])]
+        for average in ("macro_avg", "weighted_avg"):
+            for key in ("precision", "recall", "f1"):
+                rows.append((f"{key} ({average.replace('_avg', '')} average)",
+                             result[average][key]))
+        _fill(self.metrics, [[name, f"{value:.4f}"] for name, value in rows])
+        _fill(self.per_class, [[entry["class"], f"{entry['precision']:.3f}",
+                                f"{entry['recall']:.3f}", f"{entry['f1']:.3f}",
+                                str(entry["support"])] for entry in result["per_class"]])
+        matrix = result["confusion_matrix"]
+        self.matrix.set_matrix(matrix["labels"], matrix["matrix"])
+        self.worst_button.setEnabled(bool(result.get("predictions")))
+        self.pages.setCurrentIndex(1)
+        self.samples.title.setText("Click a cell of the confusion matrix to see its samples, "
+                                   "or list the most confident mistakes.")
+
+    def show_cell(self, true: str, predicted: str) -> None:
+        """List the samples of one confusion-matrix cell, most confident first."""
+        records = [record for record in self._predictions()
+                   if record["true"] == true and record["predicted"] == predicted]
+        kind = "right" if true == predicted else "wrong"
+        self._list(f"True {true}, predicted {predicted} ({kind}): {len(records)} sample(s), "
+                   "most confident first", records)
+
+    def show_mistakes(self) -> None:
+        """List every wrong prediction, most confident first."""
+        records = [record for record in self._predictions()
+                   if record["true"] != record["predicted"]]
+        self._list(f"All {len(records)} mistakes, most confident first", records)
+
+    def _predictions(self) -> list[dict[str, Any]]:
+        return list((self.result or {}).get("predictions") or [])
+
+    def _list(self, title: str, records: list[dict[str, Any]]) -> None:
+        if not self._predictions():
+            self.samples.title.setText("This evaluation.json has no per-sample predictions; "
+                                       "press “Evaluate again” to list samples.")
+            return
+        records.sort(key=lambda record: -float(record.get("confidence") or 0.0))
+        data = Path(str((self.result or {}).get("data", "")))
+        self.samples.show_samples(title, records, data, images=data.is_dir())
+
+    def _show_regression(self, result: dict[str, Any]) -> None:
+        _fill(self.regression_metrics, [[name, f"{result[key]:.6g}"] for name, key in
+                                        (("MSE", "mse"), ("RMSE", "rmse"), ("MAE", "mae"),
+                                         ("R²", "r2"))])
+        _fill(self.residuals, [[r["sample"], f"{r['true']:.6g}", f"{r['predicted']:.6g}",
+                                f"{r['residual']:+.6g}"] for r in result["worst_residuals"]])
+        records = result.get("predictions") or []
+        true = np.array([record["true"] for record in records], dtype=float)
+        predicted = np.array([record["predicted"] for record in records], dtype=float)
+        self._plot_regression(true, predicted)
+        self.pages.setCurrentIndex(2)
+
+    def _plot_regression(self, true: np.ndarray, predicted: np.ndarray) -> None:
+        self.scatter.clear()
+        self.histogram.clear()
+        if not true.size:
+            return
+        self.scatter.plot(true, predicted, pen=None, symbol="o", symbolSize=6,
+                          symbolPen=None, symbolBrush=(37, 99, 235, 150))
+        low = float(min(true.min(), predicted.min()))
+        high = float(max(true.max(), predicted.max()))
+        self.scatter.plot([low, high], [low, high], pen=pg.mkPen("#94a3b8", width=1,
+                                                                 style=Qt.PenStyle.DashLine))
+        counts, edges = np.histogram(true - predicted, bins=min(40, max(5, true.size // 5)))
+        self.histogram.plot(edges, counts, stepMode="center", fillLevel=0,
+                            brush=(249, 115, 22, 120), pen=pg.mkPen("#f97316"))
+
+
+def _run_name(run_dir: Path) -> str:
+    try:
+        return str(json.loads((run_dir / "run.json").read_text(encoding="utf-8"))["name"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return run_dir.name
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+    table.setRowCount(len(rows))
+    for row, values in enumerate(rows):
+        for column, value in enumerate(values):
+            item = QTableWidgetItem(value)
+            if column:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(row, column, item)
+
+
+def _titled(title: str, widget: QWidget) -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 4, 0, 0)
+    label = QLabel(title)
+    label.setProperty("role", "heading")
+    layout.addWidget(label)
+    layout.addWidget(widget, 1)
+    return box

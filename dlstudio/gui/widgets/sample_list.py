@@ -1,0 +1,162 @@
+"""The samples behind an evaluation cell: image thumbnails, or the CSV rows, most confident first.
+
+:class:`SampleList` takes per-sample prediction records (``sample``, ``true``, ``predicted``,
+``confidence``) from ``evaluation.json`` and shows them as a thumbnail grid for an image folder
+(sample ids are paths inside it) or as a table with the data's columns for a CSV file (sample
+ids are ``row N``). Thumbnails and rows are read off the GUI thread.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dlstudio.gui.background import run_in_background
+
+THUMBNAIL = 96
+MOST_SHOWN = 300
+_ROW = re.compile(r"row (\d+)$")
+
+
+class SampleList(QWidget):
+    """A titled list of samples that switches between thumbnails and table rows."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel("Click a cell of the confusion matrix to see its samples.")
+        self.title.setProperty("role", "hint")
+        self.title.setWordWrap(True)
+        self.thumbnails = QListWidget()
+        self.thumbnails.setViewMode(QListWidget.ViewMode.IconMode)
+        self.thumbnails.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
+        self.thumbnails.setGridSize(QSize(THUMBNAIL + 40, THUMBNAIL + 46))
+        self.thumbnails.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.thumbnails.setMovement(QListWidget.Movement.Static)
+        self.thumbnails.setWordWrap(True)
+        self.rows = QTableWidget()
+        self.rows.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.rows.verticalHeader().hide()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.thumbnails)
+        self.stack.addWidget(self.rows)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addWidget(self.stack, 1)
+        self._request = 0
+
+    def show_samples(self, title: str, records: list[dict[str, Any]], data_path: str | Path,
+                     images: bool) -> None:
+        """List ``records`` (already in display order) under ``title``.
+
+        Args:
+            title: What the list is (``true cat, predicted dog: 4 samples``).
+            records: Prediction records from ``evaluation.json``.
+            data_path: The image folder or CSV file the sample ids refer to.
+            images: Whether the samples are images.
+        """
+        self._request += 1
+        shown = records[:MOST_SHOWN]
+        more = len(records) - len(shown)
+        self.title.setText(title + (f" (the first {MOST_SHOWN} shown)" if more > 0 else ""))
+        if images:
+            self._show_thumbnails(shown, Path(data_path))
+        else:
+            self._show_rows(shown, Path(data_path))
+
+    def _show_thumbnails(self, records: list[dict[str, Any]], root: Path) -> None:
+        self.stack.setCurrentWidget(self.thumbnails)
+        self.thumbnails.clear()
+        paths = []
+        for record in records:
+            path = Path(record["sample"])
+            path = path if path.is_absolute() else root / path
+            item = QListWidgetItem(f"{_confidence(record)}\n{path.name}")
+            item.setToolTip(f"{path}\ntrue {record['true']}, predicted {record['predicted']}")
+            item.setData(Qt.ItemDataRole.UserRole, str(path))
+            self.thumbnails.addItem(item)
+            paths.append(path)
+        request = self._request
+        run_in_background(lambda: [_thumbnail(path) for path in paths],
+                          lambda images: self._set_thumbnails(request, images),
+                          lambda error: None, receiver=self)
+
+    def _set_thumbnails(self, request: int, images: list[QImage | None]) -> None:
+        if request != self._request:
+            return
+        for row, image in enumerate(images):
+            if image is not None and row < self.thumbnails.count():
+                self.thumbnails.item(row).setIcon(QIcon(QPixmap.fromImage(image)))
+
+    def _show_rows(self, records: list[dict[str, Any]], csv_path: Path) -> None:
+        self.stack.setCurrentWidget(self.rows)
+        self._fill_rows(records, None)
+        request = self._request
+        numbers = [_row_number(record["sample"]) for record in records]
+        run_in_background(lambda: _read_rows(csv_path, numbers),
+                          lambda data: self._fill_rows(records, data)
+                          if request == self._request else None,
+                          lambda error: None, receiver=self)
+
+    def _fill_rows(self, records: list[dict[str, Any]],
+                   data: tuple[list[str], list[list[str]]] | None) -> None:
+        columns, values = data if data else ([], [[] for _ in records])
+        headers = ["sample", "true", "predicted", "confidence", *columns]
+        self.rows.clear()
+        self.rows.setColumnCount(len(headers))
+        self.rows.setHorizontalHeaderLabels(headers)
+        self.rows.setRowCount(len(records))
+        for row, (record, cells) in enumerate(zip(records, values, strict=True)):
+            shown = [record["sample"], str(record["true"]), str(record["predicted"]),
+                     _confidence(record), *cells]
+            for column, text in enumerate(shown):
+                self.rows.setItem(row, column, QTableWidgetItem(text))
+        self.rows.resizeColumnsToContents()
+
+
+def _confidence(record: dict[str, Any]) -> str:
+    value = record.get("confidence")
+    return f"{value:.0%} sure" if isinstance(value, int | float) else ""
+
+
+def _thumbnail(path: Path) -> QImage | None:
+    image = QImage(str(path))
+    if image.isNull():
+        return None
+    return image.scaled(THUMBNAIL, THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio,
+                        Qt.TransformationMode.SmoothTransformation)
+
+
+def _row_number(sample: str) -> int | None:
+    match = _ROW.match(sample)
+    return int(match.group(1)) if match else None
+
+
+def _read_rows(csv_path: Path, numbers: list[int | None]) -> tuple[list[str], list[list[str]]]:
+    """The CSV's column names and, per ``row N`` number, that row's values as text."""
+    from dlstudio.core.data.csv_reading import read_csv  # pandas: not at GUI start-up
+
+    frame, _warnings = read_csv(csv_path)
+    rows = []
+    for number in numbers:
+        if number is None or not 1 <= number <= len(frame):
+            rows.append([""] * len(frame.columns))
+        else:
+            rows.append(["" if value != value else str(value)
+                         for value in frame.iloc[number - 1].tolist()])
+    return [str(name) for name in frame.columns], rows

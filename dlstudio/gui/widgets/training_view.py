@@ -1,0 +1,338 @@
+"""The Train tab: start, pause, resume and stop a run; watch its progress, curves and log.
+
+:class:`TrainingView` drives a :class:`~dlstudio.gui.run_client.RunClient` (the worker process)
+for the document's saved project. It shows the devices in use, a progress bar with epoch and
+step, samples per second, elapsed time and time left, the live curves, and a log of the
+worker's messages and stderr. A worker that crashes or is killed leaves a banner that says what
+happened and offers to resume the run from its last checkpoint.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dlstudio.core import events
+from dlstudio.core.runs import RunFolder, now_text
+from dlstudio.gui.document import Document
+from dlstudio.gui.run_client import RunClient
+from dlstudio.gui.run_history import RunHistory
+from dlstudio.gui.theme import icon
+from dlstudio.gui.widgets.curves import LEARNING_RATE_PLOT, CurvesView
+from dlstudio.gui.widgets.log_panel import LogPanel
+from dlstudio.gui.widgets.training_progress import ProgressClock, format_duration
+
+DEVICE_WORDS = re.compile(r"\b[GC]PUs?\b")
+RESUMABLE_ERRORS = ("out_of_memory", "internal")
+
+
+class TrainingView(QWidget):
+    """Controls, progress, live curves and log of the document's training run.
+
+    Args:
+        document: The open project; training runs its saved file.
+        client: The worker client (tests pass one around a fake worker).
+        parent: The Qt parent.
+
+    Signals:
+        run_started(str): A run began or resumed in this folder.
+        run_ended(str): The run in this folder ended (finished, stopped, failed or crashed).
+    """
+
+    run_started = Signal(str)
+    run_ended = Signal(str)
+
+    def __init__(self, document: Document, client: RunClient | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.client = client or RunClient(self)
+        self.runs_dir: Path | None = None
+        self.history: RunHistory | None = None
+        self.clock = ProgressClock()
+        self._resume_dir = ""
+        self._devices: list[str] = []
+        self._device_notes: list[str] = []
+        self._build()
+        self._connect()
+        self._update_buttons()
+
+    # Building -----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.train_button = self._button("Train", "train", "Train the saved project (F5)",
+                                         self.train, primary=True)
+        self.train_button.setShortcut("F5")
+        self.pause_button = self._button("Pause", "pause", "Pause after the current batch",
+                                         self.client.pause)
+        self.resume_button = self._button("Resume", "resume", "Go on after a pause",
+                                          self.client.resume)
+        self.stop_button = self._button("Stop", "stop", "Stop after the current batch; the "
+                                        "run keeps its model and checkpoint", self.client.stop)
+        self.devices_label = QLabel("Devices: chosen when training starts")
+        self.devices_label.setProperty("role", "hint")
+        self.devices_label.setWordWrap(True)
+        buttons = QHBoxLayout()
+        for button in (self.train_button, self.pause_button, self.resume_button,
+                       self.stop_button):
+            buttons.addWidget(button)
+        buttons.addSpacing(12)
+        buttons.addWidget(self.devices_label, 1)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setFormat("Not started")
+        self.progress.setTextVisible(True)
+        self.speed_label, self.elapsed_label, self.left_label = QLabel(), QLabel(), QLabel()
+        self.state_label = QLabel("Ready")
+        stats = QHBoxLayout()
+        for label in (self.state_label, self.speed_label, self.elapsed_label, self.left_label):
+            stats.addWidget(label)
+            stats.addSpacing(18)
+        stats.addStretch(1)
+        self.banner, self.banner_text, self.banner_button = self._banner()
+        self.curves = CurvesView()
+        self.log = LogPanel()
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.curves)
+        splitter.addWidget(self.log)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([600, 200])
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addLayout(stats)
+        layout.addWidget(self.banner)
+        layout.addWidget(splitter, 1)
+        self._ticker = QTimer(self, interval=1000)
+        self._ticker.timeout.connect(self._update_times)
+
+    def _button(self, text: str, icon_name: str, tip: str, slot, *,
+                primary: bool = False) -> QPushButton:
+        button = QPushButton(icon(icon_name), text)
+        button.setToolTip(tip)
+        if primary:
+            button.setProperty("role", "primary")
+        button.clicked.connect(slot)
+        return button
+
+    def _banner(self) -> tuple[QFrame, QLabel, QPushButton]:
+        banner = QFrame()
+        banner.setProperty("role", "banner-error")
+        text = QLabel(wordWrap=True)
+        text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        button = QPushButton(icon("resume"), "Resume from last checkpoint")
+        button.clicked.connect(self.resume_crashed_run)
+        row = QHBoxLayout(banner)
+        row.addWidget(text, 1)
+        row.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+        banner.hide()
+        return banner, text, button
+
+    def _connect(self) -> None:
+        client = self.client
+        client.started.connect(self._on_started)
+        client.batch.connect(self._on_batch)
+        client.epoch.connect(self._on_epoch)
+        client.message.connect(self._on_message)
+        client.finished.connect(self._on_finished)
+        client.error.connect(self._on_error)
+        client.log.connect(self.log.add_output)
+        client.crashed.connect(self._on_crashed)
+        client.state_changed.connect(self._on_state)
+        self.document.fileChanged.connect(self._update_buttons)
+
+    # Commands -----------------------------------------------------------------------------
+
+    def train(self) -> None:
+        """Start a new run of the document's project (saving it first, if the user agrees)."""
+        if self.client.is_active() or not self._saved_project():
+            return
+        self._begin(self.document.path.name)
+        self.client.start(self.document.path, runs_dir=self.runs_dir)
+
+    def resume_run(self, run_dir: str | Path) -> None:
+        """Continue the run in ``run_dir`` from its last checkpoint."""
+        if self.client.is_active():
+            return
+        self._begin(Path(run_dir).name)
+        self.client.start(None, resume_from=run_dir)
+
+    def resume_crashed_run(self) -> None:
+        """Resume the run that crashed or failed (the banner's button)."""
+        if self._resume_dir:
+            self.resume_run(self._resume_dir)
+
+    def confirm_close(self) -> bool:
+        """Ask before closing during a run; stop the run cleanly if the user agrees.
+
+        Returns:
+            Whether the window may close.
+        """
+        if not self.client.is_active():
+            return True
+        if not self.ask("A training run is in progress. Stop it and close? The run keeps "
+                        "its last completed epoch and can be resumed later."):
+            return False
+        self.client.stop_and_wait()
+        return True
+
+    def ask(self, question: str) -> bool:
+        """Ask the user a yes/no question (tests replace this)."""
+        answer = QMessageBox.question(self, "dlstudio", question)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _saved_project(self) -> bool:
+        if self.document.path is None:
+            QMessageBox.information(self, "Train", "Save the project first (File ▸ Save As): "
+                                    "training runs the project file, as `dlstudio train` does.")
+            return False
+        if self.document.is_dirty():
+            if not self.ask("The project has unsaved changes. Save them and train?"):
+                return False
+            self.document.save()
+        return True
+
+    def _begin(self, label: str) -> None:
+        self.banner.hide()
+        self._resume_dir = ""
+        self._devices, self._device_notes = [], []
+        self.history = RunHistory(label)
+        self.curves.show_runs([self.history], expected=("loss", LEARNING_RATE_PLOT))
+        self.clock = ProgressClock()
+        self.progress.setValue(0)
+        self.progress.setFormat("Starting the worker…")
+        self.speed_label.clear()
+        self.left_label.clear()
+        self.elapsed_label.clear()
+        self.log.add(f"Starting {label}…", "#2563eb")
+
+    # Events -------------------------------------------------------------------------------
+
+    def _record(self, event: events.Event) -> None:
+        if self.history is not None:
+            self.history.add_event(event)
+            self.curves.mark_changed()
+
+    def _on_started(self, event: events.Started) -> None:
+        self._record(event)
+        self.clock.start(event)
+        self._devices = list(event.devices)
+        self._show_devices()
+        self.devices_label.setToolTip(f"Distribution strategy: {event.strategy}")
+        self.progress.setFormat(f"Epoch {event.initial_epoch + 1} / {event.epochs}")
+        self._ticker.start()
+        self.run_started.emit(event.run_dir)
+
+    def _on_batch(self, event: events.Batch) -> None:
+        self._record(event)
+        self.clock.batch(event)
+        self.progress.setValue(round(1000 * self.clock.fraction()))
+        self.progress.setFormat(f"Epoch {event.epoch} / {self.clock.epochs} · "
+                                f"step {event.step} / {event.steps}")
+        self.speed_label.setText(f"{event.samples_per_second:,.0f} samples/s")
+
+    def _on_epoch(self, event: events.Epoch) -> None:
+        self._record(event)
+        self.clock.epoch_done(event)
+        shown = ", ".join(f"{key} {value:.4g}" for key, value in event.logs.items())
+        self.log.add(f"epoch {event.epoch}: {shown}", None)
+        self._update_times()
+
+    def _on_message(self, event: events.Message) -> None:
+        if event.level == "info" and not self.clock.has_progress() \
+                and DEVICE_WORDS.search(event.text):
+            self._device_notes.append(event.text)
+            self._show_devices()
+        colour = "#b45309" if event.level == "warning" else None
+        self.log.add(f"{event.level}: {event.text}", colour)
+
+    def _on_finished(self, event: events.Finished) -> None:
+        self._record(event)
+        best = ", ".join(f"{key} {value:.4g}" for key, value in event.best_metrics.items())
+        verb = "Finished" if event.state == "finished" else "Stopped"
+        summary = f"{verb}. Best epoch {event.best_epoch}" + (f": {best}" if best else "")
+        self.state_label.setText(summary)
+        self.log.add(summary, "#15803d")
+        if event.state == "finished":
+            self.progress.setValue(1000)
+        self._end(event.run_dir)
+
+    def _on_error(self, event: events.Error) -> None:
+        self.log.add(f"error: {event.message}", "#b91c1c")
+        resumable = event.kind in RESUMABLE_ERRORS
+        self._show_banner(f"Training failed: {event.message}",
+                          event.run_dir if resumable else None)
+        self._end(event.run_dir or "")
+
+    def _on_crashed(self, explanation: str, run_dir: str) -> None:
+        self.log.add(explanation, "#b91c1c")
+        if run_dir and RunFolder(run_dir).info_path.is_file():
+            RunFolder(run_dir).update_info(state="failed", ended=now_text(), error=explanation)
+        self._show_banner(explanation, run_dir or None)
+        self._end(run_dir)
+
+    def _end(self, run_dir: str) -> None:
+        self._ticker.stop()
+        self._update_times()
+        self.left_label.clear()
+        if run_dir:
+            self.run_ended.emit(run_dir)
+
+    def _on_state(self, state: str) -> None:
+        words = {"running": "Training…", "paused": "Paused", "stopping":
+                 "Stopping after this batch…"}
+        if state in words:
+            self.state_label.setText(words[state])
+        self.clock.set_paused(state == "paused")
+        self._update_buttons()
+
+    # Display ------------------------------------------------------------------------------
+
+    def _show_devices(self) -> None:
+        notes = f" — {' '.join(self._device_notes)}" if self._device_notes else ""
+        self.devices_label.setText(f"Devices: {', '.join(self._devices) or '…'}{notes}")
+
+    def _show_banner(self, text: str, run_dir: str | None) -> None:
+        state = RunFolder(run_dir).read_state() if run_dir else None
+        done = int(state.get("epochs_done", 0)) if state else 0
+        if state is not None:
+            self._resume_dir = run_dir or ""
+            self.banner_button.setText(f"Resume after epoch {done}" if done else
+                                       "Resume from last checkpoint")
+            text += " You can resume from the last checkpoint."
+        elif run_dir:
+            text += " No epoch was completed, so there is nothing to resume; press Train."
+        self.banner_button.setVisible(state is not None)
+        self.banner_text.setText(text)
+        self.banner.show()
+        self.state_label.setText("Failed")
+
+    def _update_buttons(self) -> None:
+        state = self.client.state
+        idle = state == "idle"
+        self.train_button.setEnabled(idle and self.document.path is not None)
+        self.pause_button.setEnabled(state == "running")
+        self.resume_button.setEnabled(state == "paused")
+        self.stop_button.setEnabled(state in ("running", "paused"))
+        self.banner_button.setEnabled(idle)
+
+    def _update_times(self) -> None:
+        elapsed = self.clock.elapsed()
+        self.elapsed_label.setText(f"elapsed {format_duration(elapsed)}" if elapsed else "")
+        left = self.clock.time_left()
+        self.left_label.setText(f"about {format_duration(left)} left" if left is not None
+                                else "")

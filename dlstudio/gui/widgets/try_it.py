@@ -1,0 +1,271 @@
+"""“Try it”: pick an image or type a row, and see what a trained run predicts.
+
+:class:`Predictor` (no Qt) opens the run once — its project snapshot and model, through
+:func:`dlstudio.core.evaluation.open_run` — and predicts one sample at a time by writing it to
+a temporary CSV file or image folder that :func:`dlstudio.core.data.load_dataset` reads the way
+the run's data was read. :class:`TryItDialog` calls it off the GUI thread and shows the
+prediction with a bar per class.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import tempfile
+import threading
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dlstudio.core.project import Project
+from dlstudio.core.runs import RunFolder
+from dlstudio.gui.background import hide_gpus_from_this_process, run_in_background
+from dlstudio.gui.theme import icon
+
+CLASSES_SHOWN = 10
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp)"
+
+
+class Predictor:
+    """Predicts single samples with a run's model (call it off the GUI thread).
+
+    Args:
+        run_dir: The run folder.
+    """
+
+    def __init__(self, run_dir: str | Path) -> None:
+        self.run_dir = Path(run_dir)
+        self._run: Any = None
+        self._lock = threading.Lock()
+
+    def predict_row(self, values: dict[str, str]) -> dict[str, Any]:
+        """Predict one table row given as column name → text."""
+        with tempfile.TemporaryDirectory(prefix="dlstudio-try-") as folder:
+            path = Path(folder) / "row.csv"
+            with path.open("w", encoding="utf-8", newline="") as stream:
+                writer = csv.writer(stream)
+                writer.writerow(list(values))
+                writer.writerow(list(values.values()))
+            return self._predict(path)
+
+    def predict_image(self, image: str | Path) -> dict[str, Any]:
+        """Predict one image file."""
+        with tempfile.TemporaryDirectory(prefix="dlstudio-try-") as folder:
+            shutil.copy(image, Path(folder) / Path(image).name)
+            return self._predict(Path(folder))
+
+    def _predict(self, data_path: Path) -> dict[str, Any]:
+        with self._lock:
+            run = self._open()
+            from dlstudio.core.data import load_dataset
+            from dlstudio.core.evaluation import predict_outputs
+            from dlstudio.core.predict import prediction_table
+
+            dataset = load_dataset(run.project, path=data_path,
+                                   class_names=run.class_names or None, evaluation_only=True)
+            outputs = predict_outputs(run.model, dataset, "test", 1)
+            row = prediction_table(dataset.sample_ids("test"), outputs, run.task,
+                                   run.class_names).iloc[0]
+        probabilities = {name: float(row[f"prob_{name}"]) for name in run.class_names}
+        return {"prediction": row["prediction"], "probabilities": probabilities}
+
+    def _open(self) -> Any:
+        if self._run is None:
+            hide_gpus_from_this_process()
+            from dlstudio.core.evaluation import open_run
+
+            self._run = open_run(self.run_dir)
+        return self._run
+
+
+class TryItDialog(QDialog):
+    """Try a trained run on one image or one row.
+
+    Args:
+        run_dir: The run folder (it must have a trained model).
+        parent: The Qt parent.
+    """
+
+    def __init__(self, run_dir: str | Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.run_dir = Path(run_dir)
+        self.project: Project = RunFolder(self.run_dir).load_project()
+        self.predictor = Predictor(self.run_dir)
+        self.image_path: Path | None = None
+        self.fields: dict[str, QLineEdit] = {}
+        self.busy = False
+        self.setWindowTitle(f"Try {self.run_dir.name}")
+        self.resize(760, 560)
+        self._build()
+
+    @property
+    def is_images(self) -> bool:
+        """Whether the run reads images (else table rows)."""
+        return self.project.data.kind == "images"
+
+    def _build(self) -> None:
+        self.predict_button = QPushButton(icon("train"), "Predict")
+        self.predict_button.setProperty("role", "primary")
+        self.predict_button.clicked.connect(self.predict)
+        self.answer = QLabel("Prediction: —")
+        self.answer.setProperty("role", "heading")
+        self.status = QLabel(wordWrap=True)
+        self.status.setProperty("role", "hint")
+        self.bars = QGridLayout()
+        bars = QWidget()
+        bars.setLayout(self.bars)
+        right = QVBoxLayout()
+        right.addWidget(self.answer)
+        right.addWidget(bars)
+        right.addStretch(1)
+        right.addWidget(self.status)
+        columns = QHBoxLayout()
+        columns.addWidget(self._image_input() if self.is_images else self._row_input(), 1)
+        columns.addLayout(right, 1)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.predict_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(columns, 1)
+        layout.addLayout(buttons)
+        self.predict_button.setEnabled(not self.is_images)
+
+    def _image_input(self) -> QWidget:
+        box = QWidget()
+        self.preview = QLabel("Choose an image to try")
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setMinimumSize(280, 280)
+        self.preview.setProperty("role", "hint")
+        choose = QPushButton(icon("images"), "Choose image…")
+        choose.clicked.connect(self._choose_image)
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.preview, 1)
+        layout.addWidget(choose)
+        return box
+
+    def _row_input(self) -> QWidget:
+        self.paste = QLineEdit()
+        self.paste.setPlaceholderText("Paste a CSV row here to fill the fields")
+        self.paste.returnPressed.connect(lambda: self.fill_from_text(self.paste.text()))
+        form = QFormLayout()
+        for name in self.feature_columns():
+            self.fields[name] = QLineEdit()
+            form.addRow(name, self.fields[name])
+        inner = QWidget()
+        inner.setLayout(form)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.paste)
+        layout.addWidget(scroll, 1)
+        self.fill_from_text(self._first_data_row())
+        return box
+
+    def feature_columns(self) -> list[str]:
+        """The columns the model reads, in file order."""
+        return [column.name for column in self.project.data.columns if column.role == "feature"]
+
+    def _data_header(self) -> list[str]:
+        try:
+            with self.project.data_path().open(encoding="utf-8", errors="replace") as stream:
+                return next(csv.reader(stream), [])
+        except OSError:
+            return []
+
+    def _first_data_row(self) -> str:
+        try:
+            with self.project.data_path().open(encoding="utf-8", errors="replace") as stream:
+                stream.readline()
+                return stream.readline().strip()
+        except OSError:
+            return ""
+
+    def fill_from_text(self, text: str) -> None:
+        """Fill the fields from a pasted CSV row: every column of the data file, or the
+        feature columns only, in order."""
+        values = next(csv.reader(io.StringIO(text.strip())), []) if text.strip() else []
+        header = self._data_header()
+        names = header if len(values) == len(header) else self.feature_columns()
+        if values and len(values) != len(names):
+            self.status.setText(f"The pasted row has {len(values)} values; expected "
+                                f"{len(header)} (a whole row of the data file) or "
+                                f"{len(self.feature_columns())} (the feature columns).")
+            return
+        for name, value in zip(names, values, strict=False):
+            if name in self.fields:
+                self.fields[name].setText(value)
+
+    def _choose_image(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Image to try", str(Path.home()),
+                                              IMAGE_FILTER)
+        if path:
+            self.set_image(path)
+
+    def set_image(self, path: str | Path) -> None:
+        """Use the image at ``path``."""
+        self.image_path = Path(path)
+        pixmap = QPixmap(str(path))
+        self.preview.setPixmap(pixmap.scaled(280, 280, Qt.AspectRatioMode.KeepAspectRatio,
+                                             Qt.TransformationMode.SmoothTransformation))
+        self.predict_button.setEnabled(True)
+
+    def predict(self) -> None:
+        """Predict the current image or row off the GUI thread."""
+        if self.busy or (self.is_images and self.image_path is None):
+            return
+        self.busy = True
+        self.predict_button.setEnabled(False)
+        self.status.setText("Predicting… (the first prediction loads the model and "
+                            "TensorFlow, a few seconds)")
+        if self.is_images:
+            work = partial(self.predictor.predict_image, self.image_path)
+        else:
+            work = partial(self.predictor.predict_row,
+                           {name: field.text() for name, field in self.fields.items()})
+        run_in_background(work, self._show, self._failed, receiver=self)
+
+    def _show(self, result: dict[str, Any]) -> None:
+        self.busy = False
+        self.predict_button.setEnabled(True)
+        self.status.clear()
+        prediction = result["prediction"]
+        shown = prediction if isinstance(prediction, str) else f"{prediction:.6g}"
+        self.answer.setText(f"Prediction: {shown}")
+        self._show_bars(result["probabilities"])
+
+    def _show_bars(self, probabilities: dict[str, float]) -> None:
+        while self.bars.count():
+            self.bars.takeAt(0).widget().deleteLater()
+        ranked = sorted(probabilities.items(), key=lambda item: -item[1])[:CLASSES_SHOWN]
+        for row, (name, value) in enumerate(ranked):
+            bar = QProgressBar()
+            bar.setRange(0, 1000)
+            bar.setValue(round(value * 1000))
+            bar.setFormat(f"{value:.1%}")
+            self.bars.addWidget(QLabel(name), row, 0)
+            self.bars.addWidget(bar, row, 1)
+
+    def _failed(self, error: Exception) -> None:
+        self.busy = False
+        self.predict_button.setEnabled(True)
+        self.status.setText(f"Prediction failed: {error}")
