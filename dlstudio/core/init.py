@@ -10,7 +10,10 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import statistics
 from pathlib import Path
+
+from PIL import Image
 
 from dlstudio.core.data import Dataset, load_dataset
 from dlstudio.core.errors import DataError, UserInputError
@@ -19,6 +22,8 @@ from dlstudio.core.templates import Template, choose_template, get_template
 
 TARGET_STEPS = 2000  # optimizer steps a new project aims for, within MIN/MAX_EPOCHS
 MIN_EPOCHS, MAX_EPOCHS = 20, 200
+IMAGE_SAMPLE = 64  # images opened to choose the input size
+MIN_IMAGE_SIDE, MAX_IMAGE_SIDE = 32, 128
 
 
 def new_project(data_path: str | os.PathLike[str], target: str | None = None,
@@ -47,12 +52,41 @@ def new_project(data_path: str | os.PathLike[str], target: str | None = None,
     else:
         project = Project(name=path.stem, data=_csv_data(path, target))
     dataset = load_dataset(project)
+    if project.data.kind == "images":
+        _fit_image_settings(project.data, dataset)
+        dataset = load_dataset(project)
     project.data.task = dataset.task
     chosen = _template(template, project, dataset)
-    project.model = ModelSpec(layers=chosen.layers(project.data.max_tokens),
+    project.model = ModelSpec(layers=chosen.layers(project.data.max_tokens,
+                                                   project.data.sequence_length),
                               template=chosen.name)
     _size_training(project, dataset)
     return project
+
+
+def _fit_image_settings(data: DataSpec, dataset: Dataset) -> None:
+    """Size the input to the images' typical size and use grayscale when all are gray.
+
+    A sample of the images is opened (headers only). The median size is rounded to a multiple
+    of 8 and kept within 32-128 pixels a side, so a new CNN neither upsamples small images nor
+    spends the CPU on large ones; the user can raise it in the project.
+    """
+    files = dataset.scan.files
+    sample = files[:: max(1, len(files) // IMAGE_SAMPLE)][:IMAGE_SAMPLE]
+    sizes, gray = [], True
+    for item in sample:
+        with Image.open(dataset.root / item.path) as image:
+            sizes.append(image.size)
+            gray = gray and image.mode in ("1", "L", "LA", "I", "I;16")
+    if not sizes:
+        return
+    width, height = (int(statistics.median(values)) for values in zip(*sizes, strict=True))
+    data.image_size = [_side(height), _side(width)]
+    data.color_mode = "grayscale" if gray else "rgb"
+
+
+def _side(pixels: int) -> int:
+    return max(MIN_IMAGE_SIDE, min(MAX_IMAGE_SIDE, round(pixels / 8) * 8))
 
 
 def _csv_data(path: Path, target: str | None) -> DataSpec:

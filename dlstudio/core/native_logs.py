@@ -52,10 +52,12 @@ def filtered_native_stderr() -> Iterator[None]:
 
 
 def import_tensorflow_quietly() -> None:
-    """Import TensorFlow and Keras with the start-up chatter filtered out (idempotent)."""
+    """Import TensorFlow and Keras and look for GPUs, with the chatter filtered (idempotent)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if "tensorflow" in sys.modules and "keras" in sys.modules:
         return
     with filtered_native_stderr():
         import keras  # noqa: F401
-        import tensorflow  # noqa: F401
+        import tensorflow
+
+        tensorflow.config.list_physical_devices("GPU")  # the cuInit attempt happens here
