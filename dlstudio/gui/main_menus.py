@@ -37,6 +37,7 @@ class WindowActions:
     window: MainWindow
     named: dict[str, QAction] = field(default_factory=dict)
     recent_menu: QMenu | None = None
+    help_menu: QMenu | None = None
 
     def __getitem__(self, name: str) -> QAction:
         return self.named[name]
@@ -61,7 +62,7 @@ def build_menus(window: MainWindow) -> WindowActions:
     _edit_menu(window, actions)
     _view_menu(window, actions)
     _templates_menu(window)
-    _help_menu(window)
+    actions.help_menu = _help_menu(window)
     _tool_bar(window, actions)
     return actions
 
@@ -182,7 +183,7 @@ def _apply_template(window: MainWindow, template: Template) -> None:
     window.show_workbench("Model")
 
 
-def _help_menu(window: MainWindow) -> None:
+def _help_menu(window: MainWindow) -> QMenu:
     menu = window.menuBar().addMenu("&Help")
     shortcuts = menu.addAction("&Keyboard shortcuts")
     shortcuts.triggered.connect(lambda: QMessageBox.information(
@@ -194,6 +195,7 @@ def _help_menu(window: MainWindow) -> None:
         f"<b>dlstudio {__version__}</b><br>Build, train, evaluate and export Keras models by "
         "pointing and clicking.<br>Projects are plain JSON; everything the window does, "
         "<code>dlstudio</code> does on the command line."))
+    return menu
 
 
 def _tool_bar(window: MainWindow, actions: WindowActions) -> None:

@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.busy_label)
         self.actions = build_menus(self)
         self.training_tabs = TrainingTabs(self)
+        self._keep_help_menu_last()
         self._connect()
         self._restore_settings()
         self._update_title()
@@ -104,6 +105,11 @@ class MainWindow(QMainWindow):
         index = self.tabs.addTab(widget, tab_icon or QIcon(), title)
         self.tabs.setTabToolTip(index, f"{title} (Ctrl+{index + 1})")
         return index
+
+    def _keep_help_menu_last(self) -> None:
+        help_action = self.actions.help_menu.menuAction()
+        self.menuBar().removeAction(help_action)
+        self.menuBar().addAction(help_action)
 
     def _connect(self) -> None:
         self.document.dirtyChanged.connect(lambda _dirty: self._update_title())

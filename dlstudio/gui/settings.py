@@ -38,10 +38,11 @@ def remember_recent(path: Path) -> list[str]:
     return paths[:MAX_RECENT]
 
 
-def examples(folder: Path = EXAMPLES_DIR) -> list[tuple[str, str, str]]:
-    """Return ``(title, description, path)`` of each example project under ``folder``."""
+def examples(folder: Path | None = None) -> list[tuple[str, str, str]]:
+    """Return ``(title, description, path)`` of each example project under ``folder``
+    (default :data:`EXAMPLES_DIR`)."""
     found = []
-    for path in sorted(folder.glob("*/*.dlstudio.json")):
+    for path in sorted((folder or EXAMPLES_DIR).glob("*.dlstudio.json")):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):

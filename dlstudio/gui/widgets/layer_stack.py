@@ -101,6 +101,7 @@ class LayerStackView(QWidget):
         self.head_checkbox.toggled.connect(
             lambda on: document.set_value("model.add_output_head", on, "Toggle output head"))
         inference.busyChanged.connect(self._update_status)
+        inference.data.busyChanged.connect(self._update_status)
         self._after_reset()
 
     def _make_table(self) -> QTableView:
@@ -136,6 +137,7 @@ class LayerStackView(QWidget):
         label.setWordWrap(True)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         show = QPushButton("Show layer")
+        show.setObjectName("show_problem")
         show.setToolTip("Select the layer with the problem")
         show.clicked.connect(self._select_first_problem)
         layout = QHBoxLayout(banner)
@@ -270,13 +272,17 @@ class LayerStackView(QWidget):
             self.totals.setText("Total: –")
         self._update_status()
 
-    def _update_status(self) -> None:
+    def _update_status(self, *_signal_arguments: object) -> None:
         if self.inference.is_busy():
             text = "Computing shapes…"
         elif self.inference.error:
             text = f"Shapes could not be computed: {self.inference.error}"
+        elif self.inference.data.info_error:
+            text = f"Shapes need usable data: {self.inference.data.info_error}"
+        elif self.inference.data.is_busy():
+            text = "Reading the data…"
         elif self.inference.data.info is None:
-            text = f"Shapes appear once the data is read ({self.inference.waiting_for})."
+            text = "Choose the data (Data tab) to see shapes and parameter counts."
         else:
             text = ""
         self.status.setText(text)

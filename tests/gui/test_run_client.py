@@ -1,0 +1,147 @@
+"""RunClient against a fake worker: events become signals; stop, pause, resume; a crash."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from dlstudio.core import events
+from dlstudio.core.runs import RunFolder
+from dlstudio.gui.run_client import RunClient, explain_exit
+
+FAKE_WORKER = str(Path(__file__).with_name("fake_worker.py"))
+pytestmark = pytest.mark.slow
+
+
+def fake_client(*options: str) -> RunClient:
+    return RunClient(program=[sys.executable, FAKE_WORKER, *options])
+
+
+class Recorder:
+    """Collects every signal of a client, in order."""
+
+    def __init__(self, client: RunClient) -> None:
+        self.events: list[object] = []
+        self.logs: list[str] = []
+        self.crashes: list[tuple[str, str]] = []
+        self.states: list[str] = []
+        for signal in (client.started, client.batch, client.epoch, client.message,
+                       client.finished, client.error):
+            signal.connect(self.events.append)
+        client.log.connect(self.logs.append)
+        client.crashed.connect(lambda text, run: self.crashes.append((text, run)))
+        client.state_changed.connect(self.states.append)
+
+    def of(self, kind: type) -> list:
+        return [event for event in self.events if isinstance(event, kind)]
+
+
+def test_a_whole_run_turns_every_line_into_a_signal(qtbot, tmp_path):
+    client = fake_client("--epochs", "2", "--steps", "3")
+    seen = Recorder(client)
+    with qtbot.waitSignal(client.finished, timeout=20000):
+        client.start(tmp_path / "p.dlstudio.json", runs_dir=tmp_path / "runs")
+    qtbot.waitUntil(lambda: not client.is_active(), timeout=5000)
+    assert isinstance(seen.events[0], events.Message)
+    assert isinstance(seen.events[1], events.Started)
+    assert seen.events[1].devices == ["CPU (fake)"]
+    assert len(seen.of(events.Batch)) == 6
+    assert [epoch.epoch for epoch in seen.of(events.Epoch)] == [1, 2]
+    assert seen.of(events.Message)[0].text.startswith("No GPU")
+    assert seen.of(events.Finished)[0].state == "finished"
+    assert "fake worker starting" in seen.logs
+    assert seen.crashes == []
+    assert Path(client.run_dir).parent == tmp_path / "runs"
+    assert seen.states == ["running", "idle"]
+
+
+def test_stop_ends_the_run_cleanly(qtbot, tmp_path):
+    client = fake_client("--epochs", "50", "--steps", "10", "--delay", "0.02")
+    seen = Recorder(client)
+    with qtbot.waitSignal(client.batch, timeout=20000):
+        client.start(tmp_path / "p.dlstudio.json", runs_dir=tmp_path)
+    with qtbot.waitSignal(client.finished, timeout=10000) as finished:
+        client.stop()
+    assert finished.args[0].state == "stopped"
+    qtbot.waitUntil(lambda: client.state == "idle", timeout=5000)
+    assert seen.states == ["running", "stopping", "idle"]
+    assert len(seen.of(events.Epoch)) < 50
+    assert seen.crashes == []
+
+
+def test_pause_holds_the_batches_until_resume(qtbot, tmp_path):
+    client = fake_client("--epochs", "50", "--steps", "10", "--delay", "0.02")
+    seen = Recorder(client)
+    with qtbot.waitSignal(client.batch, timeout=20000):
+        client.start(tmp_path / "p.dlstudio.json", runs_dir=tmp_path)
+    client.pause()
+    qtbot.waitUntil(lambda: "paused" in seen.logs, timeout=5000)
+    qtbot.wait(100)
+    count = len(seen.of(events.Batch))
+    qtbot.wait(300)
+    assert len(seen.of(events.Batch)) == count
+    assert client.state == "paused"
+    with qtbot.waitSignal(client.batch, timeout=5000):
+        client.resume()
+    assert client.state == "running"
+    assert client.stop_and_wait(10000)
+    assert seen.of(events.Finished)[0].state == "stopped"
+
+
+def test_a_killed_worker_reports_a_crash_with_its_run_folder(qtbot, tmp_path):
+    client = fake_client("--epochs", "3", "--steps", "4", "--crash-at-epoch", "2")
+    seen = Recorder(client)
+    with qtbot.waitSignal(client.crashed, timeout=20000) as crash:
+        client.start(tmp_path / "p.dlstudio.json", runs_dir=tmp_path)
+    explanation, run_dir = crash.args
+    assert "killed" in explanation and "out of memory" in explanation
+    assert RunFolder(run_dir).read_state() == {"epochs_done": 1}
+    assert not client.is_active() and client.state == "idle"
+    assert seen.of(events.Finished) == []
+
+
+def test_resume_passes_the_run_folder_and_continues_from_its_checkpoint(qtbot, tmp_path):
+    crashing = fake_client("--epochs", "3", "--steps", "2", "--crash-at-epoch", "2")
+    with qtbot.waitSignal(crashing.crashed, timeout=20000) as crash:
+        crashing.start(tmp_path / "p.dlstudio.json", runs_dir=tmp_path)
+    run_dir = crash.args[1]
+    client = fake_client("--epochs", "3", "--steps", "2")
+    seen = Recorder(client)
+    with qtbot.waitSignal(client.finished, timeout=20000):
+        client.start(None, resume_from=run_dir)
+    assert seen.of(events.Started)[0].initial_epoch == 1
+    assert [epoch.epoch for epoch in seen.of(events.Epoch)] == [2, 3]
+
+
+def test_an_error_event_is_not_a_crash(qtbot, tmp_path):
+    client = fake_client("--fail")
+    seen = Recorder(client)
+    with qtbot.waitSignal(client.error, timeout=20000) as error:
+        client.start(tmp_path / "p.dlstudio.json", runs_dir=tmp_path)
+    qtbot.waitUntil(lambda: not client.is_active(), timeout=5000)
+    assert error.args[0].kind == "nan_loss"
+    assert seen.crashes == []
+
+
+def test_a_missing_program_is_reported_as_a_crash(qtbot, tmp_path):
+    client = RunClient(program=[str(tmp_path / "no-such-python")])
+    with qtbot.waitSignal(client.crashed, timeout=5000) as crash:
+        client.start(tmp_path / "p.dlstudio.json")
+    assert "could not start" in crash.args[0]
+    assert client.state == "idle" and not client.is_active()
+
+
+def test_lines_that_are_not_events_go_to_the_log(qtbot):
+    client = RunClient()
+    logs: list[str] = []
+    client.log.connect(logs.append)
+    client._handle_line("Epoch 1/3 ━━━━━━")
+    assert logs and "not a worker event" in logs[0]
+
+
+def test_exit_explanations_speak_plainly():
+    assert "out of memory" in explain_exit(9, crashed=True)
+    assert "segmentation fault" in explain_exit(11, crashed=True)
+    assert "exit code 3" in explain_exit(3, crashed=False)

@@ -1,0 +1,148 @@
+"""The Train tab against a fake worker: progress, log, pause, crash and resume, closing."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from dlstudio.core.project import Project, save_project
+from dlstudio.core.runs import RunFolder
+from dlstudio.gui.document import Document
+from dlstudio.gui.run_client import RunClient
+from dlstudio.gui.widgets.training_progress import ProgressClock, format_duration
+from dlstudio.gui.widgets.training_view import TrainingView
+
+FAKE_WORKER = str(Path(__file__).with_name("fake_worker.py"))
+
+
+@pytest.fixture
+def document(tmp_path):
+    project = Project(name="Fake")
+    save_project(project, tmp_path / "fake.dlstudio.json")
+    document = Document()
+    document.replace(project)
+    return document
+
+
+def training_view(qtbot, document, tmp_path, *options: str) -> TrainingView:
+    client = RunClient(program=[sys.executable, FAKE_WORKER, *options])
+    view = TrainingView(document, client)
+    view.runs_dir = tmp_path / "runs"
+    view.ask = lambda question: True
+    qtbot.addWidget(view)
+    view.resize(1100, 700)
+    return view
+
+
+@pytest.mark.slow
+def test_a_run_shows_devices_progress_curves_and_log(qtbot, document, tmp_path):
+    view = training_view(qtbot, document, tmp_path, "--epochs", "2", "--steps", "3")
+    with qtbot.waitSignal(view.run_ended, timeout=20000):
+        view.train_button.click()
+    assert "CPU (fake)" in view.devices_label.text()
+    assert "No GPU found" in view.devices_label.text()
+    assert view.progress.value() == 1000
+    assert view.state_label.text().startswith("Finished. Best epoch 2")
+    log = view.log.plain_text()
+    assert "epoch 1: loss 0.5" in log and "fake worker starting" in log
+    assert list(view.history.epochs["loss"].x) == [1, 2]
+    assert view.speed_label.text() == "320 samples/s"
+    qtbot.waitUntil(lambda: view.client.state == "idle", timeout=5000)
+    assert view.train_button.isEnabled() and not view.stop_button.isEnabled()
+    assert view.banner.isHidden()
+
+
+@pytest.mark.slow
+def test_pause_resume_and_stop_buttons(qtbot, document, tmp_path):
+    view = training_view(qtbot, document, tmp_path, "--epochs", "40", "--steps", "10",
+                         "--delay", "0.02")
+    with qtbot.waitSignal(view.client.batch, timeout=20000):
+        view.train()
+    assert view.pause_button.isEnabled() and not view.train_button.isEnabled()
+    view.pause_button.click()
+    assert view.state_label.text() == "Paused" and view.resume_button.isEnabled()
+    assert not view.pause_button.isEnabled()
+    view.resume_button.click()
+    assert view.state_label.text() == "Training…"
+    with qtbot.waitSignal(view.run_ended, timeout=10000):
+        view.stop_button.click()
+    assert view.state_label.text().startswith("Stopped.")
+
+
+@pytest.mark.slow
+def test_a_killed_worker_leaves_a_banner_that_resumes_the_run(qtbot, document, tmp_path):
+    view = training_view(qtbot, document, tmp_path, "--epochs", "3", "--steps", "3",
+                         "--crash-at-epoch", "2")
+    with qtbot.waitSignal(view.run_ended, timeout=20000) as ended:
+        view.train()
+    run = RunFolder(ended.args[0])
+    assert not view.banner.isHidden()
+    assert "killed" in view.banner_text.text()
+    assert view.banner_button.text() == "Resume after epoch 1"
+    assert run.read_info()["state"] == "failed"
+    with qtbot.waitSignal(view.client.finished, timeout=20000):
+        view.banner_button.click()
+    assert view.banner.isHidden()
+    assert list(view.history.epochs["loss"].x) == [2, 3]
+    assert view.history.planned_epochs == 3
+
+
+@pytest.mark.slow
+def test_an_error_event_is_shown_without_resume_when_resuming_cannot_help(
+        qtbot, document, tmp_path):
+    view = training_view(qtbot, document, tmp_path, "--fail")
+    with qtbot.waitSignal(view.run_ended, timeout=20000):
+        view.train()
+    assert "NaN" in view.banner_text.text()
+    assert view.banner_button.isHidden()
+
+
+@pytest.mark.slow
+def test_closing_during_a_run_stops_it_cleanly(qtbot, document, tmp_path):
+    view = training_view(qtbot, document, tmp_path, "--epochs", "40", "--steps", "10",
+                         "--delay", "0.02")
+    with qtbot.waitSignal(view.client.batch, timeout=20000):
+        view.train()
+    finished = []
+    view.client.finished.connect(finished.append)
+    assert view.confirm_close()
+    assert not view.client.is_active()
+    assert finished and finished[0].state == "stopped"
+
+
+def test_closing_can_be_refused(qtbot, document, tmp_path):
+    view = training_view(qtbot, document, tmp_path)
+    view.client.is_active = lambda: True
+    view.ask = lambda question: False
+    assert not view.confirm_close()
+
+
+def test_unsaved_changes_are_saved_before_training(qtbot, document, tmp_path):
+    view = training_view(qtbot, document, tmp_path)
+    document.set_value("training.epochs", 3)
+    started = []
+    view.client.start = lambda path, runs_dir=None, resume_from=None: started.append(path)
+    view.train()
+    assert started == [document.path] and not document.is_dirty()
+    assert "\"epochs\": 3" in document.path.read_text()
+
+
+def test_progress_clock_counts_steps_and_excludes_pauses():
+    now = [100.0]
+    clock = ProgressClock(lambda: now[0])
+    from dlstudio.core import events
+    clock.start(events.Started("r", ["CPU"], "default", 4, 10, 8, initial_epoch=2))
+    now[0] += 10
+    clock.batch(events.Batch(3, 5, 10, {}, 1.0))
+    assert clock.fraction() == pytest.approx(25 / 40)
+    assert clock.time_left() == pytest.approx(10 / 5 * 15)
+    clock.set_paused(True)
+    now[0] += 100
+    clock.set_paused(False)
+    assert clock.elapsed() == pytest.approx(10)
+    clock.epoch_done(events.Epoch(3, {}, 0.1, 55.0, 3))
+    now[0] += 5
+    assert clock.elapsed() == pytest.approx(60)
+    assert format_duration(3725) == "1:02:05" and format_duration(42) == "0:42"
