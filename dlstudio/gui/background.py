@@ -1,22 +1,29 @@
 """Running slow work (reading data, importing Keras) off the GUI thread.
 
-:func:`run_in_background` runs a function on Qt's global thread pool and delivers its result or
-its exception to the GUI thread through a queued signal. Work that may import TensorFlow calls
-:func:`hide_gpus_from_this_process` first: the GUI process only infers shapes, and the GPUs
-belong to the training worker (whose environment gets the original setting back from
-:func:`worker_environment`).
+:func:`run_in_background` runs a function on one long-lived Python worker thread and delivers
+its result or its exception to the GUI thread through a queued signal. Not Qt's thread pool:
+PySide drops a pool thread's Python state after each task while the thread lives on, and
+TensorFlow's per-thread caches then point at freed objects — a second Keras task on a reused
+pool thread aborts the process (measured with TensorFlow 2.21, PySide6 6.11). One thread also
+keeps Keras work (shapes, evaluation, export, prediction) from running concurrently.
+
+Work that may import TensorFlow calls :func:`hide_gpus_from_this_process` first: the GUI
+process only infers shapes, and the GPUs belong to the training worker (whose environment gets
+the original setting back from :func:`worker_environment`).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 _UNSET = object()
 _original_cuda_devices: Any = _UNSET
+_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dlstudio-background")
 
 
 class _Signals(QObject):
@@ -44,12 +51,11 @@ class _Relay(QObject):
         self._on_failed(error)
 
 
-class _Task(QRunnable):
-    """Runs the function on a pool thread and reports through signals made in that thread, so
-    that every Qt object of the task is created and destroyed on the same thread."""
+class _Task:
+    """Runs the function on the worker thread and reports through signals made in that thread,
+    so that every Qt object of the task is created and destroyed on the same thread."""
 
     def __init__(self, function: Callable[[], Any], relay: _Relay) -> None:
-        super().__init__()
         self._function = function
         self._relay = relay
 
@@ -82,7 +88,12 @@ def run_in_background(function: Callable[[], Any], on_finished: Callable[[Any], 
             nothing is delivered after it is destroyed.
     """
     relay = _Relay(on_finished, on_failed, receiver)
-    QThreadPool.globalInstance().start(_Task(function, relay))
+    _worker.submit(_Task(function, relay).run)
+
+
+def wait_for_background(timeout: float = 30.0) -> None:
+    """Block until the work queued so far has run (tests call this between tests)."""
+    _worker.submit(lambda: None).result(timeout)
 
 
 def hide_gpus_from_this_process() -> None:

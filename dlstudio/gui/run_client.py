@@ -61,6 +61,9 @@ class RunClient(QObject):
         program: The command that starts the worker, before its arguments; tests pass a fake
             worker here. Defaults to :func:`worker_program`.
 
+    Attributes:
+        program: The command that starts the worker (used by the next :meth:`start`).
+
     Signals:
         started, batch, epoch, message, finished, error: The decoded protocol events
             (:class:`dlstudio.core.events.Started` and so on).
@@ -83,7 +86,7 @@ class RunClient(QObject):
     def __init__(self, parent: QObject | None = None,
                  program: Sequence[str] | None = None) -> None:
         super().__init__(parent)
-        self._program = list(program or worker_program())
+        self.program = list(program or worker_program())
         self._process: QProcess | None = None
         self._state = "idle"
         self._run_dir = ""
@@ -139,7 +142,7 @@ class RunClient(QObject):
         process.setProcessEnvironment(worker_process_environment())
         self._process = process
         self._set_state("running")
-        process.start(self._program[0], self._program[1:] + arguments)
+        process.start(self.program[0], self.program[1:] + arguments)
 
     def pause(self) -> None:
         """Ask the worker to pause after the current batch."""
@@ -226,7 +229,7 @@ class RunClient(QObject):
 
     def _on_process_error(self, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart and self._process is not None:
-            command = " ".join(self._program)
+            command = " ".join(self.program)
             self._process = None
             self._set_state("idle")
             self.crashed.emit(f"The training process could not start ({command}): "

@@ -55,6 +55,12 @@ class RunSummary:
         """Epochs done out of those planned (``7 / 20``)."""
         return f"{self.info.get('epochs_done', 0)} / {self.info.get('epochs', '?')}"
 
+    @property
+    def label(self) -> str:
+        """The name with the start time (``Churn · 01-31 14:05:09``), to tell runs apart."""
+        started = str(self.info.get("created") or "")[5:19].replace("T", " ")
+        return f"{self.name} · {started}" if started else self.name
+
     def can_resume(self) -> bool:
         """Whether the run stopped before its end and has a checkpoint to go on from."""
         unfinished = self.state in ("stopped", "failed")
@@ -94,7 +100,7 @@ def metrics_text(metrics: dict[str, Any] | None) -> str:
     if not metrics:
         return ""
     shown = {key: value for key, value in metrics.items() if key.startswith("val_")} or metrics
-    return ", ".join(f"{key} {value:.4g}" for key, value in shown.items()
+    return ", ".join(f"{key} {value:.3g}" for key, value in shown.items()
                      if isinstance(value, int | float))
 
 
@@ -103,9 +109,8 @@ def _settings(folder: RunFolder) -> str:
         body = json.loads(folder.project_path.read_text(encoding="utf-8"))
         training = body.get("training", {})
         layers = len(body.get("model", {}).get("layers", []))
-        return (f"{training.get('optimizer', '?')} lr {training.get('learning_rate', '?')}, "
-                f"batch {training.get('batch_size', '?')}, "
-                f"{training.get('epochs', '?')} epochs, {layers} layers")
+        return (f"{training.get('optimizer', '?')}, lr {training.get('learning_rate', '?')}, "
+                f"batch {training.get('batch_size', '?')}, {layers} layers")
     except (OSError, ValueError, AttributeError):
         return ""
 

@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QSettings, QThreadPool
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
 from dlstudio.core.project import ColumnSpec, DataSpec, LayerSpec, ModelSpec, Project, save_project
+from dlstudio.gui.background import wait_for_background
 
 
 @pytest.fixture(autouse=True)
@@ -20,7 +21,7 @@ def isolated_settings(tmp_path_factory):
     folder = tmp_path_factory.mktemp("settings")
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     yield folder
-    QThreadPool.globalInstance().waitForDone(30_000)
+    wait_for_background(30)
     gc.collect()  # free this test's Qt objects here, on the GUI thread
 
 

@@ -64,8 +64,9 @@ def test_runs_are_listed_newest_first_with_their_state_and_metrics(view):
     assert names == ["third", "second", "first"]
     states = [view.table.item(row, 1).text() for row in range(3)]
     assert states == ["failed", "stopped", "finished"]
-    assert view.table.item(2, 5).text() == "val_loss 0.43"
-    assert view.table.item(2, 7).text().startswith("adam lr 0.001, batch 32, 20 epochs")
+    assert view.table.item(2, 6).text() == "val_loss 0.43"
+    assert view.table.item(2, 4).text() == "adam, lr 0.001, batch 32, 0 layers"
+    assert view.table.item(2, 2).text() == "01-01 10:00"
     assert view.empty_label.isHidden()
 
 
@@ -85,7 +86,8 @@ def select_rows(view: RunsView, *rows: int) -> None:
 def test_selecting_several_runs_overlays_their_curves(view, qtbot):
     select_rows(view, 1, 2)
     qtbot.waitUntil(lambda: len(view.curves.runs) == 2, timeout=10000)
-    assert [run.label for run in view.curves.runs] == ["second", "first"]
+    assert [run.label for run in view.curves.runs] == ["second · 01-02 10:00:00",
+                                                       "first · 01-01 10:00:00"]
     view.curves.redraw()
     assert len(view.curves.series_item(1, "loss", "validation").xData) == 3
     assert view.title_label.text() == "second"

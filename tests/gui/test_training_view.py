@@ -146,3 +146,18 @@ def test_progress_clock_counts_steps_and_excludes_pauses():
     now[0] += 5
     assert clock.elapsed() == pytest.approx(60)
     assert format_duration(3725) == "1:02:05" and format_duration(42) == "0:42"
+
+
+def test_the_log_hides_tensorflow_start_up_noise_until_asked(qtbot):
+    from dlstudio.gui.widgets.log_panel import LogPanel
+
+    panel = LogPanel()
+    qtbot.addWidget(panel)
+    panel.add("info: No GPU found")
+    panel.add_output("I0000 00:00:1795252670.114232 15153 cudart_stub.cc:31] Could not find "
+                     "cuda drivers on your machine, GPU will not be used.")
+    panel.add_output("UserWarning: the dataset ran out of data")
+    assert "cuda drivers" not in panel.plain_text()
+    assert "No GPU found" in panel.plain_text() and "UserWarning" in panel.plain_text()
+    panel.details.setChecked(True)
+    assert "cuda drivers" in panel.plain_text()

@@ -14,7 +14,14 @@ import math
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGraphicsItem,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
 from dlstudio.gui.run_history import VALIDATION_PREFIX, GrowingSeries, RunHistory
 
@@ -196,7 +203,7 @@ class CurvesView(QWidget):
         item = pg.PlotDataItem(pen=pen, symbol=symbol, symbolSize=5,
                                symbolPen=None, symbolBrush=pen.color() if symbol else None)
         item.setZValue({"batch": 0, "smoothed": 1}.get(role, 2))
-        if role == "rate":  # filled down to zero, so a constant rate reads as one
+        if role == "rate" and index == 0:  # filled to zero: a constant rate reads as one
             item.setBrush(_with_alpha(pen.color(), 40))
             item.setFillLevel(None if self.log_scale.isChecked() else 0.0)
         plot.addItem(item)
@@ -227,6 +234,8 @@ class CurvesView(QWidget):
         plot.setDownsampling(auto=True, mode="peak")
         plot.setClipToView(True)
         plot.getAxis("left").setWidth(AXIS_WIDTH)
+        for side in ("left", "bottom"):  # text is the dearest part of a repaint: keep a pixmap
+            plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         plot.setLogMode(False, self.log_scale.isChecked())
         plot.vb.sigRangeChangedManually.connect(lambda _mask, box=plot.vb: self._follow_zoom(box))
         cursor = pg.InfiniteLine(angle=90, movable=False,
@@ -247,6 +256,9 @@ class CurvesView(QWidget):
         for position, name in enumerate(self.plot_names()):
             self.graphics.addItem(self._plots[name], row=position // COLUMNS,
                                   col=position % COLUMNS)
+        grid = self.graphics.ci.layout
+        for column in range(COLUMNS):
+            grid.setColumnStretchFactor(column, 1)
 
     def _draw_best(self, index: int, run: RunHistory, name: str) -> None:
         if not run.best_epoch:
@@ -288,8 +300,8 @@ class CurvesView(QWidget):
     def _apply_log_scale(self, on: bool) -> None:
         for plot in self._plots.values():
             plot.setLogMode(False, on)
-        for (_, _, role), item in self._items.items():
-            if role == "rate":
+        for (index, _, role), item in self._items.items():
+            if role == "rate" and index == 0:
                 item.setFillLevel(None if on else 0.0)
 
     def _on_mouse_moved(self, position: QPointF) -> None:

@@ -175,6 +175,7 @@ class ExportDialog(QDialog):
         self.result_frame.style().unpolish(self.result_frame)
         self.result_frame.style().polish(self.result_frame)
         self.result_frame.show()
+        self.adjustSize()
 
     def _show_in_folder(self) -> None:
         if self.exported_path is not None:

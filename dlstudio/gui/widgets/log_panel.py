@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPlainTextEdit, QV
 
 MAX_LINES = 5000
 TENSORFLOW_NOISE = re.compile(
-    r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+:\d+\]"  # absl / TSL C++ log lines
+    r"^[IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\]"  # absl / TSL C++ log lines
     r"|oneDNN custom operations|computation orders\. To turn them off"
     r"|All log messages before absl::InitializeLog|This TensorFlow binary is optimized"
     r"|To enable the following instructions|rebuild TensorFlow with the appropriate"

@@ -36,7 +36,7 @@ from dlstudio.gui.run_list import RunSummary, list_runs, metrics_text
 from dlstudio.gui.theme import icon, muted_foreground, problem_foreground
 from dlstudio.gui.widgets.curves import CurvesView
 
-COLUMNS = ("Name", "State", "Started", "Epochs", "Best epoch", "Best", "Final", "Settings")
+COLUMNS = ("Name", "State", "Started", "Epochs", "Settings", "Best epoch", "Best", "Final")
 NAME_COLUMN = 0
 STATE_COLOURS = {"running": "#2563eb", "finished": "#15803d", "stopped": "#b45309"}
 
@@ -104,13 +104,13 @@ class RunsView(QWidget):
         splitter.addWidget(left)
         splitter.addWidget(self._details())
         splitter.setStretchFactor(0, 1)
-        splitter.setSizes([900, 320])
+        splitter.setSizes([980, 280])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
     def _details(self) -> QWidget:
         panel = QWidget()
-        panel.setMinimumWidth(260)
+        panel.setMinimumWidth(240)
         self.title_label = QLabel("Select a run")
         self.title_label.setProperty("role", "heading")
         self.title_label.setWordWrap(True)
@@ -191,9 +191,9 @@ class RunsView(QWidget):
 
     def _fill_row(self, row: int, run: RunSummary) -> None:
         best_epoch = run.info.get("best_epoch") or ""
-        values = (run.name, run.state, run.created, run.epochs, str(best_epoch),
-                  metrics_text(run.info.get("best_metrics")),
-                  metrics_text(run.info.get("final_metrics")), run.settings)
+        values = (run.name, run.state, run.created[5:], run.epochs, run.settings,
+                  str(best_epoch), metrics_text(run.info.get("best_metrics")),
+                  metrics_text(run.info.get("final_metrics")))
         for column, value in enumerate(values):
             item = QTableWidgetItem(value)
             if column != NAME_COLUMN:
@@ -227,7 +227,7 @@ class RunsView(QWidget):
     def _on_selection(self) -> None:
         self._save_notes()
         self._update_details()
-        self._load_overlays([(run.path, run.name) for run in self.selected_runs()])
+        self._load_overlays([(run.path, run.label) for run in self.selected_runs()])
 
     def _load_overlays(self, runs: list[tuple[Path, str]]) -> None:
         self._overlay_request += 1

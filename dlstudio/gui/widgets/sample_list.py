@@ -86,7 +86,8 @@ class SampleList(QWidget):
         for record in records:
             path = Path(record["sample"])
             path = path if path.is_absolute() else root / path
-            item = QListWidgetItem(f"{_confidence(record)}\n{path.name}")
+            item = QListWidgetItem(f"{record['true']} → {record['predicted']}\n"
+                                   f"{_confidence(record)}")
             item.setToolTip(f"{path}\ntrue {record['true']}, predicted {record['predicted']}")
             item.setData(Qt.ItemDataRole.UserRole, str(path))
             self.thumbnails.addItem(item)

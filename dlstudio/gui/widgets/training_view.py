@@ -161,7 +161,7 @@ class TrainingView(QWidget):
         """Start a new run of the document's project (saving it first, if the user agrees)."""
         if self.client.is_active() or not self._saved_project():
             return
-        self._begin(self.document.path.name)
+        self._begin(self.document.project.name)
         self.client.start(self.document.path, runs_dir=self.runs_dir)
 
     def resume_run(self, run_dir: str | Path) -> None:

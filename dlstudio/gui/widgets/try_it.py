@@ -143,7 +143,13 @@ class TryItDialog(QDialog):
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.predict_button)
+        what = "an image" if self.is_images else "a row (type the values or paste a CSV row)"
+        name = RunFolder(self.run_dir).read_info().get("name") or self.run_dir.name
+        heading = QLabel(f"Try run {name}: give it {what} and press Predict.")
+        heading.setProperty("role", "heading")
+        heading.setWordWrap(True)
         layout = QVBoxLayout(self)
+        layout.addWidget(heading)
         layout.addLayout(columns, 1)
         layout.addLayout(buttons)
         self.predict_button.setEnabled(not self.is_images)
