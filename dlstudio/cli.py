@@ -4,7 +4,7 @@
 
     dlstudio [PROJECT]                              open the GUI (on PROJECT)
     dlstudio init DATA -o PROJECT [--target COL] [--template NAME]
-    dlstudio info PROJECT                           data summary; layer table
+    dlstudio info PROJECT                           data summary; devices; layer table
     dlstudio layers [--json]                        the layer catalog, with every parameter
     dlstudio train PROJECT [--epochs N] [--runs-dir DIR] [--resume RUN] [--events]
     dlstudio evaluate RUN [--data PATH] [--json]
@@ -12,13 +12,15 @@
     dlstudio predict RUN_OR_EXPORT --data PATH -o OUT.csv
 
 Exit status: 0 on success, 2 on bad input (one line ``dlstudio: error: …`` on stderr that says
-what and how to fix), 1 on an internal fault (the traceback only with ``--debug``).
+what and how to fix), 1 on an internal fault (the traceback only with ``--debug``), 141 without a
+message when the reader of stdout went away (``dlstudio layers --json | head -1``).
 """
 
 from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -29,6 +31,8 @@ from dlstudio.core.errors import UserInputError
 from dlstudio.core.native_logs import import_tensorflow_quietly
 
 TENSORFLOW_COMMANDS = ("info", "train", "evaluate", "export", "predict")
+
+PIPE_CLOSED = 141  # the exit status when stdout's reader went away (128 + SIGPIPE)
 
 COMMANDS = ("init", "info", "layers", "train", "evaluate", "export", "predict")
 
@@ -132,7 +136,11 @@ def main(argv: list[str] | None = None) -> int:
             return open_gui([])
         if args.command in TENSORFLOW_COMMANDS:
             import_tensorflow_quietly()
-        return int(args.handler(args) or 0)
+        status = int(args.handler(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return status
+    except BrokenPipeError:
+        return _reader_went_away()
     except UserInputError as error:
         print(f"dlstudio: error: {one_line(str(error))}", file=sys.stderr)
         return 2
@@ -146,6 +154,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dlstudio: internal error: {type(error).__name__}: {one_line(str(error))}"
               f"{hint}", file=sys.stderr)
         return 1
+
+
+def _reader_went_away() -> int:
+    """Quietly end a command whose reader closed stdout (``dlstudio layers --json | head``).
+
+    As on SIGPIPE: no message, exit status 141 (128 + SIGPIPE, what the shell reports for
+    ``yes | head``). Stdout is pointed at the null device so that Python's final flush of
+    what is still buffered does not fail again at exit.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return PIPE_CLOSED
 
 
 def _wants_gui(arguments: list[str]) -> bool:

@@ -40,14 +40,17 @@ def init_command(args: argparse.Namespace) -> int:
 
 
 def info_command(args: argparse.Namespace) -> int:
-    """``dlstudio info PROJECT``: the data summary, then the layer table."""
+    """``dlstudio info PROJECT``: the data summary, the devices that would train, then the
+    layer table."""
     from dlstudio.core import builder
     from dlstudio.core.data import load_dataset
+    from dlstudio.core.devices import describe_devices
 
     project = load_project(args.project)
     dataset = load_dataset(project)
     for line in dataset.summary_lines():
         print(line)
+    print(f"Devices: {describe_devices(project.training.device)}")
     report = builder.inspect_stack(project, dataset.feature_shape(), dataset.task,
                                    len(dataset.class_names))
     print()

@@ -259,10 +259,16 @@ class RunRecorder(keras.callbacks.Callback):
             **self.base_state,
             "epochs_done": self.epochs_done,
             "elapsed": elapsed,
-            "optimizer_iterations": int(self.model.optimizer.iterations),
+            "optimizer_iterations": optimizer_step(self.model),
             "best": self.tracker.state(),
             "plateau": self.plateau.state() if self.plateau else None,
         }
+
+
+def optimizer_step(model: keras.Model) -> int:
+    """Return the optimizer's step count (also under a mirrored strategy, where ``int()`` of
+    the variable fails)."""
+    return int(keras.ops.convert_to_numpy(model.optimizer.iterations))
 
 
 def current_learning_rate(model: keras.Model) -> float:

@@ -86,10 +86,44 @@ def plan_devices(choice: str = "auto") -> DevicePlan:
         strategy = tf.distribute.OneDeviceStrategy("/gpu:0") if len(gpus) > 1 else (
             tf.distribute.get_strategy())
         return DevicePlan(strategy, names[:1], True)
-    strategy = tf.distribute.MirroredStrategy([f"/gpu:{i}" for i in range(len(gpus))])
-    return DevicePlan(strategy, names, True,
-                      [f"Training on {len(gpus)} GPUs in step (MirroredStrategy); each batch "
-                       "is split among them."])
+    return mirrored_plan([f"/gpu:{i}" for i in range(len(gpus))], names, uses_gpu=True)
+
+
+def mirrored_plan(devices: list[str], names: list[str], uses_gpu: bool) -> DevicePlan:
+    """Return a plan that trains a copy of the model on each of ``devices`` in step.
+
+    :func:`plan_devices` uses it for several GPUs; the tests also build it over two logical
+    CPU devices, which exercises the same ``MirroredStrategy`` code path without a GPU.
+
+    Args:
+        devices: TensorFlow device names such as ``/gpu:0``.
+        names: What trains, in words, one entry per device.
+        uses_gpu: Whether the devices are GPUs.
+    """
+    strategy = tf.distribute.MirroredStrategy(devices)
+    return DevicePlan(strategy, names, uses_gpu,
+                      [f"Training on {len(devices)} devices in step (MirroredStrategy); each "
+                       "batch is split among them."])
+
+
+def describe_devices(choice: str = "auto") -> str:
+    """Return what would train for the ``training.device`` setting ``choice``, in one line.
+
+    Cheap: it lists the devices without starting TensorFlow's runtime, hiding GPUs or building
+    a strategy, so ``dlstudio info`` can show it before training.
+    """
+    gpus = list_gpus()
+    cpu = cpu_description()
+    if not gpus:
+        text = "no GPU found \N{EM DASH} training will use the " + cpu
+        return text + (f" (training.device {choice} will be ignored)"
+                       if choice in ("gpu", "all_gpus") else "")
+    names = ", ".join(gpu_names(gpus))
+    if choice == "cpu":
+        return f"{names}; training.device is cpu, so training will use the {cpu}"
+    if choice == "gpu" or len(gpus) == 1:
+        return f"{names}; training will use GPU 0"
+    return f"{names}; training will use all {len(gpus)} GPUs in step"
 
 
 def _cpu_plan(choice: str, gpus: list[Any]) -> DevicePlan:
@@ -101,8 +135,9 @@ def _cpu_plan(choice: str, gpus: list[Any]) -> DevicePlan:
                            "left unused (set training.device to auto to use them)."])
     text = f"No GPU found: training on the {devices[0]}."
     if choice in ("gpu", "all_gpus"):
-        text += (f" The project asks for {choice}; install the GPU build "
-                 "(pip install 'dlstudio[cuda]') on a machine with an NVIDIA GPU to use one.")
+        text += (f" The setting training.device {choice} was ignored; to train on a GPU, "
+                 "install the GPU build (pip install 'dlstudio[cuda]') on a machine with an "
+                 "NVIDIA GPU.")
     return DevicePlan(tf.distribute.get_strategy(), devices, False, [text])
 
 

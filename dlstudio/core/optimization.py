@@ -95,6 +95,41 @@ def make_learning_rate(schedule: ScheduleSpec, learning_rate: float, epochs: int
                                  warmup_steps=warmup)
 
 
+def replan_schedule(optimizer: keras.optimizers.Optimizer, training: TrainingSpec,
+                    steps_per_epoch: int, planned_epochs: int) -> str | None:
+    """Re-plan a resumed run's cosine schedule for a new total number of epochs.
+
+    A checkpoint's cosine schedule decays to 0 at the epoch total it was planned for, so a run
+    resumed with more epochs would train the rest at a learning rate of 0 (and one resumed with
+    fewer would stop before the rate came down). The schedule is rebuilt for
+    ``training.epochs`` and continues at the optimizer's current step, as if the run had been
+    planned for the new total from the start. ``step`` and ``exponential`` schedules depend on
+    the step only, so they carry on unchanged; ``constant`` and ``reduce_on_plateau`` have no
+    schedule.
+
+    Args:
+        optimizer: The reloaded optimizer (its ``iterations`` is where the run stands).
+        training: The settings with the new total in ``epochs``.
+        steps_per_epoch: Batches per epoch.
+        planned_epochs: The total the checkpoint's schedule was planned for.
+
+    Returns:
+        What changed, for the user; ``None`` when the schedule was kept.
+
+    Raises:
+        TrainingError: The warm-up is not shorter than the new total.
+    """
+    if training.schedule.kind != "cosine" or planned_epochs == training.epochs:
+        return None
+    before = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+    optimizer.learning_rate = make_learning_rate(training.schedule, training.learning_rate,
+                                                 training.epochs, steps_per_epoch)
+    after = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+    return (f"The cosine schedule was planned for {planned_epochs} epochs; it is re-planned "
+            f"for {training.epochs}, as if the run had been planned that long from the start: "
+            f"the learning rate goes on at {after:.3g} (it was {before:.3g}).")
+
+
 def make_loss(name: str) -> keras.losses.Loss:
     """Return the Keras loss object for a resolved loss name."""
     return _LOSSES[name]()

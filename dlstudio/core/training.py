@@ -27,6 +27,7 @@ from dlstudio.core.callbacks import (
     PlateauReducer,
     ProgressReporter,
     RunRecorder,
+    optimizer_step,
 )
 from dlstudio.core.control import RunControl, StopRequested
 from dlstudio.core.data import Dataset, load_dataset
@@ -131,6 +132,15 @@ def _run(project: Project | None, emit: EventLog, epochs: int | None, runs_dir: 
         if project is None:
             raise UserInputError("no project to train; pass a project file or --resume RUN")
         point = ResumePoint.fresh(project, epochs)
+    try:
+        return _train_point(point, emit, runs_dir, control)
+    except (tf.errors.ResourceExhaustedError, MemoryError):
+        raise OutOfMemoryError(oom_message(point.project.training.batch_size)) from None
+
+
+def _train_point(point: ResumePoint, emit: EventLog, runs_dir: Any,
+                 control: RunControl) -> RunResult:
+    """Train from ``point``; out of memory anywhere here is reported by :func:`_run`."""
     plan = plan_devices(point.project.training.device)
     _set_seed(point.project.training.seed)
     precision = _set_precision(point.project.training.mixed_precision, plan)
@@ -178,13 +188,15 @@ def _model(point: ResumePoint, run: RunFolder, dataset: Dataset, steps: int,
     if point.checkpoint:
         model = load_checkpoint(run.last_checkpoint_path)
         notes.append(Message("info", f"Resuming after epoch {point.epochs_done}; optimizer "
-                                     f"at step {int(model.optimizer.iterations)}."))
-        return model, resolve_loss_name(training.loss, dataset.task,
-                                                     _output_units(model))
+                                     f"at step {optimizer_step(model)}."))
+        replanned = optimization.replan_schedule(
+            model.optimizer, training, steps, int(point.state.get("epochs", training.epochs)))
+        if replanned:
+            notes.append(Message("info", replanned))
+        return model, resolve_loss_name(training.loss, dataset.task, _output_units(model))
     model = builder.build_model(point.project, dataset)
     loss_name = resolve_loss_name(training.loss, dataset.task, _output_units(model))
-    per_call = training.steps_per_execution or choose_steps_per_execution(
-        model, training.batch_size, steps, plan.uses_gpu)
+    per_call = _steps_per_execution(model, training, steps, plan, notes)
     model.compile(
         optimizer=optimization.make_optimizer(training, steps),
         loss=optimization.make_loss(loss_name),
@@ -192,6 +204,20 @@ def _model(point: ResumePoint, run: RunFolder, dataset: Dataset, steps: int,
         steps_per_execution=per_call,
     )
     return model, loss_name
+
+
+def _steps_per_execution(model: keras.Model, training: Any, steps: int, plan: DevicePlan,
+                         notes: list[Message]) -> int:
+    """Steps per call into TensorFlow: 1 under a mirrored strategy, where Keras 3's
+    multi-step loop fails ("You must feed a value for placeholder tensor", measured on two
+    logical CPU devices with Keras 3.15)."""
+    if plan.replicas > 1:
+        if training.steps_per_execution > 1:
+            notes.append(Message("warning", "training.steps_per_execution is ignored when "
+                                            "training on several devices in step; using 1."))
+        return 1
+    return training.steps_per_execution or choose_steps_per_execution(
+        model, training.batch_size, steps, plan.uses_gpu)
 
 
 def _callbacks(point: ResumePoint, run: RunFolder, emit: EventLog, control: RunControl,
@@ -247,8 +273,6 @@ def _fit_until_done(model: keras.Model, point: ResumePoint, dataset: Dataset, lo
     except NonFiniteLoss as error:
         recorder.checkpointer.flush(model)  # the last good epoch, for resuming
         raise NanLossError(nan_message(error, training.learning_rate)) from None
-    except tf.errors.ResourceExhaustedError:
-        raise OutOfMemoryError(oom_message(training.batch_size)) from None
     finally:
         reporter.close()
     return "finished"

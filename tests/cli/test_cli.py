@@ -68,6 +68,8 @@ def test_init_then_info_on_a_csv(capsys, toy_csv, tmp_path):
     assert status == 0
     assert "label" in out and "Output shape" in out and "Total parameters:" in out
     assert "(batch, 3)" in out  # the softmax head over three classes
+    devices = next(line for line in out.splitlines() if line.startswith("Devices: "))
+    assert devices.startswith("Devices: no GPU found \N{EM DASH} training will use the CPU (")
 
 
 def test_info_marks_the_layer_that_cannot_be_built(capsys, toy_csv, tmp_path):
@@ -181,6 +183,10 @@ def test_train_prints_progress_and_the_run_folder_last(capsys, toy_csv, tmp_path
     status, out, _ = run_cli(capsys, "export", run.path, "--format", "keras",
                              "-o", tmp_path / "toy.keras")
     assert status == 0 and (tmp_path / "toy.keras").is_file()
+    status, out, err = run_cli(capsys, "export", run.path, "--format", "savedmodel",
+                               "-o", tmp_path / "toy-savedmodel")
+    assert status == 0, err
+    assert (tmp_path / "toy-savedmodel" / "saved_model.pb").is_file()
     status, out, _ = run_cli(capsys, "predict", run.path, "--data", toy_csv,
                              "-o", tmp_path / "predictions.csv")
     assert status == 0 and "240" in out
@@ -218,3 +224,40 @@ def test_train_events_prints_only_protocol_lines(toy_csv, tmp_path):
     events = [decode(line) for line in finished.stdout.splitlines()]
     assert finished.returncode == 0, finished.stderr
     assert isinstance(events[0], Started) and isinstance(events[-1], Finished)
+
+
+@pytest.mark.slow
+def test_train_resume_with_more_epochs_continues_the_same_run(capsys, toy_csv, tmp_path):
+    project_path = tmp_path / "toy.dlstudio.json"
+    run_cli(capsys, "init", toy_csv, "-o", project_path)
+    status, out, err = run_cli(capsys, "train", project_path, "--epochs", 2,
+                               "--runs-dir", tmp_path / "runs")
+    assert status == 0, err
+    run_path = out.strip().splitlines()[-1]
+
+    status, out, err = run_cli(capsys, "train", "--resume", run_path, "--epochs", 3)
+
+    lines = out.strip().splitlines()
+    assert status == 0, err
+    assert lines[0].startswith("Resuming at epoch 3 of 3 on CPU")
+    assert [line.split(":")[0] for line in lines if line.startswith("Epoch ")] == ["Epoch 3/3"]
+    assert lines[-1] == run_path and "Resuming after epoch 2" in err
+    run = RunFolder.open(run_path)
+    assert [row["epoch"] for row in run.read_metrics()] == [1, 2, 3]
+    assert run.read_info()["state"] == "finished" and run.read_info()["epochs_done"] == 3
+
+
+@pytest.mark.slow
+def test_a_reader_that_closes_the_pipe_early_ends_the_command_quietly():
+    reader, writer = os.pipe()
+    os.close(reader)  # like `| head -1` that has already gone: every write fails
+    environment = {**os.environ, "PYTHONPATH": str(REPOSITORY)}
+    try:
+        finished = subprocess.run([sys.executable, "-m", "dlstudio", "layers", "--json"],
+                                  stdout=writer, stderr=subprocess.PIPE, text=True,
+                                  timeout=60, env=environment)
+    finally:
+        os.close(writer)
+
+    assert finished.returncode == cli.PIPE_CLOSED
+    assert finished.stderr == ""

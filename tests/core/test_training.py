@@ -10,10 +10,11 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+import tensorflow as tf
 
 from dlstudio.core.callbacks import monitor_mode
 from dlstudio.core.control import RunControl
-from dlstudio.core.devices import choose_steps_per_execution, plan_devices
+from dlstudio.core.devices import choose_steps_per_execution
 from dlstudio.core.errors import TrainingError
 from dlstudio.core.events import Batch, Epoch, Error, Finished, Message, Started, decode
 from dlstudio.core.losses import resolve_loss_name
@@ -22,6 +23,7 @@ from dlstudio.core.optimization import (
     check_schedule_conflict,
     make_learning_rate,
     make_optimizer,
+    replan_schedule,
 )
 from dlstudio.core.project import (
     DataSpec,
@@ -121,6 +123,80 @@ def test_a_stopped_run_resumes_at_the_next_epoch_with_its_optimizer_state(tmp_pa
     assert [row["epoch"] for row in resumed.run.read_metrics()] == [1, 2, 3]
     assert resumed.run.read_state()["optimizer_iterations"] == 3 * steps
     assert of_type(more, Epoch)[-1].learning_rate < rate_after_first  # cosine went on decaying
+
+
+@pytest.mark.slow
+def test_a_finished_cosine_run_trained_further_re_plans_its_schedule(tmp_path):
+    project = toy_project(tmp_path, epochs=3, schedule=ScheduleSpec(kind="cosine",
+                                                                   warmup_epochs=1))
+    finished, events = train(project, tmp_path)
+    steps = events[0].steps_per_epoch
+    assert of_type(events, Epoch)[-1].learning_rate == pytest.approx(0.0, abs=1e-7)
+
+    resumed, more = train(None, tmp_path, resume=finished.run.path, epochs=6)
+
+    planned = make_learning_rate(project.training.schedule, 0.03, 6, steps)
+    rates = [event.learning_rate for event in of_type(more, Epoch)]
+    assert [event.epoch for event in of_type(more, Epoch)] == [4, 5, 6]
+    assert rates == pytest.approx([float(planned(epoch * steps)) for epoch in (4, 5, 6)],
+                                  abs=1e-6)
+    assert rates[0] > 0.005 and rates[-1] == pytest.approx(0.0, abs=1e-7)
+    assert any("planned for 3 epochs; it is re-planned for 6" in event.text
+               for event in of_type(more, Message))
+    assert resumed.run.read_state()["epochs"] == 6
+
+
+def test_re_planning_rebuilds_only_a_cosine_schedule_for_another_total():
+    training = TrainingSpec(epochs=6, learning_rate=0.1,
+                            schedule=ScheduleSpec(kind="cosine", warmup_epochs=1))
+    optimizer = keras.optimizers.Adam(make_learning_rate(training.schedule, 0.1, 3, 10))
+    optimizer.iterations.assign(30)  # the end of the 3-epoch plan: the rate is 0
+
+    text = replan_schedule(optimizer, training, 10, planned_epochs=3)
+
+    expected = float(make_learning_rate(training.schedule, 0.1, 6, 10)(30))
+    assert float(optimizer.learning_rate) == pytest.approx(expected) and expected > 0.05
+    assert text.startswith("The cosine schedule was planned for 3 epochs")
+    assert replan_schedule(optimizer, training, 10, planned_epochs=6) is None
+    for kind in ("step", "exponential"):  # they depend on the step only
+        training.schedule = ScheduleSpec(kind=kind)
+        kept = make_learning_rate(training.schedule, 0.1, 3, 10)
+        optimizer = keras.optimizers.Adam(kept)
+        assert replan_schedule(optimizer, training, 10, planned_epochs=3) is None
+        assert optimizer._learning_rate is kept
+
+
+@pytest.mark.parametrize("target, failure", [
+    ("dlstudio.core.training.builder.build_model",
+     tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor")),
+    ("dlstudio.core.training.load_dataset", MemoryError()),
+])
+def test_out_of_memory_outside_fit_says_to_reduce_the_batch_size(tmp_path, monkeypatch, target,
+                                                                 failure):
+    def run_out_of_memory(*_arguments, **_options):
+        raise failure
+
+    monkeypatch.setattr(target, run_out_of_memory)
+    events: list = []
+
+    with pytest.raises(TrainingError, match="ran out of memory with batch size 16. Reduce"):
+        run_training(toy_project(tmp_path), events.append, runs_dir=tmp_path / "runs")
+
+    error = events[-1]
+    assert isinstance(error, Error) and error.kind == "out_of_memory"
+    assert "try 8" in error.message and "bug" not in error.message
+
+
+@pytest.mark.slow
+def test_mixed_precision_on_the_cpu_trains_in_float32_and_says_why(tmp_path):
+    result, events = train(toy_project(tmp_path, epochs=1, mixed_precision=True), tmp_path)
+
+    assert result.state == "finished"
+    assert "Mixed precision needs a GPU; training in float32 on the CPU." in [
+        event.text for event in of_type(events, Message)]
+    model = keras.saving.load_model(result.run.model_path, safe_mode=True)
+    assert {layer.dtype_policy.name for layer in model.layers} == {"float32"}
+    assert keras.mixed_precision.global_policy().name == "float32"
 
 
 @pytest.mark.slow
@@ -258,14 +334,6 @@ def test_balanced_class_weights_are_inverse_to_frequency():
     weights = balanced_class_weights(np.array([0, 0, 0, 1]), 3)
 
     assert weights == {0: pytest.approx(4 / 9), 1: pytest.approx(4 / 3), 2: 1.0}
-
-
-def test_without_a_gpu_the_plan_says_so_plainly():
-    plan = plan_devices("auto")
-
-    assert not plan.uses_gpu and plan.devices[0].startswith("CPU (")
-    assert plan.messages[0].startswith("No GPU found: training on the CPU (")
-    assert "install the GPU build" in plan_devices("all_gpus").messages[0]
 
 
 def test_small_models_run_several_steps_per_call_and_big_ones_one():
