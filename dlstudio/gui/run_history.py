@@ -17,6 +17,7 @@ from dlstudio.core import events
 from dlstudio.core.runs import RunFolder
 
 SMOOTHING_EPOCHS = 0.15
+DISPLAY_POINTS = 4000
 LEARNING_RATE_KEYS = ("learning_rate", "lr")
 VALIDATION_PREFIX = "val_"
 
@@ -73,6 +74,8 @@ class RunHistory:
         learning_rate: The learning rate per epoch.
         best_epoch: The epoch with the best monitored value (0 while unknown).
         planned_epochs: The epoch the run ends at (0 while unknown).
+        live: Whether the run is still going (from its ``started`` event until it ends), so
+            its curves may yet reach ``planned_epochs``.
     """
 
     def __init__(self, label: str) -> None:
@@ -83,6 +86,7 @@ class RunHistory:
         self.learning_rate = GrowingSeries(64)
         self.best_epoch = 0
         self.planned_epochs = 0
+        self.live = False
 
     def families(self) -> list[str]:
         """The metric families (``loss`` first), each a value and its ``val_`` twin."""
@@ -95,12 +99,14 @@ class RunHistory:
         if isinstance(event, events.Started):
             self.truncate(event.initial_epoch)
             self.planned_epochs = event.epochs
+            self.live = True
         elif isinstance(event, events.Batch):
             self.add_batch(event.epoch - 1 + event.step / max(event.steps, 1), event.logs)
         elif isinstance(event, events.Epoch):
             self.add_epoch(event.epoch, event.logs, event.learning_rate, event.best_epoch)
-        elif isinstance(event, events.Finished) and event.best_epoch:
-            self.best_epoch = event.best_epoch
+        elif isinstance(event, events.Finished):
+            self.best_epoch = event.best_epoch or self.best_epoch
+            self.live = False
 
     def add_batch(self, position: float, logs: dict[str, float]) -> None:
         """Add the running averages at fractional epoch ``position``."""
@@ -155,6 +161,7 @@ class RunHistory:
             history._read_events(run.events_path)
         else:
             history._read_metrics(run)
+        history.live = False
         return history
 
     def _read_events(self, path: Path) -> None:
@@ -172,6 +179,31 @@ class RunHistory:
             self.add_epoch(epoch, row, _first(row, LEARNING_RATE_KEYS), 0)
         info = run.read_info() if run.info_path.is_file() else {}
         self.best_epoch = int(info.get("best_epoch") or 0)
+
+
+def display_points(series: GrowingSeries, low: float = -math.inf, high: float = math.inf,
+                   max_points: int = DISPLAY_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """The points of ``series`` to draw between x ``low`` and ``high``, at most about
+    ``max_points`` of them.
+
+    A longer stretch is peak-decimated: it is cut into buckets of a power-of-two number of
+    points (aligned to the start, so they do not shift as the series grows) and each bucket
+    drawn as its lowest and highest value, so spikes stay visible. One point either side of
+    the range is kept, so lines run to the plot's edges.
+    """
+    first = max(int(np.searchsorted(series.x, low, side="left")) - 1, 0)
+    last = min(int(np.searchsorted(series.x, high, side="right")) + 1, len(series))
+    if last - first <= max_points:
+        return series.x[first:last], series.y[first:last]
+    size = 1 << math.ceil(math.log2(2 * (last - first) / max_points))
+    first -= first % size
+    whole = first + (last - first) // size * size
+    x = np.repeat(series.x[first:whole:size], 2)
+    buckets = series.y[first:whole].reshape(-1, size)
+    y = np.empty(x.size)
+    y[0::2] = np.fmin.reduce(buckets, axis=1)
+    y[1::2] = np.fmax.reduce(buckets, axis=1)
+    return np.concatenate([x, series.x[whole:last]]), np.concatenate([y, series.y[whole:last]])
 
 
 def _first(values: dict[str, float], keys: tuple[str, ...]) -> float | None:

@@ -2,7 +2,9 @@
 
 :class:`TrainingTabs` adds the three tabs through :meth:`MainWindow.add_workspace_tab` and
 wires them: a run that starts or ends refreshes the runs list; the runs list resumes a run on
-the Train tab, evaluates on the Evaluate tab, and opens the export and "Try it" dialogs.
+the Train tab, evaluates on the Evaluate tab, and opens the export and "Try it" dialogs. Each
+tab's content is built the first time it is shown or used, so the window's first frame does
+not wait for the chart library (pyqtgraph) that these views draw with.
 """
 
 from __future__ import annotations
@@ -11,21 +13,44 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import QMenu, QMessageBox
+from PySide6.QtGui import QAction, QIcon, QKeySequence, QShowEvent
+from PySide6.QtWidgets import QMenu, QMessageBox, QVBoxLayout, QWidget
 
 from dlstudio.core.errors import UserInputError
 from dlstudio.gui.theme import icon
-from dlstudio.gui.widgets.evaluation_view import EvaluationView
-from dlstudio.gui.widgets.export_dialog import ExportDialog
-from dlstudio.gui.widgets.runs_view import RunsView
-from dlstudio.gui.widgets.training_view import TrainingView
-from dlstudio.gui.widgets.try_it import TryItDialog
 
 if TYPE_CHECKING:
     from dlstudio.gui.main_window import MainWindow
+    from dlstudio.gui.widgets.evaluation_view import EvaluationView
+    from dlstudio.gui.widgets.runs_view import RunsView
+    from dlstudio.gui.widgets.training_view import TrainingView
 
 TAB_SHORTCUTS = {"Train": "Ctrl+4", "Runs": "Ctrl+5", "Evaluate": "Ctrl+6"}
+
+
+class LazyPage(QWidget):
+    """A tab page that builds its content the first time it is shown (or asked for).
+
+    Args:
+        build: Makes the content.
+    """
+
+    def __init__(self, build: Callable[[], QWidget]) -> None:
+        super().__init__()
+        self._build = build
+        self.content: QWidget | None = None
+        QVBoxLayout(self).setContentsMargins(0, 0, 0, 0)
+
+    def ensure(self) -> QWidget:
+        """The content, built now if it was not yet."""
+        if self.content is None:
+            self.content = self._build()
+            self.layout().addWidget(self.content)
+        return self.content
+
+    def showEvent(self, event: QShowEvent) -> None:  # Qt override
+        self.ensure()
+        super().showEvent(event)
 
 
 class TrainingTabs(QObject):
@@ -38,30 +63,65 @@ class TrainingTabs(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
-        self.training = TrainingView(window.document)
-        self.runs = RunsView(window.document)
-        self.evaluation = EvaluationView()
-        window.add_workspace_tab(self.training, "Train", icon("train"))
-        window.add_workspace_tab(self.runs, "Runs", icon("template"))
-        window.add_workspace_tab(self.evaluation, "Evaluate", icon("table"))
-        self._connect()
+        self.pages = {"Train": LazyPage(self._build_training),
+                      "Runs": LazyPage(self._build_runs),
+                      "Evaluate": LazyPage(self._build_evaluation)}
+        for (title, page), icon_name in zip(self.pages.items(), ("train", "template", "table"),
+                                            strict=True):
+            window.add_workspace_tab(page, title, icon(icon_name))
         self._menu()
 
-    def _connect(self) -> None:
-        self.training.run_started.connect(lambda _run: self.runs.refresh())
-        self.training.run_ended.connect(lambda _run: self.runs.refresh())
-        self.runs.resume_requested.connect(self.resume)
-        self.runs.evaluate_requested.connect(self.evaluate)
-        self.runs.export_requested.connect(self.export)
-        self.runs.try_requested.connect(self.try_run)
-        self.evaluation.evaluated.connect(lambda _run: self.runs.refresh())
+    @property
+    def training(self) -> TrainingView:
+        """The Train tab's view (built on first use)."""
+        return self.pages["Train"].ensure()
+
+    @property
+    def runs(self) -> RunsView:
+        """The Runs tab's view (built on first use)."""
+        return self.pages["Runs"].ensure()
+
+    @property
+    def evaluation(self) -> EvaluationView:
+        """The Evaluate tab's view (built on first use)."""
+        return self.pages["Evaluate"].ensure()
+
+    def _build_training(self) -> TrainingView:
+        from dlstudio.gui.widgets.training_view import TrainingView
+
+        view = TrainingView(self.window.document)
+        view.run_started.connect(lambda _run: self._refresh_runs())
+        view.run_ended.connect(lambda _run: self._refresh_runs())
+        return view
+
+    def _build_runs(self) -> RunsView:
+        from dlstudio.gui.widgets.runs_view import RunsView
+
+        view = RunsView(self.window.document)
+        view.resume_requested.connect(self.resume)
+        view.evaluate_requested.connect(self.evaluate)
+        view.export_requested.connect(self.export)
+        view.try_requested.connect(self.try_run)
+        return view
+
+    def _build_evaluation(self) -> EvaluationView:
+        from dlstudio.gui.widgets.evaluation_view import EvaluationView
+
+        view = EvaluationView()
+        view.evaluated.connect(lambda _run: self._refresh_runs())
+        return view
+
+    def _refresh_runs(self) -> None:
+        """Refresh the runs list if it was built (when it is built later, it reads them)."""
+        if self.pages["Runs"].content is not None:
+            self.runs.refresh()
 
     def _menu(self) -> None:
         menu = self.window.menuBar().addMenu("&Run")
         self.train_action = self._add(menu, "&Train", "F5", self.train, "train")
-        self._add(menu, "&Pause", "F6", self.training.client.pause, "pause")
-        self._add(menu, "&Resume", "F7", self.training.client.resume, "resume")
-        self._add(menu, "&Stop", "Shift+F5", self.training.client.stop, "stop")
+        self._add(menu, "&Pause", "F6", lambda: self.training.client.pause(), "pause")
+        self._add(menu, "&Resume", "F7", lambda: self.training.client.resume(), "resume")
+        self._add(menu, "&Stop", "Shift+F5", lambda: self.training.client.stop(), "stop")
         menu.addSeparator()
         for title, shortcut in TAB_SHORTCUTS.items():
             self._add(menu, f"Show {title}", shortcut,
@@ -92,12 +152,16 @@ class TrainingTabs(QObject):
 
     def export(self, run_dir: str) -> None:
         """Open the export dialog for ``run_dir``."""
+        from dlstudio.gui.widgets.export_dialog import ExportDialog
+
         dialog = ExportDialog(run_dir, self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
     def try_run(self, run_dir: str) -> None:
         """Open "Try it" for ``run_dir``."""
+        from dlstudio.gui.widgets.try_it import TryItDialog
+
         try:
             dialog = TryItDialog(run_dir, self.window)
         except UserInputError as error:
@@ -108,4 +172,4 @@ class TrainingTabs(QObject):
 
     def confirm_close(self) -> bool:
         """Whether the window may close: asks, then stops a run in progress cleanly."""
-        return self.training.confirm_close()
+        return self.pages["Train"].content is None or self.training.confirm_close()

@@ -1,10 +1,11 @@
 """A fast stand-in for ``python -m dlstudio.worker`` that speaks the same protocol.
 
 Usage: ``python fake_worker.py [--epochs N] [--steps N] [--delay S] [--crash-at-epoch N]
-[--fail] PROJECT [--runs-dir DIR] [--resume RUN]``. It makes a run folder (``run.json`` and a
-checkpoint state after each epoch), prints ``started``, ``batch``, ``epoch`` and ``finished``
-events, honours ``stop``, ``pause`` and ``resume`` on stdin, and on request kills itself
-(``--crash-at-epoch``, not when resuming) or reports an ``error`` event (``--fail``).
+[--fail] [--fail-kind KIND] PROJECT [--runs-dir DIR] [--resume RUN]``. It makes a run folder
+(``run.json`` and a checkpoint state after each epoch), prints ``started`` (with the project's
+batch size), ``batch``, ``epoch`` and ``finished`` events, honours ``stop``, ``pause`` and
+``resume`` on stdin, and on request kills itself (``--crash-at-epoch``, not when resuming) or
+reports an ``error`` event (``--fail``; of kind ``nan_loss`` unless ``--fail-kind`` says).
 """
 
 from __future__ import annotations
@@ -22,7 +23,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from dlstudio.core import events  # noqa: E402
+from dlstudio.core.project import load_project  # noqa: E402
 from dlstudio.core.runs import RunFolder  # noqa: E402
+
+FAILURES = {"nan_loss": "The loss became NaN at epoch 1; lower the learning rate.",
+            "out_of_memory": "The GPU ran out of memory in epoch 1."}
 
 
 def _arguments() -> argparse.Namespace:
@@ -35,7 +40,14 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--delay", type=float, default=0.01)
     parser.add_argument("--crash-at-epoch", type=int, default=0)
     parser.add_argument("--fail", action="store_true")
+    parser.add_argument("--fail-kind", default="nan_loss")
     return parser.parse_args()
+
+
+def _batch_size(options: argparse.Namespace) -> int:
+    if options.project is None:
+        return 32
+    return load_project(options.project).training.batch_size
 
 
 def _commands() -> queue.Queue[str]:
@@ -111,10 +123,11 @@ def main() -> None:
     run, first = _run_folder(options)
     _emit(events.Message("info", "No GPU found: training on the CPU."))
     _emit(events.Started(str(run.path), ["CPU (fake)"], "default", options.epochs, options.steps,
-                         batch_size=32, initial_epoch=first, samples={"train": 160}))
+                         batch_size=_batch_size(options), initial_epoch=first,
+                         samples={"train": 160}))
     if options.fail:
-        _emit(events.Error("The loss became NaN at epoch 1; lower the learning rate.",
-                           "nan_loss", str(run.path)))
+        _emit(events.Error(FAILURES.get(options.fail_kind, "It failed."), options.fail_kind,
+                           str(run.path)))
         sys.exit(1)
     state = _train(options, run, first, _commands())
     run.update_info(state=state)

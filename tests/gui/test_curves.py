@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from dlstudio.core import events
-from dlstudio.gui.run_history import GrowingSeries, RunHistory
+from dlstudio.gui.run_history import GrowingSeries, RunHistory, display_points
 from dlstudio.gui.widgets.curves import LEARNING_RATE_PLOT, CurvesView
 
 
@@ -68,6 +68,8 @@ def test_expected_plots_are_made_at_once_and_laid_out_in_reading_order(view):
     assert view.plot_names() == ["loss", LEARNING_RATE_PLOT]
     feed_epochs(history, 1)
     view.mark_changed()
+    assert view.plot_names() == ["loss", LEARNING_RATE_PLOT]  # new plots wait for the timer
+    view.redraw()
     assert view.plot_names() == ["loss", "accuracy", LEARNING_RATE_PLOT]
     layout = view.graphics.ci
     assert layout.getItem(0, 1) is view.plot("accuracy")
@@ -101,6 +103,52 @@ def test_the_x_axis_shows_the_planned_run(view):
     view.plot("accuracy").vb.sigRangeChangedManually.emit([True, False])
     assert view.plot("loss").vb.viewRange()[0] == pytest.approx([1, 2])
     assert view.plot(LEARNING_RATE_PLOT).vb.viewRange()[0] == pytest.approx([1, 2])
+
+
+def test_the_x_axis_fits_the_epochs_reached_once_a_run_ends(view, tmp_path):
+    history = RunHistory("run")
+    view.show_runs([history])
+    history.add_event(events.Started("r", ["CPU"], "default", 143, 4, 8))
+    feed_epochs(history, 37)
+    view.mark_changed()
+    view.redraw()
+    assert view.plot("loss").vb.viewRange()[0][1] > 142
+    history.add_event(events.Finished("r", best_epoch=30, best_metrics={}, state="stopped"))
+    view.mark_changed()
+    view.redraw()
+    for name in view.plot_names():
+        low, high = view.plot(name).vb.viewRange()[0]
+        assert low < 0.5 and 37 <= high < 38.5
+    (tmp_path / "events.jsonl").write_text("\n".join(
+        events.encode(event) for event in (
+            events.Started("r", ["CPU"], "default", 143, 1, 8),
+            events.Epoch(1, {"loss": 0.5}, 0.001, 1.0, 1))) + "\n")  # stopped without a word
+    view.show_runs([RunHistory.from_folder(tmp_path)])
+    view.redraw()
+    assert view.plot("loss").vb.viewRange()[0][1] < 1.5
+
+
+def test_long_batch_series_are_drawn_decimated_but_keep_their_peaks(view):
+    history = RunHistory("run")
+    view.show_runs([history])
+    history.add_event(events.Started("r", ["CPU"], "default", 100, 1000, 8))
+    rng = np.random.default_rng(0)
+    values = rng.normal(1.0, 0.1, 100_000)
+    values[54_321] = 9.0
+    for index, value in enumerate(values):
+        history.add_batch((index + 1) / 1000, {"loss": float(value)})
+    view.mark_changed()
+    view.redraw()
+    item = view.series_item(0, "loss", "batch")
+    assert len(item.xData) <= 4100
+    assert item.yData.max() == 9.0 and item.yData.min() == values.min()
+    assert item.xData[0] == pytest.approx(0.001) and item.xData[-1] == pytest.approx(100.0)
+    view.plot("loss").setXRange(54, 55, padding=0)
+    view.redraw()
+    zoomed = view.series_item(0, "loss", "batch")
+    assert 1000 <= len(zoomed.xData) < 1100 and zoomed.yData.max() == 9.0
+    x, y = display_points(history.batches["loss"], 54, 55)
+    assert np.array_equal(zoomed.xData, x) and np.array_equal(zoomed.yData, y)
 
 
 def test_the_best_epoch_is_marked_and_read_out(view):

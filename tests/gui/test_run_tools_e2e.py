@@ -70,6 +70,19 @@ def test_export_dialog_exports_a_keras_file_and_reports_the_check(qtbot, trained
     assert "Export failed" in dialog.result_text.text()
 
 
+def test_export_dialog_exports_a_savedmodel_folder(qtbot, trained_run):
+    dialog = ExportDialog(trained_run)
+    qtbot.addWidget(dialog)
+    assert dialog.format == "savedmodel"
+    assert dialog.path_edit.text() == str(trained_run / "exports" / "savedmodel")
+    dialog.export()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=TIMEOUT)
+    assert dialog.exported_path is not None, dialog.result_text.text()
+    assert (dialog.exported_path / "saved_model.pb").is_file()
+    assert "compared with the trained model" in dialog.result_text.text()
+    assert not dialog.open_button.isHidden()
+
+
 def test_try_it_predicts_a_pasted_row(qtbot, trained_run):
     dialog = TryItDialog(trained_run)
     qtbot.addWidget(dialog)

@@ -35,6 +35,18 @@ def test_the_tabs_and_the_run_menu_are_there(window):
     assert window.training_tabs.train_action.shortcut().toString() == "F5"
 
 
+def test_the_tab_contents_are_built_when_first_shown(window):
+    pages = window.training_tabs.pages
+    assert all(page.content is None for page in pages.values())
+    window.show()
+    window.show_workbench("Runs")
+    assert pages["Runs"].content is window.training_tabs.runs
+    assert pages["Train"].content is None and pages["Evaluate"].content is None
+    assert window.training_tabs.confirm_close()  # nothing to stop: Train was never built
+    window.show_workbench("Train")
+    assert pages["Train"].content is not None
+
+
 @pytest.mark.slow
 def test_train_from_the_menu_lists_the_run_and_evaluate_opens_its_tab(opened, qtbot):
     tabs = opened.training_tabs

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dlstudio.core.project import Project, save_project
+from dlstudio.core import events
+from dlstudio.core.project import Project, load_project, save_project
 from dlstudio.core.runs import RunFolder
 from dlstudio.gui.document import Document
 from dlstudio.gui.run_client import RunClient
@@ -161,3 +162,44 @@ def test_the_log_hides_tensorflow_start_up_noise_until_asked(qtbot):
     assert "No GPU found" in panel.plain_text() and "UserWarning" in panel.plain_text()
     panel.details.setChecked(True)
     assert "cuda drivers" in panel.plain_text()
+
+
+def test_the_devices_are_named_once(qtbot, document, tmp_path):
+    view = training_view(qtbot, document, tmp_path)
+    view._on_message(events.Message("info", "No GPU found: training on the CPU (2 cores)."))
+    view._on_started(events.Started(str(tmp_path), ["CPU (2 cores)"], "default", 3, 4, 32))
+    assert view.devices_label.text() == "No GPU found: training on the CPU (2 cores)."
+    view._begin("again")
+    view._on_started(events.Started(str(tmp_path), ["GPU 0: NVIDIA H100"], "default", 3, 4, 32))
+    assert view.devices_label.text() == "Training on GPU 0: NVIDIA H100."
+
+
+@pytest.mark.slow
+def test_out_of_memory_offers_to_halve_the_batch_size_and_train_again(
+        qtbot, document, tmp_path):
+    document.set_value("training.batch_size", 64)
+    view = training_view(qtbot, document, tmp_path, "--fail", "--fail-kind", "out_of_memory")
+    with qtbot.waitSignal(view.run_ended, timeout=20000):
+        view.train()
+    assert "ran out of memory" in view.banner_text.text()
+    assert "same batch size (64)" in view.banner_text.text()
+    assert view.banner_button.text() == "Halve batch size to 32 and train again"
+    qtbot.waitUntil(lambda: view.client.state == "idle", timeout=5000)
+    with qtbot.waitSignal(view.run_started, timeout=20000):
+        view.banner_button.click()
+    assert document.project.training.batch_size == 32
+    assert load_project(document.path).training.batch_size == 32
+    assert not document.is_dirty()
+    assert view.history.label == "Fake"
+    qtbot.waitUntil(lambda: view.client.state == "idle", timeout=20000)
+    assert "same batch size (32)" in view.banner_text.text()  # the fake fails every time
+    document.undo_stack.undo()
+    assert document.project.training.batch_size == 64
+
+
+def test_out_of_memory_with_a_batch_of_one_explains_instead(qtbot, document, tmp_path):
+    view = training_view(qtbot, document, tmp_path)
+    view._on_started(events.Started(str(tmp_path), ["CPU"], "default", 3, 4, 1))
+    view._on_error(events.Error("Out of memory.", "out_of_memory", ""))
+    assert "even with a batch size of 1" in view.banner_text.text()
+    assert view.banner_button.isHidden()

@@ -3,9 +3,12 @@
 Each plot shows, for every run it is given, the training value per batch (faint, with a
 smoothed line over it), per epoch, and the validation value per epoch; a vertical line marks
 the best epoch. Several runs overlay in distinct colours. Events only mark the view as changed;
-a ~50 ms timer redraws, calling ``setData`` on one ``PlotDataItem`` per series with the NumPy
-arrays of :class:`~dlstudio.gui.run_history.RunHistory`, with peak downsampling and clipping to
-the view so long runs stay smooth.
+a ~50 ms timer redraws one plot per tick, calling ``setData`` on one ``PlotDataItem`` per
+series that changed. Per-batch series are drawn through
+:func:`~dlstudio.gui.run_history.display_points`: clipped to the visible epochs and
+peak-decimated to a few thousand points, so a run of 100k batches redraws as fast as a short
+one and still shows every spike. While a run goes on, the x axis spans its planned epochs;
+once it has ended it fits the epochs that exist.
 """
 
 from __future__ import annotations
@@ -23,7 +26,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dlstudio.gui.run_history import VALIDATION_PREFIX, GrowingSeries, RunHistory
+from dlstudio.gui.run_history import (
+    VALIDATION_PREFIX,
+    GrowingSeries,
+    RunHistory,
+    display_points,
+)
 
 REDRAW_MS = 50
 LEARNING_RATE_PLOT = "learning rate"
@@ -32,6 +40,7 @@ AXIS_WIDTH = 56  # the same for every plot, so x-linked plots line up
 RUN_COLOURS = ("#2563eb", "#f97316", "#16a34a", "#9333ea", "#dc2626", "#0891b2", "#ca8a04",
                "#db2777")
 TRAIN_COLOUR, VALIDATION_COLOUR, BEST_COLOUR = "#2563eb", "#f97316", "#16a34a"
+DECIMATED_ROLES = ("batch", "smoothed")
 
 
 class CurvesView(QWidget):
@@ -50,7 +59,7 @@ class CurvesView(QWidget):
         self._runs: list[RunHistory] = []
         self._plots: dict[str, pg.PlotItem] = {}
         self._items: dict[tuple[int, str, str], pg.PlotDataItem] = {}
-        self._drawn: dict[tuple[int, str, str], int] = {}
+        self._drawn: dict[tuple[int, str, str], tuple[int, tuple[float, float]]] = {}
         self._best_lines: dict[tuple[int, str], pg.InfiniteLine] = {}
         self._cursors: list[pg.InfiniteLine] = []
         self._pending: list[str] = []
@@ -141,14 +150,17 @@ class CurvesView(QWidget):
                          _chip(BEST_COLOUR, "best epoch", "┆")])
 
     def mark_changed(self) -> None:
-        """Note that the runs' data changed; the timer redraws the plots one per tick."""
+        """Note that the runs' data changed; the timer makes and redraws the plots, one per
+        tick, so a burst of events costs no drawing at all."""
         names = [name for run in self._runs for name in run.families()]
         if any(len(run.learning_rate) for run in self._runs):
             names.append(LEARNING_RATE_PLOT)
         for name in names:
-            self._plot_for(name)
-            if name not in self._pending:
-                self._pending.append(name)
+            self._queue(name)
+
+    def _queue(self, name: str) -> None:
+        if name not in self._pending:
+            self._pending.append(name)
 
     def redraw(self) -> None:
         """Draw every plot whose data changed, now."""
@@ -161,6 +173,7 @@ class CurvesView(QWidget):
             self._redraw_plot(self._pending.pop(0))
 
     def _redraw_plot(self, name: str) -> None:
+        self._plot_for(name)
         self.redraw_count += 1
         for index, run in enumerate(self._runs):
             if name == LEARNING_RATE_PLOT:
@@ -188,14 +201,22 @@ class CurvesView(QWidget):
 
     def _draw(self, index: int, plot_name: str, role: str, series: GrowingSeries) -> None:
         key = (index, plot_name, role)
-        if self._drawn.get(key) == len(series) and key in self._items:
+        if key not in self._items and not len(series):
+            return
+        shown = self._visible_x(plot_name) if role in DECIMATED_ROLES else (-math.inf, math.inf)
+        if self._drawn.get(key) == (len(series), shown) and key in self._items:
             return
         if key not in self._items:
-            if not len(series):
-                return
             self._items[key] = self._new_item(index, plot_name, role)
-        self._items[key].setData(series.x, series.y)
-        self._drawn[key] = len(series)
+        if role in DECIMATED_ROLES:
+            self._items[key].setData(*display_points(series, *shown))
+        else:
+            self._items[key].setData(series.x, series.y)
+        self._drawn[key] = (len(series), shown)
+
+    def _visible_x(self, plot_name: str) -> tuple[float, float]:
+        low, high = self._plot_for(plot_name).vb.viewRange()[0]
+        return float(low), float(high)
 
     def _new_item(self, index: int, plot_name: str, role: str) -> pg.PlotDataItem:
         plot = self._plot_for(plot_name)
@@ -238,6 +259,7 @@ class CurvesView(QWidget):
             plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         plot.setLogMode(False, self.log_scale.isChecked())
         plot.vb.sigRangeChangedManually.connect(lambda _mask, box=plot.vb: self._follow_zoom(box))
+        plot.vb.sigXRangeChanged.connect(lambda *_args, plot_name=name: self._queue(plot_name))
         cursor = pg.InfiniteLine(angle=90, movable=False,
                                  pen=pg.mkPen((128, 128, 128, 120), width=1))
         cursor.setVisible(False)
@@ -276,10 +298,11 @@ class CurvesView(QWidget):
         line.setPos(run.best_epoch)
 
     def _fix_x_range(self) -> None:
-        """Show every plot from epoch 0 to the end of the longest (planned) run, so the x axis
-        does not move with every batch and all plots line up."""
-        extent = max((max(run.planned_epochs, _last_epoch(run)) for run in self._runs),
-                     default=0)
+        """Show every plot from epoch 0 to the end of the longest run — its planned end while
+        it goes on, so the x axis does not move with every batch; the epochs it reached once
+        it has ended — so all plots line up."""
+        extent = max((max(run.planned_epochs if run.live else 0, _last_epoch(run))
+                      for run in self._runs), default=0)
         if not extent:
             return
         changed = extent != self._x_extent

@@ -4,7 +4,9 @@
 for the document's saved project. It shows the devices in use, a progress bar with epoch and
 step, samples per second, elapsed time and time left, the live curves, and a log of the
 worker's messages and stderr. A worker that crashes or is killed leaves a banner that says what
-happened and offers to resume the run from its last checkpoint.
+happened and offers to resume the run from its last checkpoint — or, when it ran out of
+memory, to halve the batch size (one undo step) and train again, since resuming with the same
+batch size would run out of memory again.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from dlstudio.gui.widgets.log_panel import LogPanel
 from dlstudio.gui.widgets.training_progress import ProgressClock, format_duration
 
 DEVICE_WORDS = re.compile(r"\b[GC]PUs?\b")
-RESUMABLE_ERRORS = ("out_of_memory", "internal")
+RESUMABLE_ERRORS = ("internal",)
 
 
 class TrainingView(QWidget):
@@ -64,6 +66,7 @@ class TrainingView(QWidget):
         self.history: RunHistory | None = None
         self.clock = ProgressClock()
         self._resume_dir = ""
+        self._batch_size = 0
         self._devices: list[str] = []
         self._device_notes: list[str] = []
         self._build()
@@ -135,7 +138,7 @@ class TrainingView(QWidget):
         text = QLabel(wordWrap=True)
         text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         button = QPushButton(icon("resume"), "Resume from last checkpoint")
-        button.clicked.connect(self.resume_crashed_run)
+        button.clicked.connect(self._on_banner_button)
         row = QHBoxLayout(banner)
         row.addWidget(text, 1)
         row.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
@@ -175,6 +178,23 @@ class TrainingView(QWidget):
         """Resume the run that crashed or failed (the banner's button)."""
         if self._resume_dir:
             self.resume_run(self._resume_dir)
+
+    def retry_with_smaller_batches(self) -> None:
+        """Halve the project's batch size (one undo step), save, and start a new run (the
+        banner's button after running out of memory)."""
+        smaller = max(1, self._batch_size // 2)
+        was_dirty = self.document.is_dirty()
+        self.document.set_value("training.batch_size", smaller,
+                                f"Halve the batch size to {smaller}", mergeable=False)
+        if not was_dirty and self.document.path is not None:
+            self.document.save()
+        self.train()
+
+    def _on_banner_button(self) -> None:
+        if self.banner_button.property("action") == "halve":
+            self.retry_with_smaller_batches()
+        else:
+            self.resume_crashed_run()
 
     def confirm_close(self) -> bool:
         """Ask before closing during a run; stop the run cleanly if the user agrees.
@@ -230,6 +250,7 @@ class TrainingView(QWidget):
     def _on_started(self, event: events.Started) -> None:
         self._record(event)
         self.clock.start(event)
+        self._batch_size = event.batch_size
         self._devices = list(event.devices)
         self._show_devices()
         self.devices_label.setToolTip(f"Distribution strategy: {event.strategy}")
@@ -273,6 +294,10 @@ class TrainingView(QWidget):
 
     def _on_error(self, event: events.Error) -> None:
         self.log.add(f"error: {event.message}", "#b91c1c")
+        if event.kind == "out_of_memory":
+            self._show_out_of_memory(event.message)
+            self._end(event.run_dir or "")
+            return
         resumable = event.kind in RESUMABLE_ERRORS
         self._show_banner(f"Training failed: {event.message}",
                           event.run_dir if resumable else None)
@@ -286,6 +311,9 @@ class TrainingView(QWidget):
         self._end(run_dir)
 
     def _end(self, run_dir: str) -> None:
+        if self.history is not None and self.history.live:
+            self.history.live = False  # crashed or failed: fit the curves to what exists
+            self.curves.mark_changed()
         self._ticker.stop()
         self._update_times()
         self.left_label.clear()
@@ -303,16 +331,43 @@ class TrainingView(QWidget):
     # Display ------------------------------------------------------------------------------
 
     def _show_devices(self) -> None:
-        notes = f" — {' '.join(self._device_notes)}" if self._device_notes else ""
-        self.devices_label.setText(f"Devices: {', '.join(self._devices) or '…'}{notes}")
+        """Say once what trains: the worker's note when it names the devices already
+        ("No GPU found: training on the CPU (2 cores)."), else the devices and any notes."""
+        notes = " ".join(self._device_notes)
+        if self._devices and all(device in notes for device in self._devices):
+            self.devices_label.setText(notes)
+            return
+        devices = f"Training on {', '.join(self._devices)}." if self._devices else "Devices: …"
+        self.devices_label.setText(f"{devices} {notes}".strip())
+
+    def _show_out_of_memory(self, message: str) -> None:
+        if self._batch_size > 1:
+            smaller = max(1, self._batch_size // 2)
+            text = (f"Training ran out of memory: {message} Resuming would use the same batch "
+                    f"size ({self._batch_size}) and run out again; halving it to {smaller} "
+                    "needs about half the memory per step (Edit ▸ Undo puts it back).")
+            self._set_banner_button(f"Halve batch size to {smaller} and train again", "halve")
+        else:
+            text = (f"Training ran out of memory even with a batch size of 1: {message} Make "
+                    "the model smaller (fewer units or filters, smaller images) and train again.")
+            self.banner_button.hide()
+        self.banner_text.setText(text)
+        self.banner.show()
+        self.state_label.setText("Out of memory")
+
+    def _set_banner_button(self, text: str, action: str) -> None:
+        self.banner_button.setText(text)
+        self.banner_button.setIcon(icon("train" if action == "halve" else "resume"))
+        self.banner_button.setProperty("action", action)
+        self.banner_button.show()
 
     def _show_banner(self, text: str, run_dir: str | None) -> None:
         state = RunFolder(run_dir).read_state() if run_dir else None
         done = int(state.get("epochs_done", 0)) if state else 0
         if state is not None:
             self._resume_dir = run_dir or ""
-            self.banner_button.setText(f"Resume after epoch {done}" if done else
-                                       "Resume from last checkpoint")
+            self._set_banner_button(f"Resume after epoch {done}" if done else
+                                    "Resume from last checkpoint", "resume")
             text += " You can resume from the last checkpoint."
         elif run_dir:
             text += " No epoch was completed, so there is nothing to resume; press Train."

@@ -35,13 +35,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dlstudio.core.data.csv_reading import DELIMITERS, sniff_delimiter
+from dlstudio.core.data.image_scan import IMAGE_EXTENSIONS
 from dlstudio.core.project import Project
 from dlstudio.core.runs import RunFolder
 from dlstudio.gui.background import hide_gpus_from_this_process, run_in_background
 from dlstudio.gui.theme import icon
 
 CLASSES_SHOWN = 10
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp)"
+IMAGE_FILTER = f"Images ({' '.join('*' + suffix for suffix in IMAGE_EXTENSIONS)})"
+HEAD_BYTES = 65536
 
 
 class Predictor:
@@ -111,6 +114,7 @@ class TryItDialog(QDialog):
         self.predictor = Predictor(self.run_dir)
         self.image_path: Path | None = None
         self.fields: dict[str, QLineEdit] = {}
+        self.delimiter = ","
         self.busy = False
         self.setWindowTitle(f"Try {self.run_dir.name}")
         self.resize(760, 560)
@@ -169,7 +173,8 @@ class TryItDialog(QDialog):
 
     def _row_input(self) -> QWidget:
         self.paste = QLineEdit()
-        self.paste.setPlaceholderText("Paste a CSV row here to fill the fields")
+        self.paste.setPlaceholderText("Paste a row of the data file here to fill the fields")
+        self.delimiter = sniff_delimiter(self._data_head())
         self.paste.returnPressed.connect(lambda: self.fill_from_text(self.paste.text()))
         form = QFormLayout()
         for name in self.feature_columns():
@@ -191,35 +196,45 @@ class TryItDialog(QDialog):
         """The columns the model reads, in file order."""
         return [column.name for column in self.project.data.columns if column.role == "feature"]
 
-    def _data_header(self) -> list[str]:
+    def _data_head(self) -> str:
+        """The start of the data file (empty when it cannot be read)."""
         try:
-            with self.project.data_path().open(encoding="utf-8", errors="replace") as stream:
-                return next(csv.reader(stream), [])
-        except OSError:
-            return []
-
-    def _first_data_row(self) -> str:
-        try:
-            with self.project.data_path().open(encoding="utf-8", errors="replace") as stream:
-                stream.readline()
-                return stream.readline().strip()
+            with self.project.data_path().open(encoding="utf-8-sig", errors="replace") as stream:
+                return stream.read(HEAD_BYTES)
         except OSError:
             return ""
 
+    def _data_rows(self) -> list[list[str]]:
+        """The header and first row of the data file, split by its delimiter."""
+        rows = csv.reader(io.StringIO(self._data_head()), delimiter=self.delimiter)
+        return [row for _, row in zip(range(2), rows, strict=False)]
+
+    def _first_data_row(self) -> str:
+        rows = self._data_rows()
+        return self.delimiter.join(rows[1]) if len(rows) > 1 else ""
+
     def fill_from_text(self, text: str) -> None:
-        """Fill the fields from a pasted CSV row: every column of the data file, or the
-        feature columns only, in order."""
-        values = next(csv.reader(io.StringIO(text.strip())), []) if text.strip() else []
-        header = self._data_header()
-        names = header if len(values) == len(header) else self.feature_columns()
-        if values and len(values) != len(names):
-            self.status.setText(f"The pasted row has {len(values)} values; expected "
-                                f"{len(header)} (a whole row of the data file) or "
-                                f"{len(self.feature_columns())} (the feature columns).")
+        """Fill the fields from a pasted row — every column of the data file, or the feature
+        columns only, in order — split by the data file's delimiter, or by the one the
+        pasted text itself uses (comma, semicolon, tab or pipe)."""
+        if not text.strip():
             return
-        for name, value in zip(names, values, strict=False):
-            if name in self.fields:
-                self.fields[name].setText(value)
+        header = (self._data_rows() or [[]])[0]
+        features = self.feature_columns()
+        tried = []
+        for delimiter in dict.fromkeys((self.delimiter, sniff_delimiter(text.strip()))):
+            values = next(csv.reader(io.StringIO(text.strip()), delimiter=delimiter), [])
+            tried.append(f"{len(values)} when split by {DELIMITERS[delimiter]}s")
+            if len(values) in (len(header), len(features)):
+                names = header if len(values) == len(header) else features
+                for name, value in zip(names, values, strict=True):
+                    if name in self.fields:
+                        self.fields[name].setText(value)
+                self.status.clear()
+                return
+        self.status.setText(f"The pasted row has {' or '.join(tried)} values; expected "
+                            f"{len(header)} (a whole row of the data file) or {len(features)} "
+                            "(the feature columns).")
 
     def _choose_image(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Image to try", str(Path.home()),
@@ -228,9 +243,22 @@ class TryItDialog(QDialog):
             self.set_image(path)
 
     def set_image(self, path: str | Path) -> None:
-        """Use the image at ``path``."""
-        self.image_path = Path(path)
+        """Use the image at ``path`` (the file dialog's choice comes here too); a file the
+        data pipeline cannot read is refused with a message saying what it reads."""
+        path = Path(path)
         pixmap = QPixmap(str(path))
+        problem = None
+        if path.suffix.lower() not in IMAGE_EXTENSIONS:
+            problem = f"{path.name} is a {path.suffix or 'file without extension'} file"
+        elif pixmap.isNull():
+            problem = f"{path.name} cannot be read as an image"
+        if problem:
+            readable = ", ".join(suffix.removeprefix(".").upper() for suffix in IMAGE_EXTENSIONS)
+            self.status.setText(f"{problem}; the model reads {readable} images. Save it in one "
+                                "of those formats (for example as PNG) and choose it again.")
+            return
+        self.status.clear()
+        self.image_path = path
         self.preview.setPixmap(pixmap.scaled(280, 280, Qt.AspectRatioMode.KeepAspectRatio,
                                              Qt.TransformationMode.SmoothTransformation))
         self.predict_button.setEnabled(True)
