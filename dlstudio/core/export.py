@@ -15,14 +15,16 @@ resized inside). dlstudio adds to the folder:
 - ``README.txt``: how to call it from Python with TensorFlow only.
 
 ``keras``: the run's ``model.keras`` copied to a ``.keras`` path, with
-``<name>.dlstudio_export.json`` beside it. It loads with ``keras.saving.load_model(path,
-safe_mode=True)`` once ``dlstudio.core.layers`` is imported (dlstudio's own layers).
+``<name>.dlstudio_export.json`` beside it (``dlstudio predict`` reads the data through it). It
+loads with ``keras.saving.load_model(path, safe_mode=True)`` once ``dlstudio.core.layers`` is
+imported (dlstudio's own layers).
 
 Every export is written to a temporary name, reloaded (``tf.saved_model.load`` or
 ``load_model(safe_mode=True)``) and must predict what the trained model predicts on a batch of
 validation samples (computed on the CPU, see :func:`on_cpu`) within
 ``|export - model| <= CHECK_ATOL + CHECK_RTOL * |model|`` (1e-5 each); only then is it moved
-to its path. Otherwise :class:`ExportCheckError` is raised and nothing is left.
+to its path, with the permissions of a newly made file or folder (:func:`new_mode`).
+Otherwise :class:`ExportCheckError` is raised and nothing is left.
 """
 
 from __future__ import annotations
@@ -230,6 +232,7 @@ def _export_savedmodel(run: TrainedRun, dataset: Dataset, batch: CheckBatch, tar
         _write_json(staging / METADATA_FILE, metadata)
         atomic_write_text(staging / LABELS_FILE, "".join(f"{c}\n" for c in run.class_names))
         atomic_write_text(staging / README_FILE, readme_text(metadata, target.resolve()))
+        os.chmod(staging, new_mode(folder=True))
         _replace(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -331,6 +334,7 @@ def _export_keras(run: TrainedRun, dataset: Dataset, batch: CheckBatch, target: 
     staging = Path(name)
     try:
         shutil.copyfile(run.folder.model_path, staging)
+        os.chmod(staging, new_mode(folder=False))
         reloaded = load_keras_model(staging)
         with on_cpu():
             outputs = _as_array(reloaded(batch.inputs, training=False))
@@ -345,9 +349,23 @@ def _export_keras(run: TrainedRun, dataset: Dataset, batch: CheckBatch, target: 
     metadata = export_metadata(run, dataset, "keras", check, inputs, None)
     metadata["load"] = ("import keras, dlstudio.core.layers; "
                         "keras.saving.load_model(path, safe_mode=True)")
-    metadata_path = target.with_name(f"{target.stem}.{METADATA_FILE}")
+    metadata_path = keras_metadata_path(target)
     _write_json(metadata_path, metadata)
     return ExportResult(target, "keras", check, inputs, metadata_path)
+
+
+def keras_metadata_path(model_path: Path) -> Path:
+    """Return the ``<name>.dlstudio_export.json`` written beside a ``.keras`` export."""
+    return model_path.with_name(f"{model_path.stem}.{METADATA_FILE}")
+
+
+def new_mode(folder: bool) -> int:
+    """Return the permissions a new folder (``0o777``) or file (``0o666``) gets under the
+    process's umask, as ``mkdir`` and ``open`` give them (``mkdtemp``/``mkstemp`` make them
+    private, which an export must not stay)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return (0o777 if folder else 0o666) & ~umask
 
 
 def _keras_target(path: Path) -> Path:

@@ -204,3 +204,35 @@ def test_readme_example_is_valid_python_for_every_kind(kind, task, class_names, 
         assert "the predicted value" in text
     elif units == 1:
         assert 'the probability of class "yes"' in text
+
+
+@pytest.fixture
+def umask_027():
+    """Run the test under umask 027, so new files are 0640 and new folders 0750."""
+    previous = os.umask(0o027)
+    yield
+    os.umask(previous)
+
+
+@pytest.mark.slow
+def test_savedmodel_gets_the_permissions_of_new_files_and_folders(csv_run, tmp_path, umask_027):
+    folder = export_run(csv_run.run, "savedmodel", tmp_path / "shared").path
+
+    assert folder.stat().st_mode & 0o777 == 0o750
+    for path in folder.rglob("*"):
+        assert path.stat().st_mode & 0o777 == (0o750 if path.is_dir() else 0o640), path
+
+
+@pytest.mark.slow
+def test_keras_export_gets_the_permissions_of_a_new_file(csv_run, tmp_path, umask_027):
+    result = export_run(csv_run.run, "keras", tmp_path / "model.keras")
+
+    assert result.path.stat().st_mode & 0o777 == 0o640
+    assert result.metadata_path.stat().st_mode & 0o777 == 0o640
+
+
+def test_new_mode_follows_the_umask(umask_027):
+    assert export.new_mode(folder=True) == 0o750
+    assert export.new_mode(folder=False) == 0o640
+    os.umask(0o002)
+    assert (export.new_mode(folder=True), export.new_mode(folder=False)) == (0o775, 0o664)

@@ -101,7 +101,8 @@ def test_regression_gives_the_value_only(regression_run, tmp_path):
 
 
 def test_a_folder_that_is_neither_run_nor_export_is_refused(tmp_path):
-    with pytest.raises(UserInputError, match="neither a run folder.*nor a SavedModel"):
+    with pytest.raises(UserInputError,
+                       match="neither a run folder.*nor a SavedModel.*nor a .keras file"):
         predict_to_csv(tmp_path, tmp_path / "data.csv", tmp_path / "out.csv")
 
 
@@ -112,3 +113,70 @@ def test_prediction_table_expands_a_sigmoid_into_two_probabilities():
     assert table.columns.tolist() == ["sample", "prediction", "prob_no", "prob_yes"]
     assert table["prediction"].tolist() == ["no", "yes"]
     np.testing.assert_allclose(table[["prob_no", "prob_yes"]], [[0.75, 0.25], [0.1, 0.9]])
+
+
+@pytest.fixture(scope="module")
+def csv_keras_export(csv_run, tmp_path_factory):
+    """The CSV run exported as a ``.keras`` file (an ``ExportResult``)."""
+    return export_run(csv_run.run, "keras", tmp_path_factory.mktemp("keras") / "tiny.keras")
+
+
+@pytest.mark.slow
+def test_keras_export_predicts_what_the_run_predicts(csv_run, csv_keras_export, new_rows,
+                                                     tmp_path):
+    predict_to_csv(csv_run.run, new_rows, tmp_path / "from_run.csv")
+    rows = predict_to_csv(csv_keras_export.path, new_rows, tmp_path / "from_keras.csv")
+
+    from_run = pd.read_csv(tmp_path / "from_run.csv")
+    from_keras = pd.read_csv(tmp_path / "from_keras.csv")
+    assert rows == 6
+    assert from_keras.columns.tolist() == ["sample", "prediction", *PROBABILITIES]
+    assert from_keras[["sample", "prediction"]].equals(from_run[["sample", "prediction"]])
+    np.testing.assert_allclose(from_keras[PROBABILITIES], from_run[PROBABILITIES], atol=1e-5)
+
+
+@pytest.mark.slow
+def test_keras_export_names_a_missing_column(csv_keras_export, tmp_path):
+    data = tmp_path / "partial.csv"
+    data.write_text("colour,comment\nred,x\n", encoding="utf-8")
+    with pytest.raises(DataError, match="column 'size' is not in the file"):
+        predict_to_csv(csv_keras_export.path, data, tmp_path / "out.csv")
+
+
+@pytest.mark.slow
+def test_image_keras_export_takes_images_of_any_size(image_run, tmp_path, write_image):
+    photos = tmp_path / "photos"
+    write_image(photos / "a.png", 50, (30, 18), 1)
+    write_image(photos / "b.png", 220, (12, 40), 2)
+    exported = export_run(image_run.run, "keras", tmp_path / "images.keras").path
+
+    predict_to_csv(image_run.run, photos, tmp_path / "from_run.csv")
+    predict_to_csv(exported, photos, tmp_path / "from_keras.csv")
+
+    from_run = pd.read_csv(tmp_path / "from_run.csv")
+    from_keras = pd.read_csv(tmp_path / "from_keras.csv")
+    assert from_keras["sample"].tolist() == from_run["sample"].tolist() == ["a.png", "b.png"]
+    np.testing.assert_allclose(from_keras["prob_light"], from_run["prob_light"], atol=1e-5)
+
+
+def test_keras_file_without_its_metadata_says_how_to_fix_it(tmp_path):
+    model = tmp_path / "model.keras"
+    model.write_bytes(b"PK")
+    with pytest.raises(UserInputError, match=r"model\.keras has no model\.dlstudio_export\.json "
+                                             r"beside it.*class names.*dlstudio export RUN "
+                                             r"--format keras"):
+        predict_to_csv(model, tmp_path / "data.csv", tmp_path / "out.csv")
+
+
+@pytest.mark.parametrize(("body", "problem"), [
+    ("not json", "cannot be read"),
+    ('{"format": "keras", "task": "classification"}', "lacks class_names, data_kind, inputs"),
+    ('{"format": "savedmodel", "task": "regression", "class_names": [], "data_kind": "csv", '
+     '"inputs": []}', "describes a 'savedmodel' export, not a keras one"),
+])
+def test_keras_file_with_bad_metadata_is_refused(tmp_path, body, problem):
+    model = tmp_path / "model.keras"
+    model.write_bytes(b"PK")
+    (tmp_path / "model.dlstudio_export.json").write_text(body, encoding="utf-8")
+    with pytest.raises(UserInputError, match=f"{problem}.*dlstudio export RUN --format keras"):
+        predict_to_csv(model, tmp_path / "data.csv", tmp_path / "out.csv")
