@@ -51,6 +51,8 @@ def new_project(data_path: str | os.PathLike[str], target: str | None = None,
         project = Project(name=path.name, data=DataSpec(kind="images", path=str(path)))
     else:
         project = Project(name=path.stem, data=_csv_data(path, target))
+        if template is not None:
+            _read_text_for(get_template(template), project.data)
     dataset = load_dataset(project)
     if project.data.kind == "images":
         _fit_image_settings(project.data, dataset)
@@ -62,6 +64,17 @@ def new_project(data_path: str | os.PathLike[str], target: str | None = None,
                               template=chosen.name)
     _size_training(project, dataset)
     return project
+
+
+def _read_text_for(chosen: Template, data: DataSpec) -> None:
+    """Read the text column as token sequences when the template is a text-sequence one."""
+    if "text" not in chosen.kinds or "table" in chosen.kinds:
+        return
+    if not any(c.role == "feature" and c.kind == "text" for c in data.columns):
+        raise UserInputError(f"template {chosen.name!r} reads a text column as a sequence of "
+                             "words, but this CSV has no text feature column; use --template "
+                             "mlp, or mark a column's kind as text")
+    data.text_encoding = "sequence"
 
 
 def _fit_image_settings(data: DataSpec, dataset: Dataset) -> None:

@@ -58,3 +58,17 @@ def test_bad_starts_say_what_to_do(tmp_path):
     folder = _image_folder(tmp_path / "pets", (16, 16))
     with pytest.raises(UserInputError, match="--target is for CSV files"):
         new_project(folder, target="cat")
+
+
+def test_a_text_template_reads_the_text_column_as_sequences(tmp_path):
+    path = tmp_path / "reviews.csv"
+    words = ["great value", "awful quality", "love it, really", "broken on arrival"]
+    pd.DataFrame({"review": [f"{w} number {i}" for i, w in enumerate(words * 10)],
+                  "label": ["pos", "neg", "pos", "neg"] * 10}).to_csv(path, index=False)
+    project = new_project(path, template="lstm")
+    assert project.data.text_encoding == "sequence"
+    assert project.model.layers[0].type == "Embedding"
+    numbers = tmp_path / "numbers.csv"
+    pd.DataFrame({"x": range(20), "y": [0, 1] * 10}).to_csv(numbers, index=False)
+    with pytest.raises(UserInputError, match="has no text feature column"):
+        new_project(numbers, template="lstm")
