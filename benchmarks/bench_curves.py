@@ -23,8 +23,9 @@ if not os.environ.get("DISPLAY"):
 
 import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
-from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
+from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from stall_probe import STALL_GOAL_MS, StallProbe  # noqa: E402
 
 from dlstudio.core import events  # noqa: E402
 from dlstudio.gui.run_history import RunHistory  # noqa: E402
@@ -34,34 +35,6 @@ POINTS = 100_000
 STEPS_PER_EPOCH = 1000
 CHUNK = 400
 TICK_MS = 4
-PROBE_MS = 2
-STALL_GOAL_MS = 50.0
-
-
-class StallProbe:
-    """A fast timer that records the longest gap between its ticks."""
-
-    def __init__(self) -> None:
-        self.clock = QElapsedTimer()
-        self.timer = QTimer(interval=PROBE_MS)
-        self.timer.timeout.connect(self._tick)
-        self.gaps: list[float] = []
-        self._last = 0.0
-
-    def start(self) -> None:
-        self.gaps.clear()
-        self.clock.start()
-        self._last = 0.0
-        self.timer.start()
-
-    def _tick(self) -> None:
-        now = self.clock.nsecsElapsed() / 1e6
-        self.gaps.append(max(0.0, now - self._last - PROBE_MS))
-        self._last = now
-
-    def stop(self) -> np.ndarray:
-        self.timer.stop()
-        return np.array(self.gaps or [0.0])
 
 
 def stream(app: QApplication, history: RunHistory,

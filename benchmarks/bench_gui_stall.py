@@ -23,8 +23,9 @@ if not os.environ.get("DISPLAY"):
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
-from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
+from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from stall_probe import STALL_GOAL_MS, StallProbe  # noqa: E402
 
 from dlstudio.core.init import new_project  # noqa: E402
 from dlstudio.core.project import save_project  # noqa: E402
@@ -34,35 +35,7 @@ from dlstudio.gui.widgets.training_view import TrainingView  # noqa: E402
 ROWS = 4000
 EPOCHS = 12
 BATCH = 16
-PROBE_MS = 2
 IDLE_SECONDS = 2.0
-STALL_GOAL_MS = 50.0
-
-
-class StallProbe:
-    """A fast timer on the GUI thread that records the gaps between its ticks."""
-
-    def __init__(self) -> None:
-        self.clock = QElapsedTimer()
-        self.timer = QTimer(interval=PROBE_MS)
-        self.timer.timeout.connect(self._tick)
-        self.gaps: list[float] = []
-        self._last = 0.0
-
-    def start(self) -> None:
-        self.gaps.clear()
-        self.clock.start()
-        self._last = 0.0
-        self.timer.start()
-
-    def _tick(self) -> None:
-        now = self.clock.nsecsElapsed() / 1e6
-        self.gaps.append(max(0.0, now - self._last - PROBE_MS))
-        self._last = now
-
-    def stop(self) -> np.ndarray:
-        self.timer.stop()
-        return np.array(self.gaps or [0.0])
 
 
 def make_project(folder: Path) -> Path:
