@@ -45,7 +45,8 @@ def _arguments() -> argparse.Namespace:
 
 
 def _batch_size(options: argparse.Namespace) -> int:
-    if options.project is None:
+    """The project's batch size, or 32 when the test names no project file that exists."""
+    if options.project is None or not Path(options.project).is_file():
         return 32
     return load_project(options.project).training.batch_size
 
