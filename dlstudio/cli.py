@@ -23,6 +23,7 @@ import difflib
 import os
 import sys
 import traceback
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NoReturn
 
@@ -185,10 +186,27 @@ def _wants_gui(arguments: list[str]) -> bool:
 
 
 def open_gui(arguments: list[str]) -> int:
-    """Open the GUI, on the project file in ``arguments`` if there is one."""
+    """Open the GUI, on the project file in ``arguments`` if there is one.
+
+    Raises:
+        UsageError: There is no display to open a window on (a server or an SSH session).
+    """
+    if not has_display():
+        raise UsageError("no display to open the workbench on (DISPLAY and WAYLAND_DISPLAY "
+                         "are not set); on a server use the command line, such as "
+                         "`dlstudio train PROJECT`, or connect with a desktop session")
     from dlstudio.gui.app import run_app
 
     return int(run_app(arguments[0] if arguments else None) or 0)
+
+
+def has_display(environment: Mapping[str, str] | None = None) -> bool:
+    """Whether a window can be shown: always on macOS and Windows; on Linux and other Unix
+    systems when X11 or Wayland is there, or Qt was told a platform (``QT_QPA_PLATFORM``)."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    env = os.environ if environment is None else environment
+    return any(env.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
 
 
 def one_line(text: str) -> str:

@@ -261,3 +261,14 @@ def test_a_reader_that_closes_the_pipe_early_ends_the_command_quietly():
 
     assert finished.returncode == cli.PIPE_CLOSED
     assert finished.stderr == ""
+
+
+def test_without_a_display_the_gui_command_says_to_use_the_command_line(capsys, monkeypatch):
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(cli.sys, "platform", "linux")
+    assert cli.main([]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("dlstudio: error: no display to open the workbench on")
+    assert "dlstudio train PROJECT" in error
+    assert cli.has_display({"WAYLAND_DISPLAY": "wayland-0"})
