@@ -32,9 +32,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from dlstudio.core import builder, optimization  # noqa: E402
+from dlstudio.core import builder  # noqa: E402
 from dlstudio.core.data import load_dataset  # noqa: E402
 from dlstudio.core.events import Epoch, Started  # noqa: E402
+from dlstudio.core.losses import metrics_for_task, resolve_loss_name  # noqa: E402
 from dlstudio.core.project import DataSpec, ModelSpec, Project, TrainingSpec  # noqa: E402
 from dlstudio.core.templates import get_template  # noqa: E402
 from dlstudio.core.training import run_training  # noqa: E402
@@ -87,9 +88,9 @@ def plain_fit(project: Project, epochs: int) -> float:
     keras.utils.set_random_seed(project.training.seed)
     dataset = load_dataset(project)
     model = builder.build_model(project, dataset)
-    loss = optimization.resolve_loss_name("auto", dataset.task, int(model.outputs[0].shape[-1]))
+    loss = resolve_loss_name("auto", dataset.task, int(model.outputs[0].shape[-1]))
     model.compile(optimizer=keras.optimizers.Adam(project.training.learning_rate), loss=loss,
-                  metrics=builder.metrics_for_task(dataset.task, len(dataset.class_names)))
+                  metrics=metrics_for_task(dataset.task))
     train = dataset.tf_dataset("train", project.training.batch_size, shuffle=True, seed=1)
     valid = dataset.tf_dataset("validation", project.training.batch_size)
     clock = EpochClock()
