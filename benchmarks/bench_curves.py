@@ -135,6 +135,17 @@ def main() -> None:
     print(f"full repaint of all plots: {full:.1f} ms with 100k points vs {light:.1f} ms with 1k "
           f"(ratio {full / max(light, 0.01):.2f}); one naive 100k-point plot (no downsampling, "
           f"no clipping): {theirs:.1f} ms")
+    close_windows(app, view, naive)
+
+
+def close_windows(app: QApplication, *windows: object) -> None:
+    """Close and delete the windows while Qt is alive; left to interpreter shutdown, Qt and
+    pyqtgraph destroy them in an order that can crash."""
+    for window in windows:
+        window.close()
+        window.deleteLater()
+    app.processEvents()
+    app.sendPostedEvents(None, 0)
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ from dlstudio.core.training import run_training  # noqa: E402
 
 
 def make_table(folder: Path, rows: int = 100_000) -> Project:
-    """Write a 100k-row CSV (8 numeric columns, one categorical, 3 classes)."""
+    """Write a CSV of ``rows`` rows (8 numeric columns, one categorical, 3 classes)."""
     generator = np.random.default_rng(0)
     features = generator.normal(size=(rows, 8))
     frame = pd.DataFrame(features, columns=[f"x{i}" for i in range(8)])
@@ -126,13 +126,18 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=3, help="per training (default 3)")
     parser.add_argument("--rounds", type=int, default=2, help="alternating trainings of each "
                         "kind; the best of each counts (default 2)")
+    parser.add_argument("--smoke", action="store_true", help="tiny data, one round: checks "
+                        "that the benchmark runs (the tests use it); its numbers mean nothing")
     options = parser.parse_args()
     epochs, rounds = max(2, options.epochs), max(1, options.rounds)
+    rows, per_class = (600, 12) if options.smoke else (100_000, 400)
+    if options.smoke:
+        rounds = 1
     ratios = []
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
-        for label, project in (("MLP, 100k-row CSV", make_table(folder)),
-                               ("small CNN, image folder", make_images(folder))):
+        for label, project in ((f"MLP, {rows:,}-row CSV", make_table(folder, rows)),
+                               ("small CNN, image folder", make_images(folder, per_class))):
             baseline, ours, per_call = 0.0, 0.0, 0
             for _ in range(rounds):
                 baseline = max(baseline, plain_fit(project, epochs))

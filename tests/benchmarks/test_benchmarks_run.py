@@ -1,0 +1,28 @@
+"""Every benchmark script still runs: a refactor must not break them silently.
+
+The numbers they print are not checked (this machine is shared and noisy); only that each
+script finishes and prints its verdict line.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("script", "arguments", "verdict"), [
+    ("bench_builder.py", [], "goal: every inspection under 100 ms"),
+    ("bench_training.py", ["--smoke"], "the goal (>= 0.97)"),
+    ("bench_curves.py", [], "event-loop stalls: longest"),
+])
+def test_benchmark_script_runs_to_its_verdict(script, arguments, verdict):
+    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    result = subprocess.run([sys.executable, str(BENCHMARKS / script), *arguments],
+                            capture_output=True, text=True, timeout=240, env=environment)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert verdict in result.stdout
