@@ -7,7 +7,7 @@ TensorFlow's per-thread caches then point at freed objects — a second Keras ta
 pool thread aborts the process (measured with TensorFlow 2.21, PySide6 6.11). One thread also
 keeps Keras work (shapes, evaluation, export, prediction) from running concurrently.
 
-Work that may import TensorFlow calls :func:`hide_gpus_from_this_process` first: the GUI
+Work that may import TensorFlow calls :func:`prepare_keras` first: the GUI
 process only infers shapes, and the GPUs belong to the training worker (whose environment gets
 the original setting back from :func:`worker_environment`).
 """
@@ -20,6 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
+
+from dlstudio.core.native_logs import import_tensorflow_quietly
 
 _UNSET = object()
 _original_cuda_devices: Any = _UNSET
@@ -96,15 +98,18 @@ def wait_for_background(timeout: float = 30.0) -> None:
     _worker.submit(lambda: None).result(timeout)
 
 
-def hide_gpus_from_this_process() -> None:
-    """Hide the GPUs from TensorFlow in this (the GUI) process, before Keras is imported.
+def prepare_keras() -> None:
+    """Make Keras ready in this (the GUI) process; call it in background work before Keras.
 
-    Remembers the original ``CUDA_VISIBLE_DEVICES`` for :func:`worker_environment`.
+    Hides the GPUs from TensorFlow (they belong to the training worker; the original
+    ``CUDA_VISIBLE_DEVICES`` is remembered for :func:`worker_environment`), then imports
+    TensorFlow with its native start-up chatter kept out of the terminal and the log.
     """
     global _original_cuda_devices
     if _original_cuda_devices is _UNSET:
         _original_cuda_devices = os.environ.get("CUDA_VISIBLE_DEVICES")
         os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
+    import_tensorflow_quietly()
 
 
 def worker_environment() -> dict[str, str]:

@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from dlstudio.core.project import Project
 from dlstudio.gui import project_paths
-from dlstudio.gui.background import hide_gpus_from_this_process, run_in_background
+from dlstudio.gui.background import prepare_keras, run_in_background
 
 if TYPE_CHECKING:
     from dlstudio.gui.data_session import DataInfo, DataSession
@@ -102,7 +102,7 @@ class ShapeInference(QObject):
 
 def _inspect(project: Project, info: DataInfo) -> Any:
     """Run on a worker thread: import Keras (GPUs hidden) and inspect the stack."""
-    hide_gpus_from_this_process()
+    prepare_keras()
     from dlstudio.core.builder import inspect_stack
 
     return inspect_stack(project, info.feature_shape, info.task, len(info.class_names))

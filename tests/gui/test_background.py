@@ -46,7 +46,7 @@ def test_nothing_is_delivered_to_a_receiver_that_is_gone(qtbot):
 def test_the_worker_environment_shows_the_gpus_hidden_from_the_gui(monkeypatch):
     monkeypatch.setattr(background, "_original_cuda_devices", background._UNSET)
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1")
-    background.hide_gpus_from_this_process()
+    background.prepare_keras()
     assert os.environ["CUDA_VISIBLE_DEVICES"] == "-1"
     assert background.worker_environment()["CUDA_VISIBLE_DEVICES"] == "0,1"
     monkeypatch.setattr(background, "_original_cuda_devices", None)

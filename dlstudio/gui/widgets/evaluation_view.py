@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dlstudio.gui.background import hide_gpus_from_this_process, run_in_background
+from dlstudio.gui.background import prepare_keras, run_in_background
 from dlstudio.gui.theme import icon
 from dlstudio.gui.widgets.confusion_matrix import ConfusionMatrixView
 from dlstudio.gui.widgets.sample_list import SampleList
@@ -41,7 +41,7 @@ EVALUATION_FILE = "evaluation.json"
 
 def evaluate_in_background(run_dir: str) -> dict[str, Any]:
     """Evaluate ``run_dir`` on its test split (call it off the GUI thread: imports Keras)."""
-    hide_gpus_from_this_process()
+    prepare_keras()
     from dlstudio.core.evaluation import evaluate_run
 
     return evaluate_run(run_dir)

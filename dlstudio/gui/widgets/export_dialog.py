@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dlstudio.gui.background import hide_gpus_from_this_process, run_in_background
+from dlstudio.gui.background import prepare_keras, run_in_background
 from dlstudio.gui.theme import icon
 
 FORMATS = {
@@ -42,7 +42,7 @@ FORMATS = {
 
 def export_in_background(run_dir: str, fmt: str, out_path: str, overwrite: bool) -> list[str]:
     """Export and check (call it off the GUI thread); return the summary lines."""
-    hide_gpus_from_this_process()
+    prepare_keras()
     from dlstudio.core.export import export_run
 
     result = export_run(run_dir, fmt, out_path, overwrite=overwrite)

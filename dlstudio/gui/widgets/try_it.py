@@ -39,7 +39,7 @@ from dlstudio.core.data.csv_reading import DELIMITERS, sniff_delimiter
 from dlstudio.core.data.image_scan import IMAGE_EXTENSIONS
 from dlstudio.core.project import Project
 from dlstudio.core.runs import RunFolder
-from dlstudio.gui.background import hide_gpus_from_this_process, run_in_background
+from dlstudio.gui.background import prepare_keras, run_in_background
 from dlstudio.gui.theme import icon
 
 CLASSES_SHOWN = 10
@@ -92,7 +92,7 @@ class Predictor:
 
     def _open(self) -> Any:
         if self._run is None:
-            hide_gpus_from_this_process()
+            prepare_keras()
             from dlstudio.core.evaluation import open_run
 
             self._run = open_run(self.run_dir)
