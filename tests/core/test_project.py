@@ -13,9 +13,9 @@ from dlstudio.core.project import (
     LayerSpec,
     Project,
     load_project,
-    project_from_dict,
     save_project,
 )
+from dlstudio.core.project_reading import project_from_dict
 
 
 def _example_project(data_file: Path) -> Project:
