@@ -21,7 +21,7 @@ imported (dlstudio's own layers).
 
 Every export is written to a temporary name, reloaded (``tf.saved_model.load`` or
 ``load_model(safe_mode=True)``) and must predict what the trained model predicts on a batch of
-validation samples (computed on the CPU, see :func:`on_cpu`) within
+validation samples (computed on the CPU; :mod:`dlstudio.core.export_check`) within
 ``|export - model| <= CHECK_ATOL + CHECK_RTOL * |model|`` (1e-5 each); only then is it moved
 to its path, with the permissions of a newly made file or folder (:func:`new_mode`).
 Otherwise :class:`ExportCheckError` is raised and nothing is left.
@@ -38,11 +38,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from dlstudio.core.data import Dataset, load_dataset
-from dlstudio.core.errors import DataError, UserInputError
+from dlstudio.core.errors import UserInputError
 from dlstudio.core.evaluation import TrainedRun, load_keras_model, open_run
+from dlstudio.core.export_check import (
+    CheckBatch,
+    ExportCheck,
+    ExportCheckError,
+    as_array,
+    compare,
+    on_cpu,
+    reference_batch,
+    require_passed,
+)
 from dlstudio.core.export_readme import readme_text
 from dlstudio.core.project import atomic_write_text
 
@@ -51,55 +59,6 @@ METADATA_FILE = "dlstudio_export.json"
 LABELS_FILE = "labels.txt"
 README_FILE = "README.txt"
 SIGNATURE = "serving_default"
-CHECK_ATOL = 1e-5
-CHECK_RTOL = 1e-5
-CHECK_SAMPLES = 32
-
-
-class ExportCheckError(RuntimeError):
-    """A reloaded export does not predict what the trained model predicts."""
-
-
-@dataclass
-class CheckBatch:
-    """The samples an export is checked on.
-
-    Attributes:
-        inputs: Raw inputs keyed by input name (tensors).
-        split: The split they came from.
-        expected: The trained model's outputs on them.
-    """
-
-    inputs: dict[str, Any]
-    split: str
-    expected: np.ndarray
-
-
-@dataclass
-class ExportCheck:
-    """How the reloaded export compared with the trained model.
-
-    Attributes:
-        samples: Samples compared.
-        split: The split they came from (``validation``, else ``test`` or ``train``).
-        max_abs_diff: Largest absolute difference between the two predictions.
-        atol: Absolute tolerance.
-        rtol: Tolerance relative to the trained model's output.
-        passed: Whether every output was within ``atol + rtol * |expected|``.
-    """
-
-    samples: int
-    split: str
-    max_abs_diff: float
-    atol: float = CHECK_ATOL
-    rtol: float = CHECK_RTOL
-    passed: bool = True
-
-    def describe(self) -> str:
-        """Return the check as one sentence."""
-        return (f"reloaded and compared with the trained model on {self.samples} {self.split} "
-                f"samples: largest difference {self.max_abs_diff:.3g} (allowed {self.atol:g} + "
-                f"{self.rtol:g} × |output|)")
 
 
 @dataclass
@@ -164,60 +123,12 @@ def export_run(run_dir: str | Path, fmt: str, out_path: str | Path | None = None
     dataset = load_dataset(run.project, class_names=run.class_names or None)
     inputs, split = reference_batch(dataset)
     with on_cpu():
-        batch = CheckBatch(inputs, split, _as_array(run.model(inputs, training=False)))
+        batch = CheckBatch(inputs, split, as_array(run.model(inputs, training=False)))
     if fmt == "savedmodel":
         target = Path(out_path) if out_path else run.folder.exports_dir / "savedmodel"
         return _export_savedmodel(run, dataset, batch, target, overwrite)
     target = _keras_target(Path(out_path)) if out_path else run.folder.exports_dir / "model.keras"
     return _export_keras(run, dataset, batch, target, overwrite)
-
-
-def reference_batch(dataset: Dataset) -> tuple[dict[str, Any], str]:
-    """Return up to :data:`CHECK_SAMPLES` raw inputs from the validation split (else test or
-    train) and the split's name.
-
-    Raises:
-        DataError: Every split is empty.
-    """
-    for split in ("validation", "test", "train"):
-        if dataset.split_size(split):
-            element = next(iter(dataset.tf_dataset(split, CHECK_SAMPLES)))
-            inputs = element[0] if dataset.has_targets else element
-            return dict(inputs), split
-    raise DataError("the run's data has no samples to check the export with")
-
-
-def on_cpu() -> Any:
-    """Return a context that runs TensorFlow on the CPU, for the export check.
-
-    On the CPU, float32 results of two code paths (eager Keras, the SavedModel's graph) agree to
-    about 1e-7; on GPUs, TF32 matrix products may differ by about 1e-3 between any two paths,
-    which says nothing about the export being right.
-    """
-    import tensorflow as tf
-
-    return tf.device("/CPU:0")
-
-
-def compare(expected: np.ndarray, actual: np.ndarray, split: str) -> ExportCheck:
-    """Compare two prediction arrays within the export tolerance (NaN equals NaN)."""
-    expected = np.asarray(expected, dtype=np.float64).reshape(len(expected), -1)
-    actual = np.asarray(actual, dtype=np.float64).reshape(len(actual), -1)
-    if expected.shape != actual.shape:
-        return ExportCheck(len(expected), split, float("inf"), passed=False)
-    both_nan = np.isnan(expected) & np.isnan(actual)
-    difference = np.where(both_nan, 0.0, np.abs(expected - actual))
-    difference = np.nan_to_num(difference, nan=np.inf)
-    allowed = CHECK_ATOL + CHECK_RTOL * np.nan_to_num(np.abs(expected))
-    passed = bool(np.all(difference <= allowed))
-    largest = float(difference.max()) if difference.size else 0.0
-    return ExportCheck(len(expected), split, largest, passed=passed)
-
-
-def _as_array(outputs: Any) -> np.ndarray:
-    if isinstance(outputs, dict):
-        (outputs,) = outputs.values()
-    return np.asarray(outputs)
 
 
 def _export_savedmodel(run: TrainedRun, dataset: Dataset, batch: CheckBatch, target: Path,
@@ -273,19 +184,10 @@ def _check_savedmodel(path: Path, batch: CheckBatch
         actual = serve(**{name: tf.cast(batch.inputs[name], spec.dtype)
                           for name, spec in specs.items()})
     check = compare(batch.expected, actual[output].numpy(), batch.split)
-    _raise_unless_passed(check)
+    require_passed(check)
     inputs = [{"name": name, "dtype": spec.dtype.name, "shape": list(spec.shape.as_list())}
               for name, spec in specs.items()]
     return inputs, output, check
-
-
-def _raise_unless_passed(check: ExportCheck) -> None:
-    if not check.passed:
-        raise ExportCheckError(
-            f"the export does not predict what the trained model predicts: on "
-            f"{check.samples} {check.split} samples the largest difference is "
-            f"{check.max_abs_diff:.3g}, allowed {check.atol:g} + {check.rtol:g} × |output|; "
-            "the export was not kept. Please report this with the run folder")
 
 
 def export_metadata(run: TrainedRun, dataset: Dataset, fmt: str, check: ExportCheck,
@@ -337,9 +239,9 @@ def _export_keras(run: TrainedRun, dataset: Dataset, batch: CheckBatch, target: 
         os.chmod(staging, new_mode(folder=False))
         reloaded = load_keras_model(staging)
         with on_cpu():
-            outputs = _as_array(reloaded(batch.inputs, training=False))
+            outputs = as_array(reloaded(batch.inputs, training=False))
         check = compare(batch.expected, outputs, batch.split)
-        _raise_unless_passed(check)
+        require_passed(check)
         inputs = [{"name": tensor.name, "dtype": str(tensor.dtype), "shape": list(tensor.shape)}
                   for tensor in reloaded.inputs]
         os.replace(staging, target)

@@ -11,7 +11,8 @@ import pytest
 
 from dlstudio.core import export
 from dlstudio.core.errors import UserInputError
-from dlstudio.core.export import ExportCheckError, compare, export_run
+from dlstudio.core.export import export_run
+from dlstudio.core.export_check import CHECK_ATOL, ExportCheck, ExportCheckError, compare
 from dlstudio.core.predict import predict_to_csv
 
 RAW_CSV = """colour,note,size
@@ -60,7 +61,7 @@ def test_savedmodel_folder_holds_model_metadata_labels_and_readme(csv_savedmodel
                               "column": "size"}
     assert inputs["colour"]["dtype"] == "string" and inputs["colour"]["column"] == "colour"
     assert metadata["output"] == "output_0"
-    assert metadata["check"]["max_abs_diff"] <= export.CHECK_ATOL
+    assert metadata["check"]["max_abs_diff"] <= CHECK_ATOL
     assert csv_savedmodel.check.passed and csv_savedmodel.check.split == "validation"
     assert csv_savedmodel.check.samples == 9
     summary = "\n".join(csv_savedmodel.summary_lines())
@@ -139,7 +140,7 @@ def test_existing_export_is_kept_unless_overwrite(csv_run, tmp_path):
 @pytest.mark.slow
 def test_failed_check_raises_and_leaves_nothing_behind(csv_run, tmp_path, monkeypatch):
     def mismatch(expected, actual, split):
-        return export.ExportCheck(len(expected), split, 0.5, passed=False)
+        return ExportCheck(len(expected), split, 0.5, passed=False)
 
     monkeypatch.setattr(export, "compare", mismatch)
     with pytest.raises(ExportCheckError, match="largest difference is 0.5.*not kept"):
