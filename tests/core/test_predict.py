@@ -1,4 +1,4 @@
-"""Predictions written as CSV, from a run folder or from a SavedModel export."""
+"""Predictions written as CSV, from a run folder, a SavedModel export or a .keras export."""
 
 import numpy as np
 import pandas as pd
@@ -42,24 +42,30 @@ def test_run_folder_predicts_one_row_per_csv_row_without_targets(csv_run, new_ro
 
 
 @pytest.mark.slow
-def test_export_folder_predicts_what_the_run_predicts(csv_run, csv_savedmodel, new_rows,
-                                                      tmp_path):
+@pytest.mark.parametrize("exported", ["csv_savedmodel", "csv_keras_export"])
+def test_an_export_predicts_what_the_run_predicts(csv_run, exported, new_rows, tmp_path,
+                                                  request):
+    export = request.getfixturevalue(exported)
     predict_to_csv(csv_run.run, new_rows, tmp_path / "from_run.csv")
-    rows = predict_to_csv(csv_savedmodel.path, new_rows, tmp_path / "from_export.csv")
+    rows = predict_to_csv(export.path, new_rows, tmp_path / "from_export.csv")
 
     from_run = pd.read_csv(tmp_path / "from_run.csv")
     from_export = pd.read_csv(tmp_path / "from_export.csv")
     assert rows == 6
+    assert from_export.columns.tolist() == ["sample", "prediction", *PROBABILITIES]
     assert from_export[["sample", "prediction"]].equals(from_run[["sample", "prediction"]])
     np.testing.assert_allclose(from_export[PROBABILITIES], from_run[PROBABILITIES], atol=1e-5)
 
 
 @pytest.mark.slow
-def test_export_folder_names_a_missing_column(csv_savedmodel, tmp_path):
+@pytest.mark.parametrize(("exported", "content", "missing"), [
+    ("csv_savedmodel", "size,comment\n1.0,x\n2.0,y\n", "colour"),
+    ("csv_keras_export", "colour,comment\nred,x\n", "size")])
+def test_an_export_names_a_missing_column(exported, content, missing, tmp_path, request):
     data = tmp_path / "partial.csv"
-    data.write_text("size,comment\n1.0,x\n2.0,y\n", encoding="utf-8")
-    with pytest.raises(DataError, match="column 'colour' is not in the file"):
-        predict_to_csv(csv_savedmodel.path, data, tmp_path / "out.csv")
+    data.write_text(content, encoding="utf-8")
+    with pytest.raises(DataError, match=f"column '{missing}' is not in the file"):
+        predict_to_csv(request.getfixturevalue(exported).path, data, tmp_path / "out.csv")
 
 
 @pytest.mark.slow
@@ -119,28 +125,6 @@ def test_prediction_table_expands_a_sigmoid_into_two_probabilities():
 def csv_keras_export(csv_run, tmp_path_factory):
     """The CSV run exported as a ``.keras`` file (an ``ExportResult``)."""
     return export_run(csv_run.run, "keras", tmp_path_factory.mktemp("keras") / "tiny.keras")
-
-
-@pytest.mark.slow
-def test_keras_export_predicts_what_the_run_predicts(csv_run, csv_keras_export, new_rows,
-                                                     tmp_path):
-    predict_to_csv(csv_run.run, new_rows, tmp_path / "from_run.csv")
-    rows = predict_to_csv(csv_keras_export.path, new_rows, tmp_path / "from_keras.csv")
-
-    from_run = pd.read_csv(tmp_path / "from_run.csv")
-    from_keras = pd.read_csv(tmp_path / "from_keras.csv")
-    assert rows == 6
-    assert from_keras.columns.tolist() == ["sample", "prediction", *PROBABILITIES]
-    assert from_keras[["sample", "prediction"]].equals(from_run[["sample", "prediction"]])
-    np.testing.assert_allclose(from_keras[PROBABILITIES], from_run[PROBABILITIES], atol=1e-5)
-
-
-@pytest.mark.slow
-def test_keras_export_names_a_missing_column(csv_keras_export, tmp_path):
-    data = tmp_path / "partial.csv"
-    data.write_text("colour,comment\nred,x\n", encoding="utf-8")
-    with pytest.raises(DataError, match="column 'size' is not in the file"):
-        predict_to_csv(csv_keras_export.path, data, tmp_path / "out.csv")
 
 
 @pytest.mark.slow
