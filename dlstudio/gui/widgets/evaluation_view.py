@@ -18,15 +18,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
     QStackedWidget,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +32,7 @@ from dlstudio.gui.background import prepare_keras, run_in_background
 from dlstudio.gui.theme import icon
 from dlstudio.gui.widgets.confusion_matrix import ConfusionMatrixView
 from dlstudio.gui.widgets.sample_list import SampleList
+from dlstudio.gui.widgets.tables import fill_table, read_only_table, titled
 
 EVALUATION_FILE = "evaluation.json"
 
@@ -76,8 +74,8 @@ class EvaluationView(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.heading, 1)
         top.addWidget(self.evaluate_button)
-        self.metrics = _table(["metric", "value"])
-        self.per_class = _table(["class", "precision", "recall", "F1", "support"])
+        self.metrics = read_only_table(["metric", "value"])
+        self.per_class = read_only_table(["class", "precision", "recall", "F1", "support"])
         self.matrix = ConfusionMatrixView()
         self.matrix.cell_chosen.connect(self.show_cell)
         self.samples = SampleList()
@@ -94,10 +92,10 @@ class EvaluationView(QWidget):
 
     def _classification_page(self) -> QWidget:
         left = QSplitter(Qt.Orientation.Vertical)
-        left.addWidget(_titled("Metrics", self.metrics))
-        left.addWidget(_titled("Per class", self.per_class))
+        left.addWidget(titled("Metrics", self.metrics))
+        left.addWidget(titled("Per class", self.per_class))
         right = QSplitter(Qt.Orientation.Vertical)
-        matrix_box = _titled("Confusion matrix (rows: true class, columns: predicted)",
+        matrix_box = titled("Confusion matrix (rows: true class, columns: predicted)",
                              self.matrix)
         matrix_box.layout().addWidget(self.worst_button, 0, Qt.AlignmentFlag.AlignLeft)
         right.addWidget(matrix_box)
@@ -110,7 +108,7 @@ class EvaluationView(QWidget):
         return page
 
     def _regression_page(self) -> QWidget:
-        self.regression_metrics = _table(["metric", "value"])
+        self.regression_metrics = read_only_table(["metric", "value"])
         self.scatter = pg.PlotWidget(title="predicted vs true")
         self.scatter.setLabel("bottom", "true value")
         self.scatter.setLabel("left", "predicted")
@@ -118,16 +116,16 @@ class EvaluationView(QWidget):
         self.histogram = pg.PlotWidget(title="residuals (true − predicted)")
         self.histogram.setLabel("left", "samples")
         self.histogram.setBackground(None)
-        self.residuals = _table(["sample", "true", "predicted", "residual"])
+        self.residuals = read_only_table(["sample", "true", "predicted", "residual"])
         plots = QSplitter(Qt.Orientation.Horizontal)
         plots.addWidget(self.scatter)
         plots.addWidget(self.histogram)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(plots)
-        right.addWidget(_titled("Worst residuals", self.residuals))
+        right.addWidget(titled("Worst residuals", self.residuals))
         right.setSizes([460, 240])
         page = QSplitter(Qt.Orientation.Horizontal)
-        page.addWidget(_titled("Metrics", self.regression_metrics))
+        page.addWidget(titled("Metrics", self.regression_metrics))
         page.addWidget(right)
         page.setSizes([300, 940])
         return page
@@ -222,8 +220,8 @@ class EvaluationView(QWidget):
             for key in ("precision", "recall", "f1"):
                 rows.append((f"{key} ({average.replace('_avg', '')} average)",
                              result[average][key]))
-        _fill(self.metrics, [[name, f"{value:.4f}"] for name, value in rows])
-        _fill(self.per_class, [[entry["class"], f"{entry['precision']:.3f}",
+        _fill_numbers(self.metrics, [[name, f"{value:.4f}"] for name, value in rows])
+        _fill_numbers(self.per_class, [[entry["class"], f"{entry['precision']:.3f}",
                                 f"{entry['recall']:.3f}", f"{entry['f1']:.3f}",
                                 str(entry["support"])] for entry in result["per_class"]])
         matrix = result["confusion_matrix"]
@@ -260,10 +258,10 @@ class EvaluationView(QWidget):
         self.samples.show_samples(title, records, data, images=data.is_dir())
 
     def _show_regression(self, result: dict[str, Any]) -> None:
-        _fill(self.regression_metrics, [[name, f"{result[key]:.6g}"] for name, key in
+        _fill_numbers(self.regression_metrics, [[name, f"{result[key]:.6g}"] for name, key in
                                         (("MSE", "mse"), ("RMSE", "rmse"), ("MAE", "mae"),
                                          ("R²", "r2"))])
-        _fill(self.residuals, [[r["sample"], f"{r['true']:.6g}", f"{r['predicted']:.6g}",
+        _fill_numbers(self.residuals, [[r["sample"], f"{r['true']:.6g}", f"{r['predicted']:.6g}",
                                 f"{r['residual']:+.6g}"] for r in result["worst_residuals"]])
         records = result.get("predictions") or []
         true = np.array([record["true"] for record in records], dtype=float)
@@ -294,32 +292,6 @@ def _run_name(run_dir: Path) -> str:
         return run_dir.name
 
 
-def _table(headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.verticalHeader().hide()
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
-
-
-def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
-    table.setRowCount(len(rows))
-    for row, values in enumerate(rows):
-        for column, value in enumerate(values):
-            item = QTableWidgetItem(value)
-            if column:
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            table.setItem(row, column, item)
-
-
-def _titled(title: str, widget: QWidget) -> QWidget:
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 4, 0, 0)
-    label = QLabel(title)
-    label.setProperty("role", "heading")
-    layout.addWidget(label)
-    layout.addWidget(widget, 1)
-    return box
+def _fill_numbers(table: QTableWidget, rows: list[list[str]]) -> None:
+    """Fill a table whose first column is a label and whose other columns are numbers."""
+    fill_table(table, rows, numeric_columns=range(1, table.columnCount()))

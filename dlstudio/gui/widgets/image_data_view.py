@@ -11,18 +11,14 @@ from PIL import Image
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFormLayout,
     QGroupBox,
-    QHeaderView,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QScrollArea,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +30,7 @@ from dlstudio.gui.background import run_in_background
 from dlstudio.gui.data_session import DataSession
 from dlstudio.gui.widgets.augmentation_preview import AugmentationPreview, to_pixmap
 from dlstudio.gui.widgets.split_editor import SplitEditor
+from dlstudio.gui.widgets.tables import fill_table, read_only_table, titled
 from dlstudio.gui.widgets.value_editors import ParamField
 
 if TYPE_CHECKING:
@@ -120,8 +117,8 @@ class ImageDataView(QWidget):
         self.session = session
         self.document = session.document
         self.samples = SampleImages()
-        self.classes = self._table(("Class", "Images"))
-        self.skipped = self._table(("Skipped file", "Why"))
+        self.classes = read_only_table(("Class", "Images"), stretch_column=0)
+        self.skipped = read_only_table(("Skipped file", "Why"), stretch_column=0)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.class_picker = QComboBox()
@@ -141,21 +138,10 @@ class ImageDataView(QWidget):
         self.class_picker.currentTextChanged.connect(self._show_thumbnails)
         self._on_source()
 
-    @staticmethod
-    def _table(headers: tuple[str, str]) -> QTableWidget:
-        table = QTableWidget(0, 2)
-        table.setHorizontalHeaderLabels(list(headers))
-        table.verticalHeader().hide()
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        return table
-
     def _layout(self) -> None:
         left = QSplitter(Qt.Orientation.Vertical)
-        left.addWidget(_titled("Classes", self.classes))
-        left.addWidget(_titled("Skipped files", self.skipped))
+        left.addWidget(titled("Classes", self.classes))
+        left.addWidget(titled("Skipped files", self.skipped))
         middle = QWidget()
         middle_layout = QVBoxLayout(middle)
         middle_layout.setContentsMargins(0, 0, 0, 0)
@@ -232,11 +218,12 @@ class ImageDataView(QWidget):
 
     def _fill_tables(self, scan: ImageFolderScan | None) -> None:
         counts = scan.class_counts() if scan else {}
-        _fill(self.classes, [(name, f"{count:,}") for name, count in counts.items()])
+        fill_table(self.classes, [(name, f"{count:,}") for name, count in counts.items()],
+                   numeric_columns=(1,))
         skipped = [(entry.path, entry.reason) for entry in (scan.skipped if scan else [])]
         if scan is not None and not skipped:
             skipped = [("none", "every image file could be read")]
-        _fill(self.skipped, skipped)
+        fill_table(self.skipped, skipped)
 
     def _show_thumbnails(self) -> None:
         self.thumbnails.clear()
@@ -273,23 +260,3 @@ class ImageDataView(QWidget):
     def _show_preview(self) -> None:
         self.preview.show_augmented(self.samples.previews,
                                     self.document.project.data.augmentation)
-
-
-def _titled(title: str, widget: QWidget) -> QWidget:
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    label = QLabel(title)
-    label.setProperty("role", "heading")
-    layout.addWidget(label)
-    layout.addWidget(widget)
-    return box
-
-
-def _fill(table: QTableWidget, rows: list[tuple[str, str]]) -> None:
-    table.setRowCount(len(rows))
-    for number, (first, second) in enumerate(rows):
-        table.setItem(number, 0, QTableWidgetItem(first))
-        item = QTableWidgetItem(second)
-        item.setToolTip(second)
-        table.setItem(number, 1, item)
