@@ -7,7 +7,8 @@ TensorFlow's per-thread caches then point at freed objects — a second Keras ta
 pool thread aborts the process (measured with TensorFlow 2.21, PySide6 6.11). One thread also
 keeps Keras work (shapes, evaluation, export, prediction) from running concurrently.
 
-Work that may import TensorFlow calls :func:`prepare_keras` first: the GUI
+Work that uses Keras calls :func:`prepare_keras` first (work that only might import
+TensorFlow, such as reading data, calls :func:`hide_gpus_from_this_process`): the GUI
 process only infers shapes, and the GPUs belong to the training worker (whose environment gets
 the original setting back from :func:`worker_environment`).
 """
@@ -98,17 +99,25 @@ def wait_for_background(timeout: float = 30.0) -> None:
     _worker.submit(lambda: None).result(timeout)
 
 
-def prepare_keras() -> None:
-    """Make Keras ready in this (the GUI) process; call it in background work before Keras.
+def hide_gpus_from_this_process() -> None:
+    """Hide the GPUs from TensorFlow in this (the GUI) process, in case it gets imported.
 
-    Hides the GPUs from TensorFlow (they belong to the training worker; the original
-    ``CUDA_VISIBLE_DEVICES`` is remembered for :func:`worker_environment`), then imports
-    TensorFlow with its native start-up chatter kept out of the terminal and the log.
+    The GPUs belong to the training worker; the original ``CUDA_VISIBLE_DEVICES`` is remembered
+    for :func:`worker_environment`.
     """
     global _original_cuda_devices
     if _original_cuda_devices is _UNSET:
         _original_cuda_devices = os.environ.get("CUDA_VISIBLE_DEVICES")
         os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
+
+
+def prepare_keras() -> None:
+    """Make Keras ready in this process; call it in background work that uses Keras.
+
+    Hides the GPUs (:func:`hide_gpus_from_this_process`), then imports TensorFlow with its
+    native start-up chatter kept out of the terminal and the log.
+    """
+    hide_gpus_from_this_process()
     import_tensorflow_quietly()
 
 

@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from dlstudio.core.errors import UserInputError
 from dlstudio.core.project import ColumnSpec, Project
 from dlstudio.gui import project_paths
-from dlstudio.gui.background import prepare_keras, run_in_background
+from dlstudio.gui.background import hide_gpus_from_this_process, run_in_background
 from dlstudio.gui.data_stats import ColumnStatistics, column_statistics
 
 if TYPE_CHECKING:
@@ -205,7 +205,7 @@ def _read_source(kind: str, path: str) -> SourceData:
 
 
 def _open_dataset(project: Project) -> DataInfo:
-    prepare_keras()
+    hide_gpus_from_this_process()
     from dlstudio.core.data import SPLITS, load_dataset
 
     dataset = load_dataset(project)
