@@ -1,6 +1,6 @@
 """Shape inference of a 30-layer stack: is it quick enough to run on every GUI edit?
 
-Times :func:`dlstudio.core.builder.inspect_stack` on a 30-layer CNN stack in three situations
+Times :func:`dlstudio.core.model.builder.inspect_stack` on a 30-layer CNN stack in three situations
 — cold (empty cache), unchanged (the same stack again) and one edit (a filter count changed in
 the middle) — against a baseline measured in the same run: a bare ``keras.Sequential`` build of
 the same 30 layers, which is what a naive implementation would do on every edit. The goal is
@@ -24,9 +24,9 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
 
 import keras  # noqa: E402
 
-from dlstudio.core import catalog, shapes  # noqa: E402
-from dlstudio.core.builder import inspect_stack  # noqa: E402
-from dlstudio.core.project import LayerSpec, Project  # noqa: E402
+from dlstudio.core.model import catalog, shapes  # noqa: E402
+from dlstudio.core.model.builder import inspect_stack  # noqa: E402
+from dlstudio.core.project.project import LayerSpec, Project  # noqa: E402
 
 FEATURE_SHAPE = (64, 64, 3)
 REPEATS = 7

@@ -27,8 +27,8 @@ from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from stall_probe import STALL_GOAL_MS, StallProbe  # noqa: E402
 
-from dlstudio.core.init import new_project  # noqa: E402
-from dlstudio.core.project import save_project  # noqa: E402
+from dlstudio.core.project.from_data import new_project  # noqa: E402
+from dlstudio.core.project.project import save_project  # noqa: E402
 from dlstudio.gui.document import Document  # noqa: E402
 from dlstudio.gui.widgets.training_view import TrainingView  # noqa: E402
 

@@ -3,7 +3,7 @@
 For each case the same model (built by dlstudio's builder), the same data pipeline and the same
 batch size train twice: once with ``model.fit`` and Keras defaults (``steps_per_execution=1``,
 no callbacks, ``verbose=0`` so that no progress bar slows it), once through
-:func:`dlstudio.core.training.run_training` with events on (a sink that discards them; the run
+:func:`dlstudio.core.training.run.run_training` with events on (a sink that discards them; the run
 folder, checkpoints and ``events.jsonl`` are written as usual). The first epoch of each, which
 traces the graph, is not timed; of the others the shortest counts, and the two kinds alternate
 for a few rounds, the best of each kept, so that other work on the machine disturbs the ratio
@@ -32,13 +32,13 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from dlstudio.core import builder  # noqa: E402
 from dlstudio.core.data import load_dataset  # noqa: E402
-from dlstudio.core.events import Epoch, Started  # noqa: E402
-from dlstudio.core.losses import metrics_for_task, resolve_loss_name  # noqa: E402
-from dlstudio.core.project import DataSpec, ModelSpec, Project, TrainingSpec  # noqa: E402
-from dlstudio.core.templates import get_template  # noqa: E402
-from dlstudio.core.training import run_training  # noqa: E402
+from dlstudio.core.model import builder  # noqa: E402
+from dlstudio.core.model.templates import get_template  # noqa: E402
+from dlstudio.core.project.project import DataSpec, ModelSpec, Project, TrainingSpec  # noqa: E402
+from dlstudio.core.training.events import Epoch, Started  # noqa: E402
+from dlstudio.core.training.losses import metrics_for_task, resolve_loss_name  # noqa: E402
+from dlstudio.core.training.run import run_training  # noqa: E402
 
 
 def make_table(folder: Path, rows: int = 100_000) -> Project:

@@ -15,14 +15,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from dlstudio.core import catalog
 from dlstudio.core.errors import UserInputError
-from dlstudio.core.project import load_project, save_project
+from dlstudio.core.model import catalog
+from dlstudio.core.project.project import load_project, save_project
 
 
 def init_command(args: argparse.Namespace) -> int:
     """``dlstudio init DATA -o PROJECT``: infer a project from data and write it."""
-    from dlstudio.core.init import new_project
+    from dlstudio.core.project.from_data import new_project
 
     output = Path(args.output)
     if output.exists() and not args.force:
@@ -42,9 +42,9 @@ def init_command(args: argparse.Namespace) -> int:
 def info_command(args: argparse.Namespace) -> int:
     """``dlstudio info PROJECT``: the data summary, the devices that would train, then the
     layer table."""
-    from dlstudio.core import builder
     from dlstudio.core.data import load_dataset
-    from dlstudio.core.devices import describe_devices
+    from dlstudio.core.model import builder
+    from dlstudio.core.training.devices import describe_devices
 
     project = load_project(args.project)
     dataset = load_dataset(project)
@@ -67,7 +67,7 @@ def layer_table(report: Any) -> list[str]:
 
     Layers are numbered from 1, as in error messages; the input and the head have no number.
     """
-    from dlstudio.core.shapes import NOT_COMPUTED
+    from dlstudio.core.model.shapes import NOT_COMPUTED
 
     rows = [("#", "Layer", "Output shape", "Params")]
     notes: dict[int, str] = {}
@@ -134,8 +134,8 @@ def layer_type_json(layer_type: catalog.LayerType) -> dict[str, Any]:
 def train_command(args: argparse.Namespace) -> int:
     """``dlstudio train``: train (or resume) with progress on the terminal or JSON lines."""
     from dlstudio.cli_progress import ProgressPrinter
-    from dlstudio.core.control import RunControl
-    from dlstudio.core.training import run_training
+    from dlstudio.core.training.control import RunControl
+    from dlstudio.core.training.run import run_training
     from dlstudio.worker import line_sink, open_protocol_channel
 
     if not args.project and not args.resume:
@@ -180,7 +180,7 @@ def _stop_on_signals(control: Any) -> dict[int, Any]:
 
 def evaluate_command(args: argparse.Namespace) -> int:
     """``dlstudio evaluate RUN [--data PATH] [--json]``."""
-    from dlstudio.core.evaluation import evaluate_run, format_report
+    from dlstudio.core.evaluation.evaluate import evaluate_run, format_report
 
     result = evaluate_run(args.run, args.data)
     print(json.dumps(result, indent=2) if args.json else format_report(result))
@@ -189,7 +189,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
 
 def export_command(args: argparse.Namespace) -> int:
     """``dlstudio export RUN --format FORMAT [-o PATH]``."""
-    from dlstudio.core.export import export_run
+    from dlstudio.core.export.exporter import export_run
 
     result = export_run(args.run, args.format, args.output, overwrite=args.force)
     for line in result.summary_lines():
@@ -199,7 +199,7 @@ def export_command(args: argparse.Namespace) -> int:
 
 def predict_command(args: argparse.Namespace) -> int:
     """``dlstudio predict RUN_OR_EXPORT --data PATH -o OUT.csv``."""
-    from dlstudio.core.predict import predict_to_csv
+    from dlstudio.core.evaluation.predict import predict_to_csv
 
     rows = predict_to_csv(args.model, args.data, args.output)
     print(f"Wrote {rows} prediction(s) to {Path(args.output).resolve()}")

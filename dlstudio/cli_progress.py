@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from typing import TextIO
 
-from dlstudio.core.events import Batch, Epoch, Event, Finished, Message, Started
+from dlstudio.core.training.events import Batch, Epoch, Event, Finished, Message, Started
 
 BAR_WIDTH = 24
 

@@ -1,8 +1,9 @@
 """The training worker: ``python -m dlstudio.worker PROJECT [--epochs N] [--runs-dir DIR]
 [--resume RUN]``.
 
-It runs one training run (:func:`dlstudio.core.training.run_training`, the code path of
-``dlstudio train``) and speaks the protocol of :mod:`dlstudio.core.events`: one JSON event per
+It runs one training run (:func:`dlstudio.core.training.run.run_training`, the code path of
+``dlstudio train``) and speaks the protocol of :mod:`dlstudio.core.training.events`: one JSON event
+per
 line on stdout, and on stdin one command per line — ``stop``, ``pause``, ``resume``. Anything
 else written to stdout (Keras, TensorFlow, print) is sent to stderr, so the protocol channel
 stays clean. SIGTERM stops like ``stop``: the last completed epoch's checkpoint is kept.
@@ -22,7 +23,7 @@ import traceback
 from collections.abc import Callable
 from typing import TextIO
 
-from dlstudio.core.events import Error, Event, Message, encode
+from dlstudio.core.training.events import Error, Event, Message, encode
 
 COMMANDS = ("stop", "pause", "resume")
 
@@ -57,7 +58,7 @@ def read_commands(stream: TextIO, control: object, send: Callable[[Event], None]
 
     Args:
         stream: Usually stdin.
-        control: A :class:`dlstudio.core.callbacks.RunControl`.
+        control: A :class:`dlstudio.core.training.callbacks.RunControl`.
         send: Receives a warning for an unknown command.
     """
     for line in stream:
@@ -92,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_arguments(argv)
     send = line_sink(open_protocol_channel())
     from dlstudio.core.errors import UserInputError
-    from dlstudio.core.project import load_project
+    from dlstudio.core.project.project import load_project
 
     try:
         project = None if args.resume else load_project(args.project)
@@ -103,12 +104,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _train(project: object, args: argparse.Namespace, send: Callable[[Event], None]) -> int:
-    from dlstudio.core.control import RunControl
     from dlstudio.core.errors import UserInputError
     from dlstudio.core.native_logs import import_tensorflow_quietly
+    from dlstudio.core.training.control import RunControl
 
     import_tensorflow_quietly()
-    from dlstudio.core.training import run_training
+    from dlstudio.core.training.run import run_training
 
     control = RunControl()
     signal.signal(signal.SIGTERM, lambda _number, _frame: control.stop())

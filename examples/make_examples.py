@@ -15,8 +15,8 @@ sys.path.insert(0, str(HERE))
 from make_csv_example import make_churn_csv  # noqa: E402
 from make_image_example import make_shapes_folder  # noqa: E402
 
-from dlstudio.core.init import new_project  # noqa: E402
-from dlstudio.core.project import save_project  # noqa: E402
+from dlstudio.core.project.from_data import new_project  # noqa: E402
+from dlstudio.core.project.project import save_project  # noqa: E402
 
 
 def main() -> None:

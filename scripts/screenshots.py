@@ -53,8 +53,8 @@ def example_projects(scratch: Path) -> tuple[Path, Path]:
     from make_csv_example import make_churn_csv
     from make_image_example import make_shapes_folder
 
-    from dlstudio.core.init import new_project
-    from dlstudio.core.project import save_project
+    from dlstudio.core.project.from_data import new_project
+    from dlstudio.core.project.project import save_project
 
     project = new_project(make_churn_csv(scratch / "churn"), target="churn")
     project.name = "Customer churn"
@@ -89,7 +89,7 @@ def main() -> int:
     scratch = Path(tempfile.mkdtemp(prefix="dlstudio-shots-"))
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(scratch))
 
-    from dlstudio.core.project import LayerSpec
+    from dlstudio.core.project.project import LayerSpec
     from dlstudio.gui.app import create_application
     from dlstudio.gui.main_window import MainWindow
 

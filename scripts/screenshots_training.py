@@ -31,7 +31,7 @@ TRAINING_TIMEOUT = 300
 
 def copy_project(source: Path, folder: Path, epochs: int) -> Path:
     """Save ``source`` under ``folder`` (data path kept) with ``epochs`` epochs."""
-    from dlstudio.core.project import load_project, save_project
+    from dlstudio.core.project.project import load_project, save_project
 
     project = load_project(source)
     project.training.epochs = epochs

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QUndoCommand
 
-from dlstudio.core.project import LayerSpec
+from dlstudio.core.project.project import LayerSpec
 
 if TYPE_CHECKING:
     from dlstudio.gui.document import Document

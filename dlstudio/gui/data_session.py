@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from dlstudio.core.data.statistics import ColumnStatistics, column_statistics
 from dlstudio.core.errors import UserInputError
-from dlstudio.core.project import ColumnSpec, Project
-from dlstudio.gui import project_paths
+from dlstudio.core.project import paths as project_paths
+from dlstudio.core.project.project import ColumnSpec, Project
 from dlstudio.gui.background import hide_gpus_from_this_process, run_in_background
-from dlstudio.gui.data_stats import ColumnStatistics, column_statistics
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -215,7 +215,7 @@ def _open_dataset(project: Project) -> DataInfo:
 
 
 def _image_split_sizes(scan: ImageFolderScan, project: Project) -> dict[str, int]:
-    from dlstudio.gui.data_stats import split_counts
+    from dlstudio.core.data.statistics import split_counts
 
     if scan.predefined_split:
         return {split: sum(1 for f in scan.files if f.split == split)

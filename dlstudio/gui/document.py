@@ -16,8 +16,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from dlstudio.core.project import LayerSpec, Project, load_project, save_project
-from dlstudio.gui import commands, project_paths
+from dlstudio.core.project import paths as project_paths
+from dlstudio.core.project.project import LayerSpec, Project, load_project, save_project
+from dlstudio.gui import commands
 
 
 class Document(QObject):

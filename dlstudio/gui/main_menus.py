@@ -11,7 +11,7 @@ from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from dlstudio import __version__
-from dlstudio.core.templates import TEMPLATES, Template
+from dlstudio.core.model.templates import TEMPLATES, Template
 from dlstudio.gui import settings as app_settings
 from dlstudio.gui.theme import THEMES, icon
 

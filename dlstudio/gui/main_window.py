@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from dlstudio.core.errors import ProjectError
-from dlstudio.core.project import PROJECT_SUFFIX, DataSpec, Project
+from dlstudio.core.project.project import PROJECT_SUFFIX, DataSpec, Project
 from dlstudio.gui import settings as app_settings
 from dlstudio.gui.background import run_in_background
 from dlstudio.gui.data_session import DataSession
@@ -354,7 +354,7 @@ class MainWindow(QMainWindow):
 
 
 def _new_project(path: str) -> Project:
-    from dlstudio.core.init import new_project
+    from dlstudio.core.project.from_data import new_project
 
     return new_project(path)
 

@@ -1,7 +1,8 @@
 """The GUI's side of the worker protocol: a QProcess around ``python -m dlstudio.worker``.
 
 :class:`RunClient` starts the worker (the same code path as ``dlstudio train``), turns each line
-it prints on stdout into a Qt signal carrying the decoded event (see :mod:`dlstudio.core.events`),
+it prints on stdout into a Qt signal carrying the decoded event (see
+:mod:`dlstudio.core.training.events`),
 forwards its stderr line by line to :attr:`RunClient.log`, and writes ``stop``, ``pause`` and
 ``resume`` to its stdin. A worker that ends without a ``finished`` or ``error`` event — a crash,
 the system's out-of-memory killer, a kill by hand — raises :attr:`RunClient.crashed` with an
@@ -27,7 +28,7 @@ from PySide6.QtCore import (
 )
 
 import dlstudio
-from dlstudio.core import events
+from dlstudio.core.training import events
 from dlstudio.gui.background import worker_environment
 
 WORKER_NICENESS = 10
@@ -66,7 +67,7 @@ class RunClient(QObject):
 
     Signals:
         started, batch, epoch, message, finished, error: The decoded protocol events
-            (:class:`dlstudio.core.events.Started` and so on).
+            (:class:`dlstudio.core.training.events.Started` and so on).
         log: One line of the worker's stderr, or a line of stdout that is not an event.
         crashed: ``(explanation, run_dir)`` when the worker ended without a ``finished`` or
             ``error`` event; ``run_dir`` is ``""`` when no run folder was made yet.

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dlstudio.core import events
-from dlstudio.core.runs import RunFolder
+from dlstudio.core.runs.folder import RunFolder
+from dlstudio.core.training import events
 
 SMOOTHING_EPOCHS = 0.15
 DISPLAY_POINTS = 4000

@@ -1,7 +1,7 @@
 """Shapes and parameter counts of the layer stack, recomputed as the user edits.
 
 :class:`ShapeInference` waits until edits pause (debounced), then runs
-:func:`dlstudio.core.builder.inspect_stack` on a worker thread. Keras is imported there, the
+:func:`dlstudio.core.model.builder.inspect_stack` on a worker thread. Keras is imported there, the
 first time only, with the GPUs hidden from this process; the GUI thread never waits for it. One
 inspection runs at a time; edits made meanwhile are inspected when it ends, so the report always
 catches up with the latest stack.
@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from dlstudio.core.project import Project
-from dlstudio.gui import project_paths
+from dlstudio.core.project import paths as project_paths
+from dlstudio.core.project.project import Project
 from dlstudio.gui.background import prepare_keras, run_in_background
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ DELAY_MS = 250
 
 
 class ShapeInference(QObject):
-    """Keeps a :class:`~dlstudio.core.builder.StackReport` of the document's stack.
+    """Keeps a :class:`~dlstudio.core.model.builder.StackReport` of the document's stack.
 
     Signals:
         reportChanged(): :attr:`report` or :attr:`error` changed (also when inference is
@@ -103,6 +103,6 @@ class ShapeInference(QObject):
 def _inspect(project: Project, info: DataInfo) -> Any:
     """Run on a worker thread: import Keras (GPUs hidden) and inspect the stack."""
     prepare_keras()
-    from dlstudio.core.builder import inspect_stack
+    from dlstudio.core.model.builder import inspect_stack
 
     return inspect_stack(project, info.feature_shape, info.task, len(info.class_names))

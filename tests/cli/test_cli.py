@@ -13,9 +13,9 @@ import pytest
 import dlstudio
 from dlstudio import cli
 from dlstudio.cli_progress import ProgressPrinter
-from dlstudio.core.events import Batch, Epoch, Finished, Message, Started, decode
-from dlstudio.core.project import LayerSpec, load_project, save_project
-from dlstudio.core.runs import RunFolder
+from dlstudio.core.project.project import LayerSpec, load_project, save_project
+from dlstudio.core.runs.folder import RunFolder
+from dlstudio.core.training.events import Batch, Epoch, Finished, Message, Started, decode
 
 REPOSITORY = Path(dlstudio.__file__).resolve().parents[1]
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from dlstudio.core.project import (
+from dlstudio.core.project.project import (
     AugmentationSpec,
     ColumnSpec,
     DataSpec,
@@ -44,7 +44,7 @@ class TrainedCase:
 
 def train(project: Project, root: Path) -> Path:
     """Train ``project`` into ``root/runs`` and return the run folder."""
-    from dlstudio.core.training import run_training
+    from dlstudio.core.training.run import run_training
 
     save_project(project, root / "project.dlstudio.json")
     return run_training(project, lambda event: None, runs_dir=root / "runs").run.path
@@ -135,6 +135,6 @@ def image_run(tmp_path_factory: pytest.TempPathFactory) -> TrainedCase:
 @pytest.fixture(scope="session")
 def csv_savedmodel(csv_run: TrainedCase):
     """The CSV run exported as a SavedModel (an ``ExportResult``)."""
-    from dlstudio.core.export import export_run
+    from dlstudio.core.export.exporter import export_run
 
     return export_run(csv_run.run, "savedmodel", csv_run.root / "export" / "savedmodel")

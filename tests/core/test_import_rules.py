@@ -40,8 +40,8 @@ def test_importing_every_core_module_loads_no_qt():
 def test_catalog_and_project_import_without_tensorflow():
     code = (
         "import sys\n"
-        "import dlstudio.core.project, dlstudio.core.catalog\n"
-        "dlstudio.core.catalog.all_types()\n"
+        "import dlstudio.core.project.project, dlstudio.core.model.catalog\n"
+        "dlstudio.core.model.catalog.all_types()\n"
         "print('tensorflow' in sys.modules or 'keras' in sys.modules)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -11,7 +11,14 @@ from PIL import Image
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
-from dlstudio.core.project import ColumnSpec, DataSpec, LayerSpec, ModelSpec, Project, save_project
+from dlstudio.core.project.project import (
+    ColumnSpec,
+    DataSpec,
+    LayerSpec,
+    ModelSpec,
+    Project,
+    save_project,
+)
 from dlstudio.gui.background import wait_for_background
 
 

@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from dlstudio.core import events  # noqa: E402
-from dlstudio.core.project import load_project  # noqa: E402
-from dlstudio.core.runs import RunFolder  # noqa: E402
+from dlstudio.core.project.project import load_project  # noqa: E402
+from dlstudio.core.runs.folder import RunFolder  # noqa: E402
+from dlstudio.core.training import events  # noqa: E402
 
 FAILURES = {"nan_loss": "The loss became NaN at epoch 1; lower the learning rate.",
             "out_of_memory": "The GPU ran out of memory in epoch 1."}

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from dlstudio.core import events
+from dlstudio.core.training import events
 from dlstudio.gui.run_history import GrowingSeries, RunHistory, display_points
 from dlstudio.gui.widgets.curves import LEARNING_RATE_PLOT, CurvesView
 

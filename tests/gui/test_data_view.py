@@ -6,9 +6,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
-from dlstudio.core.project import DataSpec, Project
+from dlstudio.core.data.statistics import class_counts, column_statistics
+from dlstudio.core.project.project import DataSpec, Project
 from dlstudio.gui.data_session import DataSession
-from dlstudio.gui.data_stats import class_counts, column_statistics
 from dlstudio.gui.document import Document
 from dlstudio.gui.widgets.data_models import ColumnsModel
 from dlstudio.gui.widgets.data_panel import DataPanel

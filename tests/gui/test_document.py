@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dlstudio.core.project import LayerSpec, Project, load_project
+from dlstudio.core.project.project import LayerSpec, Project, load_project
 from dlstudio.gui.commands import moved_layers
 from dlstudio.gui.document import Document
 

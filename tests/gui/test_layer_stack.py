@@ -9,7 +9,7 @@ from PySide6.QtCore import QMimeData, QModelIndex, QPoint, QPointF, Qt
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QPushButton
 
-from dlstudio.core.project import LayerSpec
+from dlstudio.core.project.project import LayerSpec
 from dlstudio.gui.widgets.layer_stack_model import LAYER_ROWS_MIME, PROBLEM_ROLE, format_shape
 from dlstudio.gui.widgets.palette import LAYER_TYPE_MIME, layer_type_mime
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QCloseEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton
 
-from dlstudio.core.project import LayerSpec, load_project
+from dlstudio.core.project.project import LayerSpec, load_project
 from dlstudio.gui import settings as app_settings
 
 

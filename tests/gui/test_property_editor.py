@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from dlstudio.core.project import LayerSpec, Project
+from dlstudio.core.project.project import LayerSpec, Project
 from dlstudio.gui.document import Document
 from dlstudio.gui.widgets.property_editor import PropertyEditor
 from dlstudio.gui.widgets.training_settings import TrainingSettingsView

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dlstudio.core import events
-from dlstudio.core.runs import RunFolder
+from dlstudio.core.runs.folder import RunFolder
+from dlstudio.core.training import events
 from dlstudio.gui.run_client import RunClient, explain_exit
 
 FAKE_WORKER = str(Path(__file__).with_name("fake_worker.py"))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dlstudio.core.project import load_project, save_project
+from dlstudio.core.project.project import load_project, save_project
 from dlstudio.gui.widgets.evaluation_view import EvaluationView
 from dlstudio.gui.widgets.export_dialog import ExportDialog
 from dlstudio.gui.widgets.try_it import TryItDialog

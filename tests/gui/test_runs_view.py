@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QItemSelectionModel
 
-from dlstudio.core import events
-from dlstudio.core.project import Project, save_project
-from dlstudio.core.runs import RunFolder
+from dlstudio.core.project.project import Project, save_project
+from dlstudio.core.runs.folder import RunFolder
+from dlstudio.core.runs.index import list_runs, metrics_text
+from dlstudio.core.training import events
 from dlstudio.gui.document import Document
-from dlstudio.gui.run_list import list_runs, metrics_text
 from dlstudio.gui.widgets.runs_view import RunsView
 
 DEAD_PID = 2**22 + 12345

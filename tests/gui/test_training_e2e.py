@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dlstudio.core.project import load_project, save_project
-from dlstudio.core.runs import RunFolder
+from dlstudio.core.project.project import load_project, save_project
+from dlstudio.core.runs.folder import RunFolder
 from dlstudio.gui.document import Document
 from dlstudio.gui.widgets.runs_view import RunsView
 from dlstudio.gui.widgets.training_view import TrainingView

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QCloseEvent
 
-from dlstudio.core.project import Project, save_project
+from dlstudio.core.project.project import Project, save_project
 
 FAKE_WORKER = str(Path(__file__).with_name("fake_worker.py"))
 

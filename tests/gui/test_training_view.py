@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from dlstudio.core import events
-from dlstudio.core.project import Project, load_project, save_project
-from dlstudio.core.runs import RunFolder
+from dlstudio.core.project.project import Project, load_project, save_project
+from dlstudio.core.runs.folder import RunFolder
+from dlstudio.core.training import events
 from dlstudio.gui.document import Document
 from dlstudio.gui.run_client import RunClient
 from dlstudio.gui.widgets.training_progress import ProgressClock, format_duration
@@ -133,7 +133,7 @@ def test_unsaved_changes_are_saved_before_training(qtbot, document, tmp_path):
 def test_progress_clock_counts_steps_and_excludes_pauses():
     now = [100.0]
     clock = ProgressClock(lambda: now[0])
-    from dlstudio.core import events
+    from dlstudio.core.training import events
     clock.start(events.Started("r", ["CPU"], "default", 4, 10, 8, initial_epoch=2))
     now[0] += 10
     clock.batch(events.Batch(3, 5, 10, {}, 1.0))

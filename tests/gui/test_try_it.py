@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from dlstudio.core.project import ColumnSpec, DataSpec, Project, save_project
-from dlstudio.core.runs import RunFolder
+from dlstudio.core.project.project import ColumnSpec, DataSpec, Project, save_project
+from dlstudio.core.runs.folder import RunFolder
 from dlstudio.gui.widgets.try_it import IMAGE_FILTER, TryItDialog
 
 

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtWidgets import QFileDialog
 
 from dlstudio import cli
-from dlstudio.core.project import LayerSpec
+from dlstudio.core.project.project import LayerSpec
 from dlstudio.gui.widgets.layer_stack_model import PROBLEM_ROLE
 
 

@@ -12,8 +12,7 @@ import pandas as pd
 import pytest
 
 import dlstudio
-from dlstudio.core.events import decode
-from dlstudio.core.project import (
+from dlstudio.core.project.project import (
     DataSpec,
     LayerSpec,
     ModelSpec,
@@ -21,6 +20,7 @@ from dlstudio.core.project import (
     TrainingSpec,
     save_project,
 )
+from dlstudio.core.training.events import decode
 
 REPOSITORY = Path(dlstudio.__file__).resolve().parents[1]
 

@@ -12,9 +12,9 @@ import signal
 
 import pytest
 
-from dlstudio.core.control import RunControl
-from dlstudio.core.events import Batch, Epoch, Error, Finished, Message, Started
-from dlstudio.core.runs import RunFolder
+from dlstudio.core.runs.folder import RunFolder
+from dlstudio.core.training.control import RunControl
+from dlstudio.core.training.events import Batch, Epoch, Error, Finished, Message, Started
 from dlstudio.worker import read_commands
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from dlstudio.core.data.base import SPLITS, Dataset
 
 if TYPE_CHECKING:
-    from dlstudio.core.project import Project
+    from dlstudio.core.project.project import Project
 
 __all__ = ["SPLITS", "Dataset", "load_dataset"]
 

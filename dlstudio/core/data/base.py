@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any
 
-from dlstudio.core.project import ColumnSpec
+from dlstudio.core.project.project import ColumnSpec
 
 SPLITS = ("train", "validation", "test")
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from dlstudio.core.errors import DataError
-from dlstudio.core.project import ColumnSpec
+from dlstudio.core.project.project import ColumnSpec
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 SNIFF_BYTES = 65536

@@ -22,7 +22,7 @@ from dlstudio.core.data.splitting import split_indices
 from dlstudio.core.errors import DataError
 
 if TYPE_CHECKING:
-    from dlstudio.core.project import AugmentationSpec, Project
+    from dlstudio.core.project.project import AugmentationSpec, Project
 
 __all__ = ["INPUT_NAME", "ImageDataset", "ImageFolderScan", "augmentation_layers",
            "scan_image_folder", "split_files"]

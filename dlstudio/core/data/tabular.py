@@ -44,10 +44,10 @@ from dlstudio.core.data.tabular_preprocessing import (
 )
 from dlstudio.core.data.tabular_summary import describe_dataset, summary_lines
 from dlstudio.core.errors import DataError
-from dlstudio.core.project import ColumnSpec
+from dlstudio.core.project.project import ColumnSpec
 
 if TYPE_CHECKING:
-    from dlstudio.core.project import DataSpec, Project
+    from dlstudio.core.project.project import DataSpec, Project
 
 __all__ = ["TabularDataset", "infer_columns", "infer_kind", "infer_target_kind", "input_name",
            "read_csv", "read_csv_file"]

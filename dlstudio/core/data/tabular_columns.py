@@ -14,7 +14,7 @@ import pandas as pd
 
 from dlstudio.core.data.csv_reading import CsvFile, infer_columns
 from dlstudio.core.errors import DataError
-from dlstudio.core.project import ColumnSpec, DataSpec
+from dlstudio.core.project.project import ColumnSpec, DataSpec
 
 TARGET_KINDS = ("categorical", "numeric")
 UNUSABLE_FEATURE_KINDS = ("identifier", "constant")

@@ -89,7 +89,7 @@ class NumericPlan:
         """Return the normalized values and, when any, the missing indicators."""
         import keras
 
-        from dlstudio.core.layers import ImputeMissing, MissingIndicator
+        from dlstudio.core.model.layers import ImputeMissing, MissingIndicator
 
         raw = [inputs[name] for name in self.inputs]
         values = raw[0] if len(raw) == 1 else keras.layers.Concatenate(name="numeric_values")(raw)

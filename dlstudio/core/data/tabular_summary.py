@@ -8,7 +8,7 @@ import pandas as pd
 
 from dlstudio.core.data.base import SPLITS
 from dlstudio.core.data.csv_reading import DELIMITERS
-from dlstudio.core.project import ColumnSpec
+from dlstudio.core.project.project import ColumnSpec
 
 if TYPE_CHECKING:
     from dlstudio.core.data.tabular import TabularDataset

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from dlstudio.core.project import AugmentationSpec
+from dlstudio.core.project.project import AugmentationSpec
 
 PREVIEW_SIZE = 104
 COLUMNS = 4

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dlstudio.core.project import Project
+from dlstudio.core.project.project import Project
 from dlstudio.gui.background import run_in_background
 from dlstudio.gui.theme import is_dark
 
@@ -110,7 +110,7 @@ class CodeDialog(QDialog):
 
 
 def _generate(project: Project) -> str:
-    from dlstudio.core.codegen import generate_script
+    from dlstudio.core.model.codegen import generate_script
 
     return generate_script(project)
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
-from dlstudio.core.project import COLUMN_KINDS, COLUMN_ROLES, ColumnSpec, Project
-from dlstudio.gui.data_stats import format_number
+from dlstudio.core.data.statistics import format_number
+from dlstudio.core.project.project import COLUMN_KINDS, COLUMN_ROLES, ColumnSpec, Project
 from dlstudio.gui.theme import muted_foreground
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
-from dlstudio.gui import project_paths
+from dlstudio.core.project import paths as project_paths
 from dlstudio.gui.data_session import DataSession
 from dlstudio.gui.theme import icon
 

@@ -21,11 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dlstudio.core import project as project_module
-from dlstudio.core.catalog import ParamSpec
-from dlstudio.gui import project_paths
+from dlstudio.core.data.statistics import class_counts
+from dlstudio.core.model.catalog import ParamSpec
+from dlstudio.core.project import paths as project_paths
+from dlstudio.core.project import project as project_module
 from dlstudio.gui.data_session import DataSession
-from dlstudio.gui.data_stats import class_counts
 from dlstudio.gui.widgets.class_balance import ClassBalanceChart
 from dlstudio.gui.widgets.data_models import (
     ColumnsModel,

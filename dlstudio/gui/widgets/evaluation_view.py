@@ -1,7 +1,7 @@
 """The Evaluate tab: how well a finished run does on its test split.
 
 :class:`EvaluationView` shows a run's ``evaluation.json`` — running
-:func:`dlstudio.core.evaluation.evaluate_run` off the GUI thread when there is none yet
+:func:`dlstudio.core.evaluation.evaluate.evaluate_run` off the GUI thread when there is none yet
 (TensorFlow is imported there, lazily, with the GPUs left to the training worker). For
 classification: the metrics, per-class precision, recall and F1, and the confusion matrix as a
 heat map whose cells list their samples, most confident first. For regression: the metrics, a
@@ -40,7 +40,7 @@ EVALUATION_FILE = "evaluation.json"
 def evaluate_in_background(run_dir: str) -> dict[str, Any]:
     """Evaluate ``run_dir`` on its test split (call it off the GUI thread: imports Keras)."""
     prepare_keras()
-    from dlstudio.core.evaluation import evaluate_run
+    from dlstudio.core.evaluation.evaluate import evaluate_run
 
     return evaluate_run(run_dir)
 

@@ -1,6 +1,6 @@
 """Export a run as a TensorFlow SavedModel or a ``.keras`` file, and show the reload check.
 
-The export runs :func:`dlstudio.core.export.export_run` off the GUI thread (it imports
+The export runs :func:`dlstudio.core.export.exporter.export_run` off the GUI thread (it imports
 TensorFlow and reloads what it wrote); the dialog then says where it went, what inputs it takes
 and how the reloaded export compared with the trained model.
 """
@@ -36,14 +36,14 @@ FORMATS = {
                    "inputs (columns as in the CSV, or decoded image pixels)."),
     "keras": ("Keras file (.keras)",
               "For Python with Keras: keras.saving.load_model(path) after importing "
-              "dlstudio.core.layers."),
+              "dlstudio.core.model.layers."),
 }
 
 
 def export_in_background(run_dir: str, fmt: str, out_path: str, overwrite: bool) -> list[str]:
     """Export and check (call it off the GUI thread); return the summary lines."""
     prepare_keras()
-    from dlstudio.core.export import export_run
+    from dlstudio.core.export.exporter import export_run
 
     result = export_run(run_dir, fmt, out_path, overwrite=overwrite)
     return [*result.summary_lines(), str(result.path)]

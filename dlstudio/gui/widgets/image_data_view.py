@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dlstudio.core import project as project_module
-from dlstudio.core.catalog import ParamSpec
-from dlstudio.gui import project_paths
+from dlstudio.core.model.catalog import ParamSpec
+from dlstudio.core.project import paths as project_paths
+from dlstudio.core.project import project as project_module
 from dlstudio.gui.background import run_in_background
 from dlstudio.gui.data_session import DataSession
 from dlstudio.gui.widgets.augmentation_preview import AugmentationPreview, to_pixmap

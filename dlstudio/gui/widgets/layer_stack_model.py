@@ -21,8 +21,8 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from dlstudio.core import catalog
-from dlstudio.core.project import LayerSpec
+from dlstudio.core.model import catalog
+from dlstudio.core.project.project import LayerSpec
 from dlstudio.gui.document import Document
 from dlstudio.gui.shape_inference import ShapeInference
 from dlstudio.gui.theme import icon, layer_icon, muted_foreground, problem_background

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dlstudio.core import catalog
+from dlstudio.core.model import catalog
 from dlstudio.gui.theme import icon, layer_icon
 
 LAYER_TYPE_MIME = "application/x-dlstudio-layer-type"

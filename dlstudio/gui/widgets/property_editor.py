@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dlstudio.core import catalog
-from dlstudio.gui import project_paths
+from dlstudio.core.model import catalog
+from dlstudio.core.project import paths as project_paths
 from dlstudio.gui.document import Document
 from dlstudio.gui.theme import layer_icon
 from dlstudio.gui.widgets.value_editors import ParamField

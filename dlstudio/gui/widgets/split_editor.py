@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dlstudio.gui import project_paths
+from dlstudio.core.project import paths as project_paths
 from dlstudio.gui.data_session import DataSession
 
 

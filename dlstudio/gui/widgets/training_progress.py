@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from dlstudio.core import events
+from dlstudio.core.training import events
 
 
 class ProgressClock:

@@ -1,4 +1,5 @@
-"""The training settings: every :class:`~dlstudio.core.project.TrainingSpec` field, explained."""
+"""The training settings: every :class:`~dlstudio.core.project.project.TrainingSpec` field,
+explained."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dlstudio.core import project as project_module
-from dlstudio.core.catalog import ParamSpec
-from dlstudio.core.project import TrainingSpec
-from dlstudio.gui import project_paths
+from dlstudio.core.model.catalog import ParamSpec
+from dlstudio.core.project import paths as project_paths
+from dlstudio.core.project import project as project_module
+from dlstudio.core.project.project import TrainingSpec
 from dlstudio.gui.document import Document
 from dlstudio.gui.widgets.value_editors import ParamField
 

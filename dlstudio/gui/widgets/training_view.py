@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dlstudio.core import events
-from dlstudio.core.runs import RunFolder, now_text
+from dlstudio.core.runs.folder import RunFolder, now_text
+from dlstudio.core.training import events
 from dlstudio.gui.document import Document
 from dlstudio.gui.run_client import RunClient
 from dlstudio.gui.run_history import RunHistory

@@ -1,7 +1,8 @@
 """“Try it”: pick an image or type a row, and see what a trained run predicts.
 
 :class:`Predictor` (no Qt) opens the run once — its project snapshot and model, through
-:func:`dlstudio.core.evaluation.open_run` — and predicts one sample at a time by writing it to
+:func:`dlstudio.core.evaluation.evaluate.open_run` — and predicts one sample at a time by writing
+it to
 a temporary CSV file or image folder that :func:`dlstudio.core.data.load_dataset` reads the way
 the run's data was read. :class:`TryItDialog` calls it off the GUI thread and shows the
 prediction with a bar per class.
@@ -37,8 +38,8 @@ from PySide6.QtWidgets import (
 
 from dlstudio.core.data.csv_reading import DELIMITERS, sniff_delimiter
 from dlstudio.core.data.image_scan import IMAGE_EXTENSIONS
-from dlstudio.core.project import Project
-from dlstudio.core.runs import RunFolder
+from dlstudio.core.project.project import Project
+from dlstudio.core.runs.folder import RunFolder
 from dlstudio.gui.background import prepare_keras, run_in_background
 from dlstudio.gui.theme import icon
 
@@ -79,8 +80,8 @@ class Predictor:
         with self._lock:
             run = self._open()
             from dlstudio.core.data import load_dataset
-            from dlstudio.core.evaluation import predict_outputs
-            from dlstudio.core.predict import prediction_table
+            from dlstudio.core.evaluation.evaluate import predict_outputs
+            from dlstudio.core.evaluation.predict import prediction_table
 
             dataset = load_dataset(run.project, path=data_path,
                                    class_names=run.class_names or None, evaluation_only=True)
@@ -93,7 +94,7 @@ class Predictor:
     def _open(self) -> Any:
         if self._run is None:
             prepare_keras()
-            from dlstudio.core.evaluation import open_run
+            from dlstudio.core.evaluation.evaluate import open_run
 
             self._run = open_run(self.run_dir)
         return self._run

@@ -1,4 +1,4 @@
-"""Typed editors for one value, made from a catalog :class:`~dlstudio.core.catalog.ParamSpec`.
+"""Typed editors for one value, made from a catalog :class:`~dlstudio.core.model.catalog.ParamSpec`.
 
 Every editor validates as the user types (an invalid value turns the field red and says what is
 expected) and emits :attr:`ValueEditor.committed` only with a valid, normalized value, so
@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dlstudio.core import catalog
-from dlstudio.core.catalog import ParamSpec
+from dlstudio.core.model import catalog
+from dlstudio.core.model.catalog import ParamSpec
 
 _INT_LIMIT = 2**31 - 1
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dlstudio.core.project import ColumnSpec, DataSpec, Project, SplitSpec
+from dlstudio.core.project.project import ColumnSpec, DataSpec, Project, SplitSpec
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 NOTES = ["late delivery again today", "great service thanks a lot", "box arrived badly damaged",

@@ -15,7 +15,7 @@ from PIL import Image
 from dlstudio.core.data import load_dataset
 from dlstudio.core.data.images import ImageDataset, scan_image_folder
 from dlstudio.core.errors import DataError
-from dlstudio.core.project import AugmentationSpec, DataSpec, Project, SplitSpec
+from dlstudio.core.project.project import AugmentationSpec, DataSpec, Project, SplitSpec
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 CLASSES = ("circle", "square", "triangle")

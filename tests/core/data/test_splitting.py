@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dlstudio.core.data.splitting import split_indices
-from dlstudio.core.project import SplitSpec
+from dlstudio.core.project.project import SplitSpec
 
 
 def test_a_count_is_split_by_the_fractions_into_disjoint_sorted_parts():

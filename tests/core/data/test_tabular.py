@@ -13,7 +13,7 @@ import tensorflow as tf
 from dlstudio.core.data import load_dataset
 from dlstudio.core.data.tabular import TabularDataset
 from dlstudio.core.errors import DataError
-from dlstudio.core.project import ColumnSpec
+from dlstudio.core.project.project import ColumnSpec
 
 
 def open_csv(project, **options):

@@ -19,7 +19,7 @@ from dlstudio.core.data.tabular_preprocessing import (
     tokenize,
 )
 from dlstudio.core.errors import DataError
-from dlstudio.core.layers import ImputeMissing, MissingIndicator
+from dlstudio.core.model.layers import ImputeMissing, MissingIndicator
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""Evaluation: metrics, reports on a trained run, and predictions on new data."""

@@ -1,0 +1,315 @@
+"""Evaluate a trained run: metrics on its test split or on other data read the same way.
+
+:func:`evaluate_run` loads a run folder's project snapshot and model, predicts on the data and
+returns a JSON-ready dict (see :mod:`dlstudio.core.evaluation.metrics` for the arithmetic), which
+it also
+writes to the run folder:
+
+- on the run's own test split: ``evaluation.json`` (``RunFolder.evaluation_path``);
+- on other data (``data_path``): ``evaluation-<data name>.json`` beside it, so evaluating on new
+  data never replaces the test-split evaluation (see :func:`evaluation_file`).
+
+:func:`format_report` turns the dict into aligned text for the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dlstudio.core.data import Dataset, load_dataset
+from dlstudio.core.errors import DataError, UserInputError
+from dlstudio.core.evaluation import metrics
+from dlstudio.core.project.project import Project, atomic_write_text
+from dlstudio.core.runs.folder import RunFolder
+
+MISTAKES_LISTED = 10
+
+
+@dataclass
+class TrainedRun:
+    """A run folder opened for evaluation, export or prediction.
+
+    Attributes:
+        folder: The run folder.
+        project: The project snapshot the run trained (data paths resolved against it).
+        info: The contents of ``run.json``.
+        model: The trained Keras model (``model.keras``).
+    """
+
+    folder: RunFolder
+    project: Project
+    info: dict[str, Any]
+    model: Any
+
+    @property
+    def task(self) -> str:
+        """``classification`` or ``regression``."""
+        return self.info.get("task") or self.project.data.task
+
+    @property
+    def class_names(self) -> list[str]:
+        """Class names in model output order (empty for regression)."""
+        return list(self.info.get("class_names") or [])
+
+    @property
+    def name(self) -> str:
+        """The run's name, or its folder name."""
+        return str(self.info.get("name") or self.folder.path.name)
+
+
+def is_run_folder(path: str | Path) -> bool:
+    """Return whether ``path`` is a run folder (it holds ``run.json``)."""
+    return RunFolder(Path(path)).info_path.is_file()
+
+
+def open_run(run_dir: str | Path) -> TrainedRun:
+    """Open a run folder: its ``run.json``, project snapshot and trained model.
+
+    Raises:
+        UserInputError: The folder is not a finished run with a saved model.
+    """
+    folder = RunFolder.open(run_dir)
+    info = folder.read_info()
+    if not folder.model_path.is_file():
+        raise UserInputError(
+            f"run {run_dir} has no trained model ({folder.model_path.name} is missing; the run "
+            f"is {info.get('state', 'unknown')}); finish it with `dlstudio train --resume "
+            f"{run_dir}`")
+    return TrainedRun(folder, folder.load_project(), info, load_keras_model(folder.model_path))
+
+
+def load_keras_model(path: Path) -> Any:
+    """Load a ``.keras`` file safely (``safe_mode`` on), with dlstudio's custom layers known."""
+    import keras
+
+    import dlstudio.core.model.layers  # noqa: F401  (registers the custom layers)
+
+    return keras.saving.load_model(path, safe_mode=True)
+
+
+def predict_outputs(model: Any, dataset: Dataset, split: str, batch_size: int) -> np.ndarray:
+    """Return the model's raw outputs on ``split`` as a 2-D NumPy array (one row per sample).
+
+    Only the inputs the model takes are fed (new data may have more columns than the model).
+
+    Raises:
+        DataError: The data lacks one of the model's inputs, or gives it another type.
+    """
+    if dataset.split_size(split) == 0:
+        return np.zeros((0, 1), dtype=np.float32)
+    data = model_inputs_only(model, dataset.tf_dataset(split, batch_size))
+    outputs = np.asarray(model.predict(data, verbose=0))
+    return outputs.reshape(len(outputs), -1)
+
+
+def model_inputs_only(model: Any, data: Any) -> Any:
+    """Return the ``tf.data.Dataset`` ``data`` keeping only the inputs ``model`` takes.
+
+    Raises:
+        DataError: An input is missing, or its values have another type than in training.
+    """
+    wanted = model.input if isinstance(model.input, dict) else None
+    given = data.element_spec[0] if isinstance(data.element_spec, tuple) else data.element_spec
+    if wanted is None or not isinstance(given, dict):
+        return data
+    for name, tensor in wanted.items():
+        if name not in given:
+            raise DataError(f"the data gives no input '{name}', which the model was trained "
+                            "with; add that column (its values may be empty)")
+        if given[name].dtype.name != tensor.dtype:
+            raise DataError(
+                f"input '{name}' holds {given[name].dtype.name} values here but the model was "
+                f"trained on {tensor.dtype} values; check that column's contents, or list "
+                "its kind in the project's data.columns")
+
+    def select(inputs: Any, *rest: Any) -> Any:
+        chosen = {name: inputs[name] for name in wanted}
+        return (chosen, *rest) if rest else chosen
+
+    return data.map(select)
+
+
+def evaluation_file(run_dir: str | Path, data_path: str | Path | None = None) -> Path:
+    """Return where :func:`evaluate_run` writes its result for ``data_path``.
+
+    ``evaluation.json`` for the run's test split; ``evaluation-<name>.json`` for other data,
+    ``<name>`` being the data file's stem or folder name with unusual characters replaced.
+    """
+    folder = RunFolder(Path(run_dir))
+    if data_path is None:
+        return folder.evaluation_path
+    label = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(data_path).stem).strip("._") or "data"
+    return folder.evaluation_path.with_name(f"evaluation-{label}.json")
+
+
+def evaluate_run(run_dir: str | Path, data_path: str | Path | None = None) -> dict[str, Any]:
+    """Evaluate a run on its test split, or on other data read through the run's schema.
+
+    Args:
+        run_dir: The run folder.
+        data_path: A CSV file or image folder with targets, read like the training data
+            (``None``: the run's own test split).
+
+    Returns:
+        A JSON-ready dict: ``run``, ``data``, ``split``, ``samples``, ``task``, ``created``,
+        ``warnings`` and, for classification, ``class_names``, ``accuracy``, ``per_class``,
+        ``macro_avg``, ``weighted_avg``, ``confusion_matrix``, ``confident_mistakes``; for
+        regression ``mse``, ``rmse``, ``mae``, ``r2`` and ``worst_residuals``; and
+        ``predictions``, one record per sample (``sample``, ``true``, ``predicted`` and, for
+        classification, ``confidence``: the probability of the predicted class). Also written to
+        :func:`evaluation_file`.
+
+    Raises:
+        UserInputError: Not a trained run, no test data, or data without targets.
+        DataError: The data cannot be read through the run's settings.
+    """
+    run = open_run(run_dir)
+    dataset = _evaluation_data(run, data_path)
+    outputs = predict_outputs(run.model, dataset, "test", run.project.training.batch_size)
+    true = np.asarray(dataset.targets("test"))
+    sample_ids = dataset.sample_ids("test")
+    if run.task == "classification":
+        body = _classification(outputs, true, sample_ids, run.class_names)
+    else:
+        body = _regression(outputs, true, sample_ids)
+    result = {**_header(run, dataset, data_path), **body}
+    atomic_write_text(evaluation_file(run_dir, data_path), json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def _evaluation_data(run: TrainedRun, data_path: str | Path | None) -> Dataset:
+    if data_path is None:
+        dataset = load_dataset(run.project, class_names=run.class_names or None)
+        if dataset.split_size("test") == 0:
+            raise UserInputError(
+                f"run {run.name} has an empty test split (split.test = "
+                f"{run.project.split.test:g}); evaluate on other data with --data PATH")
+        return dataset
+    dataset = load_dataset(run.project, path=Path(data_path), class_names=run.class_names or None,
+                           evaluation_only=True)
+    if not dataset.has_targets:
+        target = run.project.data.target or "class folders"
+        raise DataError(
+            f"{data_path} has no targets ({target}); evaluation compares predictions with true "
+            "values — add them, or use `dlstudio predict` for predictions only")
+    if dataset.split_size("test") == 0:
+        raise DataError(f"{data_path} holds no usable samples; nothing to evaluate")
+    return dataset
+
+
+def _header(run: TrainedRun, dataset: Dataset, data_path: str | Path | None) -> dict[str, Any]:
+    source = Path(data_path).resolve() if data_path is not None else run.project.data_path()
+    return {
+        "run": {"id": run.info.get("id"), "name": run.name,
+                "folder": str(run.folder.path.resolve())},
+        "data": str(source),
+        "split": "test" if data_path is None else "all",
+        "samples": dataset.split_size("test"),
+        "task": run.task,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "warnings": list(dataset.warnings),
+    }
+
+
+def _classification(outputs: np.ndarray, true: np.ndarray, sample_ids: list[str],
+                    class_names: list[str]) -> dict[str, Any]:
+    probabilities = metrics.class_probabilities(outputs, len(class_names))
+    true = true.reshape(-1).astype(np.int64)
+    predicted = probabilities.argmax(axis=1)
+    report = metrics.classification_report(true, predicted, class_names)
+    mistakes = metrics.confident_mistakes(probabilities, true, sample_ids, class_names,
+                                          limit=MISTAKES_LISTED)
+    predictions = [{"sample": sample, "true": class_names[t], "predicted": class_names[p],
+                    "confidence": float(probabilities[row, p])}
+                   for row, (sample, t, p) in enumerate(zip(sample_ids, true, predicted,
+                                                            strict=True))]
+    return {"class_names": class_names, **report, "confident_mistakes": mistakes,
+            "predictions": predictions}
+
+
+def _regression(outputs: np.ndarray, true: np.ndarray, sample_ids: list[str]) -> dict[str, Any]:
+    predicted = outputs[:, 0]
+    predictions = [{"sample": sample, "true": float(t), "predicted": float(p)}
+                   for sample, t, p in zip(sample_ids, true.reshape(-1), predicted, strict=True)]
+    return {**metrics.regression_report(true, predicted),
+            "worst_residuals": metrics.worst_residuals(true, predicted, sample_ids,
+                                                       limit=MISTAKES_LISTED),
+            "predictions": predictions}
+
+
+def format_report(result: dict[str, Any]) -> str:
+    """Return an evaluation result (from :func:`evaluate_run`) as aligned text for a terminal."""
+    where = "its test split" if result["split"] == "test" else result["data"]
+    lines = [f"Evaluation of run {result['run']['name']} on {where} "
+             f"({result['samples']} samples, {result['task']})"]
+    lines += [f"warning: {warning}" for warning in result.get("warnings", [])]
+    if result["task"] == "classification":
+        lines += _classification_lines(result)
+    else:
+        lines += _regression_lines(result)
+    return "\n".join(lines)
+
+
+def _classification_lines(result: dict[str, Any]) -> list[str]:
+    lines = ["", f"accuracy  {result['accuracy']:.4f}", ""]
+    rows = [[entry["class"], *_scores(entry)] for entry in result["per_class"]]
+    rows += [["macro avg", *_scores(result["macro_avg"])],
+             ["weighted avg", *_scores(result["weighted_avg"])]]
+    lines += table(["class", "precision", "recall", "f1", "support"], rows)
+    matrix = result["confusion_matrix"]
+    labels = [_short(name) for name in matrix["labels"]]
+    lines += ["", "confusion matrix (rows: true class, columns: predicted class)"]
+    lines += table(["", *labels], [[label, *counts]
+                                   for label, counts in zip(labels, matrix["matrix"], strict=True)])
+    mistakes = result["confident_mistakes"]
+    lines += ["", "most confident mistakes" if mistakes else "no mistakes"]
+    if mistakes:
+        lines += table(["sample", "true", "predicted", "confidence", "top classes"],
+                       [[m["sample"], m["true"], m["predicted"], f"{m['confidence']:.3f}",
+                         ", ".join(f"{t['class']} {t['probability']:.3f}" for t in m["top"])]
+                        for m in mistakes], align="lllrl")
+    return lines
+
+
+def _scores(entry: dict[str, Any]) -> list[str]:
+    return [f"{entry['precision']:.4f}", f"{entry['recall']:.4f}", f"{entry['f1']:.4f}",
+            str(entry["support"])]
+
+
+def _short(name: str, width: int = 16) -> str:
+    return name if len(name) <= width else name[: width - 1] + "…"
+
+
+def _regression_lines(result: dict[str, Any]) -> list[str]:
+    lines = [""] + table(["metric", "value"], [
+        ["MSE", f"{result['mse']:.6g}"], ["RMSE", f"{result['rmse']:.6g}"],
+        ["MAE", f"{result['mae']:.6g}"], ["R²", f"{result['r2']:.4f}"]])
+    lines += ["", "worst residuals (true − predicted)"]
+    lines += table(["sample", "true", "predicted", "residual"],
+                   [[r["sample"], f"{r['true']:.6g}", f"{r['predicted']:.6g}",
+                     f"{r['residual']:+.6g}"] for r in result["worst_residuals"]])
+    return lines
+
+
+def table(headers: list[str], rows: list[list[Any]], align: str | None = None) -> list[str]:
+    """Return ``rows`` under ``headers`` as aligned text lines.
+
+    Args:
+        headers: Column titles.
+        rows: Cell values (turned into text with ``str``).
+        align: One letter per column, ``l`` (left) or ``r`` (right); by default the first
+            column is left-aligned and the others right-aligned, so numbers line up.
+    """
+    align = align or "l" + "r" * (len(headers) - 1)
+    cells = [[str(value) for value in row] for row in [headers, *rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    return ["  ".join(cell.ljust(width) if side == "l" else cell.rjust(width)
+                      for cell, width, side in zip(row, widths, align, strict=True)).rstrip()
+            for row in cells]

@@ -1,0 +1,220 @@
+"""Predict on new data with a run folder or an export, and write the results as CSV.
+
+:func:`predict_to_csv` accepts three sources:
+
+- a run folder: the data is read through the run's project snapshot (same columns, same image
+  size) with ``evaluation_only`` (targets optional), and the run's ``model.keras`` predicts;
+- a SavedModel folder written by :func:`dlstudio.core.export.exporter.export_run`: its
+  ``dlstudio_export.json`` names each serving input and the CSV column it takes, so a CSV is read
+  with pandas and fed column by column, and images are decoded and fed one at a time at their
+  own size (the model resizes them);
+- a ``.keras`` export, read the same way through the ``<name>.dlstudio_export.json`` written
+  beside it, and loaded with ``safe_mode`` on
+  (:func:`dlstudio.core.evaluation.evaluate.load_keras_model`).
+
+The CSV written has one row per input row or image: ``sample`` (``row N`` counting data rows
+below the header, or the image path inside the folder), ``prediction`` (a class name or a value)
+and, for classification, ``prob_<class>`` per class.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dlstudio.core.data import load_dataset
+from dlstudio.core.data.csv_reading import read_csv_file
+from dlstudio.core.data.image_scan import scan_image_folder
+from dlstudio.core.data.tabular_columns import as_numbers, as_strings
+from dlstudio.core.errors import DataError, UserInputError
+from dlstudio.core.evaluation.evaluate import (
+    is_run_folder,
+    load_keras_model,
+    open_run,
+    predict_outputs,
+)
+from dlstudio.core.evaluation.metrics import class_probabilities
+from dlstudio.core.export.exporter import METADATA_FILE, keras_metadata_path
+from dlstudio.core.project.project import atomic_write_text
+
+CSV_BATCH_ROWS = 1024
+METADATA_KEYS = ("format", "task", "class_names", "data_kind", "inputs")
+
+
+def predict_to_csv(run_or_export: str | Path, data_path: str | Path,
+                   out_csv: str | Path) -> int:
+    """Predict on ``data_path`` and write one CSV row per sample to ``out_csv``.
+
+    Args:
+        run_or_export: A run folder, or a SavedModel folder or ``.keras`` file made by
+            ``dlstudio export``.
+        data_path: A CSV file or an image folder (targets are not needed).
+        out_csv: The CSV file to write (replaced atomically).
+
+    Returns:
+        The number of rows written.
+
+    Raises:
+        UserInputError: ``run_or_export`` is neither a run folder nor a dlstudio export, or
+            a ``.keras`` file lacks the metadata written beside it.
+        DataError: The data cannot be read the way the model expects.
+    """
+    source = Path(run_or_export)
+    if is_run_folder(source):
+        sample_ids, outputs, task, class_names = _predict_with_run(source, Path(data_path))
+    elif source.suffix == ".keras" and source.is_file():
+        sample_ids, outputs, task, class_names = _predict_with_keras(source, Path(data_path))
+    elif (source / METADATA_FILE).is_file():
+        sample_ids, outputs, task, class_names = _predict_with_export(source, Path(data_path))
+    else:
+        raise UserInputError(
+            f"{source} is neither a run folder (with run.json) nor a SavedModel exported by "
+            f"dlstudio (with {METADATA_FILE}) nor a .keras file; pass the folder `dlstudio "
+            "train` wrote, or what `dlstudio export` wrote")
+    table = prediction_table(sample_ids, outputs, task, class_names)
+    atomic_write_text(Path(out_csv), table.to_csv(index=False))
+    return len(table)
+
+
+def prediction_table(sample_ids: list[str], outputs: np.ndarray, task: str,
+                     class_names: list[str]) -> pd.DataFrame:
+    """Return the predictions as a table: ``sample``, ``prediction`` and ``prob_<class>``."""
+    if task != "classification":
+        values = np.asarray(outputs, dtype=np.float64).reshape(len(sample_ids), -1)[:, 0]
+        return pd.DataFrame({"sample": sample_ids, "prediction": values})
+    probabilities = class_probabilities(outputs, len(class_names)) if len(sample_ids) else \
+        np.zeros((0, len(class_names)))
+    columns: dict[str, Any] = {
+        "sample": sample_ids,
+        "prediction": [class_names[i] for i in probabilities.argmax(axis=1)],
+    }
+    for position, name in enumerate(class_names):
+        columns[f"prob_{name}"] = probabilities[:, position]
+    return pd.DataFrame(columns)
+
+
+def _predict_with_run(run_dir: Path, data_path: Path
+                      ) -> tuple[list[str], np.ndarray, str, list[str]]:
+    run = open_run(run_dir)
+    dataset = load_dataset(run.project, path=data_path, class_names=run.class_names or None,
+                           evaluation_only=True)
+    outputs = predict_outputs(run.model, dataset, "test", run.project.training.batch_size)
+    return dataset.sample_ids("test"), outputs, run.task, run.class_names
+
+
+def _predict_with_export(export_dir: Path, data_path: Path
+                         ) -> tuple[list[str], np.ndarray, str, list[str]]:
+    import tensorflow as tf
+
+    metadata = read_export_metadata(export_dir / METADATA_FILE, "savedmodel")
+    loaded = tf.saved_model.load(str(export_dir))
+    serve = loaded.signatures[metadata["signature"]]
+
+    def call(inputs: dict[str, Any]) -> np.ndarray:
+        return serve(**inputs)[metadata["output"]].numpy()
+
+    return _predict_raw(metadata, data_path, call)
+
+
+def _predict_with_keras(model_path: Path, data_path: Path
+                        ) -> tuple[list[str], np.ndarray, str, list[str]]:
+    metadata_path = keras_metadata_path(model_path)
+    if not metadata_path.is_file():
+        raise UserInputError(
+            f"{model_path} has no {metadata_path.name} beside it; predict needs that file for "
+            "the task, the class names and which CSV column each input takes. Export the run "
+            f"again with `dlstudio export RUN --format keras -o {model_path} --force` (it "
+            "writes both), or predict with the run folder")
+    metadata = read_export_metadata(metadata_path, "keras")
+    model = load_keras_model(model_path)
+
+    def call(inputs: dict[str, Any]) -> np.ndarray:
+        return np.asarray(model(inputs, training=False))
+
+    return _predict_raw(metadata, data_path, call)
+
+
+def _predict_raw(metadata: dict[str, Any], data_path: Path, call: Any
+                 ) -> tuple[list[str], np.ndarray, str, list[str]]:
+    """Feed ``data_path`` to an export's ``call`` as the metadata describes its inputs."""
+    if metadata["data_kind"] == "csv":
+        sample_ids, outputs = _predict_table(metadata, data_path, call)
+    else:
+        sample_ids, outputs = _predict_images(metadata, data_path, call)
+    return sample_ids, outputs, metadata["task"], list(metadata["class_names"])
+
+
+def read_export_metadata(path: Path, fmt: str) -> dict[str, Any]:
+    """Return an export's ``dlstudio_export.json`` (``path``), checked to describe ``fmt``.
+
+    Args:
+        path: The metadata file.
+        fmt: The export format it must describe: ``savedmodel`` or ``keras``.
+
+    Raises:
+        UserInputError: The file is not valid JSON or does not describe such an export.
+    """
+    again = f"export the run again with `dlstudio export RUN --format {fmt} --force`"
+    try:
+        metadata = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise UserInputError(f"{path} cannot be read ({error}); {again}") from None
+    if not isinstance(metadata, dict):
+        raise UserInputError(f"{path} holds no dlstudio export description; {again}")
+    missing = [key for key in METADATA_KEYS if key not in metadata]
+    if missing:
+        raise UserInputError(f"{path} lacks {', '.join(missing)}; {again}")
+    if metadata["format"] != fmt:
+        raise UserInputError(f"{path} describes a {metadata['format']!r} export, not a {fmt} "
+                             f"one; {again}")
+    return metadata
+
+
+def _predict_table(metadata: dict[str, Any], data_path: Path,
+                   call: Any) -> tuple[list[str], np.ndarray]:
+    frame = read_csv_file(data_path).frame
+    missing = [spec["column"] for spec in metadata["inputs"] if spec["column"] not in frame]
+    if missing:
+        wanted = ", ".join(spec["column"] for spec in metadata["inputs"])
+        raise DataError(f"{data_path}: column {', '.join(map(repr, missing))} is not in the "
+                        f"file; the model reads {wanted} — add the missing columns (their "
+                        "values may be empty)")
+    columns = {spec["name"]: _column_values(frame[spec["column"]], spec["dtype"])
+               for spec in metadata["inputs"]}
+    outputs = [call({name: values[start:start + CSV_BATCH_ROWS]
+                     for name, values in columns.items()})
+               for start in range(0, len(frame), CSV_BATCH_ROWS)]
+    sample_ids = [f"row {number}" for number in range(1, len(frame) + 1)]
+    return sample_ids, np.concatenate(outputs).reshape(len(frame), -1)
+
+
+def _column_values(series: pd.Series, dtype: str) -> Any:
+    import tensorflow as tf
+
+    if dtype == "string":
+        return tf.constant(as_strings(series).astype(str).reshape(-1, 1), dtype=tf.string)
+    values, _ = as_numbers(series)
+    return tf.constant(values.astype(np.float32).reshape(-1, 1))
+
+
+def _predict_images(metadata: dict[str, Any], data_path: Path,
+                    call: Any) -> tuple[list[str], np.ndarray]:
+    import tensorflow as tf
+
+    scan = scan_image_folder(data_path, evaluation_only=True)
+    (spec,) = metadata["inputs"]
+    grayscale = metadata.get("image", {}).get("channels") == 1
+    outputs = []
+    for file in scan.files:
+        pixels = tf.io.decode_image(tf.io.read_file(str(scan.root / file.path)), channels=3,
+                                    expand_animations=False)
+        if grayscale:
+            pixels = tf.image.rgb_to_grayscale(pixels)
+        outputs.append(call({spec["name"]: tf.cast(pixels, tf.float32)[tf.newaxis]}))
+    if not outputs:
+        raise DataError(f"{data_path}: no usable images to predict on")
+    return [file.path for file in scan.files], np.concatenate(outputs)

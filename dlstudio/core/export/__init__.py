@@ -1,0 +1,1 @@
+"""Export: one writer per format, each checked by reloading, and the export's README."""

@@ -1,0 +1,1 @@
+"""The model: the layer catalog, shapes, the builder, templates and generated code."""

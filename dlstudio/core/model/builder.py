@@ -1,0 +1,108 @@
+"""Project → ``keras.Model``: the data's inputs and preprocessing, the user's stack, the head.
+
+The head is the output layer the task needs (:func:`output_head`): softmax over the classes,
+one sigmoid unit for two classes, one linear unit for regression. It is added unless the
+project turns it off or the stack already ends in exactly that layer. Shape problems are found
+by :func:`inspect_stack` first, so :func:`build_model` fails with the same plain-words message
+(a :class:`ModelBuildError` tied to the layer) that the GUI shows while editing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import keras
+import numpy as np
+
+from dlstudio.core.data.base import Dataset
+from dlstudio.core.errors import ModelBuildError
+from dlstudio.core.model import catalog
+from dlstudio.core.model.shapes import (
+    NOT_COMPUTED,
+    LayerReport,
+    StackReport,
+    inspect_stack,
+    output_head,
+    resolved_params,
+)
+from dlstudio.core.project.project import Project
+
+__all__ = [
+    "NOT_COMPUTED", "LayerReport", "StackReport", "build_layer", "build_model", "inspect_stack",
+    "output_head",
+]
+
+
+def build_model(project: Project, dataset: Dataset) -> Any:
+    """Build the project's model on ``dataset``'s inputs.
+
+    Args:
+        project: The project (stack, head setting, default initializer, name).
+        dataset: The data; its ``build_inputs()`` gives the raw inputs and the preprocessed
+            tensor that the first layer takes.
+
+    Returns:
+        A ``keras.Model`` from the raw inputs (keyed by input name) to the output.
+
+    Raises:
+        ModelBuildError: A layer cannot take its input (``layer_index`` names it; ``None`` for
+            the head); the message says why and how to fix it.
+    """
+    inputs, preprocessed = dataset.build_inputs()
+    num_classes = len(dataset.class_names)
+    report = inspect_stack(project, tuple(preprocessed.shape[1:]), dataset.task, num_classes)
+    problem = report.first_error()
+    if problem is not None:
+        raise ModelBuildError(problem.message(), problem.index)
+    outputs = preprocessed
+    for index, spec in enumerate(project.model.layers):
+        outputs = _apply(build_layer(project, index), outputs, index, spec.type)
+    if report.rows[-1].role == "head":
+        units, activation = output_head(dataset.task, num_classes)
+        head = keras.layers.Dense(units, activation=activation, name="output", dtype="float32")
+        outputs = head(outputs)
+        if dataset.task == "regression":
+            outputs = _target_scale(dataset)(outputs)
+    return keras.Model(inputs, outputs, name=model_name(project.name))
+
+
+def _target_scale(dataset: Dataset) -> Any:
+    """Return the layer that turns the head's standardized output into target units."""
+    from dlstudio.core.model.layers import TargetScale
+
+    targets = np.asarray(dataset.targets("train"), dtype="float64")
+    offset = float(np.mean(targets)) if targets.size else 0.0
+    spread = float(np.std(targets)) if targets.size else 0.0
+    return TargetScale(offset, spread if spread > 0 else 1.0, name="target_scale",
+                       dtype="float32")
+
+
+def build_layer(project: Project, index: int) -> Any:
+    """Return a fresh Keras layer for ``project.model.layers[index]``, with the project's
+    default initializer applied.
+
+    Raises:
+        ModelBuildError: The type is unknown or a parameter is invalid.
+    """
+    spec = project.model.layers[index]
+    if catalog.find(spec.type) is None:
+        raise ModelBuildError(f"layer {index + 1}: unknown layer type {spec.type!r}; "
+                              f"{catalog.suggest(spec.type)}", index)
+    layer_type, params, problems = resolved_params(spec, project.training.initializer)
+    if problems:
+        raise ModelBuildError(f"layer {index + 1} ({spec.type}): {'; '.join(problems)}", index)
+    return layer_type.build(params)
+
+
+def model_name(project_name: str) -> str:
+    """Return a valid Keras model name made from the project's name."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", project_name).strip("_.-")
+    return name or "model"
+
+
+def _apply(layer: Any, tensor: Any, index: int, type_name: str) -> Any:
+    try:
+        return layer(tensor)
+    except Exception as error:  # shape inference passed, so this is rare: name the layer
+        raise ModelBuildError(f"layer {index + 1} ({type_name}): {error}", index) from error

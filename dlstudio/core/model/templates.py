@@ -1,0 +1,180 @@
+"""Named starting stacks, each suited to one kind of data.
+
+A template is a list of catalog layers between the preprocessed input and the output head;
+the builder adds the head (softmax, sigmoid or linear) for the task, so every template serves
+classification and regression alike. :func:`choose_template` picks one that fits the data when
+``dlstudio init`` or the GUI is not told which.
+
+Data kinds a template fits: ``table`` (a CSV's preprocessed feature vector), ``images`` (height,
+width, channels) and ``text`` (a CSV whose text is read as token sequences for an Embedding).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from dlstudio.core.errors import UserInputError
+from dlstudio.core.project.project import LayerSpec
+
+DATA_KINDS = ("table", "images", "text")
+DEFAULT_VOCABULARY = 5000
+DEFAULT_SEQUENCE_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class Template:
+    """A named starting stack.
+
+    Attributes:
+        name: Its name on the command line and in project files (``cnn``).
+        title: A short title for menus.
+        doc: One line on what it is and when to use it.
+        kinds: The data kinds it fits (:data:`DATA_KINDS`).
+        make: ``make(vocabulary_size, sequence_length)`` returns fresh layers; the two sizes
+            matter only to templates for text.
+    """
+
+    name: str
+    title: str
+    doc: str
+    kinds: tuple[str, ...]
+    make: Callable[[int, int], list[LayerSpec]]
+
+    def layers(self, vocabulary_size: int = DEFAULT_VOCABULARY,
+               sequence_length: int = DEFAULT_SEQUENCE_LENGTH) -> list[LayerSpec]:
+        """Return the template's layers (new objects each call, safe to edit).
+
+        Args:
+            vocabulary_size: Token ids of text input (the project's ``data.max_tokens``);
+                sets the first Embedding's ``input_dim``.
+            sequence_length: Tokens per text (the project's ``data.sequence_length``); sets
+                how many positions a PositionalEmbedding covers.
+        """
+        return self.make(vocabulary_size, sequence_length)
+
+
+def _mlp(vocabulary_size: int, sequence_length: int) -> list[LayerSpec]:
+    return [
+        LayerSpec.of("Dense", units=64, activation="relu", kernel_initializer="he_uniform"),
+        LayerSpec.of("Dropout", rate=0.2),
+        LayerSpec.of("Dense", units=32, activation="relu", kernel_initializer="he_uniform"),
+    ]
+
+
+def _conv_block(filters: int) -> list[LayerSpec]:
+    # Momentum 0.9 (not Keras's 0.99): the running statistics used at prediction time settle
+    # within a few dozen steps, which small image folders (a few steps per epoch) need.
+    return [
+        LayerSpec.of("Conv2D", filters=filters, kernel_size=[3, 3], activation="linear",
+                     use_bias=False, kernel_initializer="he_uniform"),
+        LayerSpec.of("BatchNormalization", momentum=0.9),
+        LayerSpec.of("Activation", activation="relu"),
+        LayerSpec.of("MaxPooling2D", pool_size=[2, 2]),
+    ]
+
+
+def _cnn(vocabulary_size: int, sequence_length: int) -> list[LayerSpec]:
+    return [
+        *_conv_block(32),
+        *_conv_block(64),
+        *_conv_block(128),
+        LayerSpec.of("GlobalAveragePooling2D"),
+        LayerSpec.of("Dropout", rate=0.3),
+        LayerSpec.of("Dense", units=64, activation="relu", kernel_initializer="he_uniform"),
+    ]
+
+
+def _lstm(vocabulary_size: int, sequence_length: int) -> list[LayerSpec]:
+    return [
+        LayerSpec.of("Embedding", input_dim=vocabulary_size, output_dim=64, mask_zero=True),
+        LayerSpec.of("Bidirectional", cell="LSTM", units=32),
+        LayerSpec.of("Dropout", rate=0.3),
+        LayerSpec.of("Dense", units=32, activation="relu"),
+    ]
+
+
+def _text_cnn(vocabulary_size: int, sequence_length: int) -> list[LayerSpec]:
+    return [
+        LayerSpec.of("Embedding", input_dim=vocabulary_size, output_dim=64, mask_zero=False),
+        LayerSpec.of("Dropout", rate=0.2),
+        LayerSpec.of("Conv1D", filters=64, kernel_size=5, activation="relu"),
+        LayerSpec.of("GlobalMaxPooling1D"),
+        LayerSpec.of("Dense", units=32, activation="relu"),
+    ]
+
+
+def _transformer(vocabulary_size: int, sequence_length: int) -> list[LayerSpec]:
+    return [
+        LayerSpec.of("Embedding", input_dim=vocabulary_size, output_dim=64, mask_zero=True),
+        LayerSpec.of("PositionalEmbedding", max_length=sequence_length),
+        LayerSpec.of("TransformerEncoderBlock", num_heads=4, key_dim=16, ff_dim=128,
+                     dropout=0.1),
+        LayerSpec.of("GlobalAveragePooling1D"),
+        LayerSpec.of("Dropout", rate=0.2),
+        LayerSpec.of("Dense", units=32, activation="relu"),
+    ]
+
+
+def _autoencoder(vocabulary_size: int, sequence_length: int) -> list[LayerSpec]:
+    return [
+        LayerSpec.of("Dense", units=64, activation="relu", kernel_initializer="he_uniform"),
+        LayerSpec.of("Dense", units=16, activation="relu", kernel_initializer="he_uniform"),
+        LayerSpec.of("Dense", units=64, activation="relu", kernel_initializer="he_uniform"),
+    ]
+
+
+TEMPLATES: dict[str, Template] = {template.name: template for template in (
+    Template("mlp", "Multilayer perceptron",
+             "Two Dense layers with dropout: the standard start for tables.",
+             ("table",), _mlp),
+    Template("cnn", "Small convolutional network",
+             "Three conv-batchnorm-relu-pool blocks, global pooling and a Dense layer: for "
+             "images.", ("images",), _cnn),
+    Template("lstm", "Bidirectional LSTM",
+             "An Embedding and a bidirectional LSTM that reads the text both ways: for text "
+             "read as token sequences.", ("text",), _lstm),
+    Template("text_cnn", "1D convolution over text",
+             "An Embedding, a Conv1D and global max pooling: fast, good at spotting key "
+             "phrases in text.", ("text",), _text_cnn),
+    Template("transformer", "Transformer encoder",
+             "An Embedding with positions and one Transformer encoder block: for text read "
+             "as token sequences.", ("text",), _transformer),
+    Template("autoencoder", "Bottleneck (autoencoder-shaped)",
+             "Dense layers that squeeze the features through 16 numbers and widen them again; "
+             "the output head then predicts the target from that, so it is a bottlenecked "
+             "predictor, not a reconstruction model.", ("table",), _autoencoder),
+)}
+
+
+def get_template(name: str) -> Template:
+    """Return the template called ``name``.
+
+    Raises:
+        UserInputError: There is no such template; the message lists them.
+    """
+    if name not in TEMPLATES:
+        names = ", ".join(TEMPLATES)
+        raise UserInputError(f"unknown template {name!r}; choose one of {names}")
+    return TEMPLATES[name]
+
+
+def choose_template(kind: str, task: str, feature_shape: Sequence[int | None]) -> Template:
+    """Return the template that fits the data.
+
+    Args:
+        kind: ``images``, ``text`` (a CSV whose text is read as token sequences), or
+            ``csv``/``table`` (a table of features).
+        task: ``classification`` or ``regression``; every template serves both, since the
+            builder adds the head the task needs.
+        feature_shape: The preprocessed sample's shape; image-shaped data (rank 3) gets the
+            CNN whatever ``kind`` says.
+
+    Returns:
+        ``cnn`` for images, ``lstm`` for text sequences, ``mlp`` for tables.
+    """
+    if kind == "images" or len(feature_shape) == 3:
+        return TEMPLATES["cnn"]
+    if kind == "text":
+        return TEMPLATES["lstm"]
+    return TEMPLATES["mlp"]

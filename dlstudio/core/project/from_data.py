@@ -1,0 +1,150 @@
+"""Start a project from data: ``dlstudio init`` and the GUI's "start from data".
+
+:func:`new_project` reads a CSV file or scans an image folder, lists how every column is read,
+settles the task, picks a template that fits, and sizes the training so that small datasets
+get enough steps (with early stopping to keep the best epoch).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import statistics
+from pathlib import Path
+
+from PIL import Image
+
+from dlstudio.core.data import Dataset, load_dataset
+from dlstudio.core.errors import DataError, UserInputError
+from dlstudio.core.model.templates import Template, choose_template, get_template
+from dlstudio.core.project.project import DataSpec, ModelSpec, Project
+
+TARGET_STEPS = 2000  # optimizer steps a new project aims for, within MIN/MAX_EPOCHS
+MIN_EPOCHS, MAX_EPOCHS = 20, 200
+IMAGE_SAMPLE = 64  # images opened to choose the input size
+MIN_IMAGE_SIDE, MAX_IMAGE_SIDE = 32, 128
+
+
+def new_project(data_path: str | os.PathLike[str], target: str | None = None,
+                template: str | None = None) -> Project:
+    """Return a new project for a CSV file or an image folder.
+
+    Args:
+        data_path: The CSV file or image folder (stored as an absolute path; saving the project
+            makes it relative to the project file).
+        target: The CSV column to predict; default the last column that is neither an
+            identifier nor a constant. Not used for image folders.
+        template: A template name; default the one that fits the data.
+
+    Raises:
+        DataError: The data cannot be read, or ``target`` is not a column.
+        UserInputError: The template is unknown or does not fit the data.
+    """
+    path = Path(data_path).expanduser().resolve()
+    if not path.exists():
+        raise DataError(f"{path} does not exist; pass a CSV file or an image folder")
+    if path.is_dir():
+        if target is not None:
+            raise UserInputError("--target is for CSV files; in an image folder the class "
+                                 "folders are the target")
+        project = Project(name=path.name, data=DataSpec(kind="images", path=str(path)))
+    else:
+        project = Project(name=path.stem, data=_csv_data(path, target))
+        if template is not None:
+            _read_text_for(get_template(template), project.data)
+    dataset = load_dataset(project)
+    if project.data.kind == "images":
+        _fit_image_settings(project.data, dataset)
+        dataset = load_dataset(project)
+    project.data.task = dataset.task
+    chosen = _template(template, project, dataset)
+    project.model = ModelSpec(layers=chosen.layers(project.data.max_tokens,
+                                                   project.data.sequence_length),
+                              template=chosen.name)
+    _size_training(project, dataset)
+    return project
+
+
+def _read_text_for(chosen: Template, data: DataSpec) -> None:
+    """Read the text column as token sequences when the template is a text-sequence one."""
+    if "text" not in chosen.kinds or "table" in chosen.kinds:
+        return
+    if not any(c.role == "feature" and c.kind == "text" for c in data.columns):
+        raise UserInputError(f"template {chosen.name!r} reads a text column as a sequence of "
+                             "words, but this CSV has no text feature column; use --template "
+                             "mlp, or mark a column's kind as text")
+    data.text_encoding = "sequence"
+
+
+def _fit_image_settings(data: DataSpec, dataset: Dataset) -> None:
+    """Size the input to the images' typical size and use grayscale when all are gray.
+
+    A sample of the images is opened (headers only). The median size is rounded to a multiple
+    of 8 and kept within 32-128 pixels a side, so a new CNN neither upsamples small images nor
+    spends the CPU on large ones; the user can raise it in the project.
+    """
+    files = dataset.scan.files
+    sample = files[:: max(1, len(files) // IMAGE_SAMPLE)][:IMAGE_SAMPLE]
+    sizes, gray = [], True
+    for item in sample:
+        with Image.open(dataset.root / item.path) as image:
+            sizes.append(image.size)
+            gray = gray and image.mode in ("1", "L", "LA", "I", "I;16")
+    if not sizes:
+        return
+    width, height = (int(statistics.median(values)) for values in zip(*sizes, strict=True))
+    data.image_size = [_side(height), _side(width)]
+    data.color_mode = "grayscale" if gray else "rgb"
+
+
+def _side(pixels: int) -> int:
+    return max(MIN_IMAGE_SIDE, min(MAX_IMAGE_SIDE, round(pixels / 8) * 8))
+
+
+def _csv_data(path: Path, target: str | None) -> DataSpec:
+    from dlstudio.core.data.tabular import infer_columns, read_csv
+
+    frame, _warnings = read_csv(path)
+    names = [str(name) for name in frame.columns]
+    if target is None:
+        target = _default_target(frame)
+    elif target not in names:
+        close = difflib.get_close_matches(target, names, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise DataError(f"{path.name} has no column {target!r}; {hint}the columns are: "
+                        f"{', '.join(names)}")
+    return DataSpec(kind="csv", path=str(path), target=target,
+                    columns=infer_columns(frame, target))
+
+
+def _default_target(frame: object) -> str:
+    from dlstudio.core.data.tabular import infer_columns
+
+    usable = [spec.name for spec in infer_columns(frame)
+              if spec.kind not in ("identifier", "constant")]
+    if not usable:
+        raise DataError("no column can be predicted (every column is an identifier or a "
+                        "constant); check the file")
+    return usable[-1]
+
+
+def _template(name: str | None, project: Project, dataset: Dataset) -> Template:
+    kind = "images" if project.data.kind == "images" else (
+        "text" if project.data.text_encoding == "sequence" else "table")
+    if name is None:
+        return choose_template(kind, dataset.task, dataset.feature_shape())
+    chosen = get_template(name)
+    if kind not in chosen.kinds:
+        raise UserInputError(f"template {name!r} is for {' or '.join(chosen.kinds)} data, "
+                             f"but {project.data.path} is {kind} data; leave --template out "
+                             "to get one that fits")
+    return chosen
+
+
+def _size_training(project: Project, dataset: Dataset) -> None:
+    training = project.training
+    steps = max(1, math.ceil(dataset.split_size("train") / training.batch_size))
+    training.epochs = max(MIN_EPOCHS, min(MAX_EPOCHS, math.ceil(TARGET_STEPS / steps)))
+    training.early_stopping.enabled = True
+    training.early_stopping.patience = max(5, training.epochs // 10)

@@ -1,0 +1,411 @@
+"""The project: everything needed to rebuild, train, evaluate and export a model.
+
+A project is a tree of dataclasses saved as human-readable JSON with ``schema_version`` at the top
+and paths relative to the file. :func:`load_project` validates every field and reports each problem
+with its exact place (``model.layers[3].params.units: expected an integer >= 1, got -4``) —
+the field-by-field reading lives in :mod:`dlstudio.core.project.reading`; :func:`save_project`
+writes a temporary file and renames it, so a crash never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dlstudio.core.errors import ProjectError
+from dlstudio.core.model import catalog
+from dlstudio.core.project.fields import describe
+
+SCHEMA_VERSION = 1
+PROJECT_SUFFIX = ".dlstudio.json"
+
+DATA_KINDS = ("csv", "images")
+TASKS = ("auto", "classification", "regression")
+COLUMN_ROLES = ("feature", "target", "ignored")
+COLUMN_KINDS = ("numeric", "categorical", "text", "identifier", "constant")
+TEXT_ENCODINGS = ("tfidf", "sequence")
+COLOR_MODES = ("rgb", "grayscale")
+FLIP_MODES = ("none", "horizontal", "vertical", "horizontal_and_vertical")
+LOSSES = (
+    "auto",
+    "categorical_crossentropy",
+    "sparse_categorical_crossentropy",
+    "binary_crossentropy",
+    "mse",
+    "mae",
+    "huber",
+)
+OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad", "nadam")
+SCHEDULES = ("constant", "step", "exponential", "cosine", "reduce_on_plateau")
+CLIP_MODES = ("none", "norm", "value")
+CLASS_WEIGHT_MODES = ("none", "balanced")
+DEVICE_CHOICES = ("auto", "cpu", "gpu", "all_gpus")
+INITIALIZER_DEFAULTS = ("layer_default",) + catalog.INITIALIZERS
+
+
+@dataclass
+class ColumnSpec:
+    """How one CSV column is read.
+
+    Attributes:
+        name: The column's header in the file.
+        role: ``feature`` (an input), ``target`` (what to predict) or ``ignored``.
+        kind: ``numeric``, ``categorical``, ``text``, ``identifier`` or ``constant``.
+    """
+
+    name: str
+    role: str = "feature"
+    kind: str = "numeric"
+
+
+@dataclass
+class AugmentationSpec:
+    """Random image changes applied in training only (all off by default).
+
+    Attributes:
+        flip: Random flips: ``none``, ``horizontal``, ``vertical`` or both.
+        rotation: Largest rotation as a fraction of a full turn (0.1 = 36 degrees).
+        zoom: Largest zoom in or out as a fraction of the size.
+        contrast: Largest contrast change as a fraction.
+        translation: Largest shift as a fraction of height and width.
+    """
+
+    flip: str = "none"
+    rotation: float = 0.0
+    zoom: float = 0.0
+    contrast: float = 0.0
+    translation: float = 0.0
+
+
+@dataclass
+class DataSpec:
+    """Where the data is and how to read it.
+
+    Attributes:
+        kind: ``csv`` or ``images``.
+        path: The CSV file or image folder, relative to the project file (or absolute).
+        target: The CSV column to predict (``None`` for image folders: the class folders are it).
+        task: ``auto`` (classification for a categorical target, regression for a numeric one),
+            ``classification`` or ``regression``.
+        columns: How each CSV column is read; columns not listed are inferred on load.
+        text_encoding: Text columns as a TF-IDF bag of words (``tfidf``) or as token sequences
+            for an Embedding layer (``sequence``).
+        max_tokens: Vocabulary size for text columns.
+        sequence_length: Tokens kept per text in ``sequence`` mode.
+        image_size: ``[height, width]`` that images are resized to.
+        color_mode: ``rgb`` or ``grayscale``.
+        augmentation: Random changes to training images.
+    """
+
+    kind: str = "csv"
+    path: str = ""
+    target: str | None = None
+    task: str = "auto"
+    columns: list[ColumnSpec] = field(default_factory=list)
+    text_encoding: str = "tfidf"
+    max_tokens: int = 5000
+    sequence_length: int = 64
+    image_size: list[int] = field(default_factory=lambda: [64, 64])
+    color_mode: str = "rgb"
+    augmentation: AugmentationSpec = field(default_factory=AugmentationSpec)
+
+    def column(self, name: str) -> ColumnSpec | None:
+        """Return the spec of column ``name``, or ``None`` when it is not listed."""
+        return next((column for column in self.columns if column.name == name), None)
+
+
+@dataclass
+class SplitSpec:
+    """How rows or images are divided into training, validation and test sets.
+
+    Attributes:
+        train: Fraction for training.
+        validation: Fraction for validation (curves, early stopping).
+        test: Fraction held out for the final evaluation.
+        seed: Seed of the random split.
+        stratified: Keep class proportions equal across the splits (classification only).
+    """
+
+    train: float = 0.7
+    validation: float = 0.15
+    test: float = 0.15
+    seed: int = 42
+    stratified: bool = True
+
+
+@dataclass
+class LayerSpec:
+    """One layer of the stack: a catalog type and its parameters.
+
+    Attributes:
+        type: A layer type name from :mod:`dlstudio.core.model.catalog` (``Dense``, ``Conv2D``, …).
+        params: Parameter values; missing ones take the catalog defaults.
+        name: An optional label the user gave the layer.
+    """
+
+    type: str
+    params: dict[str, Any] = field(default_factory=dict)
+    name: str | None = None
+
+    @classmethod
+    def of(cls, type_name: str, name: str | None = None, **params: Any) -> LayerSpec:
+        """Return a layer of catalog type ``type_name`` with every parameter filled in.
+
+        Raises:
+            ProjectError: The type is unknown or a parameter value is invalid.
+        """
+        if catalog.find(type_name) is None:
+            raise ProjectError([f"unknown layer type {describe(type_name)}; "
+                                f"{catalog.suggest(type_name)}"])
+        values, problems = catalog.validate_params(type_name, params)
+        if problems:
+            raise ProjectError([f"{type_name}.{problem}" for problem in problems])
+        return cls(type=type_name, params=values, name=name)
+
+
+@dataclass
+class ModelSpec:
+    """The layer stack between the preprocessed inputs and the output head.
+
+    Attributes:
+        layers: The user's layers, first to last.
+        add_output_head: Add the output layer the task needs (unless the stack ends in one).
+        template: The template the stack started from, for information only.
+    """
+
+    layers: list[LayerSpec] = field(default_factory=list)
+    add_output_head: bool = True
+    template: str | None = None
+
+
+@dataclass
+class ScheduleSpec:
+    """How the learning rate changes during training.
+
+    Attributes:
+        kind: ``constant``, ``step`` (times ``factor`` every ``step_epochs``), ``exponential``
+            (times ``factor`` per epoch, smoothly), ``cosine`` (linear warm-up for
+            ``warmup_epochs`` then cosine decay to zero), ``reduce_on_plateau`` (times ``factor``
+            when validation loss stalls for ``patience`` epochs).
+        factor: Multiplier applied at each decay.
+        step_epochs: Epochs between two steps of ``step`` decay.
+        warmup_epochs: Warm-up length of ``cosine``.
+        patience: Epochs without improvement before ``reduce_on_plateau`` lowers the rate.
+        min_learning_rate: Floor for ``reduce_on_plateau``.
+    """
+
+    kind: str = "constant"
+    factor: float = 0.5
+    step_epochs: int = 10
+    warmup_epochs: int = 0
+    patience: int = 3
+    min_learning_rate: float = 1e-6
+
+
+@dataclass
+class EarlyStoppingSpec:
+    """Stop when the validation loss stops improving, and keep the best weights.
+
+    Attributes:
+        enabled: Whether to stop early.
+        monitor: The logged value to watch (``val_loss``, ``val_accuracy``, …).
+        patience: Epochs without improvement before stopping.
+        min_delta: Smallest change that counts as an improvement.
+    """
+
+    enabled: bool = False
+    monitor: str = "val_loss"
+    patience: int = 5
+    min_delta: float = 0.0
+
+
+@dataclass
+class TrainingSpec:
+    """Training settings.
+
+    Attributes:
+        epochs: Passes over the training set.
+        batch_size: Samples per step.
+        loss: ``auto`` (from the task) or a loss name.
+        optimizer: ``adam``, ``adamw``, ``sgd``, ``rmsprop``, ``adagrad`` or ``nadam``.
+        learning_rate: Initial learning rate.
+        momentum: Momentum of SGD (and RMSprop).
+        nesterov: Nesterov momentum for SGD.
+        weight_decay: Decoupled weight decay on the optimizer (0 = off).
+        schedule: Learning-rate schedule.
+        early_stopping: Early stopping.
+        clip_mode: Gradient clipping: ``none``, ``norm`` or ``value``.
+        clip_value: The clipping threshold.
+        class_weights: ``none`` or ``balanced`` (weights inverse to class frequency).
+        gradient_accumulation_steps: Batches whose gradients are summed before one update.
+        mixed_precision: Compute in float16 (GPUs only; ignored with a message on the CPU).
+        initializer: Default weight initializer for layers left at ``layer_default``.
+        seed: Fixes shuffling and initial weights (the split has its own seed).
+        device: ``auto`` (all GPUs, else the CPU), ``cpu``, ``gpu`` (the first) or ``all_gpus``.
+        steps_per_execution: Steps run per call into the backend; 0 chooses automatically.
+    """
+
+    epochs: int = 20
+    batch_size: int = 32
+    loss: str = "auto"
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    momentum: float = 0.9
+    nesterov: bool = False
+    weight_decay: float = 0.0
+    schedule: ScheduleSpec = field(default_factory=ScheduleSpec)
+    early_stopping: EarlyStoppingSpec = field(default_factory=EarlyStoppingSpec)
+    clip_mode: str = "none"
+    clip_value: float = 1.0
+    class_weights: str = "none"
+    gradient_accumulation_steps: int = 1
+    mixed_precision: bool = False
+    initializer: str = "layer_default"
+    seed: int = 42
+    device: str = "auto"
+    steps_per_execution: int = 0
+
+
+@dataclass
+class Project:
+    """A whole project.
+
+    Attributes:
+        name: A display name.
+        data: The data source.
+        split: The train/validation/test split.
+        model: The layer stack.
+        training: Training settings.
+        path: Where the project was loaded from or saved to (not stored in the file).
+    """
+
+    name: str = "Untitled"
+    data: DataSpec = field(default_factory=DataSpec)
+    split: SplitSpec = field(default_factory=SplitSpec)
+    model: ModelSpec = field(default_factory=ModelSpec)
+    training: TrainingSpec = field(default_factory=TrainingSpec)
+    path: Path | None = field(default=None, compare=False)
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder that relative paths in the project are resolved against."""
+        return self.path.parent if self.path else Path.cwd()
+
+    def data_path(self) -> Path:
+        """Return the data source's path, resolved against the project file's folder."""
+        return (self.base_dir / self.data.path).resolve()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready form, with ``schema_version`` first."""
+        body = asdict(self)
+        body.pop("path")
+        return {"schema_version": SCHEMA_VERSION, **body}
+
+    def copy(self) -> Project:
+        """Return a deep copy (same path)."""
+        return copy.deepcopy(self)
+
+
+_SCALAR = r"(?:-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null)"
+_SCALAR_LIST = re.compile(rf"\[\s*({_SCALAR}(?:,\s*{_SCALAR})*)\s*\]")
+
+
+def project_to_json(project: Project) -> str:
+    """Return the project as indented JSON text, short lists of numbers kept on one line."""
+    text = json.dumps(project.to_dict(), indent=2, ensure_ascii=False)
+    text = _SCALAR_LIST.sub(lambda match: "[" + re.sub(r",\s+", ", ", match.group(1)) + "]",
+                            text)
+    return text + "\n"
+
+
+def save_project(project: Project, path: str | os.PathLike[str]) -> Path:
+    """Write ``project`` to ``path`` atomically and make the data path relative to it.
+
+    Args:
+        project: The project; its ``path`` is set to ``path``.
+        path: The file to write.
+
+    Returns:
+        The absolute path written.
+    """
+    target = Path(path).resolve()
+    if project.data.path:
+        data_path = project.data_path()
+        project.data.path = _relative_path(data_path, target.parent)
+    project.path = target
+    atomic_write_text(target, project_to_json(project))
+    return target
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, _file_mode(path))
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _file_mode(path: Path) -> int:
+    """Return the mode a rewritten file keeps: its own, or the default for a new file."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def load_project(path: str | os.PathLike[str]) -> Project:
+    """Read and validate a project file.
+
+    Raises:
+        ProjectError: The file is missing, not JSON, or has invalid settings; the error lists
+            every problem with its place.
+    """
+    source = Path(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProjectError(["file not found; check the path"], str(source)) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ProjectError([f"cannot be read ({error})"], str(source)) from None
+    project = project_from_json(text, source=str(source))
+    project.path = source.resolve()
+    return project
+
+
+def project_from_json(text: str, source: str | None = None) -> Project:
+    """Parse and validate project JSON text (see :func:`load_project`)."""
+    from dlstudio.core.project.reading import project_from_dict  # it builds this module's classes
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ProjectError(
+            [f"is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}); "
+             "the file may be truncated — restore it from a backup or recreate it with "
+             "`dlstudio init`"],
+            source,
+        ) from None
+    return project_from_dict(data, source)
+
+
+def _relative_path(path: Path, base: Path) -> str:
+    try:
+        return os.path.relpath(path, base)
+    except ValueError:  # a different drive on Windows
+        return str(path)

@@ -1,0 +1,1 @@
+"""Run folders: what one training run leaves behind, and the index of a project's runs."""

@@ -1,0 +1,206 @@
+"""The run folder: everything one training run leaves behind.
+
+A run folder is enough to evaluate, export, predict or resume without the GUI::
+
+    runs/20250101-120000-iris/
+      project.dlstudio.json   the project snapshot the run trained (data path relative to it)
+      run.json                state and summary (running, finished, stopped, failed)
+      events.jsonl            every event of the worker protocol, one per line
+      metrics.csv             one row per epoch
+      checkpoints/last.keras  model and optimizer state after the last completed epoch
+      checkpoints/state.json  what resuming needs besides the model (epoch, best value, …)
+      checkpoints/best.weights.h5   weights of the best epoch (with early stopping)
+      model.keras             the trained model (best weights when early stopping keeps them)
+      evaluation.json         written by ``dlstudio evaluate``
+      exports/                written by ``dlstudio export``
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import os
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dlstudio.core.errors import UserInputError
+from dlstudio.core.project.project import Project, atomic_write_text, load_project, save_project
+
+if TYPE_CHECKING:
+    from dlstudio.core.data.base import Dataset
+
+RUN_STATES = ("running", "finished", "stopped", "failed")
+
+
+class RunFolder:
+    """Paths and small files of one run folder.
+
+    Args:
+        path: The run folder (it need not exist yet).
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path).resolve()
+        self.project_path = self.path / "project.dlstudio.json"
+        self.info_path = self.path / "run.json"
+        self.events_path = self.path / "events.jsonl"
+        self.metrics_path = self.path / "metrics.csv"
+        self.checkpoint_dir = self.path / "checkpoints"
+        self.last_checkpoint_path = self.checkpoint_dir / "last.keras"
+        self.state_path = self.checkpoint_dir / "state.json"
+        self.best_weights_path = self.checkpoint_dir / "best.weights.h5"
+        self.model_path = self.path / "model.keras"
+        self.evaluation_path = self.path / "evaluation.json"
+        self.exports_dir = self.path / "exports"
+
+    def __repr__(self) -> str:
+        return f"RunFolder({str(self.path)!r})"
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> RunFolder:
+        """Return the run folder at ``path`` after checking that it is one.
+
+        Raises:
+            UserInputError: ``path`` is not a folder with a ``run.json``.
+        """
+        run = cls(path)
+        if not run.info_path.is_file():
+            raise UserInputError(
+                f"{path} is not a run folder (no run.json in it); pass a folder that "
+                "`dlstudio train` created, such as runs/20250101-120000-my-project")
+        return run
+
+    def read_info(self) -> dict[str, Any]:
+        """Return ``run.json`` as a dict.
+
+        Raises:
+            UserInputError: The file is missing or not valid JSON.
+        """
+        try:
+            return json.loads(self.info_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as error:
+            raise UserInputError(f"{self.info_path} cannot be read ({error}); the run folder "
+                                 "is damaged") from None
+
+    def write_info(self, info: dict[str, Any]) -> None:
+        """Replace ``run.json`` atomically."""
+        atomic_write_text(self.info_path, json.dumps(info, indent=2, default=str) + "\n")
+
+    def update_info(self, **changes: Any) -> dict[str, Any]:
+        """Change some fields of ``run.json`` and return the new contents."""
+        info = self.read_info() if self.info_path.exists() else {}
+        info.update(changes)
+        self.write_info(info)
+        return info
+
+    def load_project(self) -> Project:
+        """Return the project snapshot the run trained."""
+        return load_project(self.project_path)
+
+    def read_state(self) -> dict[str, Any] | None:
+        """Return the checkpoint state, or ``None`` when no epoch was checkpointed yet."""
+        if not (self.state_path.is_file() and self.last_checkpoint_path.is_file()):
+            return None
+        try:
+            return json.loads(self.state_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            return None
+
+    def write_state(self, state: dict[str, Any]) -> None:
+        """Replace ``checkpoints/state.json`` atomically."""
+        atomic_write_text(self.state_path, json.dumps(state, indent=2) + "\n")
+
+    def append_event_line(self, line: str) -> None:
+        """Append one encoded event to ``events.jsonl``."""
+        with self.events_path.open("a", encoding="utf-8") as stream:
+            stream.write(line + "\n")
+
+    def append_metrics(self, row: dict[str, Any]) -> None:
+        """Append one epoch's row to ``metrics.csv`` (the first row writes the header)."""
+        header = self.metrics_header() or list(row)
+        new_file = not self.metrics_path.exists()
+        with self.metrics_path.open("a", encoding="utf-8", newline="") as stream:
+            writer = csv.DictWriter(stream, fieldnames=header, extrasaction="ignore")
+            if new_file:
+                writer.writeheader()
+            writer.writerow(row)
+
+    def metrics_header(self) -> list[str] | None:
+        """Return the column names of ``metrics.csv``, or ``None`` when it does not exist."""
+        if not self.metrics_path.exists():
+            return None
+        with self.metrics_path.open(encoding="utf-8", newline="") as stream:
+            return next(csv.reader(stream), None)
+
+    def read_metrics(self) -> list[dict[str, float]]:
+        """Return the rows of ``metrics.csv`` as numbers (empty when there are none)."""
+        if not self.metrics_path.exists():
+            return []
+        with self.metrics_path.open(encoding="utf-8", newline="") as stream:
+            return [{key: float(value) for key, value in row.items() if value != ""}
+                    for row in csv.DictReader(stream)]
+
+    def truncate_metrics(self, epochs: int) -> None:
+        """Drop the rows after epoch ``epochs`` (written after the last checkpoint)."""
+        rows = self.read_metrics()
+        if all(row.get("epoch", 0) <= epochs for row in rows):
+            return
+        header = self.metrics_header() or []
+        kept = [row for row in rows if row.get("epoch", 0) <= epochs]
+        self.metrics_path.unlink()
+        for row in kept:
+            self.append_metrics({key: row.get(key, "") for key in header})
+
+
+def create_run(project: Project, runs_dir: str | os.PathLike[str] | None = None,
+               dataset: Dataset | None = None) -> RunFolder:
+    """Make a new run folder for ``project`` with its snapshot and a ``running`` run.json.
+
+    Args:
+        project: The project to train; its data path is rewritten relative to the snapshot.
+        runs_dir: Where run folders go; default ``runs/`` beside the project file.
+        dataset: The data as read for training. Its resolved task and every column's role
+            and kind go into the snapshot, so evaluating or predicting on new files reads
+            them exactly as training did instead of guessing again.
+    """
+    parent = Path(runs_dir) if runs_dir is not None else project.base_dir / "runs"
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = f"{stamp}-{slug(project.name)}"
+    path, number = parent / base, 1
+    while True:
+        try:
+            path.mkdir(parents=True)
+            break
+        except FileExistsError:
+            number += 1
+            path = parent / f"{base}-{number}"
+    run = RunFolder(path)
+    run.checkpoint_dir.mkdir()
+    snapshot = project.copy()
+    if dataset is not None:
+        snapshot.data.task = dataset.task
+        snapshot.data.columns = [copy.copy(column) for column in dataset.columns]
+    if snapshot.data.path:
+        snapshot.data.path = str(project.data_path())
+    save_project(snapshot, run.project_path)
+    run.write_info({
+        "id": run.path.name, "name": project.name, "notes": "", "state": "running",
+        "created": now_text(), "ended": None, "epochs": project.training.epochs,
+        "epochs_done": 0, "best_epoch": 0, "best_metrics": {}, "final_metrics": {},
+        "task": None, "class_names": [], "devices": [], "error": None, "pid": os.getpid(),
+    })
+    return run
+
+
+def slug(name: str) -> str:
+    """Return ``name`` as a short, file-name-safe lowercase word (``My Model!`` → ``my-model``)."""
+    text = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return text[:40].rstrip("-") or "run"
+
+
+def now_text() -> str:
+    """Return the local time as ISO 8601 text, to the second."""
+    return datetime.now().astimezone().isoformat(timespec="seconds")

@@ -1,0 +1,128 @@
+"""The runs of a project, read from their run folders (no Qt).
+
+:func:`list_runs` reads every run folder under a ``runs/`` folder into a :class:`RunSummary`:
+its name, state, dates, epochs, best and final metrics, and the settings it trained with, read
+leniently so a damaged folder still lists (with what could be read).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dlstudio.core.runs.folder import RunFolder
+
+
+@dataclass
+class RunSummary:
+    """What the runs list shows of one run folder.
+
+    Attributes:
+        folder: The run folder.
+        info: ``run.json`` (empty when unreadable).
+        settings: The project snapshot's training settings and layer count, in words.
+        state: ``running``, ``finished``, ``stopped`` or ``failed``; a run whose worker died
+            without saying so reads ``failed``.
+    """
+
+    folder: RunFolder
+    info: dict[str, Any] = field(default_factory=dict)
+    settings: str = ""
+    state: str = "failed"
+
+    @property
+    def path(self) -> Path:
+        """The run folder's path."""
+        return self.folder.path
+
+    @property
+    def name(self) -> str:
+        """The run's name (the folder name when it has none)."""
+        return str(self.info.get("name") or self.path.name)
+
+    @property
+    def created(self) -> str:
+        """When the run began, as ``2025-01-31 14:05``."""
+        text = str(self.info.get("created") or "")
+        return text[:16].replace("T", " ")
+
+    @property
+    def epochs(self) -> str:
+        """Epochs done out of those planned (``7 / 20``)."""
+        return f"{self.info.get('epochs_done', 0)} / {self.info.get('epochs', '?')}"
+
+    @property
+    def label(self) -> str:
+        """The name with the start time (``Churn · 01-31 14:05:09``), to tell runs apart."""
+        started = str(self.info.get("created") or "")[5:19].replace("T", " ")
+        return f"{self.name} · {started}" if started else self.name
+
+    def can_resume(self) -> bool:
+        """Whether the run stopped before its end and has a checkpoint to go on from."""
+        unfinished = self.state in ("stopped", "failed")
+        return unfinished and self.folder.read_state() is not None
+
+    def has_model(self) -> bool:
+        """Whether the run saved a trained model (to evaluate, export or try)."""
+        return self.folder.model_path.is_file()
+
+
+def list_runs(runs_dir: str | os.PathLike[str] | None) -> list[RunSummary]:
+    """Return the runs under ``runs_dir``, newest first (none when it does not exist)."""
+    if runs_dir is None or not Path(runs_dir).is_dir():
+        return []
+    summaries = [read_summary(path) for path in Path(runs_dir).iterdir()
+                 if (path / "run.json").is_file()]
+    return sorted(summaries, key=lambda run: (run.info.get("created") or "", run.path.name),
+                  reverse=True)
+
+
+def read_summary(path: str | os.PathLike[str]) -> RunSummary:
+    """Read one run folder."""
+    folder = RunFolder(path)
+    try:
+        info = folder.read_info()
+    except Exception:  # a damaged run.json still lists the run, as failed
+        info = {"error": f"{folder.info_path.name} cannot be read"}
+    summary = RunSummary(folder, info, _settings(folder), str(info.get("state") or "failed"))
+    if summary.state == "running" and not _alive(info.get("pid")):
+        summary.state = "failed"
+        summary.info.setdefault("error", "the training process ended without saying why")
+    return summary
+
+
+def metrics_text(metrics: dict[str, Any] | None) -> str:
+    """``val_loss 0.321, val_accuracy 0.912`` — validation values when there are any."""
+    if not metrics:
+        return ""
+    shown = {key: value for key, value in metrics.items() if key.startswith("val_")} or metrics
+    return ", ".join(f"{key} {value:.3g}" for key, value in shown.items()
+                     if isinstance(value, int | float))
+
+
+def _settings(folder: RunFolder) -> str:
+    try:
+        body = json.loads(folder.project_path.read_text(encoding="utf-8"))
+        training = body.get("training", {})
+        layers = len(body.get("model", {}).get("layers", []))
+        return (f"{training.get('optimizer', '?')}, lr {training.get('learning_rate', '?')}, "
+                f"batch {training.get('batch_size', '?')}, {layers} layers")
+    except (OSError, ValueError, AttributeError):
+        return ""
+
+
+def _alive(pid: Any) -> bool:
+    """Whether process ``pid`` still runs (assumed so where that cannot be checked)."""
+    if not isinstance(pid, int) or pid <= 0 or sys.platform == "win32":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

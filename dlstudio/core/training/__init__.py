@@ -1,0 +1,2 @@
+"""Training: the run loop, callbacks, optimization, checkpoints, resume, devices and the worker
+protocol."""

@@ -1,0 +1,185 @@
+"""What training minimizes and how: the loss, the optimizer, the learning-rate schedule and class
+weights, built from a project's training settings.
+
+Schedules count optimizer steps: ``steps = epochs × steps_per_epoch`` (with gradient
+accumulation Keras schedules count micro-batches, so the same formula holds). Reduce-on-plateau
+is a callback rather than a schedule (see :mod:`dlstudio.core.training.callbacks`); Keras cannot
+combine
+the two, and a project has one schedule kind, so they never meet.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+
+from dlstudio.core.errors import TrainingError
+from dlstudio.core.project.project import ScheduleSpec, TrainingSpec
+from dlstudio.core.training.losses import needs_one_hot
+
+_OPTIMIZERS = {
+    "adam": keras.optimizers.Adam,
+    "adamw": keras.optimizers.AdamW,
+    "sgd": keras.optimizers.SGD,
+    "rmsprop": keras.optimizers.RMSprop,
+    "adagrad": keras.optimizers.Adagrad,
+    "nadam": keras.optimizers.Nadam,
+}
+_LOSSES = {
+    "categorical_crossentropy": keras.losses.CategoricalCrossentropy,
+    "sparse_categorical_crossentropy": keras.losses.SparseCategoricalCrossentropy,
+    "binary_crossentropy": keras.losses.BinaryCrossentropy,
+    "mse": keras.losses.MeanSquaredError,
+    "mae": keras.losses.MeanAbsoluteError,
+    "huber": keras.losses.Huber,
+}
+
+
+def make_optimizer(training: TrainingSpec, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+    """Return the optimizer the settings describe, with its learning-rate schedule.
+
+    Args:
+        training: The training settings (optimizer, learning rate, schedule, clipping, weight
+            decay, gradient accumulation).
+        steps_per_epoch: Batches per epoch, which turns epochs into schedule steps.
+
+    Raises:
+        TrainingError: The schedule cannot run with these settings.
+    """
+    options: dict[str, Any] = {
+        "learning_rate": make_learning_rate(training.schedule, training.learning_rate,
+                                            training.epochs, steps_per_epoch),
+    }
+    if training.optimizer in ("sgd", "rmsprop"):
+        options["momentum"] = training.momentum
+    if training.optimizer == "sgd":
+        options["nesterov"] = training.nesterov
+    if training.weight_decay > 0 or training.optimizer == "adamw":
+        options["weight_decay"] = training.weight_decay
+    if training.clip_mode != "none":
+        options["clipnorm" if training.clip_mode == "norm" else "clipvalue"] = training.clip_value
+    if training.gradient_accumulation_steps > 1:
+        options["gradient_accumulation_steps"] = training.gradient_accumulation_steps
+    return _OPTIMIZERS[training.optimizer](**options)
+
+
+def make_learning_rate(schedule: ScheduleSpec, learning_rate: float, epochs: int,
+                       steps_per_epoch: int) -> Any:
+    """Return a constant learning rate or a ``LearningRateSchedule`` for ``schedule.kind``.
+
+    ``step`` multiplies by ``factor`` every ``step_epochs`` epochs; ``exponential`` by ``factor``
+    per epoch, smoothly; ``cosine`` warms up linearly from 0 for ``warmup_epochs`` and then
+    decays to 0 along a cosine by the last epoch. ``constant`` and ``reduce_on_plateau`` give the
+    plain rate (the plateau callback lowers it).
+
+    Raises:
+        TrainingError: The cosine warm-up is not shorter than the training.
+    """
+    schedules = keras.optimizers.schedules
+    if schedule.kind == "step":
+        return schedules.ExponentialDecay(learning_rate, schedule.step_epochs * steps_per_epoch,
+                                          schedule.factor, staircase=True)
+    if schedule.kind == "exponential":
+        return schedules.ExponentialDecay(learning_rate, steps_per_epoch, schedule.factor)
+    if schedule.kind != "cosine":
+        return learning_rate
+    if schedule.warmup_epochs >= epochs:
+        raise TrainingError(
+            f"training.schedule.warmup_epochs is {schedule.warmup_epochs} but training runs "
+            f"{epochs} epoch(s); the warm-up must be shorter: lower warmup_epochs or raise epochs")
+    total, warmup = epochs * steps_per_epoch, schedule.warmup_epochs * steps_per_epoch
+    if warmup == 0:
+        return schedules.CosineDecay(learning_rate, total)
+    return schedules.CosineDecay(0.0, total - warmup, warmup_target=learning_rate,
+                                 warmup_steps=warmup)
+
+
+def replan_schedule(optimizer: keras.optimizers.Optimizer, training: TrainingSpec,
+                    steps_per_epoch: int, planned_epochs: int) -> str | None:
+    """Re-plan a resumed run's cosine schedule for a new total number of epochs.
+
+    A checkpoint's cosine schedule decays to 0 at the epoch total it was planned for, so a run
+    resumed with more epochs would train the rest at a learning rate of 0 (and one resumed with
+    fewer would stop before the rate came down). The schedule is rebuilt for
+    ``training.epochs`` and continues at the optimizer's current step, as if the run had been
+    planned for the new total from the start. ``step`` and ``exponential`` schedules depend on
+    the step only, so they carry on unchanged; ``constant`` and ``reduce_on_plateau`` have no
+    schedule.
+
+    Args:
+        optimizer: The reloaded optimizer (its ``iterations`` is where the run stands).
+        training: The settings with the new total in ``epochs``.
+        steps_per_epoch: Batches per epoch.
+        planned_epochs: The total the checkpoint's schedule was planned for.
+
+    Returns:
+        What changed, for the user; ``None`` when the schedule was kept.
+
+    Raises:
+        TrainingError: The warm-up is not shorter than the new total.
+    """
+    if training.schedule.kind != "cosine" or planned_epochs == training.epochs:
+        return None
+    before = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+    optimizer.learning_rate = make_learning_rate(training.schedule, training.learning_rate,
+                                                 training.epochs, steps_per_epoch)
+    after = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+    return (f"The cosine schedule was planned for {planned_epochs} epochs; it is re-planned "
+            f"for {training.epochs}, as if the run had been planned that long from the start: "
+            f"the learning rate goes on at {after:.3g} (it was {before:.3g}).")
+
+
+def make_loss(name: str) -> keras.losses.Loss:
+    """Return the Keras loss object for a resolved loss name."""
+    return _LOSSES[name]()
+
+
+def balanced_class_weights(targets: np.ndarray, num_classes: int) -> dict[int, float]:
+    """Return weights inverse to class frequency: ``samples / (classes × count)``.
+
+    Classes absent from ``targets`` get weight 1.
+    """
+    counts = np.bincount(np.asarray(targets, dtype=np.int64).ravel(), minlength=num_classes)
+    total = float(counts.sum())
+    return {index: (total / (num_classes * count) if count else 1.0)
+            for index, count in enumerate(counts[:num_classes].tolist())}
+
+
+def class_weights(mode: str, task: str, targets: np.ndarray,
+                  num_classes: int) -> dict[int, float] | None:
+    """Return the ``class_weight`` for ``fit``: balanced weights, or ``None`` (every sample
+    counts the same; also for regression, where classes do not exist)."""
+    if mode != "balanced" or task != "classification":
+        return None
+    return balanced_class_weights(targets, num_classes)
+
+
+def targets_for_loss(data: Any, loss_name: str, num_classes: int) -> Any:
+    """Return the ``tf.data`` pipeline with targets as ``loss_name`` needs them: one-hot
+    vectors for categorical cross-entropy, the class indices otherwise."""
+    if not needs_one_hot(loss_name):
+        return data
+    import tensorflow as tf
+
+    return data.map(lambda inputs, target: (inputs, tf.one_hot(target, num_classes)),
+                    num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def check_schedule_conflict(optimizer: keras.optimizers.Optimizer,
+                            reduce_on_plateau: bool) -> None:
+    """Refuse reduce-on-plateau on an optimizer whose learning rate is a schedule.
+
+    Keras's ReduceLROnPlateau sets the learning rate, which a ``LearningRateSchedule`` owns;
+    Keras would fail at the first plateau, deep in training. A project has one schedule kind,
+    so this guards against a resumed or hand-made model that carries a schedule.
+
+    Raises:
+        TrainingError: Both were asked for.
+    """
+    if reduce_on_plateau and not isinstance(optimizer.learning_rate, keras.Variable):
+        raise TrainingError(
+            "reduce-on-plateau cannot lower a learning rate that a schedule already controls "
+            "(Keras does not combine the two); choose either training.schedule.kind "
+            "reduce_on_plateau with a constant rate, or a schedule without it")

@@ -1,0 +1,102 @@
+"""Where a run starts: a new run, or a run folder continued after its last checkpoint.
+
+A stopped, killed or crashed run continues at the epoch after its last checkpoint, with the
+weights, optimizer state and schedule position of ``checkpoints/last.keras`` and the early
+stopping and plateau state of ``checkpoints/state.json``. Rows of ``metrics.csv`` written after
+that checkpoint (a kill between the two writes) are dropped before training appends again.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dlstudio.core.errors import UserInputError
+from dlstudio.core.project.project import Project, save_project
+from dlstudio.core.runs.folder import RunFolder
+
+
+@dataclass
+class ResumePoint:
+    """The project to train and how much of it is done.
+
+    Attributes:
+        project: The project (for a resumed run, the run's snapshot).
+        run: The run folder to continue, or ``None`` for a new run.
+        epochs_done: Epochs already completed.
+        state: The checkpoint's state.json (empty for a new run or no checkpoint yet).
+        checkpoint: Whether ``checkpoints/last.keras`` is to be loaded.
+    """
+
+    project: Project
+    run: RunFolder | None = None
+    epochs_done: int = 0
+    state: dict[str, Any] = field(default_factory=dict)
+    checkpoint: bool = False
+
+    @classmethod
+    def fresh(cls, project: Project, epochs: int | None = None) -> ResumePoint:
+        """Return the start of a new run of ``project`` (``epochs`` overrides its number)."""
+        copy = project.copy()
+        if epochs is not None:
+            copy.training.epochs = epochs
+        return cls(copy)
+
+
+def prepare_resume(path: Path, epochs: int | None = None) -> ResumePoint:
+    """Return where the run folder ``path`` continues.
+
+    Args:
+        path: The run folder.
+        epochs: A new total number of epochs (to train a finished run further).
+
+    Raises:
+        UserInputError: ``path`` is not a run folder, the run is still running, or it has
+            already done all its epochs.
+    """
+    run = RunFolder.open(path)
+    _refuse_if_running(run.read_info(), path)
+    project = run.load_project()
+    state = run.read_state() or {}
+    done = int(state.get("epochs_done", 0))
+    if epochs is not None and epochs != project.training.epochs:
+        project.training.epochs = epochs
+        save_project(project, run.project_path)
+    if done >= project.training.epochs:
+        raise UserInputError(
+            f"{path} has already done {done} of {project.training.epochs} epochs; pass "
+            f"--epochs with a larger number (such as {done + 10}) to train it further")
+    run.truncate_metrics(done)
+    return ResumePoint(project, run, done, state, bool(state))
+
+
+def load_checkpoint(path: Path) -> Any:
+    """Load a saved model with its optimizer state (``safe_mode`` on, dlstudio layers known).
+
+    Raises:
+        UserInputError: The file cannot be read as a Keras model.
+    """
+    import keras
+
+    import dlstudio.core.model.layers  # noqa: F401  (registers dlstudio's own layers)
+
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    except (OSError, ValueError) as error:
+        raise UserInputError(f"the checkpoint {path} cannot be loaded ({error}); the run "
+                             "cannot be resumed — start a new run") from None
+
+
+def _refuse_if_running(info: dict[str, Any], path: Path) -> None:
+    pid = info.get("pid")
+    if info.get("state") != "running" or not isinstance(pid, int) or pid == os.getpid():
+        return
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return
+    except PermissionError:
+        pass
+    raise UserInputError(f"{path} is still running (process {pid}); stop it before resuming")

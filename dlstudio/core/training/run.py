@@ -1,0 +1,330 @@
+"""The run loop: train a project into a run folder, reporting events as it goes.
+
+:func:`run_training` is the one code path behind the worker (which the GUI starts) and
+``dlstudio train``. It reads the data, builds or reloads the model, compiles it with the
+project's loss, optimizer and schedule, and fits it with the callbacks of
+:mod:`dlstudio.core.training.callbacks`; every event goes to the caller's sink and to the run's
+``events.jsonl``. Resuming reloads ``checkpoints/last.keras`` (weights, optimizer state and
+schedule position) and continues at the next epoch.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from dlstudio.core.data import Dataset, load_dataset
+from dlstudio.core.errors import DataError, UserInputError
+from dlstudio.core.model import builder
+from dlstudio.core.project.project import Project
+from dlstudio.core.runs.folder import RunFolder, create_run, now_text
+from dlstudio.core.training import optimization
+from dlstudio.core.training.callbacks import (
+    BestTracker,
+    PlateauReducer,
+    ProgressReporter,
+    RunRecorder,
+    optimizer_step,
+)
+from dlstudio.core.training.control import RunControl, StopRequested
+from dlstudio.core.training.devices import DevicePlan, choose_steps_per_execution, plan_devices
+from dlstudio.core.training.events import Error, Event, Finished, Message, Started, encode
+from dlstudio.core.training.failures import (
+    NanLossError,
+    NonFiniteLoss,
+    OutOfMemoryError,
+    error_kind,
+    failure_text,
+    nan_message,
+    oom_message,
+)
+from dlstudio.core.training.losses import metrics_for_task, resolve_loss_name
+from dlstudio.core.training.resume import ResumePoint, load_checkpoint, prepare_resume
+
+EventSink = Callable[[Event], None]
+
+
+@dataclass
+class RunResult:
+    """How a run ended.
+
+    Attributes:
+        run: The run folder.
+        state: ``finished`` or ``stopped``.
+        epochs_done: Epochs completed, resumed sessions included.
+        best_epoch: The epoch with the best monitored value.
+        best_metrics: That epoch's logs.
+    """
+
+    run: RunFolder
+    state: str
+    epochs_done: int
+    best_epoch: int
+    best_metrics: dict[str, float] = field(default_factory=dict)
+
+
+class EventLog:
+    """Sends each event to a sink and, once the run folder exists, to its ``events.jsonl``.
+
+    Safe to call from several threads (batch events come from Keras's callback thread); the
+    sink is called under a lock, so it never runs twice at once.
+    """
+
+    def __init__(self, sink: EventSink) -> None:
+        self.sink = sink
+        self.run: RunFolder | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, event: Event) -> None:
+        with self._lock:
+            if self.run is not None:
+                self.run.append_event_line(encode(event))
+            self.sink(event)
+
+
+def run_training(
+    project: Project | None,
+    sink: EventSink,
+    *,
+    epochs: int | None = None,
+    runs_dir: str | os.PathLike[str] | None = None,
+    resume: str | os.PathLike[str] | None = None,
+    control: RunControl | None = None,
+) -> RunResult:
+    """Train ``project`` (or resume the run folder ``resume``) and return how it ended.
+
+    Args:
+        project: The project to train; ignored when resuming (the run's snapshot is used).
+        sink: Receives every event, in order and one at a time (batch events come from
+            Keras's callback thread, the others from the calling thread).
+        epochs: Train to this many epochs instead of the project's number.
+        runs_dir: Where the run folder goes; default ``runs/`` beside the project file.
+        resume: A run folder to continue at its next epoch.
+        control: Stop and pause requests (from another thread or a signal handler).
+
+    Raises:
+        UserInputError: Bad data or settings, a NaN loss, out of memory (a ``TrainingError``);
+            the ``error`` event was sent first and run.json says ``failed``.
+    """
+    emit = EventLog(sink)
+    policy = keras.mixed_precision.global_policy()
+    try:
+        return _run(project, emit, epochs, runs_dir, resume, control or RunControl())
+    except Exception as error:
+        _report_failure(error, emit)
+        raise
+    finally:
+        keras.mixed_precision.set_global_policy(policy)
+
+
+def _run(project: Project | None, emit: EventLog, epochs: int | None, runs_dir: Any,
+         resume: Any, control: RunControl) -> RunResult:
+    if resume is not None:
+        point = prepare_resume(Path(resume), epochs)
+    else:
+        if project is None:
+            raise UserInputError("no project to train; pass a project file or --resume RUN")
+        point = ResumePoint.fresh(project, epochs)
+    try:
+        return _train_point(point, emit, runs_dir, control)
+    except (tf.errors.ResourceExhaustedError, MemoryError):
+        raise OutOfMemoryError(oom_message(point.project.training.batch_size)) from None
+
+
+def _train_point(point: ResumePoint, emit: EventLog, runs_dir: Any,
+                 control: RunControl) -> RunResult:
+    """Train from ``point``; out of memory anywhere here is reported by :func:`_run`."""
+    plan = plan_devices(point.project.training.device)
+    _set_seed(point.project.training.seed)
+    precision = _set_precision(point.project.training.mixed_precision, plan)
+    dataset = load_dataset(point.project)
+    run = point.run or create_run(point.project, runs_dir, dataset)
+    emit.run = run
+    notes = [Message("info", text) for text in plan.messages + precision]
+    notes += [Message("warning", text) for text in dataset.warnings]
+    return _fit(point, run, plan, dataset, emit, control, notes)
+
+
+def _fit(point: ResumePoint, run: RunFolder, plan: DevicePlan, dataset: Dataset,
+         emit: EventLog, control: RunControl, notes: list[Message]) -> RunResult:
+    training = point.project.training
+    samples = dataset.split_size("train")
+    if samples == 0:
+        raise DataError("the training split is empty; add data or raise split.train")
+    steps = math.ceil(samples / training.batch_size)
+    with plan.strategy.scope():
+        model, loss_name = _model(point, run, dataset, steps, plan, notes)
+    validation = dataset.split_size("validation") > 0
+    callbacks, tracker = _callbacks(point, run, emit, control, steps, samples, validation)
+    if tracker.monitor != training.early_stopping.monitor and training.early_stopping.enabled:
+        notes.append(Message("warning", f"There is no validation split, so early stopping "
+                                        f"watches the training {tracker.monitor} instead."))
+    if training.class_weights == "balanced" and dataset.task != "classification":
+        notes.append(Message("warning", "Class weights apply to classification only; ignored "
+                                        "for this regression project."))
+    run.update_info(state="running", task=dataset.task, class_names=dataset.class_names,
+                    devices=plan.devices, epochs=training.epochs, pid=os.getpid(),
+                    ended=None, error=None)
+    emit(Started(str(run.path), plan.devices, plan.strategy_name, training.epochs, steps,
+                 training.batch_size, point.epochs_done,
+                 {split: dataset.split_size(split)
+                  for split in ("train", "validation", "test")}))
+    for note in notes:
+        emit(note)
+    state = _fit_until_done(model, point, dataset, loss_name, callbacks, validation)
+    return _finish(run, model, tracker, callbacks[-1], state, emit)
+
+
+def _model(point: ResumePoint, run: RunFolder, dataset: Dataset, steps: int,
+           plan: DevicePlan, notes: list[Message]) -> tuple[keras.Model, str]:
+    training = point.project.training
+    if point.checkpoint:
+        model = load_checkpoint(run.last_checkpoint_path)
+        notes.append(Message("info", f"Resuming after epoch {point.epochs_done}; optimizer "
+                                     f"at step {optimizer_step(model)}."))
+        replanned = optimization.replan_schedule(
+            model.optimizer, training, steps, int(point.state.get("epochs", training.epochs)))
+        if replanned:
+            notes.append(Message("info", replanned))
+        return model, resolve_loss_name(training.loss, dataset.task, _output_units(model))
+    model = builder.build_model(point.project, dataset)
+    loss_name = resolve_loss_name(training.loss, dataset.task, _output_units(model))
+    per_call = _steps_per_execution(model, training, steps, plan, notes)
+    model.compile(
+        optimizer=optimization.make_optimizer(training, steps),
+        loss=optimization.make_loss(loss_name),
+        metrics=metrics_for_task(dataset.task),
+        steps_per_execution=per_call,
+    )
+    return model, loss_name
+
+
+def _steps_per_execution(model: keras.Model, training: Any, steps: int, plan: DevicePlan,
+                         notes: list[Message]) -> int:
+    """Steps per call into TensorFlow: 1 under a mirrored strategy, where Keras 3's
+    multi-step loop fails ("You must feed a value for placeholder tensor", measured on two
+    logical CPU devices with Keras 3.15)."""
+    if plan.replicas > 1:
+        if training.steps_per_execution > 1:
+            notes.append(Message("warning", "training.steps_per_execution is ignored when "
+                                            "training on several devices in step; using 1."))
+        return 1
+    return training.steps_per_execution or choose_steps_per_execution(
+        model, training.batch_size, steps, plan.uses_gpu)
+
+
+def _callbacks(point: ResumePoint, run: RunFolder, emit: EventLog, control: RunControl,
+               steps: int, samples: int, validation: bool) -> tuple[list[Any], BestTracker]:
+    training = point.project.training
+    early = training.early_stopping
+    monitor = early.monitor if early.enabled else "val_loss"
+    if not validation and monitor.startswith("val_"):
+        monitor = monitor[4:]
+    tracker = BestTracker(monitor, early.patience if early.enabled else None, early.min_delta,
+                          run.best_weights_path, point.state.get("best"))
+    plateau = _plateau(point, "val_loss" if validation else "loss")
+    base_state = {"epochs": training.epochs, "steps_per_epoch": steps,
+                  "batch_size": training.batch_size, "seed": training.seed,
+                  "epochs_done": point.epochs_done, "elapsed": point.state.get("elapsed", 0.0)}
+    recorder = RunRecorder(run, emit, control, tracker, plateau, base_state)
+    reporter = ProgressReporter(emit, control, steps, training.batch_size, samples)
+    return [cb for cb in (reporter, plateau, tracker, recorder) if cb is not None], tracker
+
+
+def _plateau(point: ResumePoint, monitor: str) -> PlateauReducer | None:
+    schedule = point.project.training.schedule
+    if schedule.kind != "reduce_on_plateau":
+        return None
+    return PlateauReducer(state=point.state.get("plateau"), monitor=monitor,
+                          factor=schedule.factor, patience=schedule.patience,
+                          min_lr=schedule.min_learning_rate, verbose=0)
+
+
+def _fit_until_done(model: keras.Model, point: ResumePoint, dataset: Dataset, loss_name: str,
+                    callbacks: list[Any], validation: bool) -> str:
+    training = point.project.training
+    classes = len(dataset.class_names)
+    train = optimization.targets_for_loss(
+        dataset.tf_dataset("train", training.batch_size, shuffle=True, seed=training.seed),
+        loss_name, classes)
+    valid = optimization.targets_for_loss(
+        dataset.tf_dataset("validation", training.batch_size), loss_name,
+        classes) if validation else None
+    optimization.check_schedule_conflict(
+        model.optimizer, any(isinstance(item, PlateauReducer) for item in callbacks))
+    reporter, recorder = callbacks[0], callbacks[-1]
+    weights = optimization.class_weights(training.class_weights, dataset.task,
+                                         dataset.targets("train"), classes)
+    try:
+        model.fit(train, validation_data=valid, epochs=training.epochs,
+                  initial_epoch=point.epochs_done, callbacks=callbacks, verbose=0,
+                  shuffle=False,  # the tf.data pipeline shuffles, seeded
+                  class_weight=weights)
+    except StopRequested:
+        recorder.checkpointer.flush(model)
+        return "stopped"
+    except NonFiniteLoss as error:
+        recorder.checkpointer.flush(model)  # the last good epoch, for resuming
+        raise NanLossError(nan_message(error, training.learning_rate)) from None
+    finally:
+        reporter.close()
+    return "finished"
+
+
+def _finish(run: RunFolder, model: keras.Model, tracker: BestTracker, recorder: RunRecorder,
+            state: str, emit: EventLog) -> RunResult:
+    if tracker.restore_best_weights() and tracker.best_epoch != recorder.epochs_done:
+        emit(Message("info", f"Kept the weights of epoch {tracker.best_epoch}, the best "
+                             f"{tracker.monitor} ({tracker.best:.4g})."))
+    if tracker.stopped_early:
+        emit(Message("info", f"Stopped early: {tracker.monitor} did not improve for "
+                             f"{tracker.patience} epoch(s)."))
+    temporary = run.path / ".model-partial.keras"
+    model.save(temporary)
+    os.replace(temporary, run.model_path)
+    run.update_info(state=state, ended=now_text(), epochs_done=recorder.epochs_done,
+                    best_epoch=tracker.best_epoch, best_metrics=tracker.best_metrics)
+    emit(Finished(str(run.path), tracker.best_epoch, tracker.best_metrics, state))
+    return RunResult(run, state, recorder.epochs_done, tracker.best_epoch, tracker.best_metrics)
+
+
+def _set_seed(seed: int) -> None:
+    """Fix Python's, NumPy's, TensorFlow's and Keras's random state.
+
+    That fixes the initial weights, dropout and augmentation; the split and the shuffling have
+    their own seeds. CPU kernels then give the same curves run after run (measured); TF's
+    ``enable_op_determinism`` is not used: it made convolutions 40-60% slower on the CPU and
+    changed nothing there, and GPU runs are not bit-for-bit repeatable either way.
+    """
+    keras.utils.set_random_seed(seed)
+
+
+def _set_precision(mixed: bool, plan: DevicePlan) -> list[str]:
+    """Compute in float16 on GPUs when asked; return what to tell the user."""
+    if not mixed:
+        return []
+    if not plan.uses_gpu:
+        return ["Mixed precision needs a GPU; training in float32 on the CPU."]
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    return ["Mixed precision: computing in float16, keeping weights in float32."]
+
+
+def _output_units(model: keras.Model) -> int:
+    return int(model.outputs[0].shape[-1] or 1)
+
+
+def _report_failure(error: Exception, emit: EventLog) -> None:
+    kind = error_kind(error)
+    text = failure_text(error)
+    run_dir = str(emit.run.path) if emit.run else None
+    if emit.run is not None:
+        emit.run.update_info(state="failed", ended=now_text(), error=text)
+    emit(Error(text, kind, run_dir))

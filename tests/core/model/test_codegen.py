@@ -1,0 +1,132 @@
+"""The generated Keras script: valid Python, the same layers, and it trains (slow)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from dlstudio.core.model import catalog
+from dlstudio.core.model.codegen import generate_script, layer_code, wrap_call
+from dlstudio.core.project.project import (
+    AugmentationSpec,
+    ColumnSpec,
+    DataSpec,
+    LayerSpec,
+    ModelSpec,
+    Project,
+)
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def csv_project(tmp_path) -> Project:
+    rng = np.random.default_rng(0)
+    lines = ["amount,colour,note,label"]
+    for row in range(30):
+        amount = "" if row == 3 else f"{rng.normal(5, 1):.2f}"
+        lines.append(f"{amount},{['red', 'blue'][row % 2]},words number {row % 4} here,"
+                     f"{['x', 'y', 'z'][row % 3]}")
+    path = tmp_path / "table.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    project = Project(name="Tiny", data=DataSpec(
+        kind="csv", path=str(path), target="label",
+        columns=[ColumnSpec("amount"), ColumnSpec("colour", kind="categorical"),
+                 ColumnSpec("note", kind="text"),
+                 ColumnSpec("label", role="target", kind="categorical")]))
+    project.model = ModelSpec(layers=[LayerSpec.of("Dense", units=4), LayerSpec.of("Dropout")])
+    project.training.epochs = 1
+    project.training.class_weights = "balanced"
+    project.training.schedule.kind = "cosine"
+    return project
+
+
+@pytest.fixture
+def image_project(tmp_path) -> Project:
+    rng = np.random.default_rng(1)
+    root = tmp_path / "images"
+    for name in ("cat", "dog"):
+        (root / name).mkdir(parents=True)
+        for number in range(5):
+            Image.fromarray(rng.integers(0, 255, (10, 10, 3), dtype=np.uint8)).save(
+                root / name / f"{number}.png")
+    (root / "cat" / "bad.png").write_bytes(b"nope")
+    project = Project(name="Pets", data=DataSpec(
+        kind="images", path=str(root), image_size=[16, 16],
+        augmentation=AugmentationSpec(flip="horizontal", rotation=0.1)))
+    project.model = ModelSpec(layers=[LayerSpec.of("Conv2D", filters=2),
+                                      LayerSpec.of("GlobalAveragePooling2D")])
+    project.training.epochs = 1
+    project.training.early_stopping.enabled = True
+    return project
+
+
+def test_the_csv_script_is_valid_python_with_the_stack_and_the_head(csv_project):
+    script = generate_script(csv_project)
+    compile(script, "generated.py", "exec")
+    assert "layers.Dense(units=4, activation='relu'" in script
+    assert "layers.Dropout(rate=0.5)" in script
+    assert 'layers.Dense(3, activation="softmax", name="output"' in script
+    assert "TARGET = 'label'" in script and "CLASS_NAMES = ['x', 'y', 'z']" in script
+    assert "CosineDecay" in script and "class_weight = {" in script
+    assert "TextVectorization" in script and "StringLookup" in script
+    assert "import dlstudio" not in script
+
+
+def test_the_image_script_lists_skipped_files_and_augmentation(image_project):
+    script = generate_script(image_project)
+    compile(script, "generated.py", "exec")
+    assert "SKIPPED = ['cat/bad.png']" in script
+    assert "layers.RandomFlip('horizontal'" in script
+    assert "layers.RandomRotation(0.1" in script
+    assert 'activation="sigmoid"' in script and "EarlyStopping" in script
+
+
+def test_the_project_initializer_replaces_each_layers_own():
+    code = layer_code(LayerSpec.of("Dense", units=3), initializer="he_normal")
+    assert "kernel_initializer='he_normal'" in code
+
+
+def test_long_calls_are_wrapped():
+    wrapped = wrap_call("x = ", "layers.Thing(" + ", ".join(f"a{i}={i}" for i in range(40)) + ")",
+                        "(x)")
+    assert all(len(line) <= 99 for line in wrapped.splitlines())
+    compile(wrapped.replace("layers.Thing", "dict").replace("(x)", ""), "w", "exec")
+
+
+def test_every_catalog_layer_is_written_as_the_layer_the_catalog_builds():
+    import keras
+
+    from dlstudio.core.model import layers as dlstudio_layers
+
+    namespace = {"keras": keras, "layers": keras.layers, "dlstudio_layers": dlstudio_layers}
+    for layer_type in catalog.all_types():
+        spec = LayerSpec.of(layer_type.name)
+        built = layer_type.build(spec.params)
+        written = eval(layer_code(spec), namespace)  # our own generated code, not user input
+        expected, actual = built.get_config(), written.get_config()
+        expected.pop("name"), actual.pop("name")
+        if "layer" in expected:  # a wrapper: compare the wrapped layer without its name
+            expected["layer"]["config"].pop("name"), actual["layer"]["config"].pop("name")
+            expected.pop("backward_layer", None), actual.pop("backward_layer", None)
+        assert type(written) is type(built), layer_type.name
+        assert actual == expected, layer_type.name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which", ["csv_project", "image_project"])
+def test_the_generated_script_trains_one_epoch(which, request, tmp_path):
+    script = tmp_path / "train.py"
+    script.write_text(generate_script(request.getfixturevalue(which)), encoding="utf-8")
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3",
+                   "CUDA_VISIBLE_DEVICES": "-1"}
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                            env=environment, timeout=240, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Test:" in result.stdout

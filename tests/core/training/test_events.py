@@ -1,0 +1,95 @@
+"""The worker protocol on its own: every event survives encode → decode, bad lines are refused."""
+
+import json
+import math
+
+import pytest
+
+from dlstudio.core.training.events import (
+    PROTOCOL_VERSION,
+    Batch,
+    Epoch,
+    Error,
+    Finished,
+    Message,
+    ProtocolError,
+    Started,
+    decode,
+    encode,
+)
+
+EXAMPLES = [
+    Started("/runs/a", ["CPU (2 cores)"], "default", 10, 7, 32, 0,
+            {"train": 211, "validation": 45, "test": 44}),
+    Batch(1, 3, 7, {"loss": 0.9, "accuracy": 0.5}, 1234.5),
+    Epoch(2, {"loss": 0.5, "val_loss": 0.6}, 0.001, 3.25, 2),
+    Message("warning", "Skipped 2 unreadable images."),
+    Finished("/runs/a", 2, {"loss": 0.5}, "stopped"),
+    Error("The loss became nan at epoch 1.", "nan_loss", "/runs/a"),
+    Error("project.json: file not found", "settings", None),
+]
+
+
+@pytest.mark.parametrize("event", EXAMPLES, ids=lambda event: type(event).__name__)
+def test_every_event_round_trips_as_one_line(event):
+    line = encode(event)
+
+    assert "\n" not in line
+    assert json.loads(line)["type"] == event.TYPE
+    assert decode(line) == event
+
+
+def test_started_carries_the_protocol_version():
+    assert json.loads(encode(EXAMPLES[0]))["protocol"] == PROTOCOL_VERSION
+
+
+def test_non_finite_values_are_valid_json_and_come_back():
+    line = encode(Batch(1, 1, 5, {"loss": math.nan, "big": math.inf}, 10.0))
+
+    json.loads(line, parse_constant=lambda name: pytest.fail(f"{name} is not JSON"))
+    logs = decode(line).logs
+    assert math.isnan(logs["loss"]) and logs["big"] == math.inf
+
+
+def test_integers_are_read_as_floats_where_floats_are_expected():
+    event = decode('{"type":"epoch","epoch":1,"logs":{"loss":1},"learning_rate":1,'
+                   '"elapsed":2,"best_epoch":1}')
+
+    assert isinstance(event.learning_rate, float) and isinstance(event.logs["loss"], float)
+
+
+def test_fields_added_by_a_newer_worker_are_ignored():
+    body = json.loads(encode(EXAMPLES[3]))
+    body["colour"] = "red"
+
+    assert decode(json.dumps(body)) == EXAMPLES[3]
+
+
+@pytest.mark.parametrize("line, complaint", [
+    ("Epoch 1/10 ━━━━", "not JSON"),
+    ("[1, 2]", "expected a JSON object"),
+    ('{"type": "progress"}', "unknown event type"),
+    ('{"level": "info", "text": "no type"}', "unknown event type"),
+    ('{"type": "message", "text": "hi"}', "without 'level'"),
+    ('{"type": "message", "level": "debug", "text": "hi"}', "expected one of"),
+    ('{"type": "batch", "epoch": "1", "step": 1, "steps": 2, "logs": {}, '
+     '"samples_per_second": 1}', "batch.epoch"),
+    ('{"type": "batch", "epoch": true, "step": 1, "steps": 2, "logs": {}, '
+     '"samples_per_second": 1}', "batch.epoch"),
+    ('{"type": "epoch", "epoch": 1, "logs": {"loss": "low"}, "learning_rate": 0.1, '
+     '"elapsed": 1, "best_epoch": 1}', "epoch.logs"),
+    ('{"type": "finished", "run_dir": "r", "best_epoch": 1, "best_metrics": {}, '
+     '"state": "done"}', "finished.state"),
+    ('{"type": "error", "message": "x", "kind": "meltdown", "run_dir": null}', "error.kind"),
+])
+def test_malformed_lines_are_refused_with_the_reason(line, complaint):
+    with pytest.raises(ProtocolError, match=complaint):
+        decode(line)
+
+
+def test_a_stream_of_another_protocol_version_is_refused():
+    body = json.loads(encode(EXAMPLES[0]))
+    body["protocol"] = PROTOCOL_VERSION + 1
+
+    with pytest.raises(ProtocolError, match="protocol version"):
+        decode(json.dumps(body))
