@@ -3,7 +3,8 @@
 ::
 
     dlstudio [PROJECT]                              open the GUI (on PROJECT)
-    dlstudio init DATA -o PROJECT [--target COL] [--template NAME]
+    dlstudio init DATA -o PROJECT [--target COL] [--template NAME] [--test FILE]
+                 [--validation FILE]
     dlstudio info PROJECT                           data summary; devices; layer table
     dlstudio layers [--json]                        the layer catalog, with every parameter
     dlstudio train PROJECT [--epochs N] [--runs-dir DIR] [--resume RUN] [--events]
@@ -66,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
                                                       "(default: the last usable column)")
     init.add_argument("--template", metavar="NAME", help="a starting layer stack (default: "
                                                          "one that fits the data)")
+    init.add_argument("--test", metavar="FILE", help="a CSV file of test rows (same columns); "
+                      "the data file is then split 85/15 into training and validation, and "
+                      "`evaluate` uses this file")
+    init.add_argument("--validation", metavar="FILE", help="a CSV file of validation rows "
+                      "(same columns)")
     init.add_argument("--force", action="store_true", help="replace an existing file")
     init.set_defaults(handler=commands.init_command)
 

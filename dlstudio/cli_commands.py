@@ -28,7 +28,8 @@ def init_command(args: argparse.Namespace) -> int:
     if output.exists() and not args.force:
         raise UserInputError(f"{output} already exists; pass --force to replace it, or choose "
                              "another file name")
-    project = new_project(args.data, target=args.target, template=args.template)
+    project = new_project(args.data, target=args.target, template=args.template,
+                          test_path=args.test, validation_path=args.validation)
     path = save_project(project, output)
     data = project.data
     what = f"target {data.target!r}" if data.kind == "csv" else "classes from the folder names"

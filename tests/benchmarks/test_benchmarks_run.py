@@ -19,8 +19,11 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
     ("bench_builder.py", [], "goal: every inspection under 100 ms"),
     ("bench_training.py", ["--smoke"], "the goal (>= 0.97)"),
     ("bench_curves.py", [], "event-loop stalls: longest"),
+    ("bench_tabular.py", ["--smoke"], "verdict: best mean rank"),
 ])
 def test_benchmark_script_runs_to_its_verdict(script, arguments, verdict):
+    if script == "bench_tabular.py":
+        pytest.importorskip("sklearn", reason="the benchmark's baselines: pip install .[bench]")
     environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TF_CPP_MIN_LOG_LEVEL": "2"}
     result = subprocess.run([sys.executable, str(BENCHMARKS / script), *arguments],
                             capture_output=True, text=True, timeout=240, env=environment)

@@ -35,6 +35,9 @@ def load_dataset(
         evaluation_only: Put every row or image into the ``test`` split (no split, no
             adaptation); the target may then be absent (``Dataset.has_targets`` is False).
 
+    The project's own CSV source also reads ``data.test_path`` and ``data.validation_path``
+    when set: their rows are that split, and the main file is divided among the others.
+
     Raises:
         DataError: The source cannot be used; the message names the file and the fix.
     """
@@ -44,7 +47,8 @@ def load_dataset(
     if kind == "csv":
         from dlstudio.core.data.tabular import TabularDataset
 
-        return TabularDataset.open(project, source, **options)
+        split_files = project.split_file_paths() if path is None and not evaluation_only else {}
+        return TabularDataset.open(project, source, split_files=split_files, **options)
     from dlstudio.core.data.images import ImageDataset
 
     return ImageDataset.open(project, source, **options)

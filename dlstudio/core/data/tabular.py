@@ -53,6 +53,35 @@ __all__ = ["TabularDataset", "infer_columns", "infer_kind", "infer_target_kind",
            "read_csv", "read_csv_file"]
 
 
+def _join_split_files(table: CsvFile, split_files: dict[str, Path],
+                      ) -> tuple[CsvFile, np.ndarray, list[tuple[str, str]]]:
+    """Append the rows of the separate split files to ``table``.
+
+    Returns:
+        The joined table, each row's origin (0 = the main file, ``n`` = the ``n``-th split
+        file) and each split file's ``(split, file name)``.
+
+    Raises:
+        DataError: A split file lacks a column of the main file.
+    """
+    frames, origins = [table.frame], [np.zeros(len(table.frame), np.int8)]
+    files: list[tuple[str, str]] = []
+    warnings = list(table.warnings)
+    for split, path in split_files.items():
+        extra = read_csv_file(path)
+        missing = [name for name in table.frame.columns if name not in extra.frame.columns]
+        if missing:
+            raise DataError(f"{path}: the {split} file lacks column(s) {', '.join(missing)} of "
+                            f"{table.path.name}; give it the same columns")
+        frames.append(extra.frame[list(table.frame.columns)])
+        origins.append(np.full(len(extra.frame), len(frames) - 1, np.int8))
+        files.append((split, path.name))
+        warnings += [f"{path.name}: {warning}" for warning in extra.warnings]
+    frame = pd.concat(frames, ignore_index=True)
+    joined = CsvFile(table.path, frame, table.encoding, table.delimiter, warnings)
+    return joined, np.concatenate(origins), files
+
+
 class TabularDataset(Dataset):
     """A CSV table read through a project's data settings.
 
@@ -65,8 +94,12 @@ class TabularDataset(Dataset):
     kind = "csv"
 
     def __init__(self, table: CsvFile, data: DataSpec, columns: list[ColumnSpec],
-                 evaluation_only: bool, warnings: list[str]) -> None:
+                 evaluation_only: bool, warnings: list[str],
+                 origins: np.ndarray | None = None, files: list[tuple[str, str]] | None = None,
+                 ) -> None:
         self.table = table
+        self.origins = origins if origins is not None else np.zeros(len(table.frame), np.int8)
+        self.split_files = [("", ""), *(files or [])]
         self.data = data
         self.columns = columns
         self.evaluation_only = evaluation_only
@@ -86,7 +119,8 @@ class TabularDataset(Dataset):
 
     @classmethod
     def open(cls, project: Project, source: str | Path, class_names: list[str] | None = None,
-             evaluation_only: bool = False) -> TabularDataset:
+             evaluation_only: bool = False,
+             split_files: dict[str, Path] | None = None) -> TabularDataset:
         """Read ``source`` through ``project.data`` and split it by ``project.split``.
 
         Args:
@@ -94,14 +128,19 @@ class TabularDataset(Dataset):
             source: The CSV file.
             class_names: The model's class order; target values outside it are an error.
             evaluation_only: Put every row in ``test``; the target may be absent.
+            split_files: Separate files whose rows are a whole split (``test``,
+                ``validation``); ``source`` is then divided among the other splits.
 
         Raises:
             DataError: The file, a column or the target cannot be used as asked.
         """
         table = read_csv_file(source)
+        origins, files = None, None
+        if split_files:
+            table, origins, files = _join_split_files(table, split_files)
         warnings = list(table.warnings)
         columns = resolve_columns(table, project.data, evaluation_only, warnings)
-        dataset = cls(table, project.data, columns, evaluation_only, warnings)
+        dataset = cls(table, project.data, columns, evaluation_only, warnings, origins, files)
         dataset._read_values(class_names)
         dataset._split(project)
         return dataset
@@ -113,11 +152,20 @@ class TabularDataset(Dataset):
         if self.has_targets:
             keep = frame[self.target].notna().to_numpy()
             self._note_dropped(np.flatnonzero(~keep) + 1)
-        self.row_numbers = np.flatnonzero(keep) + 1
+        self.row_numbers = self._file_rows()[keep]
+        self.origins = self.origins[keep]
         kept = frame[keep].reset_index(drop=True)
         self._targets = self._read_targets(kept, class_names) if self.has_targets else None
         self._inputs = {self.input_names[spec.name]: self._read_feature(kept, spec)
                         for spec in self.features}
+
+    def _file_rows(self) -> np.ndarray:
+        """Each row's number in its own file (1 = the first data row)."""
+        numbers = np.zeros(len(self.origins), dtype=np.int64)
+        for origin in np.unique(self.origins):
+            members = self.origins == origin
+            numbers[members] = np.arange(1, int(members.sum()) + 1)
+        return numbers
 
     def _target_kind(self) -> str | None:
         if self.target is not None:
@@ -135,6 +183,7 @@ class TabularDataset(Dataset):
         return "regression" if target_kind == "numeric" else "classification"
 
     def _note_dropped(self, rows: np.ndarray) -> None:
+        rows = self._file_rows()[rows - 1] if len(self.split_files) > 1 and rows.size else rows
         self.dropped_rows = rows.tolist()
         if self.dropped_rows:
             shown = ", ".join(str(row) for row in self.dropped_rows[:5])
@@ -194,9 +243,12 @@ class TabularDataset(Dataset):
             self.splits = {"train": empty, "validation": empty, "test": np.arange(count)}
             return
         stratify = self.task == "classification" and project.split.stratified
-        labels = self._targets if stratify else count
-        self.splits = split_indices(labels, project.split, project.split.seed, stratify,
-                                    self.warnings)
+        main = np.flatnonzero(self.origins == 0)
+        labels = self._targets[main] if stratify else len(main)
+        self.splits = {name: main[rows] for name, rows in split_indices(
+            labels, project.split, project.split.seed, stratify, self.warnings).items()}
+        for origin, (split, _name) in enumerate(self.split_files[1:], start=1):
+            self.splits[split] = np.flatnonzero(self.origins == origin)
         if len(self.splits["train"]) == 0:
             raise DataError(f"{self.table.path}: {count} usable rows are too few to split; "
                             "add rows or raise split.train")
@@ -279,8 +331,12 @@ class TabularDataset(Dataset):
         return self._targets[self.splits[split]]
 
     def sample_ids(self, split: str) -> list[str]:
-        """Return ``row N`` per row of ``split`` (N counts data rows below the header)."""
-        return [f"row {number}" for number in self.row_numbers[self.splits[split]]]
+        """Return ``row N`` per row of ``split`` (N counts data rows below the header);
+        rows of a separate split file say which file (``test.csv row N``)."""
+        rows = self.splits[split]
+        names = [f"{name} " if name else "" for _split, name in self.split_files]
+        return [f"{names[origin]}row {number}"
+                for origin, number in zip(self.origins[rows], self.row_numbers[rows], strict=True)]
 
     def class_counts(self, split: str) -> dict[str, int]:
         """Return the number of rows per class in ``split`` (empty for regression)."""

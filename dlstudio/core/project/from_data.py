@@ -27,7 +27,9 @@ MIN_IMAGE_SIDE, MAX_IMAGE_SIDE = 32, 128
 
 
 def new_project(data_path: str | os.PathLike[str], target: str | None = None,
-                template: str | None = None) -> Project:
+                template: str | None = None, *,
+                test_path: str | os.PathLike[str] | None = None,
+                validation_path: str | os.PathLike[str] | None = None) -> Project:
     """Return a new project for a CSV file or an image folder.
 
     Args:
@@ -36,6 +38,10 @@ def new_project(data_path: str | os.PathLike[str], target: str | None = None,
         target: The CSV column to predict; default the last column that is neither an
             identifier nor a constant. Not used for image folders.
         template: A template name; default the one that fits the data.
+        test_path: A CSV file with the same columns whose rows are the test split: the main
+            file is then divided 85/15 into training and validation, and evaluation uses
+            this file.
+        validation_path: Likewise a CSV file whose rows are the validation split.
 
     Raises:
         DataError: The data cannot be read, or ``target`` is not a column.
@@ -45,12 +51,16 @@ def new_project(data_path: str | os.PathLike[str], target: str | None = None,
     if not path.exists():
         raise DataError(f"{path} does not exist; pass a CSV file or an image folder")
     if path.is_dir():
+        if test_path is not None or validation_path is not None:
+            raise UserInputError("--test and --validation files are for CSV data; an image "
+                                 "folder is split by split fractions")
         if target is not None:
             raise UserInputError("--target is for CSV files; in an image folder the class "
                                  "folders are the target")
         project = Project(name=path.name, data=DataSpec(kind="images", path=str(path)))
     else:
         project = Project(name=path.stem, data=_csv_data(path, target))
+        _use_split_files(project, test_path, validation_path)
         if template is not None:
             _read_text_for(get_template(template), project.data)
     dataset = load_dataset(project)
@@ -64,6 +74,29 @@ def new_project(data_path: str | os.PathLike[str], target: str | None = None,
                               template=chosen.name)
     _size_training(project, dataset)
     return project
+
+
+def _use_split_files(project: Project, test_path: str | os.PathLike[str] | None,
+                     validation_path: str | os.PathLike[str] | None) -> None:
+    """Record the separate test and validation files and give their shares to training."""
+    for split, given in (("test", test_path), ("validation", validation_path)):
+        if given is None:
+            continue
+        resolved = Path(given).expanduser().resolve()
+        if not resolved.is_file():
+            raise DataError(f"the {split} file {resolved} does not exist; pass a CSV file with "
+                            "the same columns as the training file")
+        setattr(project.data, f"{split}_path", str(resolved))
+    split = project.split
+    split.test = 0.0 if test_path is not None else split.test
+    split.validation = 0.0 if validation_path is not None else split.validation
+    held_out = split.test + split.validation
+    if held_out == 0.0:
+        split.train = 1.0
+    else:  # 85/15: the held-out share of the main file becomes 15%
+        split.train = 0.85
+        split.test, split.validation = (round(0.15 * share / held_out, 6)
+                                        for share in (split.test, split.validation))
 
 
 def _read_text_for(chosen: Template, data: DataSpec) -> None:

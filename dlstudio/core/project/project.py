@@ -101,6 +101,10 @@ class DataSpec:
         image_size: ``[height, width]`` that images are resized to.
         color_mode: ``rgb`` or ``grayscale``.
         augmentation: Random changes to training images.
+        test_path: A separate CSV file whose rows are the test split (relative like ``path``);
+            the main file then holds training and validation rows only (``split.test`` is 0).
+        validation_path: A separate CSV file whose rows are the validation split
+            (``split.validation`` is then 0).
     """
 
     kind: str = "csv"
@@ -114,6 +118,8 @@ class DataSpec:
     image_size: list[int] = field(default_factory=lambda: [64, 64])
     color_mode: str = "rgb"
     augmentation: AugmentationSpec = field(default_factory=AugmentationSpec)
+    test_path: str | None = None
+    validation_path: str | None = None
 
     def column(self, name: str) -> ColumnSpec | None:
         """Return the spec of column ``name``, or ``None`` when it is not listed."""
@@ -301,6 +307,12 @@ class Project:
         """Return the data source's path, resolved against the project file's folder."""
         return (self.base_dir / self.data.path).resolve()
 
+    def split_file_paths(self) -> dict[str, Path]:
+        """Return the separate files that give a split (``test``, ``validation``), resolved
+        against the project file's folder; empty when every split comes from ``data.path``."""
+        files = {"test": self.data.test_path, "validation": self.data.validation_path}
+        return {split: (self.base_dir / path).resolve() for split, path in files.items() if path}
+
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-ready form, with ``schema_version`` first."""
         body = asdict(self)
@@ -335,9 +347,12 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> Path:
         The absolute path written.
     """
     target = Path(path).resolve()
+    split_files = project.split_file_paths()
     if project.data.path:
         data_path = project.data_path()
         project.data.path = _relative_path(data_path, target.parent)
+    for split, split_path in split_files.items():
+        setattr(project.data, f"{split}_path", _relative_path(split_path, target.parent))
     project.path = target
     atomic_write_text(target, project_to_json(project))
     return target

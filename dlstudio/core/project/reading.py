@@ -58,9 +58,20 @@ def project_from_dict(data: Any, source: str | None = None) -> Project:
         model=_read_model(root.child("model")),
         training=_read_training(root.child("training")),
     )
+    _check_split_files(project, root.child("split"))
     if problems:
         raise ProjectError(problems, source)
     return project
+
+
+def _check_split_files(project: Project, reader: FieldReader) -> None:
+    """A split given by its own file takes no share of the main file."""
+    for split in ("test", "validation"):
+        share = getattr(project.split, split)
+        if getattr(project.data, f"{split}_path") and share > 0:
+            reader.problem(reader.place(split),
+                           f"is {share:g}, but data.{split}_path gives the {split} rows; set "
+                           f"split.{split} to 0 and add its share to split.train")
 
 
 def migrate(data: dict[str, Any], problems: list[str]) -> dict[str, Any]:
@@ -106,7 +117,14 @@ def _read_data(reader: FieldReader) -> DataSpec:
         image_size=_read_image_size(reader),
         color_mode=reader.choice("color_mode", COLOR_MODES, defaults.color_mode),
         augmentation=_read_augmentation(reader.child("augmentation")),
+        test_path=reader.string("test_path", None, optional=True) or None,
+        validation_path=reader.string("validation_path", None, optional=True) or None,
     )
+    if spec.kind != "csv":
+        for name in ("test_path", "validation_path"):
+            if getattr(spec, name):
+                reader.problem(reader.place(name), "a separate split file works for CSV data "
+                                                   "only; remove it, or split the image folder")
     names = [column.name for column in columns]
     for duplicate in sorted({name for name in names if names.count(name) > 1}):
         reader.problem(reader.place("columns"), f"column {describe(duplicate)} is listed twice")

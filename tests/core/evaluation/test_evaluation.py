@@ -163,3 +163,24 @@ def test_table_aligns_first_column_left_and_numbers_right():
         "a       1",
         "long  100",
     ]
+
+
+@pytest.mark.slow
+def test_evaluation_without_data_uses_the_projects_test_file(tmp_path):
+    import pandas as pd
+
+    from dlstudio.core.project.from_data import new_project
+    from dlstudio.core.project.project import save_project
+    from dlstudio.core.training.run import run_training
+
+    generator = np.random.default_rng(1)
+    for name, count in (("train", 80), ("test", 17)):
+        x = generator.normal(size=count)
+        pd.DataFrame({"x": x, "y": np.where(x > 0, "a", "b")}).to_csv(tmp_path / f"{name}.csv",
+                                                                      index=False)
+    project = new_project(tmp_path / "train.csv", test_path=tmp_path / "test.csv")
+    save_project(project, tmp_path / "p.dlstudio.json")
+    result = run_training(project, lambda event: None, epochs=1, runs_dir=tmp_path / "runs")
+    report = evaluate_run(result.run.path)
+    assert report["samples"] == 17
+    assert report["predictions"][0]["sample"] == "test.csv row 1"
