@@ -167,7 +167,8 @@ def create_run(project: Project, runs_dir: str | os.PathLike[str] | None = None,
             them exactly as training did instead of guessing again.
     """
     parent = Path(runs_dir) if runs_dir is not None else project.base_dir / "runs"
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    started = datetime.now()
+    stamp = started.strftime("%Y%m%d-%H%M%S")
     base = f"{stamp}-{slug(project.name)}"
     path, number = parent / base, 1
     while True:
@@ -187,12 +188,47 @@ def create_run(project: Project, runs_dir: str | os.PathLike[str] | None = None,
         snapshot.data.path = str(project.data_path())
     save_project(snapshot, run.project_path)
     run.write_info({
-        "id": run.path.name, "name": project.name, "notes": "", "state": "running",
+        "id": run.path.name, "name": run_name(project, started, parent), "notes": "",
+        "state": "running",
         "created": now_text(), "ended": None, "epochs": project.training.epochs,
         "epochs_done": 0, "best_epoch": 0, "best_metrics": {}, "final_metrics": {},
         "task": None, "class_names": [], "devices": [], "error": None, "pid": os.getpid(),
     })
     return run
+
+
+def run_name(project: Project, started: datetime,
+             runs_dir: str | os.PathLike[str] | None = None) -> str:
+    """A name that tells a run apart in a list: project, model and start time.
+
+    ``Iris · mlp · 14:05`` — the model is the project's template, else its first layer's type.
+    When a run of that name already exists under ``runs_dir`` (two runs in the same minute),
+    a counter follows (``Iris · mlp · 14:05 (2)``). The GUI and ``dlstudio train`` both name
+    runs here; renaming a run changes only its ``run.json``.
+    """
+    layers = project.model.layers
+    model = project.model.template or (layers[0].type if layers else "")
+    base = " · ".join(part for part in (project.name or "run", model,
+                                         started.strftime("%H:%M")) if part)
+    taken = _run_names(runs_dir)
+    name, number = base, 1
+    while name in taken:
+        number += 1
+        name = f"{base} ({number})"
+    return name
+
+
+def _run_names(runs_dir: str | os.PathLike[str] | None) -> set[str]:
+    """The names of the runs under ``runs_dir`` (unreadable ones are skipped)."""
+    if runs_dir is None or not Path(runs_dir).is_dir():
+        return set()
+    names = set()
+    for info in Path(runs_dir).glob("*/run.json"):
+        try:
+            names.add(str(json.loads(info.read_text(encoding="utf-8")).get("name")))
+        except (OSError, ValueError, AttributeError):
+            continue
+    return names
 
 
 def slug(name: str) -> str:

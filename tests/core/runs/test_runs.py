@@ -1,15 +1,22 @@
 """The run folder: its layout, its small files, and where a resumed run starts."""
 
 import os
+import re
 import subprocess
 import sys
 
 import pytest
 
 from dlstudio.core.errors import UserInputError
-from dlstudio.core.project.project import DataSpec, Project, save_project
-from dlstudio.core.training.resume import ResumePoint, prepare_resume
+from dlstudio.core.project.project import (
+    DataSpec,
+    LayerSpec,
+    ModelSpec,
+    Project,
+    save_project,
+)
 from dlstudio.core.runs.folder import RunFolder, create_run, slug
+from dlstudio.core.training.resume import ResumePoint, prepare_resume
 
 
 @pytest.fixture
@@ -47,13 +54,25 @@ def test_two_runs_in_the_same_second_get_different_folders(project, tmp_path):
     assert first.path != second.path
 
 
+def test_runs_are_named_by_project_model_and_time_so_a_list_tells_them_apart(project, tmp_path):
+    project.model = ModelSpec(layers=[LayerSpec.of("Dense", units=4)])
+    first, second = create_run(project, tmp_path), create_run(project, tmp_path)
+
+    first_name, second_name = first.read_info()["name"], second.read_info()["name"]
+    assert re.fullmatch(r"My Model! · Dense · \d\d:\d\d", first_name)
+    assert second_name != first_name and second_name.startswith(first_name)
+    project.model.template = "mlp"
+    assert " · mlp · " in create_run(project, tmp_path / "other").read_info()["name"]
+
+
 def test_update_info_changes_only_the_given_fields(project):
     run = create_run(project)
 
     run.update_info(state="finished", epochs_done=3)
 
     info = run.read_info()
-    assert (info["state"], info["epochs_done"], info["name"]) == ("finished", 3, "My Model!")
+    assert (info["state"], info["epochs_done"]) == ("finished", 3)
+    assert info["name"].startswith("My Model!")
 
 
 def test_metrics_rows_keep_the_first_header_and_can_be_truncated(project):
