@@ -76,6 +76,12 @@ def _rank_fix(need: int, shape: Shape, previous_type: str, previous_index: int |
     before = ""
     if previous_index is not None and previous_type in RANK_REDUCERS:
         before = f"Move it before {previous_type}, or "
+    after_dense = previous_index is not None and previous_type not in (*RANK_REDUCERS,
+                                                                       *RECURRENT)
+    if actual == 1 and need in (2, 3) and after_dense:
+        kind = "images" if need == 3 else "sequences"
+        return (f"Remove it, or use Dense instead: {previous_type} (layer {previous_index + 1}) "
+                f"gives a flat vector of values, and this layer works on {kind}.")
     if need == 3 and actual == 2:
         return ("Use the 1D layers for sequences (Conv1D, MaxPooling1D), or add a Reshape to "
                 "(height, width, channels) before it.")
