@@ -11,13 +11,15 @@ import difflib
 import math
 import os
 import statistics
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image
 
 from dlstudio.core.data import Dataset, load_dataset
+from dlstudio.core.data.target_choice import suggested_target
 from dlstudio.core.errors import DataError, UserInputError
-from dlstudio.core.model.templates import Template, choose_template, get_template
+from dlstudio.core.model.templates import TEMPLATES, Template, choose_template, get_template
 from dlstudio.core.project.project import DataSpec, ModelSpec, Project
 
 TARGET_STEPS = 2000  # optimizer steps a new project aims for, within MIN/MAX_EPOCHS
@@ -35,8 +37,8 @@ def new_project(data_path: str | os.PathLike[str], target: str | None = None,
     Args:
         data_path: The CSV file or image folder (stored as an absolute path; saving the project
             makes it relative to the project file).
-        target: The CSV column to predict; default the last column that is neither an
-            identifier nor a constant. Not used for image folders.
+        target: The CSV column to predict; default the likeliest by name and kind (see
+            :func:`dlstudio.core.data.target_choice.rank_targets`). Not used for image folders.
         template: A template name; default the one that fits the data.
         test_path: A CSV file with the same columns whose rows are the test split: the main
             file is then divided 85/15 into training and validation, and evaluation uses
@@ -47,6 +49,39 @@ def new_project(data_path: str | os.PathLike[str], target: str | None = None,
         DataError: The data cannot be read, or ``target`` is not a column.
         UserInputError: The template is unknown or does not fit the data.
     """
+    return _make_project(data_path, target, template, lenient=False, test_path=test_path,
+                         validation_path=validation_path).project
+
+
+@dataclass
+class DraftProject:
+    """A new project that may still need the person's help before it can train.
+
+    Attributes:
+        project: The project (its data and columns as read; a template when one fits).
+        problems: What stops it from training as it is, in words (empty when nothing does).
+    """
+
+    project: Project
+    problems: list[str] = field(default_factory=list)
+
+
+def draft_project(data_path: str | os.PathLike[str], target: str | None = None) -> DraftProject:
+    """Like :func:`new_project`, but a file that can be read is never refused for its columns.
+
+    The GUI opens the data view on the result and lets the person fix what :attr:`problems`
+    lists (no column to predict, every column read as an identifier, …) there.
+
+    Raises:
+        DataError: The file or folder cannot be read at all.
+    """
+    return _make_project(data_path, target, None, lenient=True)
+
+
+def _make_project(data_path: str | os.PathLike[str], target: str | None,
+                  template: str | None, lenient: bool, *,
+                  test_path: str | os.PathLike[str] | None = None,
+                  validation_path: str | os.PathLike[str] | None = None) -> DraftProject:
     path = Path(data_path).expanduser().resolve()
     if not path.exists():
         raise DataError(f"{path} does not exist; pass a CSV file or an image folder")
@@ -59,21 +94,29 @@ def new_project(data_path: str | os.PathLike[str], target: str | None = None,
                                  "folders are the target")
         project = Project(name=path.name, data=DataSpec(kind="images", path=str(path)))
     else:
-        project = Project(name=path.stem, data=_csv_data(path, target))
+        project = Project(name=path.stem, data=_csv_data(path, target, lenient))
         _use_split_files(project, test_path, validation_path)
         if template is not None:
             _read_text_for(get_template(template), project.data)
-    dataset = load_dataset(project)
-    if project.data.kind == "images":
-        _fit_image_settings(project.data, dataset)
+    try:
         dataset = load_dataset(project)
+        if project.data.kind == "images":
+            _fit_image_settings(project.data, dataset)
+            dataset = load_dataset(project)
+    except DataError as error:
+        if not lenient or project.data.kind == "images":
+            raise
+        project.model = ModelSpec(layers=TEMPLATES["mlp"].layers(project.data.max_tokens,
+                                                                  project.data.sequence_length),
+                                  template="mlp")
+        return DraftProject(project, [str(error)])
     project.data.task = dataset.task
     chosen = _template(template, project, dataset)
     project.model = ModelSpec(layers=chosen.layers(project.data.max_tokens,
                                                    project.data.sequence_length),
                               template=chosen.name)
     _size_training(project, dataset)
-    return project
+    return DraftProject(project)
 
 
 def _use_split_files(project: Project, test_path: str | os.PathLike[str] | None,
@@ -135,13 +178,16 @@ def _side(pixels: int) -> int:
     return max(MIN_IMAGE_SIDE, min(MAX_IMAGE_SIDE, round(pixels / 8) * 8))
 
 
-def _csv_data(path: Path, target: str | None) -> DataSpec:
+def _csv_data(path: Path, target: str | None, lenient: bool = False) -> DataSpec:
     from dlstudio.core.data.tabular import infer_columns, read_csv
 
     frame, _warnings = read_csv(path)
     names = [str(name) for name in frame.columns]
     if target is None:
-        target = _default_target(frame)
+        target = suggested_target(infer_columns(frame))
+        if target is None and not lenient:
+            raise DataError("no column can be predicted (every column is an identifier or a "
+                            "constant); check the file")
     elif target not in names:
         close = difflib.get_close_matches(target, names, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
@@ -149,17 +195,6 @@ def _csv_data(path: Path, target: str | None) -> DataSpec:
                         f"{', '.join(names)}")
     return DataSpec(kind="csv", path=str(path), target=target,
                     columns=infer_columns(frame, target))
-
-
-def _default_target(frame: object) -> str:
-    from dlstudio.core.data.tabular import infer_columns
-
-    usable = [spec.name for spec in infer_columns(frame)
-              if spec.kind not in ("identifier", "constant")]
-    if not usable:
-        raise DataError("no column can be predicted (every column is an identifier or a "
-                        "constant); check the file")
-    return usable[-1]
 
 
 def _template(name: str | None, project: Project, dataset: Dataset) -> Template:
