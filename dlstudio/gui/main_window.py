@@ -8,11 +8,13 @@ with :meth:`MainWindow.add_workspace_tab`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -23,8 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dlstudio.core.data.target_choice import TargetCandidate, rank_targets
 from dlstudio.core.errors import ProjectError
 from dlstudio.core.project.project import PROJECT_SUFFIX, DataSpec, Project
+from dlstudio.core.project.wording import in_gui_words
 from dlstudio.gui import settings as app_settings
 from dlstudio.gui.background import run_in_background
 from dlstudio.gui.data_session import DataSession
@@ -39,7 +43,11 @@ from dlstudio.gui.widgets.layer_stack import LayerStackView
 from dlstudio.gui.widgets.palette import LayerPalette
 from dlstudio.gui.widgets.property_editor import PropertyEditor
 from dlstudio.gui.widgets.start_view import StartView
+from dlstudio.gui.widgets.target_dialog import TargetDialog
 from dlstudio.gui.widgets.training_settings import TrainingSettingsView
+
+if TYPE_CHECKING:
+    from dlstudio.core.project.from_data import DraftProject
 
 PROJECT_FILTER = "dlstudio projects (*.dlstudio.json);;JSON files (*.json);;All files (*)"
 CSV_FILTER = "CSV files (*.csv *.tsv *.txt);;All files (*)"
@@ -258,24 +266,60 @@ class MainWindow(QMainWindow):
             self.start_from_data(path)
 
     def start_from_data(self, path: str) -> None:
-        """Make a new project from a CSV file or image folder (read in the background)."""
+        """Make a new project from a CSV file or image folder (read in the background).
+
+        For a CSV file the person is asked which column to predict first (with the likeliest
+        one suggested). A file that can be read is never refused for its columns: the data
+        view opens with the problem marked, to be fixed there.
+        """
         if not self.maybe_save():
             return
+        self._show_reading(path)
+        if Path(path).is_dir():
+            self._draft(path, None)
+        else:
+            run_in_background(lambda: _target_candidates(path),
+                              lambda candidates: self._target_read(path, candidates),
+                              self._start_failed, receiver=self)
+
+    def _show_reading(self, path: str) -> None:
         self.statusBar().showMessage(f"Reading {path}…")
         QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
-        run_in_background(lambda: _new_project(path), self._started_from_data,
+
+    def _target_read(self, path: str, candidates: list[TargetCandidate]) -> None:
+        QApplication.restoreOverrideCursor()
+        target = self.choose_target(Path(path).name, candidates)
+        if target is None:
+            self.statusBar().clearMessage()
+            return
+        self._show_reading(path)
+        self._draft(path, target)
+
+    def choose_target(self, file_name: str, candidates: list[TargetCandidate]) -> str | None:
+        """Ask which column to predict; ``""`` to decide later, ``None`` when cancelled."""
+        dialog = TargetDialog(file_name, candidates, self)
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        return dialog.chosen() if accepted else None
+
+    def _draft(self, path: str, target: str | None) -> None:
+        run_in_background(lambda: _draft_project(path, target), self._started_from_data,
                           self._start_failed, receiver=self)
 
-    def _started_from_data(self, project: Project) -> None:
+    def _started_from_data(self, draft: DraftProject) -> None:
         QApplication.restoreOverrideCursor()
-        self.statusBar().showMessage(f"New project from {project.data.path}", 4000)
+        project = draft.project
+        if draft.problems:
+            self.statusBar().showMessage(
+                "Not ready to train yet: " + in_gui_words(draft.problems[0], project), 15000)
+        else:
+            self.statusBar().showMessage(f"New project from {project.data.path}", 4000)
         self.document.replace(project, unsaved=True)
         self.show_workbench("Data")
 
     def _start_failed(self, error: Exception) -> None:
         QApplication.restoreOverrideCursor()
         self.statusBar().clearMessage()
-        QMessageBox.warning(self, "Cannot start from this data", str(error))
+        QMessageBox.warning(self, "Cannot start from this data", in_gui_words(str(error)))
 
     def choose_data_source(self, kind: str) -> None:
         """Point the open project at a CSV file or image folder (an undoable edit)."""
@@ -353,10 +397,17 @@ class MainWindow(QMainWindow):
         event.accept()
 
 
-def _new_project(path: str) -> Project:
-    from dlstudio.core.project.from_data import new_project
+def _target_candidates(path: str) -> list[TargetCandidate]:
+    from dlstudio.core.data.csv_reading import infer_columns, read_csv
 
-    return new_project(path)
+    frame, _warnings = read_csv(Path(path))
+    return rank_targets(infer_columns(frame))
+
+
+def _draft_project(path: str, target: str | None) -> DraftProject:
+    from dlstudio.core.project.from_data import draft_project
+
+    return draft_project(path, target)
 
 
 def _dropped_path(event: QDragEnterEvent | QDropEvent) -> Path | None:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QDialog, QMessageBox
 
 from dlstudio.core.project.project import (
     ColumnSpec,
@@ -79,11 +79,15 @@ def image_folder(tmp_path) -> Path:
 
 @pytest.fixture
 def window(qtbot, monkeypatch):
-    """A main window; closing it at the end discards unsaved changes without asking."""
+    """A main window; closing it at the end discards unsaved changes without asking, and a
+    new CSV project takes the suggested target."""
     from dlstudio.gui.main_window import MainWindow
+    from dlstudio.gui.widgets.target_dialog import TargetDialog
 
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *args, **kwargs: QMessageBox.StandardButton.Discard)
+    # A new CSV project asks for its target: take the suggestion (tests that care replace it).
+    monkeypatch.setattr(TargetDialog, "exec", lambda self: QDialog.DialogCode.Accepted)
     main = MainWindow()
     qtbot.addWidget(main)
     main.resize(1280, 800)

@@ -70,7 +70,8 @@ def draft_project(data_path: str | os.PathLike[str], target: str | None = None) 
     """Like :func:`new_project`, but a file that can be read is never refused for its columns.
 
     The GUI opens the data view on the result and lets the person fix what :attr:`problems`
-    lists (no column to predict, every column read as an identifier, …) there.
+    lists (no column to predict, every column read as an identifier, …) there. ``target``
+    ``""`` means no target yet (the person decides later); ``None`` takes the likeliest.
 
     Raises:
         DataError: The file or folder cannot be read at all.
@@ -183,7 +184,9 @@ def _csv_data(path: Path, target: str | None, lenient: bool = False) -> DataSpec
 
     frame, _warnings = read_csv(path)
     names = [str(name) for name in frame.columns]
-    if target is None:
+    if target == "" and lenient:
+        target = None  # the person chose to decide later
+    elif target is None:
         target = suggested_target(infer_columns(frame))
         if target is None and not lenient:
             raise DataError("no column can be predicted (every column is an identifier or a "

@@ -11,10 +11,12 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
 
 from dlstudio.core.data.statistics import format_number
+from dlstudio.core.data.target_choice import column_problems
 from dlstudio.core.project.project import COLUMN_KINDS, COLUMN_ROLES, ColumnSpec, Project
-from dlstudio.gui.theme import muted_foreground
+from dlstudio.gui.theme import icon, muted_foreground
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
 
 _Index = QModelIndex | QPersistentModelIndex
 _NO_PARENT = QModelIndex()
+PROBLEM_ROLE = Qt.ItemDataRole.UserRole + 1  # what stops this column from training, or None
+PROBLEM_COLOUR = "#dc2626"
 
 
 def effective_columns(project: Project, inferred: list[ColumnSpec]) -> list[ColumnSpec]:
@@ -120,6 +124,7 @@ class ColumnsModel(QAbstractTableModel):
         super().__init__(parent)
         self.session = session
         self.columns: list[ColumnSpec] = []
+        self.problems: dict[str, str] = {}
         self.refresh()
 
     def refresh(self) -> None:
@@ -127,6 +132,7 @@ class ColumnsModel(QAbstractTableModel):
         self.beginResetModel()
         self.columns = effective_columns(self.session.document.project,
                                          self.session.source.inferred)
+        self.problems = column_problems(self.columns) if self.columns else {}
         self.endResetModel()
 
     def rowCount(self, parent: _Index = _NO_PARENT) -> int:  # Qt override
@@ -149,12 +155,21 @@ class ColumnsModel(QAbstractTableModel):
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # Qt override
         column = self.columns[index.row()]
+        problem = self.problems.get(column.name)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return self._text(index.row(), index.column())
+        if role == PROBLEM_ROLE:
+            return problem
+        if problem and role == Qt.ItemDataRole.DecorationRole and index.column() == 0:
+            return icon("warning")
+        if problem and role == Qt.ItemDataRole.ForegroundRole:
+            return QColor(PROBLEM_COLOUR)
         if role == Qt.ItemDataRole.ForegroundRole and column.role == "ignored":
             return muted_foreground()
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() in self.CHOICES:
-            return "Double-click to change how this column is read"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            hint = ("Double-click to change how this column is read"
+                    if index.column() in self.CHOICES else "")
+            return "\n".join(text for text in (problem, hint) if text) or None
         return None
 
     def _text(self, row: int, column: int) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer
@@ -25,9 +26,11 @@ from dlstudio.core.data.statistics import class_counts
 from dlstudio.core.model.catalog import ParamSpec
 from dlstudio.core.project import paths as project_paths
 from dlstudio.core.project import project as project_module
+from dlstudio.core.project.wording import in_gui_words
 from dlstudio.gui.data_session import DataSession
 from dlstudio.gui.widgets.class_balance import ClassBalanceChart
 from dlstudio.gui.widgets.data_models import (
+    PROBLEM_COLOUR,
     ColumnsModel,
     DataFrameModel,
     set_column_role,
@@ -88,6 +91,10 @@ class CsvDataView(QWidget):
         self.rows_table.verticalHeader().show()
         self.source_label = QLabel()
         self.source_label.setWordWrap(True)
+        self.target_banner = QLabel()
+        self.target_banner.setWordWrap(True)
+        self.target_banner.setTextFormat(Qt.TextFormat.RichText)
+        self.target_banner.setProperty("role", "heading")
         self.target = QComboBox()
         self.target.setToolTip("The column the model learns to predict")
         self.task = QComboBox()
@@ -164,7 +171,8 @@ class CsvDataView(QWidget):
         self.splitter = splitter
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(splitter)
+        layout.addWidget(self.target_banner)
+        layout.addWidget(splitter, 1)
 
     @staticmethod
     def _titled(label: QLabel, table: QTableView) -> QWidget:
@@ -203,6 +211,7 @@ class CsvDataView(QWidget):
         self.columns_table.resizeColumnsToContents()
         columns = self.columns_model.columns
         self.rows_model.set_roles(columns)
+        self.rows_table.resizeColumnsToContents()  # the target's header gained its mark
         self._show_target(columns)
         self._show_text_settings(columns)
         self._show_messages()
@@ -220,6 +229,21 @@ class CsvDataView(QWidget):
         self.chart_box.setVisible(bool(classes and frame is not None))
         if classes and frame is not None:
             self.chart.set_counts(class_counts(frame, target.name))
+        self._show_target_banner(target, bool(classes))
+
+    def _show_target_banner(self, target: Any, classes: bool) -> None:
+        """Say in large type what the model predicts, or that nothing is chosen yet."""
+        if self.session.source.frame is None:
+            self.target_banner.hide()
+            return
+        if target is None:
+            text = (f"<span style='color:{PROBLEM_COLOUR}'>⚠ No target yet:</span> choose the "
+                    "column to predict in “What to predict” (or set a column's role to target).")
+        else:
+            what = "a class" if classes else "a number"
+            text = f"Predicting ◎ <b>{escape(target.name)}</b> — {what} for each row"
+        self.target_banner.setText(text)
+        self.target_banner.show()
 
     def _show_text_settings(self, columns: list[Any]) -> None:
         data = self.document.project.data
@@ -250,10 +274,15 @@ class CsvDataView(QWidget):
                                    f"input shape {info.feature_shape}.")
         else:
             self.task_note.setText("")
-        problems = [p for p in (self.session.source_error, self.session.info_error) if p]
-        notes = list(self.session.source.read_warnings) + list(info.warnings if info else ())
-        html = "".join(f"<p style='color:#dc2626'>⚠ {p}</p>" for p in problems)
-        html += "".join(f"<p>• {n}</p>" for n in notes)
+        project = self.document.project
+        problems = [in_gui_words(p, project) for p in (self.session.source_error,
+                                                       self.session.info_error) if p]
+        problems += [text for name, text in self.columns_model.problems.items() if name]
+        notes = [in_gui_words(n, project) for n in (*self.session.source.read_warnings,
+                                                    *(info.warnings if info else ()))]
+        html = "".join(f"<p style='color:{PROBLEM_COLOUR}'>⚠ {escape(p)}</p>"
+                       for p in dict.fromkeys(problems))
+        html += "".join(f"<p>• {escape(n)}</p>" for n in notes)
         self.messages.setText(html)
         self.messages.setVisible(bool(html))
         if not self.document.project.data.target and self.session.source.frame is not None:

@@ -1,0 +1,59 @@
+"""Messages in the words of the window: project-file places become what the GUI shows.
+
+The core's errors name places in the project file (``data.columns``, ``data.target``,
+``model.layers[2].params.units``) because that is what a person editing the file or running
+``dlstudio`` on a server acts on. In the GUI the same message should name the column, the
+layer (``layer 3, Conv2D``) or the control as the window shows them: :func:`in_gui_words`
+rewrites one message so (no Qt here; the GUI calls it before showing an error).
+"""
+
+from __future__ import annotations
+
+import re
+
+from dlstudio.core.project.project import Project
+
+_PHRASES = (
+    (r"set data\.target to the column to predict, one of:",
+     "choose the column to predict as the Target on the Data tab, one of:"),
+    (r"set data\.target to one of them", "choose one of them as the Target on the Data tab"),
+    (r"set data\.target", "choose the Target on the Data tab"),
+    (r"add the column, or remove it from data\.columns",
+     "add the column to the file, or set its role to ignored in the Columns table"),
+    (r"set a column's role to feature in data\.columns",
+     "set a column's role to feature in the Columns table on the Data tab"),
+    (r"(?:the project's |in )?data\.columns", "the Columns table on the Data tab"),
+    (r"data text encoding \"sequence\"", "text encoding “sequence” on the Data tab"),
+    (r"data\.(\w+)", r"the data setting “\1”"),
+)
+_COLUMN = re.compile(r"(?:feature |target )?column '([^']*)'")
+_LAYER = re.compile(r"model\.layers\[(\d+)\](?:\.params\.(\w+))?")
+_TRAINING = re.compile(r"training\.([\w.]+)")
+
+
+def in_gui_words(message: str, project: Project | None = None) -> str:
+    """Return ``message`` with project-file places named as the window shows them.
+
+    Args:
+        message: An error or warning from the core.
+        project: The open project, to name layers by their type (``layer 3, Conv2D``).
+    """
+    text = _LAYER.sub(lambda match: _layer_words(match, project), message)
+    text = _TRAINING.sub(lambda match: f"the training setting “{_words(match.group(1))}”", text)
+    for pattern, replacement in _PHRASES:
+        text = re.sub(pattern, replacement, text)
+    return _COLUMN.sub(lambda match: f"the column {match.group(1)}", text)
+
+
+def _layer_words(match: re.Match[str], project: Project | None) -> str:
+    index = int(match.group(1))
+    layers = project.model.layers if project is not None else []
+    layer = f"layer {index + 1}"
+    if index < len(layers):
+        layer += f", {layers[index].type}"
+    setting = match.group(2)
+    return f"{layer} (its setting “{_words(setting)}”)" if setting else layer
+
+
+def _words(name: str) -> str:
+    return name.replace(".", " › ").replace("_", " ")

@@ -1,0 +1,25 @@
+"""Core messages rewritten in the words of the window (no project-file paths)."""
+
+from dlstudio.core.project.project import LayerSpec, ModelSpec, Project
+from dlstudio.core.project.wording import in_gui_words
+
+
+def test_columns_and_the_target_are_named_as_the_data_tab_shows_them():
+    text = in_gui_words("t.csv: no column is left to learn from (every column besides the "
+                        "target is ignored); set a column's role to feature in data.columns")
+    assert "data.columns" not in text
+    assert text.endswith("set a column's role to feature in the Columns table on the Data tab")
+    text = in_gui_words("t.csv: target column 'Species' is not in the file; its columns are: a, "
+                        "b — set data.target to one of them")
+    assert "the column Species is not in the file" in text
+    assert "data.target" not in text and "Target on the Data tab" in text
+
+
+def test_layers_are_named_by_number_and_type():
+    project = Project(model=ModelSpec(layers=[LayerSpec.of("Dense"), LayerSpec.of("Dropout"),
+                                              LayerSpec.of("Conv2D")]))
+    text = in_gui_words("model.layers[2].params.filters: expected an integer ≥ 1, got 0", project)
+
+    assert text == "layer 3, Conv2D (its setting “filters”): expected an integer ≥ 1, got 0"
+    assert in_gui_words("training.batch_size must be ≥ 1").startswith(
+        "the training setting “batch size”")
