@@ -78,6 +78,7 @@ class InsertLayersCommand(SetValuesCommand):
     def __init__(self, document: Document, row: int, layers: Sequence[LayerSpec]) -> None:
         current = document.project.model.layers
         row = max(0, min(row, len(current)))
+        layers = document.project.model.prepared(list(layers))
         names = ", ".join(layer.type for layer in layers)
         super().__init__(document, {"model.layers": current[:row] + list(layers) + current[row:]},
                          f"Add {names}", selection=range(row, row + len(layers)))
@@ -113,7 +114,7 @@ class DuplicateLayersCommand(SetValuesCommand):
         current = document.project.model.layers
         chosen = sorted(set(indices))
         row = chosen[-1] + 1
-        copies = [copy.deepcopy(current[i]) for i in chosen]
+        copies = document.project.model.prepared([current[i] for i in chosen])
         text = "Duplicate layers" if len(chosen) > 1 else f"Duplicate {current[chosen[0]].type}"
         super().__init__(document, {"model.layers": current[:row] + copies + current[row:]},
                          text, selection=range(row, row + len(copies)))
@@ -124,7 +125,8 @@ class ReplaceLayersCommand(SetValuesCommand):
 
     def __init__(self, document: Document, layers: Sequence[LayerSpec], template: str | None,
                  text: str) -> None:
-        super().__init__(document, {"model.layers": list(layers), "model.template": template},
+        layers = document.project.model.prepared(list(layers))
+        super().__init__(document, {"model.layers": layers, "model.template": template},
                          text, selection=[])
 
 

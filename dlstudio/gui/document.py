@@ -79,6 +79,7 @@ class Document(QObject):
             unsaved: The project was made here and exists on no disk (started from data), so
                 closing it should ask.
         """
+        project.model.assign_ids()
         self._project = project
         self._never_saved = unsaved
         self._selection = []
@@ -107,6 +108,7 @@ class Document(QObject):
         target = path if path is not None else self._project.path
         if target is None:
             raise ValueError("the project has no file yet; choose one with Save As")
+        self._project.model.assign_ids()
         saved = self._project.copy()
         written = save_project(saved, target)
         self._project.path = written

@@ -31,7 +31,7 @@ PARAM_KINDS = (
 )
 CATEGORIES = (
     "Core", "Convolution", "Pooling", "Normalization", "Regularization", "Reshaping",
-    "Recurrent", "Attention", "Embedding",
+    "Recurrent", "Attention", "Embedding", "Blocks",
 )
 
 
@@ -128,6 +128,11 @@ class LayerType:
         input_ranks: The input ranks (without the batch axis) the layer accepts: 1 a flat
             vector, 2 a sequence (steps, features), 3 an image (height, width, channels);
             empty for any rank. The builder checks it before calling Keras.
+        stack_count: How many inner stacks a row of this type holds, as ``(fewest, most)``
+            (``most`` ``None``: no limit). ``(0, 0)`` for a plain layer; a **block**
+            (``Residual``, ``Branches``, ``Skip``, ``Repeat``) holds one or more, and its
+            ``build`` returns the layer that joins its paths (``Add``, ``Concatenate``, …), or
+            ``None`` when nothing joins them (``Repeat``).
     """
 
     name: str
@@ -138,6 +143,19 @@ class LayerType:
     key_params: tuple[str, ...] = ()
     icon: str = field(default="")
     input_ranks: tuple[int, ...] = ()
+    stack_count: tuple[int, int | None] = (0, 0)
+
+    @property
+    def is_block(self) -> bool:
+        """Whether rows of this type hold stacks of rows (a block) rather than being a layer."""
+        return self.stack_count != (0, 0)
+
+    def stack_count_text(self) -> str:
+        """Return how many stacks the type holds, in words (``exactly 1``, ``2 or more``)."""
+        fewest, most = self.stack_count
+        if most is None:
+            return f"{fewest} or more"
+        return f"exactly {fewest}" if fewest == most else f"{fewest} to {most}"
 
     def param(self, name: str) -> ParamSpec | None:
         """Return the parameter called ``name``, or ``None``."""

@@ -1,7 +1,9 @@
 """Dotted paths into a project (``training.schedule.kind``, ``model.layers[2].params.units``).
 
 The document names every edit by such a path, and views ask whether a change touches what they
-show with :func:`affects`.
+show with :func:`affects`. Rows of the layer tree are reached by position
+(``model.layers[2].stacks[0][1]``) or by id (``model.layers[id=residual_1].stacks[0][id=dense_2]``,
+the form messages use; see :mod:`dlstudio.core.project.layer_tree`).
 """
 
 from __future__ import annotations
@@ -9,14 +11,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\[id=([A-Za-z][A-Za-z0-9_]*)\]")
+
+
+class IdKey(str):
+    """A ``[id=…]`` part of a path: the element of a list whose ``id`` is this text."""
 
 
 def parse(path: str) -> list[str | int]:
-    """Split ``path`` into attribute names and list indices.
+    """Split ``path`` into attribute names, list indices and :class:`IdKey` parts.
 
     Raises:
-        ValueError: ``path`` is not a dotted path with optional ``[index]`` parts.
+        ValueError: ``path`` is not a dotted path with optional ``[index]`` or ``[id=…]`` parts.
     """
     parts: list[str | int] = []
     position = 0
@@ -24,8 +30,11 @@ def parse(path: str) -> list[str | int]:
         separator = path[position:match.start()]
         if separator not in ("", ".") or (separator == "." and not parts):
             raise ValueError(f"bad project path {path!r}")
-        name, index = match.groups()
-        parts.append(int(index) if index is not None else name)
+        name, index, layer_id = match.groups()
+        if layer_id is not None:
+            parts.append(IdKey(layer_id))
+        else:
+            parts.append(int(index) if index is not None else name)
         position = match.end()
     if position != len(path) or not parts:
         raise ValueError(f"bad project path {path!r}")
@@ -47,7 +56,9 @@ def set_value(root: Any, path: str, value: Any) -> None:
     for part in parts[:-1]:
         parent = _step(parent, part)
     last = parts[-1]
-    if isinstance(last, int) or isinstance(parent, dict):
+    if isinstance(last, IdKey):
+        parent[_position(parent, last)] = value
+    elif isinstance(last, int) or isinstance(parent, dict):
         parent[last] = value
     else:
         if not hasattr(parent, last):
@@ -71,7 +82,16 @@ def _inside(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith(prefix + ".") or path.startswith(prefix + "[")
 
 
+def _position(items: Any, layer_id: IdKey) -> int:
+    for position, item in enumerate(items):
+        if getattr(item, "id", None) == layer_id:
+            return position
+    raise KeyError(f"no layer with id {str(layer_id)!r}")
+
+
 def _step(value: Any, part: str | int) -> Any:
+    if isinstance(part, IdKey):
+        return value[_position(value, part)]
     if isinstance(part, int) or isinstance(value, dict):
         return value[part]
     return getattr(value, part)

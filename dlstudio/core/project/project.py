@@ -20,9 +20,10 @@ from typing import Any
 
 from dlstudio.core.errors import ProjectError
 from dlstudio.core.model import catalog
+from dlstudio.core.project import layer_tree
 from dlstudio.core.project.fields import describe
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 PROJECT_SUFFIX = ".dlstudio.json"
 
 DATA_KINDS = ("csv", "images")
@@ -147,47 +148,119 @@ class SplitSpec:
 
 @dataclass
 class LayerSpec:
-    """One layer of the stack: a catalog type and its parameters.
+    """One row of the stack: a catalog layer, or a block that holds stacks of rows.
 
     Attributes:
-        type: A layer type name from :mod:`dlstudio.core.model.catalog` (``Dense``, ``Conv2D``, …).
+        type: A type name from :mod:`dlstudio.core.model.catalog` (``Dense``, ``Conv2D``,
+            ``Residual``, …).
         params: Parameter values; missing ones take the catalog defaults.
-        name: An optional label the user gave the layer.
+        name: An optional label the user gave the row.
+        id: Its stable id, unique in the whole project (``dense_1``, ``residual_2``); empty
+            until the project assigns one (:meth:`ModelSpec.assign_ids`).
+        stacks: The inner stacks of a block (one for ``Residual``, ``Skip`` and ``Repeat``, two
+            or more for ``Branches``); empty for a plain layer.
     """
 
     type: str
     params: dict[str, Any] = field(default_factory=dict)
     name: str | None = None
+    id: str = ""
+    stacks: list[list[LayerSpec]] = field(default_factory=list)
 
     @classmethod
-    def of(cls, type_name: str, name: str | None = None, **params: Any) -> LayerSpec:
-        """Return a layer of catalog type ``type_name`` with every parameter filled in.
+    def of(cls, type_name: str, name: str | None = None, *,
+           stacks: list[list[LayerSpec]] | None = None, **params: Any) -> LayerSpec:
+        """Return a row of catalog type ``type_name`` with every parameter filled in.
+
+        A block gets ``stacks`` (default: as many empty stacks as it needs at least). The id
+        stays empty: the model gives one when the row joins it.
 
         Raises:
-            ProjectError: The type is unknown or a parameter value is invalid.
+            ProjectError: The type is unknown, a parameter value is invalid, or ``stacks``
+                does not fit the type.
         """
-        if catalog.find(type_name) is None:
+        layer_type = catalog.find(type_name)
+        if layer_type is None:
             raise ProjectError([f"unknown layer type {describe(type_name)}; "
                                 f"{catalog.suggest(type_name)}"])
         values, problems = catalog.validate_params(type_name, params)
         if problems:
             raise ProjectError([f"{type_name}.{problem}" for problem in problems])
-        return cls(type=type_name, params=values, name=name)
+        fewest, most = layer_type.stack_count
+        inner = [[] for _ in range(fewest)] if stacks is None else [list(s) for s in stacks]
+        if len(inner) < fewest or (most is not None and len(inner) > most):
+            raise ProjectError([f"{type_name}.stacks: {type_name} holds "
+                                f"{layer_type.stack_count_text()} stacks, got {len(inner)}"])
+        return cls(type=type_name, params=values, name=name, stacks=inner)
+
+    @property
+    def is_block(self) -> bool:
+        """Whether the row is a block (its type holds stacks) rather than a plain layer."""
+        layer_type = catalog.find(self.type)
+        return bool(self.stacks) or (layer_type is not None and layer_type.is_block)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready form: ``id``, ``type``, ``name`` (when set), ``params`` and
+        ``stacks`` (blocks only)."""
+        body: dict[str, Any] = {"id": self.id, "type": self.type}
+        if self.name is not None:
+            body["name"] = self.name
+        body["params"] = copy.deepcopy(self.params)
+        if self.stacks or self.is_block:
+            body["stacks"] = [[layer.to_dict() for layer in stack] for stack in self.stacks]
+        return body
 
 
 @dataclass
 class ModelSpec:
     """The layer stack between the preprocessed inputs and the output head.
 
+    Rows may be blocks holding stacks of rows (see :mod:`dlstudio.core.project.layer_tree`);
+    every row has an id unique in the project.
+
     Attributes:
-        layers: The user's layers, first to last.
+        layers: The user's rows, first to last.
         add_output_head: Add the output layer the task needs (unless the stack ends in one).
         template: The template the stack started from, for information only.
+        issued_ids: The highest id number issued per id stem in this session, so a deleted
+            row's id is never given to a new row (not saved).
     """
 
     layers: list[LayerSpec] = field(default_factory=list)
     add_output_head: bool = True
     template: str | None = None
+    issued_ids: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.assign_ids()
+
+    def assign_ids(self) -> None:
+        """Give every row without an id (inner rows included) a fresh one."""
+        layer_tree.ensure_ids(self.layers, self.issued_ids)
+
+    def new_id(self, type_name: str) -> str:
+        """Return an id for a new row of ``type_name`` that no row has had in this project."""
+        return layer_tree.new_id(type_name, layer_tree.all_ids(self.layers), self.issued_ids)
+
+    def prepared(self, layers: list[LayerSpec]) -> list[LayerSpec]:
+        """Return copies of ``layers`` with fresh ids wherever an id is missing or taken,
+        ready to be inserted into this model (duplicates, templates, pasted rows)."""
+        return layer_tree.with_fresh_ids(layers, self.layers, self.issued_ids)
+
+    def find(self, layer_id: str) -> LayerSpec | None:
+        """Return the row (at any depth) with id ``layer_id``, or ``None``."""
+        found = layer_tree.find(self.layers, layer_id)
+        return found.layer if found else None
+
+    def walk(self) -> list[layer_tree.Located]:
+        """Return every row depth-first with its enclosing blocks and position."""
+        return list(layer_tree.walk(self.layers))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready form (ids are assigned first where missing)."""
+        self.assign_ids()
+        return {"layers": [layer.to_dict() for layer in self.layers],
+                "add_output_head": self.add_output_head, "template": self.template}
 
 
 @dataclass
@@ -317,6 +390,7 @@ class Project:
         """Return the JSON-ready form, with ``schema_version`` first."""
         body = asdict(self)
         body.pop("path")
+        body["model"] = self.model.to_dict()
         return {"schema_version": SCHEMA_VERSION, **body}
 
     def copy(self) -> Project:

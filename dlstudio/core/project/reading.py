@@ -13,6 +13,7 @@ from typing import Any
 
 from dlstudio.core.errors import ProjectError
 from dlstudio.core.model import catalog
+from dlstudio.core.project import layer_tree
 from dlstudio.core.project.fields import FieldReader, describe
 from dlstudio.core.project.project import (
     CLASS_WEIGHT_MODES,
@@ -75,10 +76,12 @@ def _check_split_files(project: Project, reader: FieldReader) -> None:
 
 
 def migrate(data: dict[str, Any], problems: list[str]) -> dict[str, Any]:
-    """Bring an older project object up to :data:`SCHEMA_VERSION`.
+    """Bring an older project object up to :data:`SCHEMA_VERSION`, one version at a time.
 
     Version 0 (files written before versioning) kept the layer stack as a top-level ``layers``
-    list; it moves under ``model``.
+    list; it moves under ``model``. Version 1 had a flat stack whose list positions were the
+    layers' identities; version 2 gives every layer an ``id`` (``dense_1``, ``conv2d_2``, …,
+    numbered per type in stack order) and lets blocks hold ``stacks`` of layers.
     """
     version = data.get("schema_version", 0)
     if isinstance(version, bool) or not isinstance(version, int) or version < 0:
@@ -96,8 +99,25 @@ def migrate(data: dict[str, Any], problems: list[str]) -> dict[str, Any]:
         if layers is not None:
             migrated.setdefault("model", {})
             migrated["model"] = {**migrated["model"], "layers": layers}
+    if version <= 1:
+        migrated = _ids_for_v1_layers(migrated)
     migrated["schema_version"] = SCHEMA_VERSION
     return migrated
+
+
+def _ids_for_v1_layers(data: dict[str, Any]) -> dict[str, Any]:
+    """Return ``data`` with an ``id`` on every layer of its (flat, version 1) stack."""
+    model = data.get("model")
+    if not isinstance(model, dict) or not isinstance(model.get("layers"), list):
+        return data
+    taken: list[str] = []
+    layers = []
+    for item in model["layers"]:
+        if isinstance(item, dict) and "id" not in item and isinstance(item.get("type"), str):
+            item = {"id": layer_tree.new_id(item["type"], taken), **item}
+            taken.append(item["id"])
+        layers.append(item)
+    return {**data, "model": {**model, "layers": layers}}
 
 
 def _read_data(reader: FieldReader) -> DataSpec:
@@ -185,8 +205,9 @@ def _read_split(reader: FieldReader) -> SplitSpec:
 
 
 def _read_model(reader: FieldReader) -> ModelSpec:
-    reader.check_known(ModelSpec.__dataclass_fields__)
-    layers = [_read_layer(item, place, reader.problems) for item, place in reader.items("layers")]
+    reader.check_known(["layers", "add_output_head", "template"])
+    layers = _read_stack(reader.items("layers"), reader.problems)
+    _check_unique_ids(layers, reader.problems)
     return ModelSpec(
         layers=layers,
         add_output_head=reader.boolean("add_output_head", True),
@@ -194,23 +215,106 @@ def _read_model(reader: FieldReader) -> ModelSpec:
     )
 
 
+def _read_stack(items: list[tuple[Any, str]], problems: list[str]) -> list[LayerSpec]:
+    """Read the rows of one stack; each row's place names its id once the id is known."""
+    layers = []
+    for index, (item, place) in enumerate(items):
+        if isinstance(item, dict):
+            place = place[:place.rindex("[")] + layer_tree.row_key(_IdOnly(item.get("id")),
+                                                                   index)
+        layers.append(_read_layer(item, place, problems))
+    return layers
+
+
+class _IdOnly:
+    """Something with an ``id``, for :func:`layer_tree.row_key` on raw JSON."""
+
+    def __init__(self, layer_id: Any) -> None:
+        self.id = layer_id
+
+
 def _read_layer(item: Any, place: str, problems: list[str]) -> LayerSpec:
     reader = FieldReader(item, place, problems)
-    reader.check_known(LayerSpec.__dataclass_fields__)
+    reader.check_known(["id", "type", "name", "params", "stacks"])
     type_name = reader.string("type") or ""
+    layer_id = reader.string("id", "")
+    if layer_id and not layer_tree.ID_PATTERN.fullmatch(layer_id):
+        reader.problem(reader.place("id"),
+                       f"expected a letter then letters, digits or underscores (at most 64), "
+                       f"got {describe(layer_id)}; use an id such as "
+                       f"{describe(layer_tree.id_prefix(type_name or 'layer') + '_1')}, or delete "
+                       f"the field and dlstudio numbers the layer itself")
+        layer_id = ""
     raw_params = reader.raw("params", {})
     if not isinstance(raw_params, dict):
         reader.problem(reader.place("params"), f"expected an object, got {describe(raw_params)}")
         raw_params = {}
     name = reader.string("name", None, optional=True)
-    if type_name and catalog.find(type_name) is None:
+    stacks = _read_stacks(reader)
+    layer_type = catalog.find(type_name) if type_name else None
+    if type_name and layer_type is None:
         reader.problem(reader.place("type"),
                        f"unknown layer type {describe(type_name)}; {catalog.suggest(type_name)}")
-        return LayerSpec(type=type_name, params=dict(raw_params), name=name)
+        return LayerSpec(type=type_name, params=dict(raw_params), name=name, id=layer_id,
+                         stacks=stacks)
+    if layer_type is not None:
+        _check_stack_count(reader, layer_type, stacks)
     params, layer_problems = catalog.validate_params(type_name, raw_params) if type_name else (
         dict(raw_params), [])
     problems.extend(f"{reader.place('params')}.{problem}" for problem in layer_problems)
-    return LayerSpec(type=type_name, params=params, name=name)
+    return LayerSpec(type=type_name, params=params, name=name, id=layer_id, stacks=stacks)
+
+
+def _read_stacks(reader: FieldReader) -> list[list[LayerSpec]]:
+    stacks = []
+    for stack, place in reader.items("stacks"):
+        if not isinstance(stack, list):
+            reader.problem(place, f"expected a list of layers, got {describe(stack)}")
+            stacks.append([])
+            continue
+        items = [(item, f"{place}[{index}]") for index, item in enumerate(stack)]
+        stacks.append(_read_stack(items, reader.problems))
+    return stacks
+
+
+def _check_stack_count(reader: FieldReader, layer_type: catalog.LayerType,
+                       stacks: list[list[LayerSpec]]) -> None:
+    fewest, most = layer_type.stack_count
+    if not layer_type.is_block:
+        if stacks or "stacks" in reader.data and reader.data["stacks"] != []:
+            reader.problem(reader.place("stacks"),
+                           f"{layer_type.name} is a plain layer and holds no stacks; remove "
+                           f"\"stacks\", or use a block (Residual, Branches, Skip, Repeat) to "
+                           "hold layers")
+        return
+    if len(stacks) < fewest or (most is not None and len(stacks) > most):
+        if layer_type.name == "Branches":
+            fix = "give it one stack per branch, at least 2"
+        else:
+            fix = "put all its layers in one stack: \"stacks\": [[…]]"
+        reader.problem(reader.place("stacks"),
+                       f"{layer_type.name} holds {layer_type.stack_count_text()} "
+                       f"stack{'s' if (most or 2) > 1 else ''}, got {len(stacks)}; {fix}")
+
+
+def _check_unique_ids(layers: list[LayerSpec], problems: list[str]) -> None:
+    """Report every id used more than once, then number the rows that have none."""
+    seen: dict[str, str] = {}
+    for found in layer_tree.walk(layers):
+        layer_id = found.layer.id
+        if not layer_id:
+            continue
+        if layer_id in seen:
+            place = found.place()
+            index_place = place[:place.rindex("[")] + f"[{found.address[-1]}]"
+            fresh = layer_tree.new_id(found.layer.type, layer_tree.all_ids(layers))
+            problems.append(f"{index_place}.id: {describe(layer_id)} is already used at "
+                            f"{seen[layer_id]}; ids must be unique in the project — change it, "
+                            f"for example to {describe(fresh)}, or delete the field and "
+                            "dlstudio numbers the layer itself")
+        else:
+            seen[layer_id] = found.place()
+    layer_tree.ensure_ids(layers)
 
 
 def _read_training(reader: FieldReader) -> TrainingSpec:

@@ -9,6 +9,7 @@ from dlstudio.core.model.catalog import CATEGORIES, PARAM_KINDS, ParamSpec
 from dlstudio.core.project.project import LayerSpec
 
 ALL_TYPES = catalog.all_types()
+LAYER_TYPES = [layer_type for layer_type in ALL_TYPES if not layer_type.is_block]
 SUITABLE_SHAPES = {1: (12,), 2: (10, 8), 3: (16, 16, 4)}
 NEEDS_SEQUENCE = {"Permute"}  # its default dims [2, 1] reorder a (steps, features) input
 
@@ -29,8 +30,38 @@ def test_the_catalog_has_at_least_40_types_covering_every_category():
                      "Dropout", "SpatialDropout2D", "GaussianNoise", "Flatten", "Reshape",
                      "Permute", "RepeatVector", "UpSampling2D", "ZeroPadding2D", "Cropping2D",
                      "LSTM", "GRU", "SimpleRNN", "Bidirectional", "MultiHeadSelfAttention",
-                     "TransformerEncoderBlock", "Embedding"):
+                     "TransformerEncoderBlock", "Embedding", "PReLU", "Residual", "Branches",
+                     "Skip", "Repeat"):
         assert required in names
+
+
+def test_blocks_hold_stacks_and_build_the_layer_that_joins_them():
+    blocks = {t.name: t for t in ALL_TYPES if t.is_block}
+    assert set(blocks) == {"Residual", "Branches", "Skip", "Repeat"}
+    assert {name: t.category for name, t in blocks.items()} == dict.fromkeys(blocks, "Blocks")
+    assert blocks["Branches"].stack_count == (2, None)
+    assert all(blocks[name].stack_count == (1, 1) for name in ("Residual", "Skip", "Repeat"))
+    assert blocks["Branches"].param("merge").choices == (
+        "concatenate", "add", "multiply", "average", "maximum")
+    for merge, keras_class in (("concatenate", keras.layers.Concatenate),
+                               ("maximum", keras.layers.Maximum)):
+        merged = blocks["Branches"].build({"merge": merge})
+        assert isinstance(merged, keras_class)
+        output = merged([keras.KerasTensor((None, 4)), keras.KerasTensor((None, 4))])
+        assert output.shape[-1] == (8 if merge == "concatenate" else 4)
+    assert isinstance(blocks["Residual"].build({"projection": "auto"}), keras.layers.Add)
+    assert blocks["Repeat"].build({"count": 2}) is None
+    assert not catalog.get("Dense").is_block
+
+
+def test_convolutions_take_a_dilation_rate():
+    conv = catalog.get("Conv2D")
+    layer = conv.build({**conv.defaults(), "dilation_rate": [2, 2]})
+    assert layer.dilation_rate == (2, 2)
+    assert catalog.get("Conv1D").build({**catalog.get("Conv1D").defaults(),
+                                        "dilation_rate": 3}).dilation_rate == (3,)
+    for name in ("SeparableConv2D", "DepthwiseConv2D"):
+        assert catalog.get(name).param("dilation_rate") is not None
 
 
 @pytest.mark.parametrize("layer_type", ALL_TYPES, ids=lambda t: t.name)
@@ -46,7 +77,7 @@ def test_every_parameter_is_described_and_its_default_is_valid(layer_type):
     assert set(layer_type.key_params) <= {spec.name for spec in layer_type.params}
 
 
-@pytest.mark.parametrize("layer_type", ALL_TYPES, ids=lambda t: t.name)
+@pytest.mark.parametrize("layer_type", LAYER_TYPES, ids=lambda t: t.name)
 def test_every_layer_builds_from_its_defaults_and_round_trips_its_config(layer_type):
     layer = layer_type.build(layer_type.defaults())
     output = layer(keras.KerasTensor((None, *suitable_shape(layer_type))))

@@ -50,7 +50,7 @@ def test_save_then_load_gives_an_equal_project(tmp_path):
 def test_file_starts_with_schema_version_and_is_readable_json(tmp_path):
     path = save_project(Project(), tmp_path / "p.dlstudio.json")
     text = path.read_text()
-    assert text.lstrip().startswith('{\n  "schema_version": 1')
+    assert text.lstrip().startswith(f'{{\n  "schema_version": {SCHEMA_VERSION}')
     assert json.loads(text)["schema_version"] == SCHEMA_VERSION
 
 

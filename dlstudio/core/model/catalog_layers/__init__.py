@@ -8,6 +8,7 @@ Keras is imported inside it, never at import time.
 
 from dlstudio.core.model.catalog_layers import (  # noqa: F401  (each module registers its entries)
     attention,
+    blocks,
     convolution,
     core,
     embedding,

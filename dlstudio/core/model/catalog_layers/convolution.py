@@ -31,6 +31,10 @@ UP_STRIDES_2D = ParamSpec("strides", "shape", [2, 2], "How much larger the outpu
                           "columns); 2 doubles the size.", length=2)
 UP_STRIDES_1D = ParamSpec("strides", "int", 2, "How much longer the output is; 2 doubles it.",
                           minimum=1, maximum=64)
+DILATION_1D = ParamSpec("dilation_rate", "int", 1, "Gaps between the steps a filter looks at; 2 "
+                        "widens its view (strides must then be 1).", minimum=1, maximum=64)
+DILATION_2D = ParamSpec("dilation_rate", "shape", [1, 1], "Gaps between the pixels a filter "
+                        "looks at (rows, columns); strides must then be 1.", length=2)
 DEPTH_MULTIPLIER = ParamSpec("depth_multiplier", "int", 1,
                              "How many filters per input channel.", minimum=1, maximum=64)
 
@@ -38,9 +42,10 @@ DEPTH_MULTIPLIER = ParamSpec("depth_multiplier", "int", 1,
 def _convolution(layer_name: str) -> Callable[[dict[str, Any]], Any]:
     def build(params: dict[str, Any]) -> Any:
         layer_class = getattr(keras().layers, layer_name)
+        dilation = {"dilation_rate": params["dilation_rate"]} if "dilation_rate" in params else {}
         return layer_class(params["filters"], params["kernel_size"], strides=params["strides"],
                            padding=params["padding"], activation=params["activation"],
-                           **weights(params))
+                           **dilation, **weights(params))
 
     return build
 
@@ -49,6 +54,7 @@ def _separable(params: dict[str, Any]) -> Any:
     return keras().layers.SeparableConv2D(
         params["filters"], params["kernel_size"], strides=params["strides"],
         padding=params["padding"], depth_multiplier=params["depth_multiplier"],
+        dilation_rate=params["dilation_rate"],
         activation=params["activation"], use_bias=params["use_bias"],
         depthwise_initializer=params["kernel_initializer"],
         pointwise_initializer=params["kernel_initializer"],
@@ -59,7 +65,8 @@ def _separable(params: dict[str, Any]) -> Any:
 def _depthwise(params: dict[str, Any]) -> Any:
     return keras().layers.DepthwiseConv2D(
         params["kernel_size"], strides=params["strides"], padding=params["padding"],
-        depth_multiplier=params["depth_multiplier"], activation=params["activation"],
+        depth_multiplier=params["depth_multiplier"], dilation_rate=params["dilation_rate"],
+        activation=params["activation"],
         use_bias=params["use_bias"], depthwise_initializer=params["kernel_initializer"],
         depthwise_regularizer=regularizer(params["kernel_regularizer"]))
 
@@ -73,20 +80,20 @@ def _register_convolution(name: str, doc: str, params: tuple[ParamSpec, ...],
 
 _register_convolution(
     "Conv1D", "Slides learned filters along a sequence to detect local patterns.",
-    (FILTERS, KERNEL_SIZE_1D, STRIDES_1D, PADDING, ACTIVATION, *WEIGHT_PARAMS),
+    (FILTERS, KERNEL_SIZE_1D, STRIDES_1D, PADDING, DILATION_1D, ACTIVATION, *WEIGHT_PARAMS),
     _convolution("Conv1D"), 2)
 _register_convolution(
     "Conv2D", "Slides learned filters over an image to detect edges, textures and shapes.",
-    (FILTERS, KERNEL_SIZE_2D, STRIDES_2D, PADDING, ACTIVATION, *WEIGHT_PARAMS),
+    (FILTERS, KERNEL_SIZE_2D, STRIDES_2D, PADDING, DILATION_2D, ACTIVATION, *WEIGHT_PARAMS),
     _convolution("Conv2D"), 3)
 _register_convolution(
     "SeparableConv2D", "A cheaper Conv2D: filters each channel alone, then mixes the channels.",
-    (FILTERS, KERNEL_SIZE_2D, STRIDES_2D, PADDING, DEPTH_MULTIPLIER, ACTIVATION,
+    (FILTERS, KERNEL_SIZE_2D, STRIDES_2D, PADDING, DILATION_2D, DEPTH_MULTIPLIER, ACTIVATION,
      *WEIGHT_PARAMS),
     _separable, 3)
 _register_convolution(
     "DepthwiseConv2D", "Filters each image channel on its own, without mixing channels.",
-    (KERNEL_SIZE_2D, STRIDES_2D, PADDING, DEPTH_MULTIPLIER, ACTIVATION, USE_BIAS,
+    (KERNEL_SIZE_2D, STRIDES_2D, PADDING, DILATION_2D, DEPTH_MULTIPLIER, ACTIVATION, USE_BIAS,
      KERNEL_INITIALIZER, KERNEL_REGULARIZER),
     _depthwise, 3)
 _register_convolution(

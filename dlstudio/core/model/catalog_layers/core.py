@@ -78,6 +78,17 @@ register(LayerType(
 ))
 
 register(LayerType(
+    name="PReLU",
+    category="Core",
+    doc="Like LeakyReLU, but learns how much of each negative value passes.",
+    params=(ParamSpec("alpha_initializer", "initializer", "zeros",
+                      "How the learned slopes start; zeros starts as plain relu."),),
+    build=lambda p: keras().layers.PReLU(alpha_initializer=p["alpha_initializer"]),
+    key_params=("alpha_initializer",),
+    icon="activation",
+))
+
+register(LayerType(
     name="Softmax",
     category="Core",
     doc="Turns the last axis into probabilities that add up to 1.",
