@@ -27,7 +27,12 @@ from PySide6.QtWidgets import (
 
 from dlstudio.core.data.target_choice import TargetCandidate, rank_targets
 from dlstudio.core.errors import ProjectError
-from dlstudio.core.project.project import PROJECT_SUFFIX, DataSpec, Project
+from dlstudio.core.project.project import (
+    PROJECT_SUFFIX,
+    DataSpec,
+    Project,
+    suggested_project_path,
+)
 from dlstudio.core.project.wording import in_gui_words
 from dlstudio.gui import settings as app_settings
 from dlstudio.gui.background import run_in_background
@@ -87,6 +92,7 @@ class MainWindow(QMainWindow):
         self.central.addWidget(self.tabs)
         self.setCentralWidget(self.central)
         self.code_dialog: CodeDialog | None = None
+        self._changes_settled = False
         self.busy_label = QLabel()
         self.statusBar().addPermanentWidget(self.busy_label)
         self.actions = build_menus(self)
@@ -226,12 +232,9 @@ class MainWindow(QMainWindow):
         return True
 
     def _suggested_path(self) -> Path:
-        project = self.document.project
         if self.document.path:
             return self.document.path
-        folder = project.data_path().parent if project.data.path else Path.home()
-        stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in project.name) or "project"
-        return folder / f"{stem}{PROJECT_SUFFIX}"
+        return suggested_project_path(self.document.project)
 
     def maybe_save(self) -> bool:
         """Ask what to do with unsaved changes; return False when the user cancels."""
@@ -390,11 +393,22 @@ class MainWindow(QMainWindow):
         self.layer_stack.model.refresh()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # Qt override
-        if not self.maybe_save() or not self.training_tabs.confirm_close():
+        if not self._changes_settled and not self.maybe_save():
             event.ignore()
+            return
+        self._changes_settled = True  # a close that waits for a run asks only once
+        if not self.training_tabs.confirm_close():
+            event.ignore()
+            if not self._stopping_for_close():
+                self._changes_settled = False
             return
         self.save_settings()
         event.accept()
+
+    def _stopping_for_close(self) -> bool:
+        pages = self.training_tabs.pages
+        return pages["Train"].content is not None and \
+            self.training_tabs.training.stopping_dialog is not None
 
 
 def _target_candidates(path: str) -> list[TargetCandidate]:

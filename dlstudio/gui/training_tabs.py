@@ -90,8 +90,10 @@ class TrainingTabs(QObject):
         from dlstudio.gui.widgets.training_view import TrainingView
 
         view = TrainingView(self.window.document)
+        view.save_project = self.window.save_as
         view.run_started.connect(lambda _run: self._refresh_runs())
         view.run_ended.connect(lambda _run: self._refresh_runs())
+        view.ready_to_close.connect(self.window.close)
         return view
 
     def _build_runs(self) -> RunsView:
@@ -171,5 +173,6 @@ class TrainingTabs(QObject):
         dialog.show()
 
     def confirm_close(self) -> bool:
-        """Whether the window may close: asks, then stops a run in progress cleanly."""
+        """Whether the window may close now: during a run, asks, then stops it without
+        blocking and closes the window once the worker has saved and exited."""
         return self.pages["Train"].content is None or self.training.confirm_close()

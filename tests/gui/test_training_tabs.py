@@ -66,6 +66,7 @@ def test_train_from_the_menu_lists_the_run_and_evaluate_opens_its_tab(opened, qt
 @pytest.mark.slow
 def test_closing_the_window_during_a_run_asks_then_stops_it(opened, qtbot):
     tabs = opened.training_tabs
+    opened.show()
     with qtbot.waitSignal(tabs.training.client.batch, timeout=20000):
         tabs.train()
     questions = []
@@ -74,9 +75,9 @@ def test_closing_the_window_during_a_run_asks_then_stops_it(opened, qtbot):
     opened.closeEvent(refused)
     assert not refused.isAccepted() and tabs.training.client.is_active()
     tabs.training.ask = lambda question: True
-    accepted = QCloseEvent()
-    opened.closeEvent(accepted)
-    assert accepted.isAccepted() and not tabs.training.client.is_active()
+    assert not opened.close()  # it closes by itself once the worker has stopped
+    qtbot.waitUntil(lambda: not opened.isVisible(), timeout=10000)
+    assert not tabs.training.client.is_active()
     assert "training run is in progress" in questions[0]
     run = tabs.training.client.run_dir
     assert '"state": "stopped"' in (Path(run) / "run.json").read_text()

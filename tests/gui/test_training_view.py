@@ -108,8 +108,11 @@ def test_closing_during_a_run_stops_it_cleanly(qtbot, document, tmp_path):
         view.train()
     finished = []
     view.client.finished.connect(finished.append)
+    with qtbot.waitSignal(view.ready_to_close, timeout=10000):
+        assert not view.confirm_close()  # not yet: the worker is saving
+        assert view.stopping_dialog is not None
     assert view.confirm_close()
-    assert not view.client.is_active()
+    assert not view.client.is_active() and view.stopping_dialog is None
     assert finished and finished[0].state == "stopped"
 
 

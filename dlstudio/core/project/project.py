@@ -498,3 +498,24 @@ def _relative_path(path: Path, base: Path) -> str:
         return os.path.relpath(path, base)
     except ValueError:  # a different drive on Windows
         return str(path)
+
+
+def suggested_project_path(project: Project) -> Path:
+    """Where to save a project that has no file yet: beside its data, named after it.
+
+    ``data/iris.csv`` gives ``data/iris.dlstudio.json``; the image folder ``data/flowers``
+    gives ``data/flowers.dlstudio.json`` (beside the folder, not inside it). A name already
+    taken gets a number (``iris-2.dlstudio.json``). Without data: the project's name in the
+    home folder.
+    """
+    if project.data.path:
+        data = project.data_path()
+        folder, stem = data.parent, data.name if data.is_dir() else data.stem
+    else:
+        folder, stem = Path.home(), ""
+    stem = stem or re.sub(r"[^\w-]+", "_", project.name).strip("_") or "project"
+    path, number = folder / f"{stem}{PROJECT_SUFFIX}", 1
+    while path.exists():
+        number += 1
+        path = folder / f"{stem}-{number}{PROJECT_SUFFIX}"
+    return path

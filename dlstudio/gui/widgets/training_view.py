@@ -12,6 +12,7 @@ batch size would run out of memory again.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -35,9 +36,13 @@ from dlstudio.gui.run_history import RunHistory
 from dlstudio.gui.theme import icon
 from dlstudio.gui.widgets.curves import LEARNING_RATE_PLOT, CurvesView
 from dlstudio.gui.widgets.log_panel import LogPanel
+from dlstudio.gui.widgets.stopping_dialog import StoppingDialog
 from dlstudio.gui.widgets.training_progress import ProgressClock, format_duration
 
 DEVICE_WORDS = re.compile(r"\b[GC]PUs?\b")
+TRAIN_TIP = ("Train the project (F5); a project that was never saved is saved first, since "
+             "training runs its file as `dlstudio train` does")
+STOP_TIP = "Stop after the current batch; the run keeps its model and checkpoint"
 RESUMABLE_ERRORS = ("internal",)
 
 
@@ -52,10 +57,17 @@ class TrainingView(QWidget):
     Signals:
         run_started(str): A run began or resumed in this folder.
         run_ended(str): The run in this folder ended (finished, stopped, failed or crashed).
+        ready_to_close(): The run that the window was closing for has stopped.
+
+    Attributes:
+        save_project: Asks where to save a project that has no file yet and saves it; returns
+            whether it was saved (the main window's "Save as"). Without it, Train on an
+            unsaved project explains instead.
     """
 
     run_started = Signal(str)
     run_ended = Signal(str)
+    ready_to_close = Signal()
 
     def __init__(self, document: Document, client: RunClient | None = None,
                  parent: QWidget | None = None) -> None:
@@ -63,6 +75,8 @@ class TrainingView(QWidget):
         self.document = document
         self.client = client or RunClient(self)
         self.runs_dir: Path | None = None
+        self.save_project: Callable[[], bool] | None = None
+        self.stopping_dialog: StoppingDialog | None = None
         self.history: RunHistory | None = None
         self.clock = ProgressClock()
         self._resume_dir = ""
@@ -76,15 +90,13 @@ class TrainingView(QWidget):
     # Building -----------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.train_button = self._button("Train", "train", "Train the saved project (F5)",
-                                         self.train, primary=True)
+        self.train_button = self._button("Train", "train", TRAIN_TIP, self.train, primary=True)
         self.train_button.setShortcut("F5")
         self.pause_button = self._button("Pause", "pause", "Pause after the current batch",
                                          self.client.pause)
         self.resume_button = self._button("Resume", "resume", "Go on after a pause",
                                           self.client.resume)
-        self.stop_button = self._button("Stop", "stop", "Stop after the current batch; the "
-                                        "run keeps its model and checkpoint", self.client.stop)
+        self.stop_button = self._button("Stop", "stop", STOP_TIP, self.client.stop)
         self.devices_label = QLabel("Devices: chosen when training starts")
         self.devices_label.setProperty("role", "hint")
         self.devices_label.setWordWrap(True)
@@ -197,18 +209,36 @@ class TrainingView(QWidget):
             self.resume_crashed_run()
 
     def confirm_close(self) -> bool:
-        """Ask before closing during a run; stop the run cleanly if the user agrees.
+        """Whether the window may close now.
 
-        Returns:
-            Whether the window may close.
+        During a run this asks first. When the person agrees, the run is stopped without
+        blocking: a "Stopping…" dialog shows the progress, the window keeps painting, and
+        :attr:`ready_to_close` is raised once the worker has saved its checkpoint and exited
+        (it is ended by force if it takes too long). Until then this returns False.
         """
         if not self.client.is_active():
             return True
+        if self.stopping_dialog is not None:
+            return False
         if not self.ask("A training run is in progress. Stop it and close? The run keeps "
                         "its last completed epoch and can be resumed later."):
             return False
-        self.client.stop_and_wait()
-        return True
+        self._stop_for_close()
+        return False
+
+    def _stop_for_close(self) -> None:
+        dialog = StoppingDialog(parent=self.window())
+        dialog.kill_requested.connect(self.client.kill)
+        self.stopping_dialog = dialog
+        self.client.stop()
+        dialog.show()
+
+    def _closing_run_ended(self) -> None:
+        dialog, self.stopping_dialog = self.stopping_dialog, None
+        if dialog is not None:
+            dialog.hide()
+            dialog.deleteLater()
+            self.ready_to_close.emit()
 
     def ask(self, question: str) -> bool:
         """Ask the user a yes/no question (tests replace this)."""
@@ -217,6 +247,8 @@ class TrainingView(QWidget):
 
     def _saved_project(self) -> bool:
         if self.document.path is None:
+            if self.save_project is not None:
+                return self.save_project()
             QMessageBox.information(self, "Train", "Save the project first (File ▸ Save As): "
                                     "training runs the project file, as `dlstudio train` does.")
             return False
@@ -327,6 +359,8 @@ class TrainingView(QWidget):
             self.state_label.setText(words[state])
         self.clock.set_paused(state == "paused")
         self._update_buttons()
+        if state == "idle" and self.stopping_dialog is not None:
+            self._closing_run_ended()
 
     # Display ------------------------------------------------------------------------------
 
@@ -379,11 +413,24 @@ class TrainingView(QWidget):
     def _update_buttons(self) -> None:
         state = self.client.state
         idle = state == "idle"
-        self.train_button.setEnabled(idle and self.document.path is not None)
+        self.train_button.setEnabled(idle)
+        busy = "A run is in progress: stop it (or wait for it to end) before starting another"
+        self.train_button.setToolTip(TRAIN_TIP if idle else busy)
+        not_running = {"idle": "No run is in progress: press Train first",
+                       "paused": "The run is paused: press Resume to go on",
+                       "stopping": "The run is stopping after this batch"}
         self.pause_button.setEnabled(state == "running")
+        self.pause_button.setToolTip("Pause after the current batch" if state == "running"
+                                     else not_running[state])
         self.resume_button.setEnabled(state == "paused")
+        self.resume_button.setToolTip("Go on after a pause" if state == "paused" else
+                                      "Nothing to resume: the run is not paused" if not idle
+                                      else not_running["idle"])
         self.stop_button.setEnabled(state in ("running", "paused"))
+        self.stop_button.setToolTip(STOP_TIP if state in ("running", "paused") else
+                                    not_running["idle"] if idle else not_running["stopping"])
         self.banner_button.setEnabled(idle)
+        self.banner_button.setToolTip("" if idle else busy)
 
     def _update_times(self) -> None:
         elapsed = self.clock.elapsed()
