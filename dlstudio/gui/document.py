@@ -29,12 +29,14 @@ class Document(QObject):
         selectionChanged(): The selected layers changed.
         dirtyChanged(bool): The project got or lost unsaved changes.
         fileChanged(): The project's file path changed (open, save as, new).
+        replaced(): Another project was opened or created (views of the old one reset).
     """
 
     changed = Signal(str)
     selectionChanged = Signal()
     dirtyChanged = Signal(bool)
     fileChanged = Signal()
+    replaced = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -84,6 +86,7 @@ class Document(QObject):
         self._never_saved = unsaved
         self._selection = []
         self.undo_stack.clear()
+        self.replaced.emit()
         self.fileChanged.emit()
         self.changed.emit("")
         self.selectionChanged.emit()

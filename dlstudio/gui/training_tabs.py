@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence, QShowEvent
-from PySide6.QtWidgets import QMenu, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QMenu, QMessageBox, QVBoxLayout, QWidget
 
 from dlstudio.core.errors import UserInputError
 from dlstudio.gui.theme import icon
@@ -70,6 +70,7 @@ class TrainingTabs(QObject):
                                             strict=True):
             window.add_workspace_tab(page, title, icon(icon_name))
         self._menu()
+        window.document.replaced.connect(self._project_replaced)
 
     @property
     def training(self) -> TrainingView:
@@ -112,6 +113,18 @@ class TrainingTabs(QObject):
         view = EvaluationView()
         view.evaluated.connect(lambda _run: self._refresh_runs())
         return view
+
+    def _project_replaced(self) -> None:
+        """Reset what showed the previous project: Evaluate, and its Try it and export
+        windows (the Train tab resets itself; the Runs tab follows the project's file)."""
+        if self.pages["Evaluate"].content is not None:
+            self.evaluation.set_run(None)
+        from dlstudio.gui.widgets.export_dialog import ExportDialog
+        from dlstudio.gui.widgets.try_it import TryItDialog
+
+        for dialog in self.window.findChildren(QDialog):
+            if isinstance(dialog, TryItDialog | ExportDialog) and dialog.isVisible():
+                dialog.close()
 
     def _refresh_runs(self) -> None:
         """Refresh the runs list if it was built (when it is built later, it reads them)."""

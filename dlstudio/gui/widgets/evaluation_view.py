@@ -136,6 +136,7 @@ class EvaluationView(QWidget):
         """Show ``run_dir``'s evaluation, or offer to evaluate it."""
         self.run_dir = Path(run_dir) if run_dir else None
         self.result = None
+        self._clear()
         self.pages.setCurrentIndex(0)
         if self.run_dir is None:
             self.heading.setText("Evaluate a finished run: choose one on the Runs tab.")
@@ -144,6 +145,14 @@ class EvaluationView(QWidget):
             self.heading.setText(f"Run {_run_name(self.run_dir)}")
             self._load_file()
         self._update_button()
+
+    def _clear(self) -> None:
+        """Empty every table and plot, so nothing of an earlier run shows."""
+        for table in (self.metrics, self.per_class, self.regression_metrics, self.residuals):
+            table.setRowCount(0)
+        self.matrix.set_matrix([], [])
+        self.samples.clear_samples()
+        self._plot_regression(np.array([]), np.array([]))
 
     def _load_file(self) -> None:
         path = self.run_dir / EVALUATION_FILE

@@ -66,6 +66,11 @@ class LogPanel(QWidget):
         noise = bool(TENSORFLOW_NOISE.search(text))
         self._add(LogLine(time.strftime("%H:%M:%S"), text, MUTED, noise))
 
+    def clear(self) -> None:
+        """Forget every line (another project was opened)."""
+        self.lines.clear()
+        self.text.clear()
+
     def plain_text(self) -> str:
         """What the log shows, as plain text."""
         return self.text.toPlainText()

@@ -60,6 +60,15 @@ class SampleList(QWidget):
         layout.addWidget(self.stack, 1)
         self._request = 0
 
+    def clear_samples(self) -> None:
+        """Show nothing (another run or project)."""
+        self._request += 1
+        self.title.setText("")
+        self.rows.clear()
+        self.rows.setRowCount(0)
+        self.rows.setColumnCount(0)
+        self.thumbnails.clear()
+
     def show_samples(self, title: str, records: list[dict[str, Any]], data_path: str | Path,
                      images: bool) -> None:
         """List ``records`` (already in display order) under ``title``.

@@ -169,6 +169,7 @@ class TrainingView(QWidget):
         client.crashed.connect(self._on_crashed)
         client.state_changed.connect(self._on_state)
         self.document.fileChanged.connect(self._update_buttons)
+        self.document.replaced.connect(self.reset)
 
     # Commands -----------------------------------------------------------------------------
 
@@ -244,6 +245,27 @@ class TrainingView(QWidget):
         """Ask the user a yes/no question (tests replace this)."""
         answer = QMessageBox.question(self, "dlstudio", question)
         return answer == QMessageBox.StandardButton.Yes
+
+    def reset(self) -> None:
+        """Forget the last run's progress, curves and log (another project was opened).
+
+        A run still in progress keeps showing: it goes on in its own process.
+        """
+        if self.client.is_active():
+            return
+        self.history = None
+        self.curves.show_runs([])
+        self.clock = ProgressClock()
+        self.progress.setValue(0)
+        self.progress.setFormat("Not started")
+        for label in (self.speed_label, self.elapsed_label, self.left_label):
+            label.clear()
+        self.state_label.setText("Ready")
+        self.devices_label.setText("Devices: chosen when training starts")
+        self.devices_label.setToolTip("")
+        self.banner.hide()
+        self._resume_dir = ""
+        self.log.clear()
 
     def _saved_project(self) -> bool:
         if self.document.path is None:
