@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from dlstudio.core.project import layer_tree
 from dlstudio.core.project.project import Project
 
 _PHRASES = (
@@ -27,7 +28,9 @@ _PHRASES = (
     (r"data\.(\w+)", r"the data setting “\1”"),
 )
 _COLUMN = re.compile(r"(?:feature |target )?column '([^']*)'")
-_LAYER = re.compile(r"model\.layers\[(\d+)\](?:\.params\.(\w+))?")
+_ROW = r"\[(?:id=\w+|\d+)\]"
+_LAYER = re.compile(rf"model\.layers(?P<rows>{_ROW}(?:\.stacks\[\d+\]{_ROW})*)"
+                    r"(?:\.params\.(?P<setting>\w+))?")
 _TRAINING = re.compile(r"training\.([\w.]+)")
 
 
@@ -46,12 +49,23 @@ def in_gui_words(message: str, project: Project | None = None) -> str:
 
 
 def _layer_words(match: re.Match[str], project: Project | None) -> str:
-    index = int(match.group(1))
+    keys = re.findall(r"\[(?:id=(\w+)|(\d+))\]", match.group("rows"))[::2]
     layers = project.model.layers if project is not None else []
-    layer = f"layer {index + 1}"
-    if index < len(layers):
-        layer += f", {layers[index].type}"
-    setting = match.group(2)
+    top_id, top_index = keys[0]
+    index = int(top_index) if top_index else next(
+        (i for i, layer in enumerate(layers) if layer.id == top_id), None)
+    if index is None:
+        layer = f"layer {top_id}"
+    else:
+        layer = f"layer {index + 1}"
+        if index < len(layers):
+            layer += f", {layers[index].type}"
+    inner_id, inner_index = keys[-1]
+    if len(keys) > 1:
+        found = layer_tree.find(layers, inner_id) if inner_id else None
+        inner = f"{found.layer.type} “{inner_id}”" if found else (inner_id or "a layer")
+        layer = f"{inner} inside {layer}"
+    setting = match.group("setting")
     return f"{layer} (its setting “{_words(setting)}”)" if setting else layer
 
 

@@ -23,3 +23,15 @@ def test_layers_are_named_by_number_and_type():
     assert text == "layer 3, Conv2D (its setting “filters”): expected an integer ≥ 1, got 0"
     assert in_gui_words("training.batch_size must be ≥ 1").startswith(
         "the training setting “batch size”")
+
+
+def test_layers_placed_by_id_are_named_as_the_stack_shows_them():
+    project = Project(model=ModelSpec(layers=[
+        LayerSpec.of("Dense"), LayerSpec.of("Residual", stacks=[[LayerSpec.of("Conv2D")]])]))
+
+    top = in_gui_words("model.layers[id=dense_1].params.units: bad", project)
+    inner = in_gui_words("model.layers[id=residual_1].stacks[0][id=conv2d_1].params.filters: bad",
+                         project)
+
+    assert top == "layer 1, Dense (its setting “units”): bad"
+    assert inner == "Conv2D “conv2d_1” inside layer 2, Residual (its setting “filters”): bad"
