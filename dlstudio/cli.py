@@ -10,7 +10,7 @@
     dlstudio train PROJECT [--epochs N] [--runs-dir DIR] [--resume RUN] [--events]
     dlstudio evaluate RUN [--data PATH] [--json]
     dlstudio export RUN --format savedmodel|keras -o PATH
-    dlstudio predict RUN_OR_EXPORT --data PATH -o OUT.csv
+    dlstudio predict RUN_OR_EXPORT --data PATH -o OUT.csv [--force]
 
 Exit status: 0 on success, 2 on bad input (one line ``dlstudio: error: …`` on stderr that says
 what and how to fix), 1 on an internal fault (the traceback only with ``--debug``), 141 without a
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from dlstudio import __version__
-from dlstudio.core.errors import UserInputError
+from dlstudio.core.errors import UserInputError, storage_message
 from dlstudio.core.native_logs import import_tensorflow_quietly
 
 TENSORFLOW_COMMANDS = ("info", "train", "evaluate", "export", "predict")
@@ -116,7 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("model", metavar="RUN_OR_EXPORT")
     predict.add_argument("--data", required=True, metavar="PATH",
                          help="a CSV file or image folder")
-    predict.add_argument("-o", "--output", required=True, metavar="OUT.csv")
+    predict.add_argument("-o", "--output", required=True, metavar="OUT.csv",
+                         help="the CSV file to write (never one of the inputs)")
+    predict.add_argument("--force", action="store_true", help="replace an existing file")
     predict.set_defaults(handler=commands.predict_command)
     return parser
 
@@ -151,16 +153,26 @@ def main(argv: list[str] | None = None) -> int:
     except UserInputError as error:
         print(f"dlstudio: error: {one_line(str(error))}", file=sys.stderr)
         return 2
+    except OSError as error:  # a full disk or a read-only folder the command did not foresee
+        message = storage_message(error, None)
+        if message is None:
+            return _internal_error(error, debug)
+        print(f"dlstudio: error: {one_line(message)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("dlstudio: interrupted", file=sys.stderr)
         return 130
     except Exception as error:  # an internal fault: short message, traceback on request
-        if debug:
-            traceback.print_exc()
-        hint = "" if debug else " (run again with --debug for the traceback)"
-        print(f"dlstudio: internal error: {type(error).__name__}: {one_line(str(error))}"
-              f"{hint}", file=sys.stderr)
-        return 1
+        return _internal_error(error, debug)
+
+
+def _internal_error(error: Exception, debug: bool) -> int:
+    if debug:
+        traceback.print_exc()
+    hint = "" if debug else " (run again with --debug for the traceback)"
+    print(f"dlstudio: internal error: {type(error).__name__}: {one_line(str(error))}"
+          f"{hint}", file=sys.stderr)
+    return 1
 
 
 def _reader_went_away() -> int:

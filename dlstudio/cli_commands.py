@@ -199,9 +199,9 @@ def export_command(args: argparse.Namespace) -> int:
 
 
 def predict_command(args: argparse.Namespace) -> int:
-    """``dlstudio predict RUN_OR_EXPORT --data PATH -o OUT.csv``."""
+    """``dlstudio predict RUN_OR_EXPORT --data PATH -o OUT.csv [--force]``."""
     from dlstudio.core.evaluation.predict import predict_to_csv
 
-    rows = predict_to_csv(args.model, args.data, args.output)
+    rows = predict_to_csv(args.model, args.data, args.output, force=args.force)
     print(f"Wrote {rows} prediction(s) to {Path(args.output).resolve()}")
     return 0

@@ -8,6 +8,11 @@ Anything else that escapes is an internal fault (exit status 1).
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
+from collections.abc import Iterator
+
 
 class UserInputError(Exception):
     """Bad input from the user: a file, a folder, a project setting or a command-line value."""
@@ -52,3 +57,51 @@ class ModelBuildError(UserInputError):
 
 class TrainingError(UserInputError):
     """Training stopped for a reason the user can fix (NaN loss, out of memory, bad settings)."""
+
+
+class StorageError(UserInputError):
+    """A folder could not be written: its disk is full, or it is read-only."""
+
+
+FULL_DISK_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+READ_ONLY_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def storage_message(error: OSError, folder: str | os.PathLike[str] | None,
+                    what: str = "the output") -> str | None:
+    """Return the plain-words message for a write that failed on a full or read-only folder.
+
+    Args:
+        error: The error the write raised.
+        folder: The folder being written (``None``: taken from the error's file name).
+        what: What was being written, for the message (``the run's checkpoint``).
+
+    Returns:
+        The message, or ``None`` when the error is neither of those (a bug to report as such).
+    """
+    if folder is None:
+        folder = os.path.dirname(error.filename) if isinstance(error.filename, str) else None
+    place = str(folder) if folder else "the output folder"
+    reason = error.strerror or os.strerror(error.errno or 0)
+    if error.errno in FULL_DISK_ERRNOS:
+        return (f"the disk holding {place} is full ({reason}) while writing {what}; free some "
+                "space there, or write to a folder on another disk")
+    if error.errno in READ_ONLY_ERRNOS:
+        return (f"{place} cannot be written ({reason}) while writing {what}; choose a folder "
+                "you may write to, or change its permissions")
+    return None
+
+
+@contextlib.contextmanager
+def writing_into(folder: str | os.PathLike[str], what: str) -> Iterator[None]:
+    """Turn a full disk or a read-only folder met while writing ``what`` into ``folder`` into a
+    :class:`StorageError` that names the folder."""
+    try:
+        yield
+    except UserInputError:
+        raise
+    except OSError as error:
+        message = storage_message(error, folder, what)
+        if message is None:
+            raise
+        raise StorageError(message) from error

@@ -33,3 +33,30 @@ def image_folder(tmp_path) -> Path:
             pixels[..., channel] = 200
             Image.fromarray(pixels).save(root / name / f"{index}.png")
     return root
+
+
+@pytest.fixture(scope="session")
+def trained_toy_run(tmp_path_factory) -> Path:
+    """A 2-epoch run of a small classification CSV (train once per session; copy it before
+    changing it): ``run_dir.parent.parent / "toy.csv"`` is its data."""
+    from dlstudio.core.project.project import (
+        DataSpec,
+        LayerSpec,
+        ModelSpec,
+        Project,
+        TrainingSpec,
+        save_project,
+    )
+    from dlstudio.core.training.run import run_training
+
+    root = tmp_path_factory.mktemp("toy_run")
+    generator = np.random.default_rng(0)
+    x1, x2 = generator.normal(size=60), generator.normal(size=60)
+    pd.DataFrame({"x1": x1, "x2": x2, "label": np.where(x1 + x2 > 0, "up", "down")}).to_csv(
+        root / "toy.csv", index=False)
+    project = Project(name="toy", data=DataSpec(kind="csv", path=str(root / "toy.csv"),
+                                                target="label"),
+                      model=ModelSpec(layers=[LayerSpec.of("Dense", units=4)]),
+                      training=TrainingSpec(epochs=2, batch_size=16))
+    save_project(project, root / "toy.dlstudio.json")
+    return run_training(project, lambda event: None, runs_dir=root / "runs").run.path

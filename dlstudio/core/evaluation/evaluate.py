@@ -86,12 +86,15 @@ def open_run(run_dir: str | Path) -> TrainedRun:
 
 
 def load_keras_model(path: Path) -> Any:
-    """Load a ``.keras`` file safely (``safe_mode`` on), with dlstudio's custom layers known."""
-    import keras
+    """Load a ``.keras`` file safely (``safe_mode`` on), with dlstudio's custom layers known.
 
-    import dlstudio.core.model.layers  # noqa: F401  (registers the custom layers)
+    Raises:
+        ModelFileError: The file is damaged or holds Python code (see
+            :func:`dlstudio.core.model.loading.load_keras_file`).
+    """
+    from dlstudio.core.model.loading import load_keras_file
 
-    return keras.saving.load_model(path, safe_mode=True)
+    return load_keras_file(path)
 
 
 def predict_outputs(model: Any, dataset: Dataset, split: str, batch_size: int) -> np.ndarray:

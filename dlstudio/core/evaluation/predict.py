@@ -30,7 +30,7 @@ from dlstudio.core.data import load_dataset
 from dlstudio.core.data.csv_reading import read_csv_file
 from dlstudio.core.data.image_scan import scan_image_folder
 from dlstudio.core.data.tabular_columns import as_numbers, as_strings
-from dlstudio.core.errors import DataError, UserInputError
+from dlstudio.core.errors import DataError, UserInputError, writing_into
 from dlstudio.core.evaluation.evaluate import (
     is_run_folder,
     load_keras_model,
@@ -39,6 +39,7 @@ from dlstudio.core.evaluation.evaluate import (
 )
 from dlstudio.core.evaluation.metrics import class_probabilities
 from dlstudio.core.export.exporter import METADATA_FILE, keras_metadata_path
+from dlstudio.core.output_paths import check_output_path
 from dlstudio.core.project.project import atomic_write_text
 
 CSV_BATCH_ROWS = 1024
@@ -46,24 +47,30 @@ METADATA_KEYS = ("format", "task", "class_names", "data_kind", "inputs")
 
 
 def predict_to_csv(run_or_export: str | Path, data_path: str | Path,
-                   out_csv: str | Path) -> int:
+                   out_csv: str | Path, *, force: bool = False) -> int:
     """Predict on ``data_path`` and write one CSV row per sample to ``out_csv``.
 
     Args:
         run_or_export: A run folder, or a SavedModel folder or ``.keras`` file made by
             ``dlstudio export``.
         data_path: A CSV file or an image folder (targets are not needed).
-        out_csv: The CSV file to write (replaced atomically).
+        out_csv: The CSV file to write (replaced atomically); never one of the inputs.
+        force: Replace ``out_csv`` when it exists.
 
     Returns:
         The number of rows written.
 
     Raises:
-        UserInputError: ``run_or_export`` is neither a run folder nor a dlstudio export, or
-            a ``.keras`` file lacks the metadata written beside it.
+        UserInputError: ``run_or_export`` is neither a run folder nor a dlstudio export, a
+            ``.keras`` file lacks the metadata written beside it, or ``out_csv`` is an input,
+            a folder, or exists without ``force``.
         DataError: The data cannot be read the way the model expects.
     """
     source = Path(run_or_export)
+    inputs = [source, Path(data_path)]
+    if source.suffix == ".keras":
+        inputs.append(keras_metadata_path(source))
+    target = check_output_path(out_csv, inputs=inputs, force=force)
     if is_run_folder(source):
         sample_ids, outputs, task, class_names = _predict_with_run(source, Path(data_path))
     elif source.suffix == ".keras" and source.is_file():
@@ -76,7 +83,8 @@ def predict_to_csv(run_or_export: str | Path, data_path: str | Path,
             f"dlstudio (with {METADATA_FILE}) nor a .keras file; pass the folder `dlstudio "
             "train` wrote, or what `dlstudio export` wrote")
     table = prediction_table(sample_ids, outputs, task, class_names)
-    atomic_write_text(Path(out_csv), table.to_csv(index=False))
+    with writing_into(target.resolve().parent, "the predictions"):
+        atomic_write_text(target, table.to_csv(index=False))
     return len(table)
 
 
@@ -161,7 +169,7 @@ def read_export_metadata(path: Path, fmt: str) -> dict[str, Any]:
     again = f"export the run again with `dlstudio export RUN --format {fmt} --force`"
     try:
         metadata = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
+    except (OSError, ValueError, RecursionError) as error:
         raise UserInputError(f"{path} cannot be read ({error}); {again}") from None
     if not isinstance(metadata, dict):
         raise UserInputError(f"{path} holds no dlstudio export description; {again}")

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from dlstudio.core.data import Dataset, load_dataset
-from dlstudio.core.errors import UserInputError
+from dlstudio.core.errors import UserInputError, writing_into
 from dlstudio.core.evaluation.evaluate import TrainedRun, load_keras_model, open_run
 from dlstudio.core.export.readme import readme_text
 from dlstudio.core.export.reload_check import (
@@ -52,6 +52,7 @@ from dlstudio.core.export.reload_check import (
     reference_batch,
     require_passed,
 )
+from dlstudio.core.output_paths import check_output_path
 from dlstudio.core.project.project import atomic_write_text
 
 EXPORT_FORMATS = ("savedmodel", "keras")
@@ -120,20 +121,24 @@ def export_run(run_dir: str | Path, fmt: str, out_path: str | Path | None = None
         raise UserInputError(f"unknown export format {fmt!r}; expected one of "
                              f"{', '.join(EXPORT_FORMATS)}")
     run = open_run(run_dir)
+    if fmt == "savedmodel":
+        target = Path(out_path) if out_path else run.folder.exports_dir / "savedmodel"
+    else:
+        target = _keras_target(Path(out_path)) if out_path else \
+            run.folder.exports_dir / "model.keras"
+    _check_target(target, overwrite, fmt == "savedmodel", run_inputs(run))
     dataset = load_dataset(run.project, class_names=run.class_names or None)
     inputs, split = reference_batch(dataset)
     with on_cpu():
         batch = CheckBatch(inputs, split, as_array(run.model(inputs, training=False)))
-    if fmt == "savedmodel":
-        target = Path(out_path) if out_path else run.folder.exports_dir / "savedmodel"
-        return _export_savedmodel(run, dataset, batch, target, overwrite)
-    target = _keras_target(Path(out_path)) if out_path else run.folder.exports_dir / "model.keras"
-    return _export_keras(run, dataset, batch, target, overwrite)
+    with writing_into(target.parent, "the export"):
+        if fmt == "savedmodel":
+            return _export_savedmodel(run, dataset, batch, target)
+        return _export_keras(run, dataset, batch, target)
 
 
-def _export_savedmodel(run: TrainedRun, dataset: Dataset, batch: CheckBatch, target: Path,
-                       overwrite: bool) -> ExportResult:
-    _check_target(target, overwrite, folder=True)
+def _export_savedmodel(run: TrainedRun, dataset: Dataset, batch: CheckBatch,
+                       target: Path) -> ExportResult:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
@@ -227,9 +232,8 @@ def input_columns(dataset: Dataset) -> dict[str, str]:
     return {name: column for column, name in names.items()}
 
 
-def _export_keras(run: TrainedRun, dataset: Dataset, batch: CheckBatch, target: Path,
-                  overwrite: bool) -> ExportResult:
-    _check_target(target, overwrite, folder=False)
+def _export_keras(run: TrainedRun, dataset: Dataset, batch: CheckBatch,
+                  target: Path) -> ExportResult:
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".keras", dir=target.parent)
     os.close(handle)
@@ -280,18 +284,25 @@ def _keras_target(path: Path) -> Path:
     return path
 
 
-def _check_target(target: Path, overwrite: bool, folder: bool) -> None:
-    if not target.exists():
-        return
-    if folder and not target.is_dir():
-        raise UserInputError(f"{target} is a file; a SavedModel is a folder — give a new "
-                             "folder path")
-    if folder and any(target.iterdir()) and not (target / "saved_model.pb").exists():
+def run_inputs(run: TrainedRun) -> list[Path]:
+    """Return what an export of ``run`` reads and must never write over: the run folder's own
+    files (all but ``exports/``) and the data it was trained on."""
+    folder = run.folder
+    inputs = [folder.model_path, folder.project_path, folder.info_path, folder.events_path,
+              folder.metrics_path, folder.checkpoint_dir, folder.evaluation_path]
+    if run.project.data.path:
+        inputs.append(run.project.data_path())
+    return inputs
+
+
+def _check_target(target: Path, overwrite: bool, folder: bool,
+                  inputs: list[Path] | None = None) -> None:
+    check_output_path(target, inputs=inputs or [], force=overwrite, folder=folder,
+                      force_hint="pass --force (dlstudio export --force)")
+    if folder and target.is_dir() and any(target.iterdir()) \
+            and not (target / "saved_model.pb").exists():
         raise UserInputError(f"{target} is a folder that holds other files; give a new or "
                              "empty folder path for the SavedModel")
-    if not overwrite and (not folder or any(target.iterdir())):
-        raise UserInputError(f"{target} already exists; choose another path, or replace it "
-                             "(dlstudio export --force)")
 
 
 def _replace(staging: Path, target: Path) -> None:

@@ -56,8 +56,10 @@ def build_model(project: Project, dataset: Dataset) -> Any:
     if problem is not None:
         raise ModelBuildError(problem.message(), problem.index)
     outputs = preprocessed
+    counts = {row.index: row.param_count for row in report.rows if row.role == "layer"}
     for index, spec in enumerate(project.model.layers):
-        outputs = _apply(build_layer(project, index), outputs, index, spec.type)
+        outputs = _apply(build_layer(project, index), outputs, index, spec.type,
+                         counts.get(index))
     if report.rows[-1].role == "head":
         units, activation = output_head(dataset.task, num_classes)
         head = keras.layers.Dense(units, activation=activation, name="output", dtype="float32")
@@ -101,8 +103,35 @@ def model_name(project_name: str) -> str:
     return name or "model"
 
 
-def _apply(layer: Any, tensor: Any, index: int, type_name: str) -> Any:
+def _apply(layer: Any, tensor: Any, index: int, type_name: str,
+           param_count: int | None = None) -> Any:
     try:
         return layer(tensor)
     except Exception as error:  # shape inference passed, so this is rare: name the layer
+        if is_out_of_memory(error):
+            raise ModelBuildError(too_large_message(index, type_name, param_count),
+                                  index) from None
         raise ModelBuildError(f"layer {index + 1} ({type_name}): {error}", index) from error
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    """Whether ``error`` is a failed allocation (Python's, or TensorFlow's ``OOM`` reported as
+    a ``ResourceExhaustedError`` or inside a function-node message)."""
+    if isinstance(error, MemoryError):
+        return True
+    if type(error).__name__ == "ResourceExhaustedError":
+        return True
+    text = str(error)
+    return "ResourceExhausted" in text or "OOM when allocating" in text \
+        or "out of memory" in text.lower()
+
+
+def too_large_message(index: int, type_name: str, param_count: int | None) -> str:
+    """Return what to do about a layer whose weights do not fit in memory."""
+    size = ""
+    if param_count:
+        size = (f" {param_count:,} parameters ({param_count * 4 / 2**30:,.1f} GiB in float32, "
+                "more with the optimizer's state)")
+    return (f"layer {index + 1} ({type_name}) is too large: its{size or ' weights'} do not fit "
+            "in memory; make it smaller (fewer units or filters), or shrink what feeds it "
+            "(pooling or a smaller layer before it)")

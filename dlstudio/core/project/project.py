@@ -481,6 +481,9 @@ def project_from_json(text: str, source: str | None = None) -> Project:
     """Parse and validate project JSON text (see :func:`load_project`)."""
     from dlstudio.core.project.reading import project_from_dict  # it builds this module's classes
 
+    too_deep = ProjectError(
+        ["is nested too deeply to be a project file (brackets inside brackets, hundreds of "
+         "levels down); restore it from a backup or recreate it with `dlstudio init`"], source)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
@@ -490,7 +493,12 @@ def project_from_json(text: str, source: str | None = None) -> Project:
              "`dlstudio init`"],
             source,
         ) from None
-    return project_from_dict(data, source)
+    except RecursionError:
+        raise too_deep from None
+    try:
+        return project_from_dict(data, source)
+    except RecursionError:
+        raise too_deep from None
 
 
 def _relative_path(path: Path, base: Path) -> str:

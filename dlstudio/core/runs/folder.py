@@ -17,14 +17,16 @@ A run folder is enough to evaluate, export, predict or resume without the GUI::
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
 import json
 import os
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from dlstudio.core.errors import UserInputError
 from dlstudio.core.project.project import Project, atomic_write_text, load_project, save_project
@@ -81,7 +83,7 @@ class RunFolder:
         """
         try:
             return json.loads(self.info_path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as error:
+        except (OSError, ValueError, RecursionError) as error:
             raise UserInputError(f"{self.info_path} cannot be read ({error}); the run folder "
                                  "is damaged") from None
 
@@ -100,29 +102,47 @@ class RunFolder:
         """Return the project snapshot the run trained."""
         return load_project(self.project_path)
 
-    def read_state(self) -> dict[str, Any] | None:
-        """Return the checkpoint state, or ``None`` when no epoch was checkpointed yet."""
+    def read_state(self, strict: bool = False) -> dict[str, Any] | None:
+        """Return the checkpoint state, or ``None`` when no epoch was checkpointed yet.
+
+        Args:
+            strict: Raise on a damaged ``state.json`` instead of returning ``None`` (resuming
+                must never mistake a damaged checkpoint for no checkpoint).
+
+        Raises:
+            UserInputError: With ``strict``, ``state.json`` is not the JSON object dlstudio
+                wrote (garbled, truncated, or without a whole-number ``epochs_done``).
+        """
         if not (self.state_path.is_file() and self.last_checkpoint_path.is_file()):
             return None
         try:
-            return json.loads(self.state_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError:
-            return None
-
+            state = json.loads(self.state_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            state = None
+        valid = isinstance(state, dict) and isinstance(state.get("epochs_done", 0), int) \
+            and not isinstance(state.get("epochs_done", 0), bool)
+        if valid:
+            return state
+        if strict:
+            raise UserInputError(
+                f"{self.state_path} is damaged (not the checkpoint state dlstudio writes), so "
+                f"the run cannot be resumed safely; restore that file from a backup, or start "
+                f"a new run with `dlstudio train PROJECT` (this run folder is left as it is)")
+        return None
     def write_state(self, state: dict[str, Any]) -> None:
         """Replace ``checkpoints/state.json`` atomically."""
         atomic_write_text(self.state_path, json.dumps(state, indent=2) + "\n")
 
     def append_event_line(self, line: str) -> None:
         """Append one encoded event to ``events.jsonl``."""
-        with self.events_path.open("a", encoding="utf-8") as stream:
+        with _appending(self.events_path) as stream:
             stream.write(line + "\n")
 
     def append_metrics(self, row: dict[str, Any]) -> None:
         """Append one epoch's row to ``metrics.csv`` (the first row writes the header)."""
         header = self.metrics_header() or list(row)
         new_file = not self.metrics_path.exists()
-        with self.metrics_path.open("a", encoding="utf-8", newline="") as stream:
+        with _appending(self.metrics_path, newline="") as stream:
             writer = csv.DictWriter(stream, fieldnames=header, extrasaction="ignore")
             if new_file:
                 writer.writeheader()
@@ -135,17 +155,35 @@ class RunFolder:
         with self.metrics_path.open(encoding="utf-8", newline="") as stream:
             return next(csv.reader(stream), None)
 
-    def read_metrics(self) -> list[dict[str, float]]:
-        """Return the rows of ``metrics.csv`` as numbers (empty when there are none)."""
+    def read_metrics(self, strict: bool = False) -> list[dict[str, float]]:
+        """Return the rows of ``metrics.csv`` as numbers (empty when there are none).
+
+        Args:
+            strict: Raise on a row that is not numbers instead of leaving it out.
+
+        Raises:
+            UserInputError: With ``strict``, a row cannot be read; the message names its
+                line and column, never its contents.
+        """
         if not self.metrics_path.exists():
             return []
-        with self.metrics_path.open(encoding="utf-8", newline="") as stream:
-            return [{key: float(value) for key, value in row.items() if value != ""}
-                    for row in csv.DictReader(stream)]
+        rows = []
+        with self.metrics_path.open(encoding="utf-8", errors="replace", newline="") as stream:
+            reader = csv.DictReader(stream)
+            for row in reader:
+                try:
+                    rows.append(_metrics_row(row))
+                except ValueError as error:
+                    if strict:
+                        raise UserInputError(
+                            f"{self.metrics_path} line {reader.line_num} cannot be read "
+                            f"({error}); delete that line (and any after it), or start a new "
+                            "run with `dlstudio train PROJECT`") from None
+        return rows
 
     def truncate_metrics(self, epochs: int) -> None:
         """Drop the rows after epoch ``epochs`` (written after the last checkpoint)."""
-        rows = self.read_metrics()
+        rows = self.read_metrics(strict=True)
         if all(row.get("epoch", 0) <= epochs for row in rows):
             return
         header = self.metrics_header() or []
@@ -153,6 +191,39 @@ class RunFolder:
         self.metrics_path.unlink()
         for row in kept:
             self.append_metrics({key: row.get(key, "") for key in header})
+
+
+@contextlib.contextmanager
+def _appending(path: Path, newline: str | None = None) -> Iterator[TextIO]:
+    """Open ``path`` to append; if writing fails (a full disk), cut it back to its old length,
+    so no half-written line is left."""
+    size = path.stat().st_size if path.exists() else 0
+    try:
+        with path.open("a", encoding="utf-8", newline=newline) as stream:
+            yield stream
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.truncate(path, size)
+        raise
+
+
+def _metrics_row(row: dict[str | None, Any]) -> dict[str, float]:
+    """Return one ``metrics.csv`` row as numbers.
+
+    Raises:
+        ValueError: A value is not a number, or the row has more values than the header.
+    """
+    if None in row:
+        raise ValueError("more values than the header has columns")
+    numbers = {}
+    for key, value in row.items():
+        if value in ("", None):
+            continue
+        try:
+            numbers[str(key)] = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"column '{str(key)[:40]}' is not a number") from None
+    return numbers
 
 
 def create_run(project: Project, runs_dir: str | os.PathLike[str] | None = None,

@@ -17,6 +17,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import keras
@@ -162,8 +163,15 @@ class BestTracker(keras.callbacks.Callback):
             return
         current = self.model.get_weights()
         self.model.set_weights(self._best_weights)
-        self.model.save_weights(self.best_weights_path)
-        self.model.set_weights(current)
+        temporary = Path(self.best_weights_path).with_name(".best-partial.weights.h5")
+        try:
+            self.model.save_weights(temporary)
+            os.replace(temporary, self.best_weights_path)
+        except BaseException:
+            temporary.unlink(missing_ok=True)  # a full disk leaves the last good file alone
+            raise
+        finally:
+            self.model.set_weights(current)
         self._best_weights = None
 
     def restore_best_weights(self) -> bool:

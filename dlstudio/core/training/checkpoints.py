@@ -61,8 +61,12 @@ class Checkpointer:
     def _write(self, model: Any, state: dict[str, Any]) -> None:
         started = time.perf_counter()
         temporary = self.run.checkpoint_dir / ".last-partial.keras"
-        model.save(temporary)
-        os.replace(temporary, self.run.last_checkpoint_path)
+        try:
+            model.save(temporary)
+            os.replace(temporary, self.run.last_checkpoint_path)
+        except BaseException:
+            temporary.unlink(missing_ok=True)  # a full disk leaves the last good checkpoint
+            raise
         self.tracker.save_best_weights()
         self.run.write_state(state)
         self._last_save = time.perf_counter()

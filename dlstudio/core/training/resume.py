@@ -53,13 +53,17 @@ def prepare_resume(path: Path, epochs: int | None = None) -> ResumePoint:
         epochs: A new total number of epochs (to train a finished run further).
 
     Raises:
-        UserInputError: ``path`` is not a run folder, the run is still running, or it has
-            already done all its epochs.
+        UserInputError: ``path`` is not a run folder, the run is still running, it has
+            already done all its epochs, or its checkpoint or ``metrics.csv`` is damaged
+            (resuming never starts a run over on top of what it recorded).
     """
     run = RunFolder.open(path)
     _refuse_if_running(run.read_info(), path)
     project = run.load_project()
-    state = run.read_state() or {}
+    state = run.read_state(strict=True) or {}
+    run.read_metrics(strict=True)  # a damaged metrics.csv is refused before anything changes
+    if not state:
+        _refuse_to_start_over(run, path)
     done = int(state.get("epochs_done", 0))
     if epochs is not None and epochs != project.training.epochs:
         project.training.epochs = epochs
@@ -78,15 +82,28 @@ def load_checkpoint(path: Path) -> Any:
     Raises:
         UserInputError: The file cannot be read as a Keras model.
     """
-    import keras
+    from dlstudio.core.model.loading import load_keras_file
 
-    import dlstudio.core.model.layers  # noqa: F401  (registers dlstudio's own layers)
+    return load_keras_file(path, "the run cannot be resumed from it — start a new run")
 
-    try:
-        return keras.saving.load_model(path, safe_mode=True)
-    except (OSError, ValueError) as error:
-        raise UserInputError(f"the checkpoint {path} cannot be loaded ({error}); the run "
-                             "cannot be resumed — start a new run") from None
+
+def _refuse_to_start_over(run: RunFolder, path: Path) -> None:
+    """Refuse to resume at epoch 1 a run that recorded epochs but has no usable checkpoint:
+    that would replace its metrics and checkpoints."""
+    leftovers = [item for item in (run.last_checkpoint_path, run.state_path, run.model_path)
+                 if item.exists()]
+    if run.read_metrics(strict=True):
+        leftovers.append(run.metrics_path)
+    if not leftovers:
+        return  # killed before its first epoch ended: nothing to lose by starting it
+    missing = [item for item in (run.last_checkpoint_path, run.state_path) if not item.exists()]
+    why = (f"{missing[0].relative_to(run.path)} is missing" if missing
+           else "its checkpoint is unusable")
+    recorded = ", ".join(item.name for item in leftovers)
+    raise UserInputError(
+        f"{path} cannot be resumed: it recorded epochs ({recorded}) but {why}; resuming would "
+        "start over at epoch 1 and replace them. Restore the file, or start a new run with "
+        "`dlstudio train PROJECT` (this run folder is left as it is)")
 
 
 def _refuse_if_running(info: dict[str, Any], path: Path) -> None:

@@ -10,6 +10,7 @@ schedule position) and continues at the next epoch.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import threading
@@ -22,7 +23,7 @@ import keras
 import tensorflow as tf
 
 from dlstudio.core.data import Dataset, load_dataset
-from dlstudio.core.errors import DataError, UserInputError
+from dlstudio.core.errors import DataError, StorageError, UserInputError, storage_message
 from dlstudio.core.model import builder
 from dlstudio.core.project.project import Project
 from dlstudio.core.runs.folder import RunFolder, create_run, now_text
@@ -119,8 +120,11 @@ def run_training(
     try:
         return _run(project, emit, epochs, runs_dir, resume, control or RunControl())
     except Exception as error:
-        _report_failure(error, emit)
-        raise
+        reported = _storage_error(error, emit, runs_dir) or error
+        _report_failure(reported, emit)
+        if reported is error:
+            raise
+        raise reported from error
     finally:
         keras.mixed_precision.set_global_policy(policy)
 
@@ -321,10 +325,35 @@ def _output_units(model: keras.Model) -> int:
     return int(model.outputs[0].shape[-1] or 1)
 
 
+def _storage_error(error: Exception, emit: EventLog, runs_dir: Any) -> StorageError | None:
+    """Return a full disk or read-only folder met while training as a :class:`StorageError`
+    naming the run folder (``None`` for any other error)."""
+    if not isinstance(error, OSError) or isinstance(error, UserInputError):
+        return None
+    folder = emit.run.path if emit.run is not None else runs_dir
+    message = storage_message(error, folder, "the run's records")
+    if message is None:
+        return None
+    if emit.run is None:
+        return StorageError(message)
+    return StorageError(f"{message}. The run folder keeps its last complete epoch; once there "
+                        f"is space, resume it with `dlstudio train --resume {emit.run.path}`")
+
+
 def _report_failure(error: Exception, emit: EventLog) -> None:
+    """Say why the run failed, in run.json and as an ``error`` event.
+
+    Best effort on the run folder: on a full disk, run.json and events.jsonl may not take the
+    news, and that must not hide the error itself.
+    """
     kind = error_kind(error)
     text = failure_text(error)
     run_dir = str(emit.run.path) if emit.run else None
     if emit.run is not None:
-        emit.run.update_info(state="failed", ended=now_text(), error=text)
-    emit(Error(text, kind, run_dir))
+        with contextlib.suppress(OSError):
+            emit.run.update_info(state="failed", ended=now_text(), error=text)
+    try:
+        emit(Error(text, kind, run_dir))
+    except OSError:
+        emit.run = None  # the run folder cannot take it; the caller still hears of it
+        emit(Error(text, kind, run_dir))

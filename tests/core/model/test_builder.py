@@ -307,3 +307,50 @@ def test_regression_model_saves_and_loads_in_safe_mode(tmp_path):
     features = {"features": np.arange(10, dtype="float32").reshape(2, 5)}
     np.testing.assert_allclose(loaded.predict(features, verbose=0),
                                model.predict(features, verbose=0), rtol=1e-6)
+
+
+def test_a_layer_too_large_for_memory_is_named_with_its_parameter_count(monkeypatch):
+    import tensorflow as tf
+
+    from dlstudio.core.model import builder
+
+    class Exhausted(keras.layers.Layer):
+        def call(self, inputs):
+            raise tf.errors.ResourceExhaustedError(
+                None, None, "{{function_node __wrapped__RandomUniform}} OOM when allocating "
+                "tensor with shape[150528,65536]")
+
+    monkeypatch.setattr(builder, "build_layer", lambda project, index: Exhausted())
+    project = project_of(("Dense", {"units": 65536}))
+
+    with pytest.raises(ModelBuildError) as caught:
+        build_model(project, TinyDataset((150528,)))
+
+    message = str(caught.value)
+    assert message.startswith("layer 1 (Dense) is too large: its 9,865,068,544 parameters")
+    assert "function_node" not in message and caught.value.layer_index == 0
+
+
+@pytest.mark.slow
+def test_a_real_allocation_failure_says_the_layer_is_too_large(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    script = textwrap.dedent("""
+        import resource, sys
+        resource.setrlimit(resource.RLIMIT_AS, (6 * 2**30, 6 * 2**30))  # never the whole host
+        sys.path.insert(0, sys.argv[1])
+        from test_builder import TinyDataset, project_of
+        from dlstudio.core.model.builder import build_model
+        try:
+            build_model(project_of(("Dense", {"units": 65536})), TinyDataset((150528,)))
+        except Exception as error:
+            print(type(error).__name__, error)
+    """)
+    finished = subprocess.run([sys.executable, "-c", script, str(Path(__file__).parent)],
+                              capture_output=True, text=True, timeout=120)
+
+    assert finished.stdout.startswith("ModelBuildError layer 1 (Dense) is too large"), (
+        finished.stdout + finished.stderr[-2000:])

@@ -176,3 +176,35 @@ def test_the_snapshot_pins_the_task_and_every_column_as_read(tmp_path):
     assert snapshot.data.task == "regression"
     assert snapshot.data.columns == ReadDataset.columns
     assert project.data.columns == []
+
+
+def test_a_full_disk_leaves_no_half_written_metrics_row(tmp_path, monkeypatch):
+    import csv
+    import errno
+
+    run = RunFolder(tmp_path / "run")
+    run.path.mkdir()
+    run.append_metrics({"epoch": 1, "loss": 0.5})
+    before = run.metrics_path.read_bytes()
+
+    def half_then_full(self, row):
+        self.writer.writerow(["2"])  # part of the row reaches the file
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(csv.DictWriter, "writerow", half_then_full)
+    with pytest.raises(OSError):
+        run.append_metrics({"epoch": 2, "loss": 0.4})
+
+    assert run.metrics_path.read_bytes() == before
+    assert run.read_metrics(strict=True) == [{"epoch": 1.0, "loss": 0.5}]
+
+
+def test_a_damaged_state_is_an_error_only_when_asked_to_be_strict(tmp_path):
+    run = RunFolder(tmp_path / "run")
+    run.checkpoint_dir.mkdir(parents=True)
+    run.last_checkpoint_path.write_bytes(b"PK")
+    run.state_path.write_text('{"epochs_done": "two"}')
+
+    assert run.read_state() is None
+    with pytest.raises(UserInputError, match="state.json is damaged"):
+        run.read_state(strict=True)
