@@ -181,8 +181,9 @@ class MainWindow(QMainWindow):
         """Ask for a project file and open it."""
         if not self.maybe_save():
             return
-        start = str(self.document.path.parent) if self.document.path else str(Path.home())
-        path, _filter = QFileDialog.getOpenFileName(self, "Open project", start, PROJECT_FILTER)
+        path, _filter = QFileDialog.getOpenFileName(self, "Open project",
+                                                    app_settings.last_folder(), PROJECT_FILTER)
+        app_settings.remember_folder(path)
         if path:
             self.open_path(path, ask=False)
 
@@ -217,6 +218,7 @@ class MainWindow(QMainWindow):
                                                     str(self._suggested_path()), PROJECT_FILTER)
         if not path:
             return False
+        app_settings.remember_folder(path)
         if not path.endswith(".json"):
             path += PROJECT_SUFFIX
         return self._save_to(Path(path))
@@ -332,9 +334,13 @@ class MainWindow(QMainWindow):
                                      f"Use {Path(path).name}")
 
     def _ask_data_path(self, kind: str, title: str) -> str:
+        start = app_settings.last_folder()
         if kind == "images":
-            return QFileDialog.getExistingDirectory(self, title, str(Path.home()))
-        return QFileDialog.getOpenFileName(self, title, str(Path.home()), CSV_FILTER)[0]
+            path = QFileDialog.getExistingDirectory(self, title, start)
+        else:
+            path = QFileDialog.getOpenFileName(self, title, start, CSV_FILTER)[0]
+        app_settings.remember_folder(path)
+        return path
 
     # Drops on the window ---------------------------------------------------------------------
 

@@ -38,6 +38,22 @@ def remember_recent(path: Path) -> list[str]:
     return paths[:MAX_RECENT]
 
 
+def last_folder(fallback: Path | None = None) -> str:
+    """The folder of the last file or folder chosen in any file dialog (``fallback``, else the
+    home folder, when there is none or it is gone)."""
+    stored = settings().value("dialogs/last_folder", "")
+    if isinstance(stored, str) and stored and Path(stored).is_dir():
+        return stored
+    return str(fallback if fallback is not None and fallback.is_dir() else Path.home())
+
+
+def remember_folder(chosen: str | Path) -> None:
+    """Remember the folder that holds ``chosen`` (a file, or a folder picked as such), for the
+    next file dialog; an empty choice (a cancelled dialog) changes nothing."""
+    if chosen:
+        settings().setValue("dialogs/last_folder", str(Path(chosen).resolve().parent))
+
+
 def examples(folder: Path | None = None) -> list[tuple[str, str, str]]:
     """Return ``(title, description, path)`` of each example project under ``folder``
     (default :data:`EXAMPLES_DIR`)."""

@@ -96,3 +96,14 @@ def test_try_it_predicts_a_pasted_row(qtbot, trained_run):
     assert dialog.bars.count() == 6
     dialog.fill_from_text("1,2")
     assert "expected 4" in dialog.status.text()
+
+
+def test_try_it_names_the_empty_inputs_the_model_filled(qtbot, trained_run):
+    dialog = TryItDialog(trained_run)
+    qtbot.addWidget(dialog)
+    dialog.fill_from_text(",48.0,,b")
+    dialog.predict()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=TIMEOUT)
+    note = dialog.filled_note.text()
+    assert "2 of 3 inputs were empty" in note, dialog.status.text()
+    assert "size → the training median, " in note and "colour → " in note

@@ -40,6 +40,7 @@ from dlstudio.core.data.csv_reading import DELIMITERS, sniff_delimiter
 from dlstudio.core.data.image_scan import IMAGE_EXTENSIONS
 from dlstudio.core.project.project import Project
 from dlstudio.core.runs.folder import RunFolder
+from dlstudio.gui import settings as app_settings
 from dlstudio.gui.background import prepare_keras, run_in_background
 from dlstudio.gui.theme import icon
 
@@ -61,14 +62,34 @@ class Predictor:
         self._lock = threading.Lock()
 
     def predict_row(self, values: dict[str, str]) -> dict[str, Any]:
-        """Predict one table row given as column name → text."""
+        """Predict one table row given as column name → text.
+
+        The result also says which inputs were empty and how the model filled them
+        (``filled``: a sentence, empty when none were).
+        """
         with tempfile.TemporaryDirectory(prefix="dlstudio-try-") as folder:
             path = Path(folder) / "row.csv"
             with path.open("w", encoding="utf-8", newline="") as stream:
                 writer = csv.writer(stream)
                 writer.writerow(list(values))
                 writer.writerow(list(values.values()))
-            return self._predict(path)
+            result = self._predict(path)
+        result["filled"] = self._filled(values)
+        return result
+
+    def _filled(self, values: dict[str, str]) -> str:
+        from dlstudio.core.evaluation.missing_inputs import describe_filled, filled_inputs
+
+        run = self._open()
+        medians = None
+        try:
+            medians = list(run.model.get_layer("impute_numeric").fill_values)
+        except (ValueError, AttributeError):
+            pass  # no numeric inputs, or a model that fills differently
+        columns = run.project.data.columns
+        features = [c for c in columns if c.role == "feature"
+                    and c.kind not in ("identifier", "constant")]
+        return describe_filled(filled_inputs(columns, values, medians), len(features))
 
     def predict_image(self, image: str | Path) -> dict[str, Any]:
         """Predict one image file."""
@@ -132,6 +153,10 @@ class TryItDialog(QDialog):
         self.predict_button.clicked.connect(self.predict)
         self.answer = QLabel("Prediction: —")
         self.answer.setProperty("role", "heading")
+        self.filled_note = QLabel(wordWrap=True)
+        self.filled_note.setProperty("role", "warning")
+        self.filled_note.setStyleSheet("color: #b45309")
+        self.filled_note.hide()
         self.status = QLabel(wordWrap=True)
         self.status.setProperty("role", "hint")
         self.bars = QGridLayout()
@@ -139,6 +164,7 @@ class TryItDialog(QDialog):
         bars.setLayout(self.bars)
         right = QVBoxLayout()
         right.addWidget(self.answer)
+        right.addWidget(self.filled_note)
         right.addWidget(bars)
         right.addStretch(1)
         right.addWidget(self.status)
@@ -238,8 +264,9 @@ class TryItDialog(QDialog):
                             "(the feature columns).")
 
     def _choose_image(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Image to try", str(Path.home()),
+        path, _ = QFileDialog.getOpenFileName(self, "Image to try", app_settings.last_folder(),
                                               IMAGE_FILTER)
+        app_settings.remember_folder(path)
         if path:
             self.set_image(path)
 
@@ -286,6 +313,9 @@ class TryItDialog(QDialog):
         prediction = result["prediction"]
         shown = prediction if isinstance(prediction, str) else f"{prediction:.6g}"
         self.answer.setText(f"Prediction: {shown}")
+        filled = result.get("filled") or ""
+        self.filled_note.setText(f"⚠ {filled}" if filled else "")
+        self.filled_note.setVisible(bool(filled))
         self._show_bars(result["probabilities"])
 
     def _show_bars(self, probabilities: dict[str, float]) -> None:
