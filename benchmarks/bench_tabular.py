@@ -231,8 +231,8 @@ def main(argv: list[str] | None = None) -> int:
                 results[name][model].append(outcome)
                 print(f"{name} seed {seed} {model}: {outcome[0]:.4f} in {outcome[1]:.1f}s",
                       flush=True)
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1))
+        if args.json:  # after every dataset, so a long run leaves its results as it goes
+            Path(args.json).write_text(json.dumps(results, indent=1))
     if args.reuse:
         earlier = json.loads(Path(args.reuse).read_text())
         for name in results:

@@ -6,7 +6,9 @@ values, so the preprocessed width is known before any layer exists and the model
 column values:
 
 - numeric columns: missing values replaced by the training median (:class:`ImputeMissing`), then
-  ``Normalization``; a missing-indicator feature per column that had gaps in training;
+  robust scaling (``Normalization`` by the median and the interquartile spread) and a smooth
+  clip of outliers into (-3, 3) (:class:`SmoothClip`, as in RealMLP); a missing-indicator
+  feature per column that had gaps in training;
 - categorical columns: ``StringLookup`` one-hot (unseen values share one slot), or an
   ``Embedding`` when there are more than :data:`EMBEDDING_ABOVE` categories;
 - text columns: ``TextVectorization`` as TF-IDF, or token ids in ``sequence`` mode.
@@ -64,14 +66,17 @@ def tokenize(text: str) -> list[str]:
 
 @dataclass
 class NumericPlan:
-    """All numeric columns, imputed and normalized together.
+    """All numeric columns, imputed, scaled and clipped together.
 
     Attributes:
         inputs: Input names, in feature order.
-        medians: Training medians that replace missing values.
-        means: Training means after imputation.
-        variances: Training variances after imputation (1 where a column is constant).
+        medians: Training medians that replace missing values; also the centres of scaling.
+        means: The centre subtracted before scaling (the training median).
+        variances: The squared spread divided by: the interquartile range over 1.349 (the
+            standard deviation of a normal distribution), the standard deviation where that
+            range is 0, and 1 where a column is constant.
         indicators: Positions (in ``inputs``) of columns that had missing values in training.
+        clip: The bound of the smooth clip of scaled values (0 = no clip).
     """
 
     inputs: list[str]
@@ -79,6 +84,7 @@ class NumericPlan:
     means: list[float]
     variances: list[float]
     indicators: list[int]
+    clip: float = 3.0
 
     @property
     def width(self) -> int:
@@ -89,13 +95,16 @@ class NumericPlan:
         """Return the normalized values and, when any, the missing indicators."""
         import keras
 
-        from dlstudio.core.model.layers import ImputeMissing, MissingIndicator
+        from dlstudio.core.model.layers import ImputeMissing, MissingIndicator, SmoothClip
 
         raw = [inputs[name] for name in self.inputs]
         values = raw[0] if len(raw) == 1 else keras.layers.Concatenate(name="numeric_values")(raw)
         filled = ImputeMissing(self.medians, name="impute_numeric")(values)
-        parts = [keras.layers.Normalization(mean=self.means, variance=self.variances,
-                                            name="normalize_numeric")(filled)]
+        scaled = keras.layers.Normalization(mean=self.means, variance=self.variances,
+                                            name="normalize_numeric")(filled)
+        if self.clip:
+            scaled = SmoothClip(self.clip, name="clip_numeric")(scaled)
+        parts = [scaled]
         if self.indicators:
             parts.append(MissingIndicator(self.indicators, name="missing_numeric")(values))
         return parts
@@ -207,19 +216,54 @@ class Preprocessing:
 
 
 def fit_numeric(inputs: list[str], columns: list[np.ndarray]) -> NumericPlan:
-    """Fit imputation and normalization on the training values (float, NaN for missing)."""
+    """Fit imputation and robust scaling on the training values (float, NaN for missing)."""
     medians, means, variances, indicators = [], [], [], []
     for position, values in enumerate(columns):
         missing = np.isnan(values)
         median = float(np.median(values[~missing])) if (~missing).any() else 0.0
         filled = np.where(missing, median, values).astype(np.float64)
-        variance = float(np.var(filled)) if len(filled) else 1.0
+        spread = 0.0
+        if len(filled):
+            upper, lower = np.percentile(filled, [75, 25])
+            spread = float(upper - lower) / 1.349 or float(np.std(filled))
         medians.append(median)
-        means.append(float(np.mean(filled)) if len(filled) else 0.0)
-        variances.append(variance if variance > 0 else 1.0)
+        means.append(median)
+        variances.append(spread ** 2 if spread > 0 else 1.0)
         if missing.any():
             indicators.append(position)
     return NumericPlan(list(inputs), medians, means, variances, indicators)
+
+
+SKEWED_TARGET = 1.0
+"""A non-negative regression target more skewed than this is learned as ``log1p(target)`` when
+that at least halves the skew (prices, counts); see :func:`fit_target_scaling`."""
+
+
+def skewness(values: np.ndarray) -> float:
+    """Return the sample skewness (0 for fewer than 3 values or a constant)."""
+    values = np.asarray(values, dtype=np.float64)
+    spread = float(np.std(values)) if len(values) > 2 else 0.0
+    return float(np.mean(((values - values.mean()) / spread) ** 3)) if spread > 0 else 0.0
+
+
+def fit_target_scaling(targets: np.ndarray) -> tuple[float, float, str]:
+    """Return ``(offset, scale, transform)`` that standardize a regression target.
+
+    ``transform`` is ``log1p`` for a heavy-tailed target with no negative value (its skewness
+    is above :data:`SKEWED_TARGET` and ``log1p`` at least halves it), else ``none``; offset and
+    scale are the mean and standard deviation of the transformed training targets.
+    """
+    values = np.asarray(targets, dtype=np.float64).ravel()
+    values = values[np.isfinite(values)]
+    transform = "none"
+    if values.size > 2 and values.min() >= 0:
+        skew = skewness(values)
+        if skew > SKEWED_TARGET and abs(skewness(np.log1p(values))) <= skew / 2:
+            transform = "log1p"
+    learned = np.log1p(values) if transform == "log1p" else values
+    offset = float(np.mean(learned)) if learned.size else 0.0
+    spread = float(np.std(learned)) if learned.size else 0.0
+    return offset, spread if spread > 0 else 1.0, transform
 
 
 def fit_category(name: str, values: np.ndarray) -> CategoryPlan:

@@ -70,14 +70,13 @@ def build_model(project: Project, dataset: Dataset) -> Any:
 
 
 def _target_scale(dataset: Dataset) -> Any:
-    """Return the layer that turns the head's standardized output into target units."""
+    """Return the layer that turns the head's standardized output into target units (through
+    ``expm1`` for a heavy-tailed target learned on the log scale)."""
+    from dlstudio.core.data.tabular_preprocessing import fit_target_scaling
     from dlstudio.core.model.layers import TargetScale
 
-    targets = np.asarray(dataset.targets("train"), dtype="float64")
-    offset = float(np.mean(targets)) if targets.size else 0.0
-    spread = float(np.std(targets)) if targets.size else 0.0
-    return TargetScale(offset, spread if spread > 0 else 1.0, name="target_scale",
-                       dtype="float32")
+    offset, scale, transform = fit_target_scaling(np.asarray(dataset.targets("train")))
+    return TargetScale(offset, scale, transform, name="target_scale", dtype="float32")
 
 
 def build_layer(project: Project, index: int) -> Any:

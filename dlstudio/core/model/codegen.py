@@ -186,13 +186,18 @@ def _model_name(name: str) -> str:
 def training_code(project: Project, task: str, num_classes: int) -> str:
     """Return the code that compiles and fits ``model`` and evaluates it on the test split."""
     training = project.training
-    loss = resolve_loss_name(training.loss, task, output_units_for(task, num_classes))
+    loss = resolve_loss_name(training.loss, task, output_units_for(task, num_classes),
+                             training.label_smoothing)
     metrics = metrics_for_task(task)
     lines = [ruler("Training"), "steps_per_epoch = max(1, int(train_data.cardinality()))"]
     lines += _optimizer_lines(project)
     execution = f", steps_per_execution={training.steps_per_execution}" if (
         training.steps_per_execution) else ""
-    lines.append(f"model.compile(optimizer=optimizer, loss={loss!r}, metrics={metrics!r}"
+    loss_code = repr(loss)
+    if training.label_smoothing and loss in ("categorical_crossentropy", "binary_crossentropy"):
+        kind = "Categorical" if loss.startswith("categorical") else "Binary"
+        loss_code = f"keras.losses.{kind}Crossentropy(label_smoothing={training.label_smoothing})"
+    lines.append(f"model.compile(optimizer=optimizer, loss={loss_code}, metrics={metrics!r}"
                  f"{execution})")
     lines += _callback_lines(project)
     lines += _class_weight_lines(project)

@@ -63,30 +63,96 @@ class MissingIndicator(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="dlstudio")
 class TargetScale(keras.layers.Layer):
-    """Map a standardized regression output back to the target's units: ``x * scale + offset``.
+    """Map a standardized regression output back to the target's units: ``x * scale + offset``,
+    then ``expm1`` when the target was learned as ``log1p(target)``.
 
     The network then learns numbers near zero with unit spread whatever the target's units
-    (prices in thousands, fractions near zero), so regression trains well without tuning.
+    (prices in thousands, fractions near zero), so regression trains well without tuning; a
+    heavy-tailed, non-negative target (prices, counts) is learned on the log scale and the
+    model still outputs its units.
 
     Args:
-        offset: The training targets' mean.
-        scale: The training targets' standard deviation (1.0 when they are constant).
+        offset: The training targets' mean (of ``log1p(target)`` with ``transform="log1p"``).
+        scale: Their standard deviation (1.0 when they are constant).
+        transform: ``none``, or ``log1p`` (the output is ``expm1`` of the scaled value).
         **kwargs: Base layer arguments (``name``, ``dtype``…).
     """
 
-    def __init__(self, offset: float = 0.0, scale: float = 1.0, **kwargs: Any) -> None:
+    def __init__(self, offset: float = 0.0, scale: float = 1.0, transform: str = "none",
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.offset = float(offset)
         self.scale = float(scale)
+        self.transform = str(transform)
 
     def call(self, inputs: Any) -> Any:
-        return inputs * self.scale + self.offset
+        scaled = inputs * self.scale + self.offset
+        if self.transform == "log1p":
+            return ops.expm1(ops.minimum(scaled, LOG1P_LIMIT))
+        return scaled
 
     def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
         return tuple(input_shape)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "offset": self.offset, "scale": self.scale}
+        return {**super().get_config(), "offset": self.offset, "scale": self.scale,
+                "transform": self.transform}
+
+
+LOG1P_LIMIT = 80.0
+"""Largest log-scale value :class:`TargetScale` exponentiates (``expm1(88)`` overflows float32)."""
+
+
+@keras.saving.register_keras_serializable(package="dlstudio")
+class LogScaleMSE(keras.losses.Loss):
+    """Mean squared error of standardized ``log1p`` values: the loss of a regression whose
+    :class:`TargetScale` learns ``log1p(target)``. The model outputs target units; the loss
+    compares them on the scale the network learns, so large targets do not dominate.
+
+    Args:
+        scale: The standard deviation of ``log1p(target)`` on the training split.
+        **kwargs: Base loss arguments (``name``, ``reduction``).
+    """
+
+    def __init__(self, scale: float = 1.0, name: str = "log_scale_mse", **kwargs: Any) -> None:
+        super().__init__(name=name, **kwargs)
+        self.scale = float(scale)
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        y_true = ops.cast(ops.reshape(y_true, ops.shape(y_pred)), y_pred.dtype)
+        difference = ops.log1p(ops.maximum(y_true, 0.0)) - ops.log1p(ops.maximum(y_pred, -0.999))
+        return ops.mean(ops.square(difference / self.scale), axis=-1)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "scale": self.scale}
+
+
+@keras.saving.register_keras_serializable(package="dlstudio")
+class SmoothClip(keras.layers.Layer):
+    """Squash standardized numbers smoothly into ``(-limit, limit)``:
+    ``x / sqrt(1 + (x / limit)^2)``.
+
+    Values within a few units pass almost unchanged; outliers (a salary of 10 million among
+    thousands) are pulled in instead of dominating the first layer (RealMLP's robust scaling,
+    Holzmüller et al. 2024).
+
+    Args:
+        limit: The bound approached by large values.
+        **kwargs: Base layer arguments (``name``, ``dtype``…).
+    """
+
+    def __init__(self, limit: float = 3.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.limit = float(limit)
+
+    def call(self, inputs: Any) -> Any:
+        return inputs / ops.sqrt(1.0 + ops.square(inputs / self.limit))
+
+    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        return tuple(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "limit": self.limit}
 
 
 @keras.saving.register_keras_serializable(package="dlstudio")

@@ -24,6 +24,10 @@ from dlstudio.core.project.project import DataSpec, ModelSpec, Project
 
 TARGET_STEPS = 2000  # optimizer steps a new project aims for, within MIN/MAX_EPOCHS
 MIN_EPOCHS, MAX_EPOCHS = 20, 200
+MIN_BATCH, MAX_BATCH = 32, 256  # tables: the batch grows with the rows (ROWS_PER_STEP)
+ROWS_PER_STEP = 64
+LABEL_SMOOTHING = 0.1
+WEIGHT_DECAY = 0.01
 IMAGE_SAMPLE = 64  # images opened to choose the input size
 MIN_IMAGE_SIDE, MAX_IMAGE_SIDE = 32, 128
 
@@ -215,7 +219,28 @@ def _template(name: str | None, project: Project, dataset: Dataset) -> Template:
 
 def _size_training(project: Project, dataset: Dataset) -> None:
     training = project.training
-    steps = max(1, math.ceil(dataset.split_size("train") / training.batch_size))
+    rows = dataset.split_size("train")
+    if project.data.kind == "csv":
+        _table_defaults(project, dataset, rows)
+    steps = max(1, math.ceil(rows / training.batch_size))
     training.epochs = max(MIN_EPOCHS, min(MAX_EPOCHS, math.ceil(TARGET_STEPS / steps)))
     training.early_stopping.enabled = True
     training.early_stopping.patience = max(5, training.epochs // 10)
+    if training.schedule.kind == "cosine":  # the rate is still useful late: be patient
+        training.early_stopping.patience = max(10, training.epochs // 5)
+
+
+def _table_defaults(project: Project, dataset: Dataset, rows: int) -> None:
+    """Training settings of the strong tabular defaults (issue 9; RealMLP and TabM use the
+    same ideas): AdamW with weight decay, cosine decay of the rate (no warm-up, so
+    ``train --epochs 1`` still runs), label smoothing
+    for classes, and batches that grow with the data (``rows / 64`` rounded to a power of two,
+    32 to 256) so large tables train in seconds per epoch."""
+    training = project.training
+    power = 2 ** round(math.log2(max(1, rows / ROWS_PER_STEP)))
+    training.batch_size = max(MIN_BATCH, min(MAX_BATCH, power))
+    training.optimizer = "adamw"
+    training.weight_decay = WEIGHT_DECAY
+    training.schedule.kind = "cosine"
+    if dataset.task == "classification":
+        training.label_smoothing = LABEL_SMOOTHING

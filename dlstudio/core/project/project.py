@@ -312,6 +312,8 @@ class TrainingSpec:
         epochs: Passes over the training set.
         batch_size: Samples per step.
         loss: ``auto`` (from the task) or a loss name.
+        label_smoothing: Classification targets are mixed with the uniform distribution by
+            this fraction (0 = off); ``auto`` then trains with categorical cross-entropy.
         optimizer: ``adam``, ``adamw``, ``sgd``, ``rmsprop``, ``adagrad`` or ``nadam``.
         learning_rate: Initial learning rate.
         momentum: Momentum of SGD (and RMSprop).
@@ -333,6 +335,7 @@ class TrainingSpec:
     epochs: int = 20
     batch_size: int = 32
     loss: str = "auto"
+    label_smoothing: float = 0.0
     optimizer: str = "adam"
     learning_rate: float = 1e-3
     momentum: float = 0.9

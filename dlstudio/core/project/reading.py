@@ -327,6 +327,8 @@ def _read_training(reader: FieldReader) -> TrainingSpec:
         batch_size=reader.integer("batch_size", defaults.batch_size, minimum=1,
                                   maximum=1_000_000),
         loss=reader.choice("loss", LOSSES, defaults.loss),
+        label_smoothing=reader.number("label_smoothing", defaults.label_smoothing, minimum=0.0,
+                                      maximum=0.5),
         optimizer=reader.choice("optimizer", OPTIMIZERS, defaults.optimizer),
         learning_rate=reader.number("learning_rate", defaults.learning_rate, minimum=0.0,
                                     maximum=10.0, exclusive_minimum=True),

@@ -12,11 +12,14 @@ from dlstudio.core.errors import TrainingError
 REGRESSION_LOSSES = ("mse", "mae", "huber")
 
 
-def default_loss(task: str, output_units: int) -> str:
-    """Return the loss that fits ``task`` and a model with ``output_units`` outputs."""
+def default_loss(task: str, output_units: int, label_smoothing: float = 0.0) -> str:
+    """Return the loss that fits ``task`` and a model with ``output_units`` outputs (categorical
+    cross-entropy on one-hot targets when labels are smoothed: the sparse one cannot smooth)."""
     if task == "regression":
         return "mse"
-    return "binary_crossentropy" if output_units == 1 else "sparse_categorical_crossentropy"
+    if output_units == 1:
+        return "binary_crossentropy"
+    return "categorical_crossentropy" if label_smoothing > 0 else "sparse_categorical_crossentropy"
 
 
 def output_units_for(task: str, num_classes: int) -> int:
@@ -26,21 +29,27 @@ def output_units_for(task: str, num_classes: int) -> int:
     return num_classes
 
 
-def resolve_loss_name(choice: str, task: str, output_units: int) -> str:
+def resolve_loss_name(choice: str, task: str, output_units: int,
+                      label_smoothing: float = 0.0) -> str:
     """Return the loss to train with, checked against the task and the model's output.
 
     Args:
         choice: ``auto`` or a loss name from the project.
         task: ``classification`` or ``regression``.
         output_units: Size of the model's last axis (1 for two classes with a sigmoid).
+        label_smoothing: The project's ``training.label_smoothing``.
 
     Raises:
         TrainingError: The loss does not fit the task or the output layer; the message names
             the loss that does.
     """
-    fitting = default_loss(task, output_units)
+    fitting = default_loss(task, output_units, label_smoothing if task != "regression" else 0)
     if choice == "auto":
         return fitting
+    if choice == "sparse_categorical_crossentropy" and label_smoothing > 0:
+        raise TrainingError("training.loss 'sparse_categorical_crossentropy' cannot smooth "
+                            "labels; use categorical_crossentropy or auto, or set "
+                            "training.label_smoothing to 0")
     if task == "regression" and choice not in REGRESSION_LOSSES:
         raise TrainingError(f"training.loss {choice!r} is for classification, but this "
                             "project predicts a number; use mse, mae, huber or auto")

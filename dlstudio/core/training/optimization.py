@@ -131,9 +131,31 @@ def replan_schedule(optimizer: keras.optimizers.Optimizer, training: TrainingSpe
             f"the learning rate goes on at {after:.3g} (it was {before:.3g}).")
 
 
-def make_loss(name: str) -> keras.losses.Loss:
-    """Return the Keras loss object for a resolved loss name."""
+def make_loss(name: str, label_smoothing: float = 0.0, model: Any = None) -> keras.losses.Loss:
+    """Return the Keras loss object for a resolved loss name.
+
+    Args:
+        name: The resolved loss name.
+        label_smoothing: Applied by the cross-entropy losses that support it.
+        model: The model to train; when its ``target_scale`` layer learns ``log1p(target)``,
+            mean squared error is measured on that scale (:class:`LogScaleMSE`).
+    """
+    if name in ("categorical_crossentropy", "binary_crossentropy") and label_smoothing > 0:
+        return _LOSSES[name](label_smoothing=label_smoothing)
+    scale = _log_target_scale(model)
+    if name == "mse" and scale is not None:
+        from dlstudio.core.model.layers import LogScaleMSE
+
+        return LogScaleMSE(scale)
     return _LOSSES[name]()
+
+
+def _log_target_scale(model: Any) -> float | None:
+    """Return the log-scale spread of a model whose target is learned as ``log1p``."""
+    if model is None:
+        return None
+    layer = next((item for item in model.layers if item.name == "target_scale"), None)
+    return layer.scale if getattr(layer, "transform", "none") == "log1p" else None
 
 
 def balanced_class_weights(targets: np.ndarray, num_classes: int) -> dict[int, float]:

@@ -198,13 +198,15 @@ def _model(point: ResumePoint, run: RunFolder, dataset: Dataset, steps: int,
             model.optimizer, training, steps, int(point.state.get("epochs", training.epochs)))
         if replanned:
             notes.append(Message("info", replanned))
-        return model, resolve_loss_name(training.loss, dataset.task, _output_units(model))
+        return model, resolve_loss_name(training.loss, dataset.task, _output_units(model),
+                                        training.label_smoothing)
     model = builder.build_model(point.project, dataset)
-    loss_name = resolve_loss_name(training.loss, dataset.task, _output_units(model))
+    loss_name = resolve_loss_name(training.loss, dataset.task, _output_units(model),
+                                  training.label_smoothing)
     per_call = _steps_per_execution(model, training, steps, plan, notes)
     model.compile(
         optimizer=optimization.make_optimizer(training, steps),
-        loss=optimization.make_loss(loss_name),
+        loss=optimization.make_loss(loss_name, training.label_smoothing, model),
         metrics=metrics_for_task(dataset.task),
         steps_per_execution=per_call,
     )

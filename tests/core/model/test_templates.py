@@ -50,7 +50,7 @@ def test_text_templates_size_their_embedding_to_the_vocabulary_and_length():
 def test_layers_are_fresh_copies():
     first, second = get_template("mlp").layers(), get_template("mlp").layers()
     first[0].params["units"] = 3
-    assert second[0].params["units"] == 64
+    assert second[0].params["units"] == 256
 
 
 @pytest.mark.parametrize(("kind", "shape", "expected"), [
