@@ -20,9 +20,10 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
     ("bench_training.py", ["--smoke"], "the goal (>= 0.97)"),
     ("bench_curves.py", [], "event-loop stalls: longest"),
     ("bench_tabular.py", ["--smoke"], "verdict: best mean rank"),
+    ("bench_time_to_quality.py", ["--smoke"], "verdict: dlstudio"),
 ])
 def test_benchmark_script_runs_to_its_verdict(script, arguments, verdict):
-    if script == "bench_tabular.py":
+    if script in ("bench_tabular.py", "bench_time_to_quality.py"):
         pytest.importorskip("sklearn", reason="the benchmark's baselines: pip install .[bench]")
     environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TF_CPP_MIN_LOG_LEVEL": "2"}
     result = subprocess.run([sys.executable, str(BENCHMARKS / script), *arguments],
