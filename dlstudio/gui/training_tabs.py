@@ -17,6 +17,7 @@ from PySide6.QtGui import QAction, QIcon, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QDialog, QMenu, QMessageBox, QVBoxLayout, QWidget
 
 from dlstudio.core.errors import UserInputError
+from dlstudio.core.runs.folder import RunFolder
 from dlstudio.gui.theme import icon
 
 if TYPE_CHECKING:
@@ -94,6 +95,7 @@ class TrainingTabs(QObject):
         view.save_project = self.window.save_as
         view.run_started.connect(lambda _run: self._refresh_runs())
         view.run_ended.connect(lambda _run: self._refresh_runs())
+        view.run_ended.connect(self._evaluate_ended_run)
         view.ready_to_close.connect(self.window.close)
         return view
 
@@ -113,6 +115,20 @@ class TrainingTabs(QObject):
         view = EvaluationView()
         view.evaluated.connect(lambda _run: self._refresh_runs())
         return view
+
+    def _evaluate_ended_run(self, run_dir: str) -> None:
+        """Select a run that ended with a trained model in Evaluate (and in the runs list) and
+        evaluate it on its test split, without a click; the Train tab stays in front."""
+        if not run_dir or not RunFolder(run_dir).model_path.is_file():
+            return
+        if self.pages["Runs"].content is not None:
+            self.runs.select_run(run_dir)
+        evaluation = self.evaluation
+        if evaluation.busy:
+            return
+        evaluation.set_run(run_dir)
+        if evaluation.result is None:
+            evaluation.evaluate()
 
     def _project_replaced(self) -> None:
         """Reset what showed the previous project: Evaluate, and its Try it and export

@@ -1,11 +1,13 @@
 """A fast stand-in for ``python -m dlstudio.worker`` that speaks the same protocol.
 
 Usage: ``python fake_worker.py [--epochs N] [--steps N] [--delay S] [--crash-at-epoch N]
-[--fail] [--fail-kind KIND] PROJECT [--runs-dir DIR] [--resume RUN]``. It makes a run folder
-(``run.json`` and a checkpoint state after each epoch), prints ``started`` (with the project's
-batch size), ``batch``, ``epoch`` and ``finished`` events, honours ``stop``, ``pause`` and
-``resume`` on stdin, and on request kills itself (``--crash-at-epoch``, not when resuming) or
-reports an ``error`` event (``--fail``; of kind ``nan_loss`` unless ``--fail-kind`` says).
+[--fail] [--fail-kind KIND] [--write-model] PROJECT [--runs-dir DIR] [--resume RUN]``.
+It makes a run folder (``run.json`` and a checkpoint state after each epoch), prints
+``started`` (with the project's batch size), ``batch``, ``epoch`` and ``finished`` events,
+honours ``stop``, ``pause`` and ``resume`` on stdin, and on request kills itself
+(``--crash-at-epoch``, not when resuming) or reports an ``error`` event (``--fail``; of kind
+``nan_loss`` unless ``--fail-kind`` says); ``--write-model`` leaves a (fake) ``model.keras``
+as a finished run does.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--crash-at-epoch", type=int, default=0)
     parser.add_argument("--fail", action="store_true")
     parser.add_argument("--fail-kind", default="nan_loss")
+    parser.add_argument("--write-model", action="store_true")
     return parser.parse_args()
 
 
@@ -131,6 +134,8 @@ def main() -> None:
                            str(run.path)))
         sys.exit(1)
     state = _train(options, run, first, _commands())
+    if options.write_model:
+        run.model_path.write_text("fake model")
     run.update_info(state=state)
     best = (run.read_state() or {}).get("epochs_done", 0)
     _emit(events.Finished(str(run.path), best_epoch=best,

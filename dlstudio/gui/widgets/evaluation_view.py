@@ -18,6 +18,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -28,6 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dlstudio.core.project.wording import in_gui_words
+from dlstudio.gui import settings as app_settings
 from dlstudio.gui.background import prepare_keras, run_in_background
 from dlstudio.gui.theme import icon
 from dlstudio.gui.widgets.confusion_matrix import ConfusionMatrixView
@@ -37,12 +40,14 @@ from dlstudio.gui.widgets.tables import fill_table, read_only_table, titled
 EVALUATION_FILE = "evaluation.json"
 
 
-def evaluate_in_background(run_dir: str) -> dict[str, Any]:
-    """Evaluate ``run_dir`` on its test split (call it off the GUI thread: imports Keras)."""
+def evaluate_in_background(run_dir: str, data_path: str | None = None) -> dict[str, Any]:
+    """Evaluate ``run_dir`` on its test split, or on ``data_path`` (a CSV file or image folder
+    read like the training data), as ``dlstudio evaluate RUN [--data PATH]`` does. Call it off
+    the GUI thread: it imports Keras."""
     prepare_keras()
     from dlstudio.core.evaluation.evaluate import evaluate_run
 
-    return evaluate_run(run_dir)
+    return evaluate_run(run_dir, data_path)
 
 
 class EvaluationView(QWidget):
@@ -60,6 +65,7 @@ class EvaluationView(QWidget):
         self.result: dict[str, Any] | None = None
         self.busy = False
         self._build()
+        self._update_button()
 
     def _build(self) -> None:
         self.heading = QLabel("Evaluate a finished run: choose one on the Runs tab.")
@@ -69,10 +75,14 @@ class EvaluationView(QWidget):
         self.status.setWordWrap(True)
         self.evaluate_button = QPushButton(icon("table"), "Evaluate on the test split")
         self.evaluate_button.setProperty("role", "primary")
-        self.evaluate_button.clicked.connect(self.evaluate)
+        self.evaluate_button.clicked.connect(lambda: self.evaluate())
         self.evaluate_button.setEnabled(False)
+        self.file_button = QPushButton(icon("open"), "Evaluate on a file…")
+        self.file_button.clicked.connect(self.choose_file)
+        self.file_button.setEnabled(False)
         top = QHBoxLayout()
         top.addWidget(self.heading, 1)
+        top.addWidget(self.file_button)
         top.addWidget(self.evaluate_button)
         self.metrics = read_only_table(["metric", "value"])
         self.per_class = read_only_table(["class", "precision", "recall", "F1", "support"])
@@ -168,17 +178,41 @@ class EvaluationView(QWidget):
         except (OSError, ValueError, KeyError, TypeError) as error:
             self._set_status(f"{path.name} cannot be read ({error}); evaluate again.", True)
 
-    def evaluate(self) -> None:
-        """Evaluate the run on its test split, off the GUI thread."""
+    def evaluate(self, data_path: str | Path | None = None) -> None:
+        """Evaluate the run on its test split, or on ``data_path``, off the GUI thread."""
         if self.run_dir is None or self.busy:
             return
         self.busy = True
         self._update_button()
-        self._set_status("Evaluating… (the first time loads TensorFlow, a few seconds)")
+        where = Path(data_path).name if data_path else "the test split"
+        self._set_status(f"Evaluating on {where}… (the first time loads TensorFlow, a few "
+                         "seconds)")
         run_dir = str(self.run_dir)
-        run_in_background(lambda: evaluate_in_background(run_dir),
+        data = str(data_path) if data_path else None
+        run_in_background(lambda: evaluate_in_background(run_dir, data),
                           lambda result: self._evaluated(run_dir, result),
                           lambda error: self._failed(run_dir, error), receiver=self)
+
+    def choose_file(self) -> None:
+        """Ask for a CSV file (or an image folder, for an image run) and evaluate on it."""
+        if self.run_dir is None:
+            return
+        start = app_settings.last_folder()
+        if self._run_kind() == "images":
+            path = QFileDialog.getExistingDirectory(self, "Evaluate on an image folder", start)
+        else:
+            path, _ = QFileDialog.getOpenFileName(self, "Evaluate on a CSV file", start,
+                                                  "CSV files (*.csv *.tsv *.txt);;All files (*)")
+        app_settings.remember_folder(path)
+        if path:
+            self.evaluate(path)
+
+    def _run_kind(self) -> str:
+        try:
+            snapshot = json.loads((self.run_dir / "project.dlstudio.json").read_text("utf-8"))
+            return str(snapshot.get("data", {}).get("kind", "csv"))
+        except (OSError, ValueError, AttributeError):
+            return "csv"
 
     def _evaluated(self, run_dir: str, result: dict[str, Any]) -> None:
         self.busy = False
@@ -191,11 +225,19 @@ class EvaluationView(QWidget):
         self.busy = False
         self._update_button()
         if self.run_dir is not None and str(self.run_dir) == run_dir:
-            self._set_status(f"Evaluation failed: {error}", True)
+            self._set_status(f"Evaluation failed: {in_gui_words(str(error))}", True)
 
     def _update_button(self) -> None:
         ready = self.run_dir is not None and (self.run_dir / "model.keras").is_file()
         self.evaluate_button.setEnabled(ready and not self.busy)
+        self.file_button.setEnabled(ready and not self.busy)
+        why = ("Choose a run on the Runs tab first" if self.run_dir is None else
+               "This run has no trained model yet: it must finish (or stop) first"
+               if not ready else "An evaluation is running" if self.busy else "")
+        self.evaluate_button.setToolTip(why or "Evaluate the run on its own test split")
+        self.file_button.setToolTip(why or "Evaluate the run on another CSV file or image "
+                                    "folder with targets, read like its training data "
+                                    "(as `dlstudio evaluate RUN --data PATH`)")
         self.evaluate_button.setText("Evaluating…" if self.busy else "Evaluate again"
                                      if self.result else "Evaluate on the test split")
 
