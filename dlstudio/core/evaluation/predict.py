@@ -4,7 +4,8 @@
 
 - a run folder: the data is read through the run's project snapshot (same columns, same image
   size) with ``evaluation_only`` (targets optional), and the run's ``model.keras`` predicts;
-- a SavedModel folder written by :func:`dlstudio.core.export.exporter.export_run`: its
+- a SavedModel folder written by :func:`dlstudio.core.export.exporter.export_run`, loaded only
+  after every op in it passed :mod:`dlstudio.core.export.savedmodel_safety`; its
   ``dlstudio_export.json`` names each serving input and the CSV column it takes, so a CSV is read
   with pandas and fed column by column, and images are decoded and fed one at a time at their
   own size (the model resizes them);
@@ -39,6 +40,7 @@ from dlstudio.core.evaluation.evaluate import (
 )
 from dlstudio.core.evaluation.metrics import class_probabilities
 from dlstudio.core.export.exporter import METADATA_FILE, keras_metadata_path
+from dlstudio.core.export.savedmodel_safety import load_savedmodel
 from dlstudio.core.output_paths import check_output_path
 from dlstudio.core.project.project import atomic_write_text
 
@@ -116,10 +118,8 @@ def _predict_with_run(run_dir: Path, data_path: Path
 
 def _predict_with_export(export_dir: Path, data_path: Path
                          ) -> tuple[list[str], np.ndarray, str, list[str]]:
-    import tensorflow as tf
-
     metadata = read_export_metadata(export_dir / METADATA_FILE, "savedmodel")
-    loaded = tf.saved_model.load(str(export_dir))
+    loaded = load_savedmodel(export_dir)  # every op checked before TensorFlow runs any
     serve = loaded.signatures[metadata["signature"]]
 
     def call(inputs: dict[str, Any]) -> np.ndarray:
