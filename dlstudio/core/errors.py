@@ -46,12 +46,15 @@ class ModelBuildError(UserInputError):
     """The layer stack cannot be turned into a model.
 
     Attributes:
-        layer_index: Index of the offending layer in ``model.layers`` (``None`` when the problem
-            is in the input or the output head).
+        layer_index: Index in ``model.layers`` of the offending row, or of the top-level block
+            that holds it (``None`` when the problem is in the input or the output head).
+        layer_id: The id of the offending row at any depth (``None`` for input and head).
     """
 
-    def __init__(self, message: str, layer_index: int | None = None) -> None:
+    def __init__(self, message: str, layer_index: int | None = None,
+                 layer_id: str | None = None) -> None:
         self.layer_index = layer_index
+        self.layer_id = layer_id
         super().__init__(message)
 
 

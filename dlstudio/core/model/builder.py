@@ -17,7 +17,8 @@ import numpy as np
 
 from dlstudio.core.data.base import Dataset
 from dlstudio.core.errors import ModelBuildError
-from dlstudio.core.model import catalog
+from dlstudio.core.model import blocks, catalog
+from dlstudio.core.model.catalog_layers.blocks import merge_layer
 from dlstudio.core.model.shapes import (
     NOT_COMPUTED,
     LayerReport,
@@ -26,16 +27,22 @@ from dlstudio.core.model.shapes import (
     output_head,
     resolved_params,
 )
-from dlstudio.core.project.project import Project
+from dlstudio.core.project import layer_tree
+from dlstudio.core.project.project import LayerSpec, Project
 
 __all__ = [
-    "NOT_COMPUTED", "LayerReport", "StackReport", "build_layer", "build_model", "inspect_stack",
-    "output_head",
+    "NOT_COMPUTED", "LayerReport", "StackReport", "apply_rows", "build_layer", "build_model",
+    "build_row_layer", "inspect_stack", "output_head",
 ]
 
 
 def build_model(project: Project, dataset: Dataset) -> Any:
-    """Build the project's model on ``dataset``'s inputs.
+    """Build the project's model on ``dataset``'s inputs, as a Keras functional model.
+
+    Blocks are wired around their inner stacks (:func:`apply_rows`); every layer is named after
+    its row's id (``conv2d_2``; a Repeat's later copies ``conv2d_2_r2``; a block's own layers
+    ``residual_1_add``, ``residual_1_projection``), so errors and the exported model read like
+    the project.
 
     Args:
         project: The project (stack, head setting, default initializer, name).
@@ -46,20 +53,19 @@ def build_model(project: Project, dataset: Dataset) -> Any:
         A ``keras.Model`` from the raw inputs (keyed by input name) to the output.
 
     Raises:
-        ModelBuildError: A layer cannot take its input (``layer_index`` names it; ``None`` for
-            the head); the message says why and how to fix it.
+        ModelBuildError: A row cannot take its input (``layer_id`` names it, ``layer_index``
+            the top-level row that is or holds it; both ``None`` for the head); the message
+            says why and how to fix it.
     """
     inputs, preprocessed = dataset.build_inputs()
     num_classes = len(dataset.class_names)
     report = inspect_stack(project, tuple(preprocessed.shape[1:]), dataset.task, num_classes)
     problem = report.first_error()
     if problem is not None:
-        raise ModelBuildError(problem.message(), problem.index)
-    outputs = preprocessed
-    counts = {row.index: row.param_count for row in report.rows if row.role == "layer"}
-    for index, spec in enumerate(project.model.layers):
-        outputs = _apply(build_layer(project, index), outputs, index, spec.type,
-                         counts.get(index))
+        raise ModelBuildError(problem.message(), problem.top_index if problem.id else None,
+                              problem.id)
+    taken = {layer.name for layer in keras.Model(inputs, preprocessed).layers}
+    outputs = apply_rows(project, project.model.layers, preprocessed, _Names(taken, report))
     if report.rows[-1].role == "head":
         units, activation = output_head(dataset.task, num_classes)
         head = keras.layers.Dense(units, activation=activation, name="output", dtype="float32")
@@ -67,6 +73,68 @@ def build_model(project: Project, dataset: Dataset) -> Any:
         if dataset.task == "regression":
             outputs = _target_scale(dataset)(outputs)
     return keras.Model(inputs, outputs, name=model_name(project.name))
+
+
+class _Names:
+    """Keras layer names from row ids, kept clear of the names the inputs already use; and
+    each row's label, top-level index and weight count for messages."""
+
+    def __init__(self, taken: set[str], report: StackReport | None = None) -> None:
+        self.taken = taken
+        rows = report.by_id.values() if report is not None else []
+        self.labels = {row.id: row.label() for row in rows}
+        self.top_indices = {row.id: row.top_index for row in rows}
+        self.counts = {row.id: row.param_count for row in rows}
+
+    def __call__(self, base: str) -> str:
+        name = base
+        while name in self.taken:
+            name = f"{name}_layer"
+        self.taken.add(name)
+        return name
+
+
+def apply_rows(project: Project, layers: list[LayerSpec], tensor: Any, names: Any,
+               suffix: str = "") -> Any:
+    """Apply a stack of rows to ``tensor`` and return the output (blocks wired as graphs).
+
+    Args:
+        project: The project (default initializer).
+        layers: The rows.
+        tensor: The stack's input.
+        names: Turns a wanted layer name into a free one.
+        suffix: Added to every name (``_r2`` inside the second copy of a Repeat).
+    """
+    for spec in layers:
+        tensor = _apply_row(project, spec, tensor, names, suffix)
+    return tensor
+
+
+def _apply_row(project: Project, spec: LayerSpec, tensor: Any, names: Any, suffix: str) -> Any:
+    layer_type = catalog.find(spec.type)
+    if layer_type is None or not layer_type.is_block:
+        layer = build_row_layer(project, spec, names(spec.id + suffix))
+        return _apply(layer, tensor, spec, names)
+    _, params, _ = resolved_params(spec, project.training.initializer)
+    base = spec.id + suffix
+    if spec.type == "Repeat":
+        for copy_number in range(1, params["count"] + 1):
+            copy_suffix = suffix if copy_number == 1 else f"{suffix}_r{copy_number}"
+            tensor = apply_rows(project, spec.stacks[0], tensor, names, copy_suffix)
+        return tensor
+    paths = [apply_rows(project, stack, tensor, names, suffix) for stack in spec.stacks]
+    if spec.type == "Residual":
+        projection, problem = blocks.residual_projection(
+            params["projection"], tuple(tensor.shape[1:]), tuple(paths[0].shape[1:]))
+        if problem is not None:
+            raise ModelBuildError(f"{spec.id} (Residual): {' '.join(problem)}", None, spec.id)
+        shortcut = tensor if projection is None else _apply(
+            projection.build(names(f"{base}_projection")), tensor, spec, names)
+        return _apply(merge_layer("add", names(f"{base}_add")), [shortcut, paths[0]], spec,
+                      names)
+    joined = [tensor, paths[0]] if spec.type == "Skip" else paths
+    merged = merge_layer(params["merge"], names(f"{base}_{params['merge']}"))
+    return _apply(merged, joined, spec, names)
 
 
 def _target_scale(dataset: Dataset) -> Any:
@@ -80,20 +148,48 @@ def _target_scale(dataset: Dataset) -> Any:
 
 
 def build_layer(project: Project, index: int) -> Any:
-    """Return a fresh Keras layer for ``project.model.layers[index]``, with the project's
-    default initializer applied.
+    """Return a fresh Keras layer for the plain layer ``project.model.layers[index]``, with the
+    project's default initializer applied.
 
     Raises:
-        ModelBuildError: The type is unknown or a parameter is invalid.
+        ModelBuildError: The type is unknown, a block, or a parameter is invalid.
     """
-    spec = project.model.layers[index]
+    return build_row_layer(project, project.model.layers[index])
+
+
+def build_row_layer(project: Project, spec: LayerSpec, name: str | None = None) -> Any:
+    """Return a fresh Keras layer for the plain layer ``spec`` (at any depth), named ``name``.
+
+    Raises:
+        ModelBuildError: The type is unknown, a block, or a parameter is invalid.
+    """
+    where = _where(project, spec)
     if catalog.find(spec.type) is None:
-        raise ModelBuildError(f"layer {index + 1}: unknown layer type {spec.type!r}; "
-                              f"{catalog.suggest(spec.type)}", index)
+        raise ModelBuildError(f"{where}: unknown layer type {spec.type!r}; "
+                              f"{catalog.suggest(spec.type)}", _top_index(project, spec), spec.id)
     layer_type, params, problems = resolved_params(spec, project.training.initializer)
+    if layer_type.is_block:
+        raise ModelBuildError(f"{where} ({spec.type}) is a block; its stacks are built with "
+                              "build_model", _top_index(project, spec), spec.id)
     if problems:
-        raise ModelBuildError(f"layer {index + 1} ({spec.type}): {'; '.join(problems)}", index)
-    return layer_type.build(params)
+        raise ModelBuildError(f"{where} ({spec.type}): {'; '.join(problems)}",
+                              _top_index(project, spec), spec.id)
+    layer = layer_type.build(params)
+    if name:
+        layer.name = name
+    return layer
+
+
+def _top_index(project: Project, spec: LayerSpec) -> int | None:
+    found = layer_tree.find(project.model.layers, spec.id) if spec.id else None
+    return found.top_index if found else None
+
+
+def _where(project: Project, spec: LayerSpec) -> str:
+    found = layer_tree.find(project.model.layers, spec.id) if spec.id else None
+    if found is None:
+        return spec.id or "a layer"
+    return f"layer {found.top_index + 1}" if found.depth == 0 else f"{spec.id}"
 
 
 def model_name(project_name: str) -> str:
@@ -102,15 +198,16 @@ def model_name(project_name: str) -> str:
     return name or "model"
 
 
-def _apply(layer: Any, tensor: Any, index: int, type_name: str,
-           param_count: int | None = None) -> Any:
+def _apply(layer: Any, tensor: Any, spec: LayerSpec, names: _Names) -> Any:
     try:
         return layer(tensor)
     except Exception as error:  # shape inference passed, so this is rare: name the layer
+        label = names.labels.get(spec.id, spec.id)
+        index = names.top_indices.get(spec.id)
         if is_out_of_memory(error):
-            raise ModelBuildError(too_large_message(index, type_name, param_count),
-                                  index) from None
-        raise ModelBuildError(f"layer {index + 1} ({type_name}): {error}", index) from error
+            raise ModelBuildError(too_large_message(label, names.counts.get(spec.id)), index,
+                                  spec.id) from None
+        raise ModelBuildError(f"{label}: {error}", index, spec.id) from error
 
 
 def is_out_of_memory(error: BaseException) -> bool:
@@ -125,12 +222,13 @@ def is_out_of_memory(error: BaseException) -> bool:
         or "out of memory" in text.lower()
 
 
-def too_large_message(index: int, type_name: str, param_count: int | None) -> str:
-    """Return what to do about a layer whose weights do not fit in memory."""
+def too_large_message(label: str, param_count: int | None) -> str:
+    """Return what to do about a layer (``layer 3 (Dense)``) whose weights do not fit in
+    memory."""
     size = ""
     if param_count:
         size = (f" {param_count:,} parameters ({param_count * 4 / 2**30:,.1f} GiB in float32, "
                 "more with the optimizer's state)")
-    return (f"layer {index + 1} ({type_name}) is too large: its{size or ' weights'} do not fit "
+    return (f"{label} is too large: its{size or ' weights'} do not fit "
             "in memory; make it smaller (fewer units or filters), or shrink what feeds it "
             "(pooling or a smaller layer before it)")

@@ -46,15 +46,20 @@ def describe_tensor(shape: Shape) -> str:
     return f"a tensor of shape {shape_text(shape)}"
 
 
-def source_text(previous_type: str, previous_index: int | None) -> str:
+def row_name(index: int | str) -> str:
+    """Return a row's name in messages: ``layer 3`` for a top-level index, else its id."""
+    return f"layer {index + 1}" if isinstance(index, int) else index
+
+
+def source_text(previous_type: str, previous_index: int | str | None) -> str:
     """Return where a tensor comes from: ``Flatten (layer 2)`` or ``the input``."""
     if previous_index is None:
         return "the input"
-    return f"{previous_type} (layer {previous_index + 1})"
+    return f"{previous_type} ({row_name(previous_index)})"
 
 
 def check_rank(layer_type: LayerType, shape: Shape, previous_type: str,
-               previous_index: int | None) -> Problem | None:
+               previous_index: int | str | None) -> Problem | None:
     """Check that ``layer_type`` accepts an input of ``shape``'s rank."""
     ranks = layer_type.input_ranks
     if not ranks or len(shape) in ranks:
@@ -71,7 +76,7 @@ def check_rank(layer_type: LayerType, shape: Shape, previous_type: str,
     return error, _rank_fix(ranks[0], shape, previous_type, previous_index)
 
 
-def _rank_fix(need: int, shape: Shape, previous_type: str, previous_index: int | None) -> str:
+def _rank_fix(need: int, shape: Shape, previous_type: str, previous_index: int | str | None) -> str:
     actual = len(shape)
     before = ""
     if previous_index is not None and previous_type in RANK_REDUCERS:
@@ -80,7 +85,7 @@ def _rank_fix(need: int, shape: Shape, previous_type: str, previous_index: int |
                                                                        *RECURRENT)
     if actual == 1 and need in (2, 3) and after_dense:
         kind = "images" if need == 3 else "sequences"
-        return (f"Remove it, or use Dense instead: {previous_type} (layer {previous_index + 1}) "
+        return (f"Remove it, or use Dense instead: {previous_type} ({row_name(previous_index)}) "
                 f"gives a flat vector of values, and this layer works on {kind}.")
     if need == 3 and actual == 2:
         return ("Use the 1D layers for sequences (Conv1D, MaxPooling1D), or add a Reshape to "
@@ -91,7 +96,7 @@ def _rank_fix(need: int, shape: Shape, previous_type: str, previous_index: int |
     if need == 3:
         return _capital(f"{before}add a Reshape to (height, width, channels) before it.")
     if need == 2 and actual == 1 and previous_type in RECURRENT and previous_index is not None:
-        return (f"Turn on return_sequences in {previous_type} (layer {previous_index + 1}) so "
+        return (f"Turn on return_sequences in {previous_type} ({row_name(previous_index)}) so "
                 "it outputs every step.")
     if need == 2 and actual == 1:
         return _capital(f"{before}add a Reshape to (steps, features) before it, such as "
@@ -104,7 +109,7 @@ def _rank_fix(need: int, shape: Shape, previous_type: str, previous_index: int |
     return f"Add Flatten or {pooling} before it."
 
 
-def check_head(shape: Shape, previous_type: str, previous_index: int | None,
+def check_head(shape: Shape, previous_type: str, previous_index: int | str | None,
                return_sequences: bool) -> Problem | None:
     """Check that the output head (a Dense layer) gets a flat vector."""
     if len(shape) == 1:

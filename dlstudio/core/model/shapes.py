@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import keras
 
-from dlstudio.core.model import catalog, shape_checks
+from dlstudio.core.model import blocks, catalog, shape_checks
 from dlstudio.core.model.catalog import LayerType
 from dlstudio.core.model.shape_checks import Shape, source_text
 from dlstudio.core.project.project import LayerSpec, Project
@@ -33,16 +33,27 @@ class LayerReport:
     """One row of a stack report.
 
     Attributes:
-        role: ``input`` (the preprocessed data), ``layer`` (one of the user's layers) or
-            ``head`` (the output layer added for the task).
-        index: The layer's index in ``project.model.layers`` (``None`` for input and head).
+        role: ``input`` (the preprocessed data), ``layer`` (one of the user's rows, a block
+            or a layer at any depth) or ``head`` (the output layer added for the task).
+        index: The row's index in ``project.model.layers`` for top-level rows (``None`` for
+            input, head and rows inside blocks).
         type: The layer type (``Input`` for the input row).
         summary: The key parameters as short text.
         output_shape: The output shape without the batch axis, or ``None`` when not computed.
-        param_count: Number of weights, or ``None`` when not computed.
-        error: Why the layer cannot be built here, or ``None``.
+        param_count: Number of weights (a block: of everything in it), or ``None`` when not
+            computed.
+        error: Why the row cannot be built here, or ``None``.
         fix: How to fix ``error``, or ``None``.
         trainable_count: Number of trainable weights, or ``None`` when not computed.
+        id: The row's id (``None`` for input and head).
+        depth: How many blocks enclose the row (0 at the top level).
+        parent: The id of the block directly around the row (``None`` at the top level).
+        stack: Which of the parent's stacks holds the row.
+        top_index: The index of the top-level row that is or encloses this row.
+        note: What a block added on its own, in words (``adds a 1x1 Conv2D projection 16 → 32
+            channels``), or ``None``.
+        caused_by: For a block whose error is inside it: the id of the inner row that has the
+            error (the row :meth:`StackReport.first_error` returns).
     """
 
     role: str
@@ -54,13 +65,23 @@ class LayerReport:
     error: str | None = None
     fix: str | None = None
     trainable_count: int | None = None
+    id: str | None = None
+    depth: int = 0
+    parent: str | None = None
+    stack: int | None = None
+    top_index: int | None = None
+    note: str | None = None
+    caused_by: str | None = None
 
     def label(self) -> str:
-        """Return the row's name in messages: ``layer 3 (Conv2D)``, ``the output head``."""
+        """Return the row's name in messages: ``layer 3 (Conv2D)``, ``conv2d_2 (Conv2D,
+        inside layer 2)``, ``the output head``."""
         if self.role == "input":
             return "the input"
         if self.role == "head":
             return "the output head"
+        if self.depth:
+            return f"{self.id} ({self.type}, inside layer {self.top_index + 1})"
         return f"layer {self.index + 1} ({self.type})"
 
     def message(self) -> str:
@@ -68,31 +89,62 @@ class LayerReport:
         fix = f" {self.fix}" if self.fix else ""
         return f"{self.label()}: {self.error}{fix}"
 
+    def name(self) -> int | str | None:
+        """Return how messages about what follows refer to this row: its top-level index, its
+        id inside a block, ``None`` for the input."""
+        if self.role == "input":
+            return None
+        return self.index if self.depth == 0 else self.id
+
 
 @dataclass
 class StackReport:
-    """Shape inference of a whole stack: the input row, one row per layer, the head row."""
+    """Shape inference of a whole model.
+
+    Attributes:
+        rows: The input row, one row per top-level row of the stack, the head row — as the
+            flat stack shows them (``rows[i + 1]`` is ``project.model.layers[i]``).
+        every_row: Every row depth-first — the input, each block before the rows of its
+            stacks, the head; inner rows carry ``depth``, ``parent`` and ``stack``.
+    """
 
     rows: list[LayerReport] = field(default_factory=list)
+    every_row: list[LayerReport] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.every_row:
+            self.every_row = list(self.rows)
+
+    @property
+    def by_id(self) -> dict[str, LayerReport]:
+        """Every row that has an id (all the user's rows, at any depth), keyed by it."""
+        return {row.id: row for row in self.every_row if row.id}
+
+    def top_level(self, index: int) -> LayerReport:
+        """Return the report of ``project.model.layers[index]``."""
+        return self.rows[index + 1]
 
     @property
     def total_params(self) -> int:
-        """Weights of every computed row."""
+        """Weights of every computed top-level row (a block counts everything in it)."""
         return sum(row.param_count or 0 for row in self.rows)
 
     @property
     def trainable_params(self) -> int:
-        """Trainable weights of every computed row."""
+        """Trainable weights of every computed top-level row."""
         return sum(row.trainable_count or 0 for row in self.rows)
 
     @property
     def ok(self) -> bool:
         """Whether every row was computed without error."""
-        return all(row.error is None for row in self.rows)
+        return all(row.error is None for row in self.every_row)
 
     def first_error(self) -> LayerReport | None:
-        """Return the first row with an error (the cause of any later "not computed")."""
-        return next((row for row in self.rows if row.error is not None), None)
+        """Return the row that causes the first error (inside a block: the inner row)."""
+        causes = (row for row in self.every_row
+                  if row.error is not None and row.caused_by is None and row.error != NOT_COMPUTED)
+        return next(causes, None) or next(
+            (row for row in self.every_row if row.error is not None), None)
 
 
 def output_head(task: str, num_classes: int) -> tuple[int, str]:
@@ -124,7 +176,10 @@ def resolved_params(spec: LayerSpec, initializer: str) -> tuple[LayerType, dict,
 
 def inspect_stack(project: Project, feature_shape: Sequence[int | None], task: str,
                   num_classes: int) -> StackReport:
-    """Infer every layer's output shape and parameter count, without data or training.
+    """Infer every row's output shape and parameter count, without data or training.
+
+    Rows inside blocks are inferred too (:attr:`StackReport.every_row`); a block's own row
+    reports its output, the weights of everything in it and what it added (a projection).
 
     Args:
         project: The project; its model stack, head setting and default initializer are used.
@@ -134,46 +189,216 @@ def inspect_stack(project: Project, feature_shape: Sequence[int | None], task: s
         num_classes: Number of classes (ignored for regression).
 
     Returns:
-        The report; after the first layer with an error, rows are marked not computed.
+        The report; after a row with an error, the rows that depend on it are marked not
+        computed.
     """
     if task not in ("classification", "regression"):
         task = "classification" if num_classes >= 2 else "regression"
+    project.model.assign_ids()
     shape = tuple(feature_shape)
-    rows = [LayerReport("input", None, "Input", "the preprocessed data", shape, 0,
-                        trainable_count=0)]
+    input_row = LayerReport("input", None, "Input", "the preprocessed data", shape, 0,
+                            trainable_count=0)
+    walker = _Walker(project, [input_row])
     with _lazy_weights():
-        for index, spec in enumerate(project.model.layers):
-            if rows[-1].output_shape is None:
-                rows.append(_not_computed(index, spec))
-                continue
-            rows.append(_inspect_layer(project, index, spec, rows[-1]))
+        rows = [input_row, *walker.stack(project.model.layers, input_row, None, None, None)]
     _finish(project, rows, task, num_classes)
-    return StackReport(rows)
+    if rows[-1].role == "head":
+        walker.every_row.append(rows[-1])
+    return StackReport(rows, walker.every_row)
 
 
-def _inspect_layer(project: Project, index: int, spec: LayerSpec,
-                   previous: LayerReport) -> LayerReport:
-    if catalog.find(spec.type) is None:
-        return _failed(index, spec.type, "", f"{spec.type!r} is not a known layer type.",
-                       f"Replace it; {catalog.suggest(spec.type)}")
+class _Walker:
+    """Infers rows in order, recording every row (inner ones too) depth-first."""
+
+    def __init__(self, project: Project, every_row: list[LayerReport]) -> None:
+        self.project = project
+        self.every_row = every_row
+        self.hidden = 0  # > 0 while inferring the second and later copies of a Repeat
+
+    def stack(self, layers: Sequence[LayerSpec], previous: LayerReport, parent: LayerSpec | None,
+              stack: int | None, top_index: int | None, depth: int = 0) -> list[LayerReport]:
+        """Infer one stack from ``previous`` (the row whose output it takes)."""
+        reports = []
+        for position, spec in enumerate(layers):
+            where = _Where(position if parent is None else None, depth,
+                           parent.id if parent is not None else None, stack,
+                           position if top_index is None else top_index)
+            reports.append(self.row(spec, previous, where))
+            previous = reports[-1]
+        return reports
+
+    def row(self, spec: LayerSpec, previous: LayerReport, where: _Where) -> LayerReport:
+        """Infer one row (a layer or a block) on ``previous``'s output."""
+        if previous.output_shape is None:
+            return self.not_computed(spec, where)
+        if catalog.find(spec.type) is None:
+            return self.record(_failed(spec, where, "", f"{spec.type!r} is not a known layer "
+                                       "type.", f"Replace it; {catalog.suggest(spec.type)}"))
+        if catalog.get(spec.type).is_block:
+            return self.block(spec, previous, where)
+        return self.record(_inspect_layer(self.project, spec, previous, where))
+
+    def record(self, report: LayerReport) -> LayerReport:
+        if not self.hidden:
+            self.every_row.append(report)
+        return report
+
+    def not_computed(self, spec: LayerSpec, where: _Where) -> LayerReport:
+        layer_type = catalog.find(spec.type)
+        summary = layer_type.summary(spec.params) if layer_type else ""
+        report = self.record(where.report(spec, summary, None, None, NOT_COMPUTED))
+        for stack_index, stack in enumerate(spec.stacks):
+            for inner in stack:
+                self.not_computed(inner, where.inside(spec, stack_index))
+        return report
+
+    def block(self, spec: LayerSpec, previous: LayerReport, where: _Where) -> LayerReport:
+        layer_type, params, problems = resolved_params(spec, self.project.training.initializer)
+        summary = layer_type.summary(params)
+        report = self.record(where.report(spec, summary, None, None))
+        fewest, most = layer_type.stack_count
+        if problems or len(spec.stacks) < fewest or (most and len(spec.stacks) > most):
+            report.error = "; ".join(problems) + "." if problems else (
+                f"{spec.type} holds {layer_type.stack_count_text()} stacks but has "
+                f"{len(spec.stacks)}.")
+            report.fix = "Correct the value in the block's properties." if problems else (
+                "Add or remove stacks.")
+            for stack_index, stack in enumerate(spec.stacks):
+                for inner in stack:
+                    self.not_computed(inner, where.inside(spec, stack_index))
+            return report
+        if spec.type == "Repeat":
+            outputs, weights = self.repeat(spec, params["count"], previous, where)
+        else:
+            outputs, weights = [], []
+            for stack_index, stack in enumerate(spec.stacks):
+                rows = self.stack(stack, previous, spec, stack_index, where.top_index,
+                                  where.depth + 1)
+                outputs.append(rows[-1] if rows else previous)
+                weights.extend(rows)
+        failed = next((row for row in outputs if row.output_shape is None), None)
+        if failed is not None:
+            cause = _cause(failed, self.every_row)
+            report.error = f"Inside this block, {cause.label()}: {cause.error}"
+            report.fix, report.caused_by = cause.fix, cause.id
+            return report
+        shape, added, problem = _join(spec, params, previous.output_shape,
+                                      [row.output_shape for row in outputs])
+        if problem is not None:
+            report.error, report.fix = problem
+            return report
+        extra = added.param_count if added else 0
+        report.output_shape = shape
+        report.param_count = sum(row.param_count or 0 for row in weights) + extra
+        report.trainable_count = sum(row.trainable_count or 0 for row in weights) + extra
+        report.note = added.note() if added else None
+        return report
+
+    def repeat(self, spec: LayerSpec, count: int, previous: LayerReport,
+               where: _Where) -> tuple[list[LayerReport], list[LayerReport]]:
+        """Infer ``count`` copies of the stack one after another.
+
+        Rows are recorded for the first copy; a problem that only a later copy meets (the
+        stack changes the shape, so the next copy gets another input) is put on its row in the
+        first copy. Returns the last output row and the top-level rows of every copy.
+        """
+        weights: list[LayerReport] = []
+        recorded: list[LayerReport] = []
+        for copy_number in range(1, count + 1):
+            self.hidden += copy_number > 1
+            try:
+                rows = self.stack(spec.stacks[0], previous, spec, 0, where.top_index,
+                                  where.depth + 1)
+            finally:
+                self.hidden -= copy_number > 1
+            recorded = rows if copy_number == 1 else recorded
+            weights.extend(rows)
+            previous = rows[-1] if rows else previous
+            if previous.output_shape is not None:
+                continue
+            if copy_number == 1:
+                return [previous], weights
+            failed = next(row for row in rows if row.error and row.error != NOT_COMPUTED)
+            first = next(row for row in recorded if row.id == failed.id)
+            first.error = f"In copy {copy_number} of {count}: {failed.error}"
+            first.fix = (f"{failed.fix} Or make the repeated stack keep its input's shape, so "
+                         "every copy gets the same input.")
+            first.output_shape = first.param_count = first.trainable_count = None
+            return [first], weights
+        return [previous], weights
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Where a row sits: what its report carries besides the inference."""
+
+    index: int | None
+    depth: int
+    parent: str | None
+    stack: int | None
+    top_index: int
+
+    def report(self, spec: LayerSpec, summary: str, shape: Shape | None, count: int | None,
+               error: str | None = None, fix: str | None = None) -> LayerReport:
+        return LayerReport("layer", self.index, spec.type, summary, shape, count, error, fix,
+                           id=spec.id, depth=self.depth, parent=self.parent, stack=self.stack,
+                           top_index=self.top_index)
+
+    def inside(self, block: LayerSpec, stack: int) -> _Where:
+        return _Where(None, self.depth + 1, block.id, stack, self.top_index)
+
+
+def _cause(row: LayerReport, every_row: list[LayerReport]) -> LayerReport:
+    """Return the row whose error ``row`` reports (itself, or the inner row of a block)."""
+    while row.caused_by is not None:
+        row = next(other for other in every_row if other.id == row.caused_by)
+    if row.error == NOT_COMPUTED:
+        return next((other for other in every_row if other.error and other.caused_by is None
+                     and other.error != NOT_COMPUTED), row)
+    return row
+
+
+def _join(spec: LayerSpec, params: dict, input_shape: Shape,
+          shapes: list[Shape]) -> tuple[Shape | None, blocks.Projection | None,
+                                        shape_checks.Problem | None]:
+    """Return a block's output shape, the projection it adds, or why its paths do not join."""
+    if spec.type == "Repeat":
+        return shapes[0], None, None
+    if spec.type == "Residual":
+        projection, problem = blocks.residual_projection(params["projection"], input_shape,
+                                                         shapes[0])
+        return (None if problem else shapes[0]), projection, problem
+    if spec.type == "Skip":
+        shape, problem = blocks.merge_shape(params["merge"], [input_shape, shapes[0]],
+                                            ["the block's input", "its inner stack"], "Skip")
+        return shape, None, problem
+    names = [f"branch {number}" for number in range(1, len(shapes) + 1)]
+    shape, problem = blocks.merge_shape(params["merge"], shapes, names, spec.type)
+    return shape, None, problem
+
+
+def _inspect_layer(project: Project, spec: LayerSpec, previous: LayerReport,
+                   where: _Where) -> LayerReport:
     layer_type, params, problems = resolved_params(spec, project.training.initializer)
     summary = layer_type.summary(params)
     if problems:
-        return _failed(index, spec.type, summary, "; ".join(problems) + ".",
+        return _failed(spec, where, summary, "; ".join(problems) + ".",
                        "Correct the value in the layer's properties.")
     shape = previous.output_shape
-    problem = shape_checks.check_rank(layer_type, shape, previous.type, previous.index)
+    problem = shape_checks.check_rank(layer_type, shape, previous.type, previous.name())
     if problem is None:
-        context = {"first": index == 0, "vocabulary_size": _vocabulary_size(project)}
-        source = source_text(previous.type, previous.index)
+        context = {"first": previous.role == "input",
+                   "vocabulary_size": _vocabulary_size(project)}
+        source = source_text(previous.type, previous.name())
         problem = shape_checks.check_params(layer_type, params, shape, source, context)
     if problem is None:
         inferred = _infer(layer_type, params, shape)
         problem = inferred.problem
         if problem is None:
-            return LayerReport("layer", index, spec.type, summary, inferred.output_shape,
-                               inferred.param_count, trainable_count=inferred.trainable_count)
-    return _failed(index, spec.type, summary, *problem)
+            report = where.report(spec, summary, inferred.output_shape, inferred.param_count)
+            report.trainable_count = inferred.trainable_count
+            return report
+    return _failed(spec, where, summary, *problem)
 
 
 def _finish(project: Project, rows: list[LayerReport], task: str, num_classes: int) -> None:
@@ -213,7 +438,7 @@ def _head_row(project: Project, last: LayerReport, task: str, num_classes: int) 
         row.error = f"Classification needs at least 2 classes but the data has {num_classes}."
         row.fix = "Check the target column, or choose regression for a numeric target."
         return row
-    problem = shape_checks.check_head(last.output_shape, last.type, last.index,
+    problem = shape_checks.check_head(last.output_shape, last.type, last.name(),
                                       _returns_sequences(project, last))
     if problem:
         row.error, row.fix = problem
@@ -244,14 +469,8 @@ def _vocabulary_size(project: Project) -> int | None:
     return data.max_tokens if data.kind == "csv" and data.text_encoding == "sequence" else None
 
 
-def _failed(index: int, type_name: str, summary: str, error: str, fix: str) -> LayerReport:
-    return LayerReport("layer", index, type_name, summary, None, None, error, fix)
-
-
-def _not_computed(index: int, spec: LayerSpec) -> LayerReport:
-    layer_type = catalog.find(spec.type)
-    summary = layer_type.summary(spec.params) if layer_type else ""
-    return LayerReport("layer", index, spec.type, summary, None, None, NOT_COMPUTED)
+def _failed(spec: LayerSpec, where: _Where, summary: str, error: str, fix: str) -> LayerReport:
+    return where.report(spec, summary, None, None, error, fix)
 
 
 @dataclass(frozen=True)

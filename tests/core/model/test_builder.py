@@ -320,7 +320,7 @@ def test_a_layer_too_large_for_memory_is_named_with_its_parameter_count(monkeypa
                 None, None, "{{function_node __wrapped__RandomUniform}} OOM when allocating "
                 "tensor with shape[150528,65536]")
 
-    monkeypatch.setattr(builder, "build_layer", lambda project, index: Exhausted())
+    monkeypatch.setattr(builder, "build_row_layer", lambda project, spec, name=None: Exhausted())
     project = project_of(("Dense", {"units": 65536}))
 
     with pytest.raises(ModelBuildError) as caught:
