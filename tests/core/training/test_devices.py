@@ -21,17 +21,32 @@ from dlstudio.core.project.project import (
     TrainingSpec,
     save_project,
 )
-from dlstudio.core.training.devices import cpu_description, describe_devices, plan_devices
+from dlstudio.core.training.devices import (
+    cpu_description,
+    describe_devices,
+    list_gpus,
+    plan_devices,
+)
 
 REPOSITORY = Path(dlstudio.__file__).resolve().parents[1]
 
 
-def test_auto_without_a_gpu_trains_on_the_cpu_and_says_so():
+GPUS = list_gpus()
+"""What TensorFlow lists here: each test asserts the behaviour of this machine, with or without
+a GPU (the suite hides GPUs unless CUDA_VISIBLE_DEVICES is set; see tests/conftest.py)."""
+
+
+def test_auto_trains_on_the_gpus_found_or_on_the_cpu_and_says_so():
     plan = plan_devices("auto")
 
-    assert not plan.uses_gpu and plan.devices == [cpu_description()]
-    assert plan.replicas == 1 and plan.strategy_name == "default"
-    assert plan.messages == [f"No GPU found: training on the {cpu_description()}."]
+    assert plan.replicas == max(1, len(GPUS))
+    if GPUS:
+        assert plan.uses_gpu and plan.devices[0].startswith("GPU 0: ")
+        assert not any("No GPU found" in text for text in plan.messages)
+    else:
+        assert not plan.uses_gpu and plan.devices == [cpu_description()]
+        assert plan.strategy_name == "default"
+        assert plan.messages == [f"No GPU found: training on the {cpu_description()}."]
 
 
 def test_cpu_is_the_cpu_without_a_note_about_settings():
@@ -42,9 +57,12 @@ def test_cpu_is_the_cpu_without_a_note_about_settings():
 
 
 @pytest.mark.parametrize("choice", ["gpu", "all_gpus"])
-def test_a_gpu_setting_without_a_gpu_falls_back_to_the_cpu_and_says_it_was_ignored(choice):
+def test_a_gpu_setting_uses_a_gpu_or_falls_back_to_the_cpu_and_says_it_was_ignored(choice):
     plan = plan_devices(choice)
 
+    if GPUS:
+        assert plan.uses_gpu and not any("ignored" in text for text in plan.messages)
+        return
     assert not plan.uses_gpu and plan.replicas == 1
     text = plan.messages[0]
     assert text.startswith("No GPU found: training on the CPU (")
@@ -54,9 +72,13 @@ def test_a_gpu_setting_without_a_gpu_falls_back_to_the_cpu_and_says_it_was_ignor
 
 @pytest.mark.parametrize("choice, ending", [
     ("auto", ""), ("cpu", ""), ("gpu", " (training.device gpu will be ignored)")])
-def test_the_device_line_names_the_cpu_when_there_is_no_gpu(choice, ending):
-    assert describe_devices(choice) == (
-        f"no GPU found \N{EM DASH} training will use the {cpu_description()}{ending}")
+def test_the_device_line_names_the_gpus_or_the_cpu(choice, ending):
+    line = describe_devices(choice)
+
+    if GPUS:
+        assert line.startswith("GPU 0: ") and "no GPU found" not in line
+    else:
+        assert line == f"no GPU found \N{EM DASH} training will use the {cpu_description()}{ending}"
 
 
 def write_toy_project(folder: Path) -> None:
