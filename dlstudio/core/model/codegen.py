@@ -69,7 +69,7 @@ def _imports(project: Project, kind: str) -> str:
     lines += ["import pandas as pd"] if kind == "csv" else []
     lines += ["import tensorflow as tf"]
     lines += ["", "import keras", "from keras import layers"]
-    if any(layer.type in DLSTUDIO_LAYERS for layer in project.model.layers):
+    if any(found.layer.type in DLSTUDIO_LAYERS for found in project.model.walk()):
         lines.append(
             "from dlstudio.core.model import layers as dlstudio_layers  # dlstudio's own layers"
         )
@@ -100,10 +100,15 @@ def _settings(project: Project, dataset: Dataset) -> str:
 
 
 def model_code(project: Project, task: str, num_classes: int) -> str:
-    """Return the code that applies the stack and the head to ``features``."""
+    """Return the code that applies the stack and the head to ``features``.
+
+    Blocks become functional-API code: each path starts from the block's input (a variable
+    named after the block's id) and the paths are joined by the block's merge layer.
+    """
     lines = [ruler("The layer stack"), "x = features"]
-    for spec in project.model.layers:
-        lines.append(wrap_call("x = ", layer_code(spec, project.training.initializer), "(x)"))
+    if any(found.layer.type == "Residual" for found in project.model.walk()):
+        lines[1:1] = [RESIDUAL_HELPER, ""]
+    lines += _rows_code(project.model.layers, project.training.initializer, "")
     head = output_head(task, num_classes)
     if project.model.add_output_head and not _ends_in(project, *head):
         units, activation = head
@@ -113,6 +118,62 @@ def model_code(project: Project, task: str, num_classes: int) -> str:
     lines += [f"model = keras.Model(inputs, x, name={_model_name(project.name)!r})",
               "model.summary()"]
     return "\n".join(lines)
+
+
+RESIDUAL_HELPER = '''def residual(shortcut, x):
+    """Add a block's input (shortcut) to its inner stack's output x, as dlstudio's Residual
+    does: when the sizes differ, a 1x1 projection (Dense for vectors) makes them match."""
+    if tuple(shortcut.shape[1:]) != tuple(x.shape[1:]):
+        channels = x.shape[-1]
+        strides = [-(-a // b) for a, b in zip(shortcut.shape[1:-1], x.shape[1:-1])]
+        if len(x.shape) == 4:
+            shortcut = layers.Conv2D(channels, 1, strides=strides, padding="same")(shortcut)
+        elif len(x.shape) == 3:
+            shortcut = layers.Conv1D(channels, 1, strides=strides[0], padding="same")(shortcut)
+        else:
+            shortcut = layers.Dense(channels)(shortcut)
+    return layers.Add()([shortcut, x])'''
+"""The helper a script with Residual blocks defines (the same rule as :mod:`blocks`)."""
+
+_MERGE_CLASSES = {"concatenate": "Concatenate", "add": "Add", "multiply": "Multiply",
+                  "average": "Average", "maximum": "Maximum"}
+
+
+def _rows_code(rows: list[LayerSpec], initializer: str, indent: str) -> list[str]:
+    lines = []
+    for spec in rows:
+        layer_type = catalog.find(spec.type)
+        if layer_type is None or not layer_type.is_block:
+            text = wrap_call("x = ", layer_code(spec, initializer), "(x)", width=99 - len(indent))
+            lines.append(indent + text.replace("\n", "\n" + indent))
+            continue
+        params, _problems = catalog.validate_params(spec.type, spec.params)
+        lines.append(f"{indent}# {spec.id}: {spec.type} ({layer_type.summary(params)})")
+        if spec.type == "Repeat":
+            lines.append(f"{indent}for _ in range({params['count']}):  # each copy has its "
+                         "own weights")
+            lines += _rows_code(spec.stacks[0], initializer, indent + "    ") or [
+                f"{indent}    pass"]
+            continue
+        lines.append(f"{indent}{spec.id}_input = x")
+        outputs = []
+        for number, stack in enumerate(spec.stacks, start=1):
+            if number > 1:
+                lines.append(f"{indent}x = {spec.id}_input")
+            lines += _rows_code(stack, initializer, indent)
+            if len(spec.stacks) > 1:
+                lines.append(f"{indent}{spec.id}_path{number} = x")
+                outputs.append(f"{spec.id}_path{number}")
+        if spec.type == "Residual":
+            if params["projection"] == "none":
+                lines.append(f"{indent}x = layers.Add()([{spec.id}_input, x])")
+            else:
+                lines.append(f"{indent}x = residual({spec.id}_input, x)")
+            continue
+        joined = outputs if spec.type == "Branches" else [f"{spec.id}_input", "x"]
+        merge = _MERGE_CLASSES[params["merge"]]
+        lines.append(f"{indent}x = layers.{merge}()([{', '.join(joined)}])")
+    return lines
 
 
 def layer_code(spec: LayerSpec, initializer: str = "layer_default") -> str:

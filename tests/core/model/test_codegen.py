@@ -132,3 +132,47 @@ def test_the_generated_script_trains_one_epoch(which, request, tmp_path):
                             env=environment, timeout=240, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Test:" in result.stdout
+
+
+def block_project(project: Project) -> Project:
+    project.model = ModelSpec(layers=[
+        LayerSpec.of("Conv2D", filters=4),
+        LayerSpec.of("Residual", stacks=[[LayerSpec.of("Conv2D", filters=8, strides=[2, 2])]]),
+        LayerSpec.of("Repeat", count=2, stacks=[[
+            LayerSpec.of("Residual", stacks=[[LayerSpec.of("Conv2D", filters=8)]])]]),
+        LayerSpec.of("Branches", merge="concatenate", stacks=[
+            [LayerSpec.of("Conv2D", filters=2)], [LayerSpec.of("MaxPooling2D", pool_size=[1, 1])]]),
+        LayerSpec.of("Skip", merge="add", stacks=[[LayerSpec.of("Conv2D", filters=10)]]),
+        LayerSpec.of("GlobalAveragePooling2D"),
+    ])
+    return project
+
+
+def test_blocks_are_written_as_functional_code_with_the_same_weights(image_project):
+    import keras
+
+    from dlstudio.core.model.codegen import model_code
+    from dlstudio.core.model.shapes import inspect_stack
+
+    project = block_project(image_project)
+    code = model_code(project, "classification", 2)
+    assert "residual_1_input = x" in code and "x = residual(residual_1_input, x)" in code
+    assert "for _ in range(2):" in code and "layers.Concatenate()([branches_1_path1" in code
+    features = keras.Input((16, 16, 3))
+    namespace = {"keras": keras, "layers": keras.layers, "features": features,
+                 "inputs": features}
+    exec(code.replace("model.summary()", ""), namespace)  # our own generated code
+    report = inspect_stack(project, (16, 16, 3), "classification", 2)
+    assert namespace["model"].count_params() == report.total_params
+
+
+@pytest.mark.slow
+def test_the_generated_script_of_a_resnet_style_project_trains(image_project, tmp_path):
+    script = tmp_path / "train.py"
+    script.write_text(generate_script(block_project(image_project)), encoding="utf-8")
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3",
+                   "CUDA_VISIBLE_DEVICES": "-1"}
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                            env=environment, timeout=240, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Test:" in result.stdout
