@@ -106,12 +106,11 @@ def main() -> int:
 
     window.show_workbench("Model")
     wait_until(app, lambda: shapes_ready(window))
-    window.document.set_selection([0])
+    window.document.set_selection([window.document.project.model.layers[0].id])
     take(app, window, arguments.out, "model")
 
     window.document.insert_layers(1, [LayerSpec.of("Conv2D")])
     wait_until(app, lambda: shapes_ready(window) and not window.inference.report.ok)
-    window.document.set_selection([1])
     take(app, window, arguments.out, "model-error")
     window.document.undo_stack.undo()
 
@@ -130,7 +129,7 @@ def main() -> int:
     window.set_theme("dark")
     window.show_workbench("Model")
     wait_until(app, lambda: shapes_ready(window))
-    window.document.set_selection([0])
+    window.document.set_selection([window.document.project.model.layers[0].id])
     take(app, window, arguments.out, "model-dark")
 
     window.set_theme("light")

@@ -1,19 +1,24 @@
 """The undoable edits of a document: every change to a project is one of these commands.
 
 Each command keeps deep copies of the values it replaces, so undo restores the project exactly
-and redo reapplies exactly what was done. Structural edits of the layer stack also restore the
-layer selection.
+and redo reapplies exactly what was done. Structural edits of the layer tree (insert, remove,
+move, add or delete a branch) work on the rows themselves by id
+(:mod:`dlstudio.core.project.tree_edits`), announce exactly the rows they touched, and restore
+the selection on undo.
 """
 
 from __future__ import annotations
 
 import copy
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QUndoCommand
 
+from dlstudio.core.project import tree_edits
 from dlstudio.core.project.project import LayerSpec
+from dlstudio.core.project.tree_edits import Slot
 
 if TYPE_CHECKING:
     from dlstudio.gui.document import Document
@@ -30,13 +35,13 @@ class SetValuesCommand(QUndoCommand):
         text: What the edit does, shown in the Edit menu (``Set epochs``).
         mergeable: Merge with the next command that sets the same paths (typing in a field or
             clicking a spin box's arrows makes one undo step).
-        selection: The layer selection after the edit (``None`` leaves the selection alone).
+        selection: The selected layer ids after the edit (``None`` leaves the selection alone).
     """
 
     def __init__(self, document: Document, values: Mapping[str, Any], text: str, *,
-                 mergeable: bool = False, selection: Sequence[int] | None = None) -> None:
+                 mergeable: bool = False, selection: Sequence[str] | None = None) -> None:
         super().__init__(text)
-        self._document = document
+        self._document_ref = weakref.ref(document)
         self._new = {path: copy.deepcopy(value) for path, value in values.items()}
         self._old = {path: copy.deepcopy(document.value(path)) for path in values}
         self._mergeable = mergeable
@@ -46,6 +51,12 @@ class SetValuesCommand(QUndoCommand):
     def changes_anything(self) -> bool:
         """Whether applying the command would change the project."""
         return self._new != self._old
+
+    @property
+    def _document(self) -> Document:
+        """The document edited (held weakly: the document's undo stack holds the command, and a
+        cycle through Qt objects must not be left to Python's collector)."""
+        return self._document_ref()
 
     def redo(self) -> None:  # Qt override
         for path, value in self._new.items():
@@ -72,52 +83,155 @@ class SetValuesCommand(QUndoCommand):
         return True
 
 
-class InsertLayersCommand(SetValuesCommand):
-    """Insert ``layers`` before layer ``row`` (``row`` = the layer count appends)."""
+class TreeCommand(QUndoCommand):
+    """An edit of the layer tree's structure that announces exactly the rows it touched.
 
-    def __init__(self, document: Document, row: int, layers: Sequence[LayerSpec]) -> None:
-        current = document.project.model.layers
-        row = max(0, min(row, len(current)))
-        layers = document.project.model.prepared(list(layers))
-        names = ", ".join(layer.type for layer in layers)
-        super().__init__(document, {"model.layers": current[:row] + list(layers) + current[row:]},
-                         f"Add {names}", selection=range(row, row + len(layers)))
+    Subclasses implement :meth:`_apply` and :meth:`_revert`, each returning the kind of event
+    (``inserted``, ``removed``, ``moved``, ``stacks``) and the ids it concerns.
+    """
+
+    def __init__(self, document: Document, text: str, selection: Sequence[str]) -> None:
+        super().__init__(text)
+        self._document_ref = weakref.ref(document)
+        self._selection_before = list(document.selection)
+        self._selection_after = list(selection)
+
+    def changes_anything(self) -> bool:
+        """Structural edits always change the tree (callers refuse empty ones)."""
+        return True
+
+    @property
+    def _document(self) -> Document:
+        """The document edited (held weakly: the document's undo stack holds the command, and a
+        cycle through Qt objects must not be left to Python's collector)."""
+        return self._document_ref()
+
+    @property
+    def layers(self) -> list[LayerSpec]:
+        return self._document.project.model.layers
+
+    def redo(self) -> None:  # Qt override
+        self._document.announce_structure(*self._apply())
+        self._document.set_selection(self._selection_after)
+
+    def undo(self) -> None:  # Qt override
+        self._document.announce_structure(*self._revert())
+        self._document.set_selection(self._selection_before)
+
+    def _apply(self) -> tuple[str, list[str]]:
+        raise NotImplementedError
+
+    def _revert(self) -> tuple[str, list[str]]:
+        raise NotImplementedError
 
 
-class RemoveLayersCommand(SetValuesCommand):
-    """Remove the layers at ``indices``; the layer after them becomes selected."""
+class InsertLayersCommand(TreeCommand):
+    """Insert copies of ``layers`` (with fresh ids) at ``slot`` and select them."""
 
-    def __init__(self, document: Document, indices: Sequence[int]) -> None:
-        current = document.project.model.layers
-        doomed = set(indices)
-        remaining = [layer for i, layer in enumerate(current) if i not in doomed]
-        after = min(min(doomed, default=0), len(remaining) - 1)
-        text = f"Delete {len(doomed)} layers" if len(doomed) > 1 else "Delete layer"
-        super().__init__(document, {"model.layers": remaining}, text,
-                         selection=[after] if after >= 0 else [])
+    def __init__(self, document: Document, slot: Slot, layers: Sequence[LayerSpec]) -> None:
+        stack = tree_edits.stack_of(document.project.model.layers, slot.parent, slot.stack)
+        self._slot = Slot(slot.parent, slot.stack, max(0, min(slot.row, len(stack))))
+        self._rows = document.project.model.prepared(list(layers))
+        self._ids = [layer.id for layer in self._rows]
+        names = ", ".join(layer.type for layer in self._rows)
+        super().__init__(document, f"Add {names}", self._ids)
 
+    def _apply(self) -> tuple[str, list[str]]:
+        tree_edits.attach(self.layers, self._slot, self._rows)
+        return "inserted", self._ids
 
-class MoveLayersCommand(SetValuesCommand):
-    """Move the layers at ``indices`` (in order) to just before layer ``row`` of today's stack."""
-
-    def __init__(self, document: Document, indices: Sequence[int], row: int) -> None:
-        layers, start = moved_layers(document.project.model.layers, indices, row)
-        text = "Move layers" if len(indices) > 1 else "Move layer"
-        super().__init__(document, {"model.layers": layers}, text,
-                         selection=range(start, start + len(indices)))
+    def _revert(self) -> tuple[str, list[str]]:
+        tree_edits.detach(self.layers, self._ids)
+        return "removed", self._ids
 
 
-class DuplicateLayersCommand(SetValuesCommand):
-    """Insert copies of the layers at ``indices`` right after the last of them."""
+class RemoveLayersCommand(TreeCommand):
+    """Remove the rows ``ids`` (and what blocks among them hold); the next row gets selected."""
 
-    def __init__(self, document: Document, indices: Sequence[int]) -> None:
-        current = document.project.model.layers
-        chosen = sorted(set(indices))
-        row = chosen[-1] + 1
-        copies = document.project.model.prepared([current[i] for i in chosen])
-        text = "Duplicate layers" if len(chosen) > 1 else f"Duplicate {current[chosen[0]].type}"
-        super().__init__(document, {"model.layers": current[:row] + copies + current[row:]},
-                         text, selection=range(row, row + len(copies)))
+    def __init__(self, document: Document, ids: Sequence[str]) -> None:
+        layers = document.project.model.layers
+        self._ids = tree_edits.outermost(layers, ids)
+        self._taken: list[tuple[Slot, LayerSpec]] = []
+        text = f"Delete {len(self._ids)} layers" if len(self._ids) > 1 else "Delete layer"
+        super().__init__(document, text, _neighbour_after(layers, self._ids))
+
+    def _apply(self) -> tuple[str, list[str]]:
+        self._taken = tree_edits.detach(self.layers, self._ids)
+        return "removed", self._ids
+
+    def _revert(self) -> tuple[str, list[str]]:
+        tree_edits.restore(self.layers, self._taken)
+        return "inserted", self._ids
+
+
+class MoveLayersCommand(TreeCommand):
+    """Move the rows ``ids`` (in tree order) to ``slot``, counted before the move."""
+
+    def __init__(self, document: Document, ids: Sequence[str], slot: Slot) -> None:
+        layers = document.project.model.layers
+        self._ids = tree_edits.outermost(layers, ids)
+        self._target = tree_edits.target_after_detach(layers, self._ids, slot)
+        self._taken: list[tuple[Slot, LayerSpec]] = []
+        text = "Move layers" if len(self._ids) > 1 else "Move layer"
+        super().__init__(document, text, self._ids)
+
+    def _apply(self) -> tuple[str, list[str]]:
+        self._taken = tree_edits.detach(self.layers, self._ids)
+        tree_edits.attach(self.layers, self._target, [layer for _, layer in self._taken])
+        return "moved", self._ids
+
+    def _revert(self) -> tuple[str, list[str]]:
+        tree_edits.detach(self.layers, self._ids)
+        tree_edits.restore(self.layers, self._taken)
+        return "moved", self._ids
+
+
+class AddBranchCommand(TreeCommand):
+    """Add an empty stack (a branch) at the end of block ``block_id``'s stacks."""
+
+    def __init__(self, document: Document, block_id: str) -> None:
+        self._block_id = block_id
+        super().__init__(document, "Add branch", [block_id])
+
+    def _apply(self) -> tuple[str, list[str]]:
+        self._document.layer(self._block_id).stacks.append([])
+        return "stacks", [self._block_id]
+
+    def _revert(self) -> tuple[str, list[str]]:
+        self._document.layer(self._block_id).stacks.pop()
+        return "stacks", [self._block_id]
+
+
+class RemoveBranchCommand(TreeCommand):
+    """Remove stack ``stack`` of block ``block_id`` with the rows it holds."""
+
+    def __init__(self, document: Document, block_id: str, stack: int) -> None:
+        self._block_id, self._stack = block_id, stack
+        self._rows: list[LayerSpec] = []
+        super().__init__(document, "Delete branch", [block_id])
+
+    def _apply(self) -> tuple[str, list[str]]:
+        self._rows = self._document.layer(self._block_id).stacks.pop(self._stack)
+        return "stacks", [self._block_id]
+
+    def _revert(self) -> tuple[str, list[str]]:
+        self._document.layer(self._block_id).stacks.insert(self._stack, self._rows)
+        return "stacks", [self._block_id]
+
+
+def _neighbour_after(layers: Sequence[LayerSpec], ids: Sequence[str]) -> list[str]:
+    """Return the row to select once ``ids`` are deleted: the next sibling of the last one, else
+    the previous sibling of the first, else the enclosing block."""
+    if not ids:
+        return []
+    doomed = set(ids)
+    last = tree_edits.slot_of(layers, ids[-1])
+    stack = tree_edits.stack_of(list(layers), last.parent, last.stack)
+    after = [layer.id for layer in stack[last.row + 1:] if layer.id not in doomed]
+    before = [layer.id for layer in stack[:last.row] if layer.id not in doomed]
+    if after or before:
+        return [after[0] if after else before[-1]]
+    return [last.parent] if last.parent is not None else []
 
 
 class ReplaceLayersCommand(SetValuesCommand):
@@ -129,16 +243,3 @@ class ReplaceLayersCommand(SetValuesCommand):
         super().__init__(document, {"model.layers": layers, "model.template": template},
                          text, selection=[])
 
-
-def moved_layers(layers: Sequence[LayerSpec], indices: Sequence[int],
-                 row: int) -> tuple[list[LayerSpec], int]:
-    """Return ``layers`` with those at ``indices`` moved before ``row``, and their new start.
-
-    ``row`` counts in the stack before the move (``len(layers)`` moves them to the end).
-    """
-    chosen = sorted(set(indices))
-    picked = set(chosen)
-    remaining = [layer for i, layer in enumerate(layers) if i not in picked]
-    start = max(0, min(row, len(layers))) - sum(1 for i in chosen if i < row)
-    moving = [layers[i] for i in chosen]
-    return remaining[:start] + moving + remaining[start:], start

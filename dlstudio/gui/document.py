@@ -3,12 +3,16 @@
 Views read the project through :attr:`Document.project` and never keep a copy of it; they edit
 it only through the methods here, each of which pushes a command
 (:mod:`dlstudio.gui.commands`) onto the undo stack. Every change is announced by
-:attr:`Document.changed` with the project path that changed.
+:attr:`Document.changed` with the project path that changed; changes of the layer tree are also
+announced row by row, keyed by the rows' stable ids (``layersInserted``, ``layersRemoved``,
+``layersMoved``, ``layerChanged``, ``stacksChanged``), so views update those rows only. Layers
+are named by id everywhere: the selection, the edits, the undo commands.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,9 +20,13 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
+from dlstudio.core.project import layer_tree, tree_edits
 from dlstudio.core.project import paths as project_paths
 from dlstudio.core.project.project import LayerSpec, Project, load_project, save_project
+from dlstudio.core.project.tree_edits import Slot
 from dlstudio.gui import commands
+
+_LAYER_FIELD = re.compile(r"(model\.layers.*\])\.(params|name)(\.|\[|$)")
 
 
 class Document(QObject):
@@ -26,6 +34,12 @@ class Document(QObject):
 
     Signals:
         changed(str): A project path changed (``"training.epochs"``); ``""`` means everything.
+        layersInserted(list): Rows with these ids (and what they hold) joined the tree.
+        layersRemoved(list): Rows with these ids (and what they hold) left the tree.
+        layersMoved(list): Rows with these ids moved (the rows they hold moved with them).
+        layerChanged(str): The parameters or label of the row with this id changed.
+        stacksChanged(str): The block with this id gained or lost a stack (a branch).
+        layersReset(): The whole tree was replaced (a template, undo of one, another project).
         selectionChanged(): The selected layers changed.
         dirtyChanged(bool): The project got or lost unsaved changes.
         fileChanged(): The project's file path changed (open, save as, new).
@@ -33,6 +47,12 @@ class Document(QObject):
     """
 
     changed = Signal(str)
+    layersInserted = Signal(list)
+    layersRemoved = Signal(list)
+    layersMoved = Signal(list)
+    layerChanged = Signal(str)
+    stacksChanged = Signal(str)
+    layersReset = Signal()
     selectionChanged = Signal()
     dirtyChanged = Signal(bool)
     fileChanged = Signal()
@@ -41,7 +61,8 @@ class Document(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._project = Project()
-        self._selection: list[int] = []
+        self._selection: list[str] = []
+        self._located: dict[str, layer_tree.Located] | None = None
         self._never_saved = False
         self._dirty = False
         self.undo_stack = QUndoStack(self)
@@ -58,10 +79,27 @@ class Document(QObject):
         return self._project.path
 
     @property
-    def selection(self) -> list[int]:
-        """Indices of the selected layers, ascending (only layers that exist)."""
-        count = len(self._project.model.layers)
-        return [index for index in self._selection if index < count]
+    def selection(self) -> list[str]:
+        """Ids of the selected layers, in tree order (only layers that exist)."""
+        located = self._locations()
+        return [layer_id for layer_id in located if layer_id in self._selection]
+
+    def locate(self, layer_id: str) -> layer_tree.Located | None:
+        """Return the row ``layer_id`` with where it sits, or ``None`` when there is none."""
+        return self._locations().get(layer_id)
+
+    def layer(self, layer_id: str) -> LayerSpec:
+        """Return the row ``layer_id`` (``KeyError`` when there is none)."""
+        found = self.locate(layer_id)
+        if found is None:
+            raise KeyError(f"no layer with id {layer_id!r}")
+        return found.layer
+
+    def _locations(self) -> dict[str, layer_tree.Located]:
+        if self._located is None:
+            self._located = {found.layer.id: found
+                             for found in layer_tree.walk(self._project.model.layers)}
+        return self._located
 
     def is_dirty(self) -> bool:
         """Whether the project has changes that are not saved."""
@@ -83,11 +121,13 @@ class Document(QObject):
         """
         project.model.assign_ids()
         self._project = project
+        self._located = None
         self._never_saved = unsaved
         self._selection = []
         self.undo_stack.clear()
         self.replaced.emit()
         self.fileChanged.emit()
+        self.layersReset.emit()
         self.changed.emit("")
         self.selectionChanged.emit()
         self._update_dirty()
@@ -134,42 +174,99 @@ class Document(QObject):
         """Set several values in one undo step."""
         self.push(commands.SetValuesCommand(self, values, text))
 
-    def insert_layers(self, row: int, layers: Sequence[LayerSpec]) -> None:
-        """Insert ``layers`` before layer ``row`` and select them."""
+    def insert_layers(self, row: int, layers: Sequence[LayerSpec], parent: str | None = None,
+                      stack: int = 0) -> None:
+        """Insert copies of ``layers`` before row ``row`` of a stack and select them.
+
+        Args:
+            row: The position in the stack (its length appends).
+            layers: The rows to insert; each gets a fresh id.
+            parent: The id of the block whose stack receives them (``None``: the top level).
+            stack: Which of the block's stacks.
+        """
         if layers:
-            self.push(commands.InsertLayersCommand(self, row, layers))
+            self.push(commands.InsertLayersCommand(self, Slot(parent, stack, row), layers))
 
     def append_layer(self, type_name: str) -> None:
         """Add a layer of catalog type ``type_name`` with default parameters at the end."""
         self.insert_layers(len(self._project.model.layers), [LayerSpec.of(type_name)])
 
-    def remove_layers(self, indices: Sequence[int]) -> None:
-        """Delete the layers at ``indices``."""
-        if indices:
-            self.push(commands.RemoveLayersCommand(self, indices))
+    def remove_layers(self, ids: Sequence[str]) -> None:
+        """Delete the rows ``ids`` (a block goes with everything it holds)."""
+        ids = [layer_id for layer_id in ids if self.locate(layer_id) is not None]
+        if ids:
+            self.push(commands.RemoveLayersCommand(self, ids))
 
-    def move_layers(self, indices: Sequence[int], row: int) -> None:
-        """Move the layers at ``indices`` before layer ``row`` (counted before the move)."""
-        if indices:
-            self.push(commands.MoveLayersCommand(self, indices, row))
+    def move_layers(self, ids: Sequence[str], row: int, parent: str | None = None,
+                    stack: int = 0) -> bool:
+        """Move the rows ``ids`` before row ``row`` of a stack (counted before the move).
 
-    def duplicate_layers(self, indices: Sequence[int]) -> None:
-        """Insert copies of the layers at ``indices`` after the last of them."""
-        if indices:
-            self.push(commands.DuplicateLayersCommand(self, indices))
+        Returns:
+            Whether they moved: a block cannot move into its own stacks.
+        """
+        ids = [layer_id for layer_id in ids if self.locate(layer_id) is not None]
+        layers = self._project.model.layers
+        if not ids or not tree_edits.can_move_into(layers, ids, parent):
+            return False
+        slot = Slot(parent, stack, row)
+        if self._lands_where_it_is(ids, slot):
+            return False
+        self.push(commands.MoveLayersCommand(self, ids, slot))
+        return True
 
-    def set_layer_param(self, index: int, name: str, value: Any) -> None:
-        """Set parameter ``name`` of layer ``index``."""
-        layer_type = self._project.model.layers[index].type
-        self.set_value(f"model.layers[{index}].params.{name}", value,
-                       f"Set {layer_type} {name.replace('_', ' ')}")
+    def duplicate_layers(self, ids: Sequence[str]) -> None:
+        """Insert copies of the rows ``ids`` right after the last of them, in its stack."""
+        chosen = tree_edits.outermost(self._project.model.layers, ids)
+        if not chosen:
+            return
+        last = tree_edits.slot_of(self._project.model.layers, chosen[-1])
+        rows = [self.layer(layer_id) for layer_id in chosen]
+        text = "Duplicate layers" if len(rows) > 1 else f"Duplicate {rows[0].type}"
+        command = commands.InsertLayersCommand(self, Slot(last.parent, last.stack, last.row + 1),
+                                               rows)
+        command.setText(text)
+        self.push(command)
+
+    def add_branch(self, block_id: str) -> None:
+        """Give the block ``block_id`` (a ``Branches``) one more, empty, stack."""
+        self.push(commands.AddBranchCommand(self, block_id))
+
+    def remove_branch(self, block_id: str, stack: int) -> bool:
+        """Delete stack ``stack`` of block ``block_id``, unless the block needs all it has.
+
+        Returns:
+            Whether the branch was deleted.
+        """
+        from dlstudio.core.model import catalog
+
+        block = self.layer(block_id)
+        layer_type = catalog.find(block.type)
+        fewest = layer_type.stack_count[0] if layer_type is not None else 1
+        if len(block.stacks) <= fewest or not 0 <= stack < len(block.stacks):
+            return False
+        self.push(commands.RemoveBranchCommand(self, block_id, stack))
+        return True
+
+    def set_layer_param(self, layer_id: str, name: str, value: Any) -> None:
+        """Set parameter ``name`` of the row ``layer_id``."""
+        found = self.locate(layer_id)
+        if found is None:
+            raise KeyError(f"no layer with id {layer_id!r}")
+        self.set_value(f"{found.place()}.params.{name}", value,
+                       f"Set {found.layer.type} {name.replace('_', ' ')}")
+
+    def rename_layer(self, layer_id: str, name: str | None) -> None:
+        """Give the row ``layer_id`` a label of its own (``None`` removes it)."""
+        found = self.locate(layer_id)
+        if found is not None:
+            self.set_value(f"{found.place()}.name", name, "Rename layer", mergeable=False)
 
     def replace_layers(self, layers: Sequence[LayerSpec], template: str | None,
                        text: str) -> None:
         """Replace the whole layer stack (a template) in one undo step."""
         self.push(commands.ReplaceLayersCommand(self, layers, template, text))
 
-    def push(self, command: commands.SetValuesCommand) -> None:
+    def push(self, command: commands.SetValuesCommand | commands.TreeCommand) -> None:
         """Apply ``command`` and put it on the undo stack, unless it changes nothing."""
         if command.changes_anything():
             self.undo_stack.push(command)
@@ -179,15 +276,50 @@ class Document(QObject):
     def write(self, path: str, value: Any) -> None:
         """Store ``value`` at ``path`` and announce it. Commands call this; views must not."""
         project_paths.set_value(self._project, path, value)
+        field = _LAYER_FIELD.match(path)
+        if field is not None:
+            self.layerChanged.emit(project_paths.get_value(self._project, field.group(1)).id)
+        elif project_paths.affects(path, "model.layers"):
+            self._located = None
+            self.layersReset.emit()
         self.changed.emit(path)
 
-    def set_selection(self, indices: Sequence[int]) -> None:
-        """Select the layers at ``indices`` (view state: not an edit, not undoable)."""
-        count = len(self._project.model.layers)
-        selection = sorted({i for i in indices if 0 <= i < count})
-        if selection != self._selection:
+    def announce_structure(self, kind: str, ids: list[str]) -> None:
+        """Announce a structural edit of the layer tree. Commands call this; views must not.
+
+        Args:
+            kind: ``inserted``, ``removed``, ``moved`` or ``stacks`` (a block's stacks).
+            ids: The rows concerned (for ``stacks``, the block).
+        """
+        self._located = None
+        signal = {"inserted": self.layersInserted, "removed": self.layersRemoved,
+                  "moved": self.layersMoved}.get(kind)
+        if signal is not None:
+            signal.emit(list(ids))
+        else:
+            for block_id in ids:
+                self.stacksChanged.emit(block_id)
+        self.changed.emit("model.layers")
+
+    def set_selection(self, ids: Sequence[str]) -> None:
+        """Select the layers ``ids`` (view state: not an edit, not undoable)."""
+        located = self._locations()
+        wanted = set(ids)
+        selection = [layer_id for layer_id in located if layer_id in wanted]
+        if selection != self.selection:
             self._selection = selection
             self.selectionChanged.emit()
+
+    def _lands_where_it_is(self, ids: list[str], slot: Slot) -> bool:
+        """Whether moving ``ids`` to ``slot`` would leave the tree as it is."""
+        layers = self._project.model.layers
+        chosen = tree_edits.outermost(layers, ids)
+        target = tree_edits.target_after_detach(layers, chosen, slot)
+        slots = [tree_edits.slot_of(layers, layer_id) for layer_id in chosen]
+        first = slots[0]
+        return all(s.parent == target.parent and s.stack == target.stack
+                   and s.row == first.row + number for number, s in enumerate(slots)) and (
+            first.row == target.row)
 
     def _update_dirty(self) -> None:
         dirty = self._never_saved or not self.undo_stack.isClean()

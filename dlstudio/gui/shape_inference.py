@@ -5,6 +5,9 @@
 first time only, with the GPUs hidden from this process; the GUI thread never waits for it. One
 inspection runs at a time; edits made meanwhile are inspected when it ends, so the report always
 catches up with the latest stack.
+
+Views look rows up by layer id (:meth:`ShapeInference.row_for`), inner rows of blocks included,
+never by list position: a report keeps naming the right rows while the stack is being edited.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ class ShapeInference(QObject):
         self.data = data
         self.report: Any = None
         self.error: str | None = None
+        self.rows_by_id: dict[str, Any] = {}
         self.waiting_for = "data"
         self._running = False
         self._again = False
@@ -77,12 +81,23 @@ class ShapeInference(QObject):
         self._running = True
         self.busyChanged.emit(True)
         project = self.document.project.copy()
-        run_in_background(lambda: _inspect(project, info), self._finished, self._failed,
-                          receiver=self)
+        top_ids = [layer.id for layer in project.model.layers]
+        run_in_background(lambda: (_inspect(project, info), top_ids), self._finished,
+                          self._failed, receiver=self)
 
-    def _finished(self, report: Any) -> None:
+    def row_for(self, layer_id: str) -> Any | None:
+        """Return the latest report's row of layer ``layer_id`` (``None`` when it has none)."""
+        return self.rows_by_id.get(layer_id)
+
+    def rows_of_role(self, role: str) -> list[Any]:
+        """Return the latest report's rows of ``role`` (``input`` or ``head``)."""
+        return [] if self.report is None else [row for row in self.report.rows
+                                               if row.role == role]
+
+    def _finished(self, result: tuple[Any, list[str]]) -> None:
         self._end()
-        self._publish(report, None)
+        report, top_ids = result
+        self._publish(report, None, top_ids)
 
     def _failed(self, error: Exception) -> None:
         self._end()
@@ -95,9 +110,26 @@ class ShapeInference(QObject):
             self._again = False
             self._start()
 
-    def _publish(self, report: Any, error: str | None) -> None:
+    def _publish(self, report: Any, error: str | None, top_ids: list[str] | None = None) -> None:
         self.report, self.error = report, error
+        self.rows_by_id = rows_by_id(report, top_ids or [])
         self.reportChanged.emit()
+
+
+def rows_by_id(report: Any, top_ids: list[str]) -> dict[str, Any]:
+    """Key a stack report's layer rows by layer id.
+
+    A row that carries its ``id`` (inner rows of blocks) is keyed by it; a row that only has its
+    top-level ``index`` is keyed by the id the stack had there when it was inspected.
+    """
+    keyed: dict[str, Any] = {}
+    for row in [] if report is None else report.rows:
+        layer_id = getattr(row, "id", None)
+        if not layer_id and row.role == "layer" and row.index is not None:
+            layer_id = top_ids[row.index] if row.index < len(top_ids) else None
+        if layer_id:
+            keyed[layer_id] = row
+    return keyed
 
 
 def _inspect(project: Project, info: DataInfo) -> Any:

@@ -1,4 +1,7 @@
-"""The layer stack: the view follows the document, and drops, keys and buttons edit it."""
+"""The layer stack: the view follows the document, and drops, keys and buttons edit it.
+
+Layers are named by id (``dense_1``); blocks open into their inner stacks (``Branches`` into one
+row per branch)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,11 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from dlstudio.core.project.project import LayerSpec
-from dlstudio.gui.widgets.layer_stack_model import LAYER_ROWS_MIME, PROBLEM_ROLE, format_shape
+from dlstudio.gui.widgets.layer_stack_model import (
+    LAYER_ROWS_MIME,
+    PROBLEM_ROLE,
+    format_shape,
+)
 from dlstudio.gui.widgets.palette import LAYER_TYPE_MIME, layer_type_mime
 
 
@@ -32,6 +39,15 @@ def row_types(window) -> list[str]:
     return [model.index(row, 0).data() for row in range(model.rowCount())]
 
 
+def select_row(view, row: int, parent=None) -> None:
+    from PySide6.QtCore import QItemSelectionModel
+
+    index = view.model.index(row, 0, parent or QModelIndex())
+    flags = (QItemSelectionModel.SelectionFlag.ClearAndSelect
+             | QItemSelectionModel.SelectionFlag.Rows)
+    view.tree.selectionModel().select(index, flags)
+
+
 def test_rows_show_input_layers_and_head_with_shapes_and_counts(opened):
     model = opened.layer_stack.model
     assert row_types(opened) == ["Input", "Dense", "Dropout", "Dense", "Dense (output)"]
@@ -42,12 +58,12 @@ def test_rows_show_input_layers_and_head_with_shapes_and_counts(opened):
 
 
 def test_changing_the_document_updates_the_rows(opened, qtbot, wait_for_report):
-    opened.document.set_layer_param(0, "units", 16)
+    opened.document.set_layer_param("dense_1", "units", 16)
     model = opened.layer_stack.model
     assert "units=16" in model.index(1, 1).data()
     wait_for_report(opened.inference)
     qtbot.waitUntil(lambda: model.index(1, 3).data() == "112")
-    opened.document.remove_layers([1])
+    opened.document.remove_layers(["dropout_1"])
     assert row_types(opened) == ["Input", "Dense", "Dense", "Dense (output)"]
 
 
@@ -56,7 +72,7 @@ def test_dropping_a_palette_layer_inserts_it_at_the_drop_row(opened):
     assert model.dropMimeData(layer_type_mime("Flatten"), Qt.DropAction.CopyAction, 2, 0,
                               QModelIndex())
     assert types(opened) == ["Dense", "Flatten", "Dropout", "Dense"]
-    assert opened.document.selection == [1]
+    assert opened.document.selection == ["flatten_1"]
     model.dropMimeData(layer_type_mime("Dropout"), Qt.DropAction.CopyAction, -1, 0, QModelIndex())
     assert types(opened)[-1] == "Dropout"
     opened.document.undo_stack.undo()
@@ -91,12 +107,12 @@ def _enter(position: QPointF, data: QMimeData):
 def test_dragging_rows_reorders_the_layers(opened):
     model = opened.layer_stack.model
     data = model.mimeData([model.index(1, 0), model.index(2, 0)])
-    assert json.loads(bytes(data.data(LAYER_ROWS_MIME).data())) == [0, 1]
+    assert json.loads(bytes(data.data(LAYER_ROWS_MIME).data())) == ["dense_1", "dropout_1"]
     model.dropMimeData(data, Qt.DropAction.MoveAction, 4, 0, QModelIndex())
     assert [(layer.type, layer.params.get("units")) for layer in
             opened.document.project.model.layers] == [("Dense", 4), ("Dense", 8),
                                                       ("Dropout", None)]
-    assert opened.document.selection == [1, 2]
+    assert opened.document.selection == ["dense_1", "dropout_1"]
     assert not model.removeRows(1, 1)
 
 
@@ -113,26 +129,25 @@ def test_double_clicking_the_palette_appends(opened):
 
 def test_delete_duplicate_and_move_act_on_the_selection(opened):
     view = opened.layer_stack
-    view.table.selectRow(1)
-    assert opened.document.selection == [0]
+    select_row(view, 1)
+    assert opened.document.selection == ["dense_1"]
     view.duplicate_action.trigger()
     assert types(opened) == ["Dense", "Dense", "Dropout", "Dense"]
-    assert opened.document.selection == [1]
+    assert opened.document.selection == ["dense_3"]
     view.move_down_action.trigger()
     assert types(opened) == ["Dense", "Dropout", "Dense", "Dense"]
-    opened.document.set_selection([0, 1])
+    opened.document.set_selection(["dense_1", "dropout_1"])
     view.delete_action.trigger()
     assert types(opened) == ["Dense", "Dense"]
 
 
 def test_multi_selection_in_the_view_reaches_the_document(opened):
-    table = opened.layer_stack.table
-    table.selectRow(1)
+    select_row(opened.layer_stack, 1)
     model = opened.layer_stack.model
-    selection = table.selectionModel()
+    selection = opened.layer_stack.tree.selectionModel()
     selection.select(model.index(3, 0), selection.SelectionFlag.Select
                      | selection.SelectionFlag.Rows)
-    assert opened.document.selection == [0, 2]
+    assert opened.document.selection == ["dense_1", "dense_2"]
 
 
 def test_an_invalid_stack_marks_the_row_with_the_problem(opened, qtbot):
@@ -148,8 +163,9 @@ def test_an_invalid_stack_marks_the_row_with_the_problem(opened, qtbot):
     assert "Fix:" in model.index(2, 1).data(PROBLEM_ROLE)
     assert model.index(3, 2).data() == "not computed"
     assert opened.layer_stack.problem_banner.isVisibleTo(opened.layer_stack)
+    assert "conv2d_1" in opened.layer_stack.problem_label.text()
     opened.layer_stack.problem_banner.findChild(QPushButton, "show_problem").click()
-    assert opened.document.selection == [1]
+    assert opened.document.selection == ["conv2d_1"]
 
 
 def test_turning_the_head_off_is_an_edit(opened):

@@ -14,7 +14,7 @@ from dlstudio.gui import settings as app_settings
 
 def test_save_then_reopen_gives_the_same_project(window, csv_project, tmp_path, monkeypatch):
     assert window.open_path(str(csv_project))
-    window.document.set_layer_param(0, "units", 12)
+    window.document.set_layer_param("dense_1", "units", 12)
     window.document.set_value("training.epochs", 3)
     target = tmp_path / "copy.dlstudio.json"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))

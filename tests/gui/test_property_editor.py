@@ -23,7 +23,7 @@ def make_editor(qtbot) -> tuple[Document, PropertyEditor]:
 
 def test_selecting_a_layer_shows_its_parameters_as_typed_controls(qtbot):
     document, editor = make_editor(qtbot)
-    document.set_selection([0])
+    document.set_selection(["dense_1"])
     assert editor.title.text().startswith("Dense")
     assert set(editor.fields) == {"units", "activation", "use_bias", "kernel_initializer",
                                   "kernel_regularizer"}
@@ -35,7 +35,7 @@ def test_selecting_a_layer_shows_its_parameters_as_typed_controls(qtbot):
 
 def test_editing_a_control_edits_the_document_and_undo_updates_the_control(qtbot):
     document, editor = make_editor(qtbot)
-    document.set_selection([0])
+    document.set_selection(["dense_1"])
     editor.fields["units"].editor.spin.setValue(32)
     assert document.project.model.layers[0].params["units"] == 32
     combo = editor.fields["activation"].editor.combo
@@ -50,7 +50,7 @@ def test_editing_a_control_edits_the_document_and_undo_updates_the_control(qtbot
 
 def test_an_invalid_number_is_refused_as_typed_with_the_reason(qtbot):
     document, editor = make_editor(qtbot)
-    document.set_selection([1])
+    document.set_selection(["dropout_1"])
     field = editor.fields["rate"]
     line = field.editor.line
     line.setText("")
@@ -68,7 +68,7 @@ def test_an_invalid_number_is_refused_as_typed_with_the_reason(qtbot):
 
 def test_shapes_and_regularizers_have_their_own_editors(qtbot):
     document, editor = make_editor(qtbot)
-    document.set_selection([2])
+    document.set_selection(["conv2d_1"])
     kernel = editor.fields["kernel_size"].editor
     kernel.line.setText("5, 5")
     kernel.line.editingFinished.emit()
@@ -82,7 +82,7 @@ def test_shapes_and_regularizers_have_their_own_editors(qtbot):
 
 def test_the_label_is_an_edit(qtbot):
     document, editor = make_editor(qtbot)
-    document.set_selection([0])
+    document.set_selection(["dense_1"])
     editor.name_edit.setText("hidden")
     editor.name_edit.editingFinished.emit()
     assert document.project.model.layers[0].name == "hidden"
@@ -90,7 +90,7 @@ def test_the_label_is_an_edit(qtbot):
 
 def test_several_or_no_selected_layers_show_a_hint(qtbot):
     document, editor = make_editor(qtbot)
-    document.set_selection([0, 1])
+    document.set_selection(["dense_1", "dropout_1"])
     assert editor.title.text() == "2 layers selected" and not editor.fields
     document.set_selection([])
     assert editor.title.text() == "No layer selected"
@@ -116,3 +116,17 @@ def test_training_settings_follow_the_document_and_edit_it(qtbot):
     check.setChecked(True)
     assert document.project.training.early_stopping.enabled
     assert not view.fields["early_stopping.patience"].isHidden()
+
+
+def test_a_layer_inside_a_block_is_edited_by_its_id(qtbot):
+    document, editor = make_editor(qtbot)
+    document.insert_layers(0, [LayerSpec.of("Residual", stacks=[[LayerSpec.of("Dense")]])])
+    document.set_selection(["dense_2"])
+    assert editor.title.text().startswith("Dense")
+    editor.fields["units"].editor.spin.setValue(3)
+    assert document.project.model.layers[0].stacks[0][0].params["units"] == 3
+    document.move_layers(["dense_2"], 3)
+    assert editor.fields["units"].editor.spin.value() == 3
+    document.undo_stack.undo()
+    document.undo_stack.undo()
+    assert editor.fields["units"].editor.spin.value() == 64

@@ -27,7 +27,7 @@ def test_a_project_built_in_the_window_trains_from_the_command_line(
 
     window.document.insert_layers(1, [LayerSpec.of("Conv2D")])
     qtbot.waitUntil(lambda: _problem_rows(window) == [2], timeout=60_000)
-    window.document.remove_layers([1])
+    window.document.remove_layers(["conv2d_1"])
     qtbot.waitUntil(lambda: _problem_rows(window) == [], timeout=60_000)
     wait_for_report(window.inference)
     assert window.inference.report.ok

@@ -1,10 +1,19 @@
-"""The layer stack view: rows to drop layers on, reorder, delete and duplicate, with problems
-marked on the row that has them and the totals below."""
+"""The layer stack view: a tree of rows to drop layers and blocks on, open blocks into their
+inner stacks, reorder, delete and duplicate, with problems marked on the row that has them and
+the totals below. Rows are named by layer id throughout (selection, edits, problems)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QAction, QKeySequence, QPainter, QPalette
+from PySide6.QtCore import (
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+)
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -16,15 +25,22 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
-    QTableView,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
+from dlstudio.core.project import tree_edits
 from dlstudio.gui.document import Document
 from dlstudio.gui.shape_inference import ShapeInference
 from dlstudio.gui.theme import icon, problem_foreground
-from dlstudio.gui.widgets.layer_stack_model import PROBLEM_ROLE, LayerStackModel
+from dlstudio.gui.widgets.layer_stack_model import (
+    KIND_ROLE,
+    LAYER_ID_ROLE,
+    PROBLEM_ROLE,
+    LayerStackModel,
+    StackNode,
+)
 
 _PADDING = 6
 
@@ -60,16 +76,46 @@ class _SettingsDelegate(QStyledItemDelegate):
         size = super().sizeHint(option, index)
         problem = index.data(PROBLEM_ROLE)
         view = self.parent()
-        if not problem or not isinstance(view, QTableView):
+        if not problem or not isinstance(view, QTreeView):
             return size
-        width = max(view.columnWidth(index.column()) - 2 * _PADDING, 80)
+        width = max(view.columnWidth(index.column()) - 2 * _PADDING - view.indentation(), 80)
         metrics = option.fontMetrics
         text = metrics.boundingRect(QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap, problem)
         return QSize(size.width(), metrics.height() + text.height() + _PADDING + 4)
 
 
+class StackTree(QTreeView):
+    """The tree of rows: a left rule per nesting level; Enter opens or closes a block."""
+
+    def drawBranches(self, painter: QPainter, rect: QRect,
+                     index: QModelIndex | QPersistentModelIndex) -> None:  # Qt override
+        super().drawBranches(painter, rect, index)
+        depth, parent = 0, index.parent()
+        while parent.isValid():
+            depth, parent = depth + 1, parent.parent()
+        if not depth:
+            return
+        painter.save()
+        painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Mid), 2))
+        step = self.indentation()
+        for level in range(depth):
+            x = rect.left() + level * step + step // 2
+            painter.drawLine(x, rect.top(), x, rect.bottom())
+        painter.restore()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # Qt override
+        current = self.currentIndex()
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and current.isValid():
+            first = current.siblingAtColumn(0)
+            if self.model().rowCount(first):
+                self.setExpanded(first, not self.isExpanded(first))
+                return
+        super().keyPressEvent(event)
+
+
 class LayerStackView(QWidget):
-    """The stack as a table: drop palette layers on it, drag rows to reorder, Del, Ctrl+D.
+    """The stack as a tree: drop palette layers and blocks on it, drag rows into, out of and
+    between inner stacks; Enter opens a block, Del deletes, Ctrl+D duplicates, Ctrl+Up/Down move.
 
     Args:
         document: The document whose stack is shown and edited.
@@ -83,7 +129,7 @@ class LayerStackView(QWidget):
         self.inference = inference
         self.model = LayerStackModel(document, inference, self)
         self._syncing = False
-        self.table = self._make_table()
+        self.tree = self._make_tree()
         self.status = QLabel()
         self.status.setProperty("role", "hint")
         self.totals = QLabel()
@@ -96,39 +142,49 @@ class LayerStackView(QWidget):
         self._layout()
         self.model.modelAboutToBeReset.connect(self._begin_sync)
         self.model.modelReset.connect(self._after_reset)
-        self.table.selectionModel().selectionChanged.connect(self._on_view_selection)
+        self.model.rowsInserted.connect(self._after_insert)
+        self.model.dataChanged.connect(self._after_data_change)
+        self.tree.selectionModel().selectionChanged.connect(self._on_view_selection)
         document.selectionChanged.connect(self._show_document_selection)
         self.head_checkbox.toggled.connect(
             lambda on: document.set_value("model.add_output_head", on, "Toggle output head"))
         inference.busyChanged.connect(self._update_status)
         inference.data.busyChanged.connect(self._update_status)
+        inference.reportChanged.connect(self._update_summary)
+        document.changed.connect(self._on_document_changed)
         self._after_reset()
 
-    def _make_table(self) -> QTableView:
-        table = QTableView()
-        table.setModel(self.model)
-        table.setItemDelegateForColumn(1, _SettingsDelegate(table))
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        table.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
-        table.setDefaultDropAction(Qt.DropAction.MoveAction)
-        table.setDragDropOverwriteMode(False)
-        table.setDropIndicatorShown(True)
-        table.setShowGrid(False)
-        table.setAlternatingRowColors(True)
-        table.setWordWrap(True)
-        table.setIconSize(QSize(20, 20))
-        table.verticalHeader().hide()
-        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header = table.horizontalHeader()
+    @property
+    def table(self) -> StackTree:
+        """The tree of rows (the name of the flat table it replaced)."""
+        return self.tree
+
+    def _make_tree(self) -> StackTree:
+        tree = StackTree()
+        tree.setModel(self.model)
+        tree.setItemDelegateForColumn(1, _SettingsDelegate(tree))
+        tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        tree.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        tree.setDefaultDropAction(Qt.DropAction.MoveAction)
+        tree.setDragDropOverwriteMode(False)
+        tree.setDropIndicatorShown(True)
+        tree.setAlternatingRowColors(True)
+        tree.setWordWrap(True)
+        tree.setIconSize(QSize(20, 20))
+        tree.setIndentation(18)
+        tree.setExpandsOnDoubleClick(False)
+        tree.setAnimated(False)
+        header = tree.header()
+        header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.resizeSection(0, 175)
+        header.resizeSection(0, 200)
         header.resizeSection(2, 105)
         header.resizeSection(3, 88)
-        header.sectionResized.connect(lambda *_: table.resizeRowsToContents())
-        table.setToolTip("Drop layers from the palette here; drag rows to reorder them.")
-        return table
+        tree.setToolTip("Drop layers and blocks from the palette here; drop on a block to put "
+                        "layers inside it; drag rows to move them.")
+        return tree
 
     def _make_banner(self) -> tuple[QFrame, QLabel]:
         banner = QFrame()
@@ -152,17 +208,23 @@ class LayerStackView(QWidget):
     def _make_actions(self) -> None:
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
         specs = [
-            ("delete_action", "Delete layer", QKeySequence.StandardKey.Delete,
-             "Delete the selected layers (Del)", self._delete),
-            ("duplicate_action", "Duplicate layer", QKeySequence("Ctrl+D"),
+            ("delete_action", "Delete layer", [QKeySequence(QKeySequence.StandardKey.Delete)],
+             "Delete the selected layers, or the selected branch (Del)", self._delete),
+            ("duplicate_action", "Duplicate layer", [QKeySequence("Ctrl+D")],
              "Insert a copy of the selected layers (Ctrl+D)", self._duplicate),
-            ("move_up_action", "Move up", QKeySequence("Alt+Up"),
-             "Move the selected layers up (Alt+Up)", lambda: self._move(-1)),
-            ("move_down_action", "Move down", QKeySequence("Alt+Down"),
-             "Move the selected layers down (Alt+Down)", lambda: self._move(1)),
+            ("move_up_action", "Move up", [QKeySequence("Ctrl+Up"), QKeySequence("Alt+Up")],
+             "Move the selected layers up, out of a block at its top (Ctrl+Up)",
+             lambda: self._move(-1)),
+            ("move_down_action", "Move down",
+             [QKeySequence("Ctrl+Down"), QKeySequence("Alt+Down")],
+             "Move the selected layers down, out of a block at its end (Ctrl+Down)",
+             lambda: self._move(1)),
+            ("add_branch_action", "Add branch", [QKeySequence("Ctrl+B")],
+             "Add an empty branch to the selected Branches block (Ctrl+B)", self._add_branch),
         ]
-        for attribute, text, shortcut, tip, slot in specs:
-            action = QAction(text, self, shortcut=shortcut, toolTip=tip, statusTip=tip)
+        for attribute, text, shortcuts, tip, slot in specs:
+            action = QAction(text, self, toolTip=tip, statusTip=tip)
+            action.setShortcuts(shortcuts)
             action.setShortcutContext(context)
             action.triggered.connect(slot)
             self.addAction(action)
@@ -174,9 +236,11 @@ class LayerStackView(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(heading)
         buttons.addStretch(1)
-        for action in (self.move_up_action, self.move_down_action, self.duplicate_action,
-                       self.delete_action):
-            button = QPushButton(action.text())
+        self.add_branch_button = QPushButton(self.add_branch_action.text())
+        for action in (self.add_branch_action, self.move_up_action, self.move_down_action,
+                       self.duplicate_action, self.delete_action):
+            button = (self.add_branch_button if action is self.add_branch_action
+                      else QPushButton(action.text()))
             button.setToolTip(action.toolTip())
             button.clicked.connect(action.trigger)
             buttons.addWidget(button)
@@ -187,69 +251,141 @@ class LayerStackView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(buttons)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.tree, 1)
         layout.addWidget(self.problem_banner)
         layout.addLayout(footer)
         layout.addWidget(self.status)
 
-    # Selection: the document's selection is the truth -------------------------------------
+    # Rows: blocks open as they appear ----------------------------------------------------------
 
     def _begin_sync(self) -> None:
         self._syncing = True
 
     def _after_reset(self) -> None:
         self._syncing = True
+        self.tree.expandAll()
         self._show_document_selection()
         self._syncing = False
-        self.table.resizeRowsToContents()
         self._update_summary()
 
+    def _after_insert(self, parent: QModelIndex, first: int, last: int) -> None:
+        for row in range(first, last + 1):
+            index = self.model.index(row, 0, parent)
+            self.tree.expandRecursively(index)
+        if parent.isValid():
+            self.tree.expand(parent)
+
+    def _after_data_change(self, top_left: QModelIndex, *_signal_arguments: object) -> None:
+        if self.model.data(top_left, PROBLEM_ROLE) is not None or top_left.column() == 0:
+            self.tree.scheduleDelayedItemsLayout()
+
+    def _on_document_changed(self, path: str) -> None:
+        if path in ("", "model", "model.add_output_head") or path.startswith("model.layers"):
+            self._update_summary()
+
+    # Selection: the document's selection is the truth -------------------------------------
+
     def _show_document_selection(self) -> None:
+        if self.selected_layers() == self.document.selection and self._view_has_branch():
+            return
         was_syncing, self._syncing = self._syncing, True
         selection = QItemSelection()
         last = self.model.columnCount() - 1
-        for layer in self.document.selection:
-            row = self.model.row_of_layer(layer)
-            selection.select(self.model.index(row, 0), self.model.index(row, last))
+        for layer_id in self.document.selection:
+            first = self.model.index_of_layer(layer_id)
+            if first.isValid():
+                selection.select(first, first.siblingAtColumn(last))
         flags = QItemSelectionModel.SelectionFlag.ClearAndSelect
-        self.table.selectionModel().select(selection, flags)
+        self.tree.selectionModel().select(selection, flags)
         if self.document.selection:
-            current = self.model.index(self.model.row_of_layer(self.document.selection[0]), 0)
-            self.table.selectionModel().setCurrentIndex(
+            current = self.model.index_of_layer(self.document.selection[0])
+            self.tree.selectionModel().setCurrentIndex(
                 current, QItemSelectionModel.SelectionFlag.NoUpdate)
+            self.tree.scrollTo(current)
         self._syncing = was_syncing
+        self._update_actions()
+
+    def _view_has_branch(self) -> bool:
+        return self.selected_branch() is not None
 
     def _on_view_selection(self) -> None:
         if not self._syncing:
             self.document.set_selection(self.selected_layers())
+        self._update_actions()
 
-    def selected_layers(self) -> list[int]:
-        """Return the indices of the layers selected in the table."""
-        rows = {index.row() for index in self.table.selectionModel().selectedRows()}
-        return sorted(self.model.rows[row].index for row in rows
-                      if self.model.rows[row].role == "layer")
+    def selected_layers(self) -> list[str]:
+        """Return the ids of the layers selected in the tree, in tree order."""
+        chosen = {index.data(LAYER_ID_ROLE) for index in self.tree.selectionModel().selectedRows()
+                  if index.data(KIND_ROLE) == "layer"}
+        return [found.layer.id for found in self.document.project.model.walk()
+                if found.layer.id in chosen]
+
+    def selected_branch(self) -> tuple[str, int] | None:
+        """Return the block id and stack of the one selected branch row, or ``None``."""
+        rows = self.tree.selectionModel().selectedRows()
+        if len(rows) != 1 or rows[0].data(KIND_ROLE) != "branch":
+            return None
+        node: StackNode = self.model.node(rows[0])
+        return node.layer_id, node.stack
+
+    def _update_actions(self) -> None:
+        self.add_branch_action.setEnabled(self._branches_block() is not None)
+        self.add_branch_button.setVisible(self._branches_block() is not None)
+
+    def _branches_block(self) -> str | None:
+        branch = self.selected_branch()
+        if branch is not None:
+            return branch[0]
+        selection = self.document.selection
+        if len(selection) == 1:
+            node = self.model.node_of_layer(selection[0])
+            if node is not None and node.children and node.children[0].kind == "branch":
+                return selection[0]
+        return None
 
     # Edits -----------------------------------------------------------------------------------
 
     def _delete(self) -> None:
+        branch = self.selected_branch()
+        if branch is not None:
+            self.document.remove_branch(*branch)
+            return
         self.document.remove_layers(self.document.selection)
 
     def _duplicate(self) -> None:
         self.document.duplicate_layers(self.document.selection)
 
+    def _add_branch(self) -> None:
+        block = self._branches_block()
+        if block is not None:
+            self.document.add_branch(block)
+
     def _move(self, step: int) -> None:
-        selection = self.document.selection
-        if not selection:
+        layers = self.document.project.model.layers
+        chosen = tree_edits.outermost(layers, self.document.selection)
+        if not chosen:
             return
-        row = selection[0] - 1 if step < 0 else selection[-1] + 2
-        if 0 <= row <= len(self.document.project.model.layers):
-            self.document.move_layers(selection, row)
+        slots = [tree_edits.slot_of(layers, layer_id) for layer_id in chosen]
+        first, last = slots[0], slots[-1]
+        if any((s.parent, s.stack) != (first.parent, first.stack) for s in slots):
+            return
+        stack = tree_edits.stack_of(layers, first.parent, first.stack)
+        if step < 0 and first.row > 0:
+            target = tree_edits.Slot(first.parent, first.stack, first.row - 1)
+        elif step > 0 and last.row + 1 < len(stack):
+            target = tree_edits.Slot(first.parent, first.stack, last.row + 2)
+        elif first.parent is not None:
+            block = tree_edits.slot_of(layers, first.parent)
+            target = tree_edits.Slot(block.parent, block.stack, block.row + (step > 0))
+        else:
+            return
+        self.document.move_layers(chosen, target.row, target.parent, target.stack)
 
     def _select_first_problem(self) -> None:
-        problem = next((row for row in self.model.rows if row.error), None)
-        if problem is not None and problem.index is not None:
-            self.document.set_selection([problem.index])
-        self.table.setFocus()
+        problem = self.model.first_problem()
+        if problem is not None and problem[0].kind == "layer":
+            self.document.set_selection([problem[0].layer_id])
+        self.tree.setFocus()
 
     # Summary ---------------------------------------------------------------------------------
 
@@ -258,13 +394,14 @@ class LayerStackView(QWidget):
         self.head_checkbox.blockSignals(True)
         self.head_checkbox.setChecked(self.document.project.model.add_output_head)
         self.head_checkbox.blockSignals(False)
-        problem = next((row for row in self.model.rows if row.error), None)
+        problem = self.model.first_problem()
         self.problem_banner.setVisible(problem is not None)
         if problem is not None:
-            where = (f"Layer {problem.index + 1} ({problem.type})" if problem.index is not None
-                     else problem.type)
-            fix = f"<br><b>Fix:</b> {problem.fix}" if problem.fix else ""
-            self.problem_label.setText(f"<b>{where}:</b> {problem.error}{fix}")
+            node, row = problem
+            where = (f"{row.type} ({node.layer_id})" if node.kind == "layer"
+                     else "The output head" if node.kind == "head" else "The input")
+            fix = f"<br><b>Fix:</b> {row.fix}" if row.fix else ""
+            self.problem_label.setText(f"<b>{where}:</b> {row.error}{fix}")
         if report is not None and report.total_params is not None:
             self.totals.setText(f"Total: {report.total_params:,} parameters "
                                 f"({report.trainable_params:,} trainable)")

@@ -1,19 +1,23 @@
-"""The rows of the layer stack: the input, the user's layers and the output head.
+"""The rows of the layer stack as a tree: the input, the user's rows (blocks open into their
+inner stacks, a ``Branches`` block into one row per branch) and the output head.
 
-:class:`LayerStackModel` is a Qt table model over the document's layers and the latest shape
-report. It takes drops: a palette layer (:data:`~dlstudio.gui.widgets.palette.LAYER_TYPE_MIME`)
-is inserted, stack rows (:data:`LAYER_ROWS_MIME`) are moved — both through the document, so both
-are undoable.
+:class:`LayerStackModel` is a Qt item model over the document's layer tree and the latest shape
+report, both looked up by layer id. It follows the document's fine-grained events
+(``layersInserted``, ``layersRemoved``, ``layersMoved``, ``layerChanged``, ``stacksChanged``)
+with ``beginInsertRows``/``beginRemoveRows``/``dataChanged`` on the rows concerned, and resets
+only when the whole tree was replaced. It takes drops: a palette layer
+(:data:`~dlstudio.gui.widgets.palette.LAYER_TYPE_MIME`) is inserted, stack rows
+(:data:`LAYER_ROWS_MIME`) are moved — into, out of and between inner stacks, through the
+document, so each drop is one undo step.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
+    QAbstractItemModel,
     QMimeData,
     QModelIndex,
     QObject,
@@ -22,53 +26,68 @@ from PySide6.QtCore import (
 )
 
 from dlstudio.core.model import catalog
+from dlstudio.core.project import tree_edits
 from dlstudio.core.project.project import LayerSpec
+from dlstudio.core.project.tree_edits import Slot
 from dlstudio.gui.document import Document
 from dlstudio.gui.shape_inference import ShapeInference
 from dlstudio.gui.theme import icon, layer_icon, muted_foreground, problem_background
 from dlstudio.gui.widgets.palette import LAYER_TYPE_MIME
 
 LAYER_ROWS_MIME = "application/x-dlstudio-layer-rows"
-"""MIME type of a drag inside the stack: the dragged layer indices as a JSON list."""
+"""MIME type of a drag inside the stack: the dragged layer ids as a JSON list."""
 
 PROBLEM_ROLE = Qt.ItemDataRole.UserRole + 1
 """Item role holding a row's problem and fix as text (``None`` when the row is fine)."""
+
+LAYER_ID_ROLE = Qt.ItemDataRole.UserRole + 2
+"""Item role holding a row's layer id (for a branch row, its block's id)."""
+
+KIND_ROLE = Qt.ItemDataRole.UserRole + 3
+"""Item role holding what a row is: ``input``, ``layer``, ``branch`` or ``head``."""
 
 COLUMNS = ("Layer", "Settings", "Output shape", "Parameters")
 _Index = QModelIndex | QPersistentModelIndex
 
 
-@dataclass(frozen=True)
-class StackRow:
-    """One row as shown.
+class StackNode:
+    """One row of the tree as the model holds it (the layer itself stays in the document).
 
     Attributes:
-        role: ``input``, ``layer`` or ``head``.
-        index: The layer's index in ``model.layers`` (``None`` for the input and the head).
-        type: The layer type (``Dense``) or ``Input`` / the head's type.
-        summary: The key settings (``units=64, activation=relu``).
-        output_shape: The output shape as text (empty while unknown).
-        param_count: The weights in the layer (``None`` while unknown).
-        error: What is wrong with the layer, if anything.
-        fix: How to fix it.
-        blocked: Not computed because an earlier row has the error.
+        kind: ``root``, ``input``, ``layer``, ``branch`` or ``head``.
+        layer_id: The layer's id (a branch row: its block's id).
+        stack: A branch row's stack index.
+        parent: The node above (``None`` for the root).
+        children: The rows below.
     """
 
-    role: str
-    index: int | None
-    type: str
-    summary: str
-    output_shape: str = ""
-    param_count: int | None = None
-    error: str | None = None
-    fix: str | None = None
-    blocked: bool = False
+    __slots__ = ("kind", "layer_id", "stack", "parent", "children")
 
-    def problem_text(self) -> str | None:
-        """Return the error and its fix as one text, or ``None``."""
-        if not self.error:
-            return None
-        return f"⚠ {self.error}" + (f"\nFix: {self.fix}" if self.fix else "")
+    def __init__(self, kind: str, layer_id: str = "", stack: int = 0,
+                 parent: StackNode | None = None) -> None:
+        self.kind = kind
+        self.layer_id = layer_id
+        self.stack = stack
+        self.parent = parent
+        self.children: list[StackNode] = []
+
+    def row(self) -> int:
+        """Return the node's row under its parent."""
+        return self.parent.children.index(self) if self.parent is not None else 0
+
+    def depth(self) -> int:
+        """Return how many rows enclose this one (0 at the top level)."""
+        depth, node = 0, self.parent
+        while node is not None and node.kind != "root":
+            depth, node = depth + 1, node.parent
+        return depth
+
+
+def shows_branch_rows(layer: LayerSpec) -> bool:
+    """Whether a block opens into one row per stack (``Branches``) rather than into its rows."""
+    layer_type = catalog.find(layer.type)
+    most = layer_type.stack_count[1] if layer_type is not None else None
+    return len(layer.stacks) > 1 or (layer.is_block and most != 1)
 
 
 def format_shape(shape: Any) -> str:
@@ -79,92 +98,244 @@ def format_shape(shape: Any) -> str:
     return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
 
 
-def build_rows(document: Document, inference: ShapeInference) -> list[StackRow]:
-    """Return the rows for the document's stack, with shapes from the latest report."""
-    model = document.project.model
-    report_rows = list(inference.report.rows) if inference.report is not None else []
-    by_index = {row.index: row for row in report_rows if row.role == "layer"}
-    rows = [_input_row(report_rows, inference)]
-    for index, layer in enumerate(model.layers):
-        rows.append(_layer_row(index, layer, by_index.get(index)))
-    heads = [row for row in report_rows if row.role == "head"]
-    if heads:
-        rows.extend(_from_report(row, "head", None, row.summary) for row in heads)
-    elif model.add_output_head:
-        rows.append(StackRow("head", None, "Output head", "added to fit the task"))
-    return _block_after_first_error(rows)
+def problem_text(error: str | None, fix: str | None) -> str | None:
+    """Return an error and its fix as one text, or ``None``."""
+    if not error:
+        return None
+    return f"⚠ {error}" + (f"\nFix: {fix}" if fix else "")
 
 
-def _block_after_first_error(rows: list[StackRow]) -> list[StackRow]:
-    """Keep the first problem; rows after it were not computed because of it."""
-    first = next((number for number, row in enumerate(rows) if row.error), None)
-    if first is None:
-        return rows
-    return rows[:first + 1] + [
-        replace(row, error=None, fix=None, blocked=True) if row.error else row
-        for row in rows[first + 1:]
-    ]
-
-
-def _input_row(report_rows: list[Any], inference: ShapeInference) -> StackRow:
-    reported = next((row for row in report_rows if row.role == "input"), None)
-    if reported is not None:
-        return _from_report(reported, "input", None, reported.summary)
-    info = inference.data.info
-    if info is not None:
-        return StackRow("input", None, "Input", "from the data", format_shape(info.feature_shape))
-    return StackRow("input", None, "Input", f"waiting for {inference.waiting_for}")
-
-
-def _layer_row(index: int, layer: LayerSpec, reported: Any) -> StackRow:
-    layer_type = catalog.find(layer.type)
-    summary = layer_type.summary(layer.params) if layer_type else ""
-    if layer.name:
-        summary = f"“{layer.name}”  {summary}".strip()
-    if reported is None or reported.type != layer.type:
-        return StackRow("layer", index, layer.type, summary)
-    return _from_report(reported, "layer", index, summary)
-
-
-def _from_report(reported: Any, role: str, index: int | None, summary: str) -> StackRow:
-    return StackRow(role, index, reported.type, summary, format_shape(reported.output_shape),
-                    reported.param_count, reported.error, reported.fix)
-
-
-class LayerStackModel(QAbstractTableModel):
-    """The stack as table rows; rebuilt whenever the document or the shape report changes."""
+class LayerStackModel(QAbstractItemModel):
+    """The stack as a tree of rows, updated row by row as the document changes."""
 
     def __init__(self, document: Document, inference: ShapeInference,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.document = document
         self.inference = inference
-        self.rows: list[StackRow] = build_rows(document, inference)
+        self.root = StackNode("root")
+        self._nodes: dict[str, StackNode] = {}
+        self._first_error: str | None = None
+        self._blocked: set[str] = set()
+        self._rebuild()
+        document.layersInserted.connect(self._on_inserted)
+        document.layersRemoved.connect(self._on_removed)
+        document.layersMoved.connect(self._on_moved)
+        document.layerChanged.connect(self._on_layer_changed)
+        document.stacksChanged.connect(self._on_stacks_changed)
+        document.layersReset.connect(self.refresh)
         document.changed.connect(self._on_document_changed)
-        inference.reportChanged.connect(self.refresh)
-        inference.data.infoChanged.connect(self.refresh)
+        inference.reportChanged.connect(self._on_report)
+        inference.data.infoChanged.connect(self._on_report)
+
+    # Structure ------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Rebuild the rows from the document and the latest report."""
+        """Rebuild every row from the document and the latest report (a whole new tree)."""
         self.beginResetModel()
-        self.rows = build_rows(self.document, self.inference)
+        self._rebuild()
         self.endResetModel()
 
-    def _on_document_changed(self, path: str) -> None:
-        if not path or path.startswith("model"):
-            self.refresh()
+    def _rebuild(self) -> None:
+        self.root = StackNode("root")
+        self._nodes = {}
+        self.root.children.append(StackNode("input", parent=self.root))
+        for layer in self.document.project.model.layers:
+            self.root.children.append(self._make_node(layer, self.root))
+        if self._wants_head():
+            self.root.children.append(StackNode("head", parent=self.root))
+        self._update_problems()
 
-    def row_of_layer(self, index: int) -> int:
-        """Return the table row of layer ``index`` (the input is row 0)."""
-        return index + 1
+    def _make_node(self, layer: LayerSpec, parent: StackNode) -> StackNode:
+        node = StackNode("layer", layer.id, parent=parent)
+        self._nodes[layer.id] = node
+        self._fill_children(node, layer)
+        return node
+
+    def _fill_children(self, node: StackNode, layer: LayerSpec) -> None:
+        if shows_branch_rows(layer):
+            for stack_index, stack in enumerate(layer.stacks):
+                branch = StackNode("branch", layer.id, stack_index, node)
+                branch.children = [self._make_node(inner, branch) for inner in stack]
+                node.children.append(branch)
+        elif layer.stacks:
+            node.children = [self._make_node(inner, node) for inner in layer.stacks[0]]
+
+    def _forget(self, node: StackNode) -> None:
+        if node.kind == "layer" and self._nodes.get(node.layer_id) is node:
+            del self._nodes[node.layer_id]
+        for child in node.children:
+            self._forget(child)
+
+    def _container(self, slot: Slot) -> tuple[StackNode, int]:
+        """Return the node whose children hold ``slot``'s stack, and the rows before it."""
+        if slot.parent is None:
+            return self.root, 1
+        block = self._nodes[slot.parent]
+        if block.children and block.children[0].kind == "branch":
+            return block.children[slot.stack], 0
+        return block, 0
+
+    def _on_inserted(self, ids: list[str]) -> None:
+        located = [self.document.locate(layer_id) for layer_id in ids]
+        for found in sorted((f for f in located if f is not None), key=lambda f: f.address):
+            slot = tree_edits.slot_of(self.document.project.model.layers, found.layer.id)
+            container, offset = self._container(slot)
+            row = slot.row + offset
+            self.beginInsertRows(self.index_of(container), row, row)
+            container.children.insert(row, self._make_node(found.layer, container))
+            self.endInsertRows()
+
+    def _on_removed(self, ids: list[str]) -> None:
+        for layer_id in ids:
+            node = self._nodes.get(layer_id)
+            if node is None or node.parent is None:
+                continue
+            row = node.row()
+            self.beginRemoveRows(self.index_of(node.parent), row, row)
+            node.parent.children.pop(row)
+            self._forget(node)
+            self.endRemoveRows()
+
+    def _on_moved(self, ids: list[str]) -> None:
+        self._on_removed(ids)
+        self._on_inserted(ids)
+
+    def _on_stacks_changed(self, block_id: str) -> None:
+        node = self._nodes.get(block_id)
+        if node is None:
+            return
+        parent = self.index_of(node)
+        if node.children:
+            self.beginRemoveRows(parent, 0, len(node.children) - 1)
+            for child in node.children:
+                self._forget(child)
+            node.children = []
+            self.endRemoveRows()
+        layer = self.document.layer(block_id)
+        fresh = StackNode("layer", block_id)
+        self._fill_children(fresh, layer)
+        if fresh.children:
+            self.beginInsertRows(parent, 0, len(fresh.children) - 1)
+            for child in fresh.children:
+                child.parent = node
+            node.children = fresh.children
+            self.endInsertRows()
+
+    def _on_layer_changed(self, layer_id: str) -> None:
+        node = self._nodes.get(layer_id)
+        if node is not None:
+            self.dataChanged.emit(self.index_of(node), self.index_of(node, len(COLUMNS) - 1))
+
+    def _on_document_changed(self, path: str) -> None:
+        if path == "model.add_output_head":
+            self._sync_head()
+
+    # Shapes and problems --------------------------------------------------------------------
+
+    def _wants_head(self) -> bool:
+        return bool(self.inference.rows_of_role("head")) or (
+            self.inference.report is None and self.document.project.model.add_output_head)
+
+    def _sync_head(self) -> None:
+        has_head = self.root.children[-1].kind == "head"
+        wants = self._wants_head()
+        count = len(self.root.children)
+        if has_head and not wants:
+            self.beginRemoveRows(QModelIndex(), count - 1, count - 1)
+            self.root.children.pop()
+            self.endRemoveRows()
+        elif wants and not has_head:
+            self.beginInsertRows(QModelIndex(), count, count)
+            self.root.children.append(StackNode("head", parent=self.root))
+            self.endInsertRows()
+
+    def _on_report(self) -> None:
+        self._sync_head()
+        self._update_problems()
+        self._announce_all(self.root)
+
+    def _update_problems(self) -> None:
+        """Keep the first problem; rows after it were not computed because of it."""
+        self._first_error, self._blocked = None, set()
+        report = self.inference.report
+        for row in [] if report is None else report.rows:
+            if not row.error:
+                continue
+            key = self._report_key(row)
+            if self._first_error is None:
+                self._first_error = key
+            else:
+                self._blocked.add(key)
+
+    def _report_key(self, row: Any) -> str:
+        if row.role != "layer":
+            return f"<{row.role}>"
+        return next((key for key, value in self.inference.rows_by_id.items() if value is row),
+                    "<layer>")
+
+    def _announce_all(self, node: StackNode) -> None:
+        if node.children:
+            parent = self.index_of(node)
+            self.dataChanged.emit(self.index(0, 0, parent),
+                                  self.index(len(node.children) - 1, len(COLUMNS) - 1, parent))
+            for child in node.children:
+                self._announce_all(child)
+
+    def first_problem(self) -> tuple[StackNode, Any] | None:
+        """Return the node of the first row with a problem and its report row, or ``None``."""
+        key = self._first_error
+        if key is None:
+            return None
+        if key in ("<input>", "<head>"):
+            kind = key.strip("<>")
+            node = next((n for n in self.root.children if n.kind == kind), None)
+            rows = self.inference.rows_of_role(kind)
+            return (node, rows[0]) if node is not None and rows else None
+        node = self._nodes.get(key)
+        return (node, self.inference.row_for(key)) if node is not None else None
+
+    def node_of_layer(self, layer_id: str) -> StackNode | None:
+        """Return the row of layer ``layer_id``."""
+        return self._nodes.get(layer_id)
 
     # Qt model interface ---------------------------------------------------------------------
 
+    def node(self, index: _Index) -> StackNode:
+        """Return the node behind ``index`` (the root for an invalid index)."""
+        return index.internalPointer() if index.isValid() else self.root
+
+    def index_of(self, node: StackNode, column: int = 0) -> QModelIndex:
+        """Return the index of ``node`` (invalid for the root)."""
+        if node.parent is None:
+            return QModelIndex()
+        return self.createIndex(node.row(), column, node)
+
+    def index_of_layer(self, layer_id: str, column: int = 0) -> QModelIndex:
+        """Return the index of layer ``layer_id`` (invalid when it has no row)."""
+        node = self._nodes.get(layer_id)
+        return self.index_of(node, column) if node is not None else QModelIndex()
+
+    def index(self, row: int, column: int,
+              parent: _Index = QModelIndex()) -> QModelIndex:  # noqa: B008  (Qt override)
+        node = self.node(parent)
+        if not 0 <= row < len(node.children) or not 0 <= column < len(COLUMNS):
+            return QModelIndex()
+        return self.createIndex(row, column, node.children[row])
+
+    def parent(self, index: _Index = QModelIndex()) -> QModelIndex:  # noqa: B008  (Qt override)
+        if not index.isValid():
+            return QModelIndex()
+        parent = index.internalPointer().parent
+        return self.index_of(parent) if parent is not None else QModelIndex()
+
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008  (Qt override)
-        return 0 if parent.isValid() else len(self.rows)
+        if parent.isValid() and parent.column() != 0:
+            return 0
+        return len(self.node(parent).children)
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008  (Qt override)
-        return 0 if parent.isValid() else len(COLUMNS)
+        return len(COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # Qt override
@@ -173,20 +344,27 @@ class LayerStackModel(QAbstractTableModel):
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # Qt override
-        row = self.rows[index.row()]
+        if not index.isValid():
+            return None
+        node = index.internalPointer()
+        if role == LAYER_ID_ROLE:
+            return node.layer_id or None
+        if role == KIND_ROLE:
+            return node.kind
+        shown = _RowText.of(self, node)
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return _display(row, column)
+            return shown.column(column)
         if role == PROBLEM_ROLE:
-            return row.problem_text() if column == 1 else None
+            return problem_text(shown.error, shown.fix) if column == 1 else None
         if role == Qt.ItemDataRole.ToolTipRole:
-            return _tooltip(row)
+            return shown.tooltip()
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
-            return _row_icon(row)
-        if role == Qt.ItemDataRole.BackgroundRole and row.error:
+            return shown.icon()
+        if role == Qt.ItemDataRole.BackgroundRole and shown.error:
             return problem_background()
         if role == Qt.ItemDataRole.ForegroundRole and (
-                row.blocked or (row.role != "layer" and column == 1)):
+                shown.blocked or (node.kind != "layer" and column == 1)):
             return muted_foreground()
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -195,8 +373,9 @@ class LayerStackModel(QAbstractTableModel):
     def flags(self, index: _Index) -> Qt.ItemFlag:  # Qt override
         if not index.isValid():
             return Qt.ItemFlag.ItemIsDropEnabled
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if self.rows[index.row()].role == "layer":
+        flags = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                 | Qt.ItemFlag.ItemIsDropEnabled)
+        if index.internalPointer().kind == "layer":
             flags |= Qt.ItemFlag.ItemIsDragEnabled
         return flags
 
@@ -210,80 +389,164 @@ class LayerStackModel(QAbstractTableModel):
         return [LAYER_TYPE_MIME, LAYER_ROWS_MIME]
 
     def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:  # Qt override
-        layers = sorted({self.rows[i.row()].index for i in indexes
-                         if self.rows[i.row()].role == "layer"})
+        chosen = {index.internalPointer().layer_id for index in indexes
+                  if index.isValid() and index.internalPointer().kind == "layer"}
+        ids = tree_edits.outermost(self.document.project.model.layers, list(chosen))
         data = QMimeData()
-        data.setData(LAYER_ROWS_MIME, json.dumps(layers).encode("utf-8"))
+        data.setData(LAYER_ROWS_MIME, json.dumps(ids).encode("utf-8"))
         return data
 
     def canDropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
                         parent: _Index) -> bool:  # Qt override
-        return data.hasFormat(LAYER_TYPE_MIME) or data.hasFormat(LAYER_ROWS_MIME)
+        if data.hasFormat(LAYER_TYPE_MIME):
+            return True
+        if not data.hasFormat(LAYER_ROWS_MIME):
+            return False
+        slot = self.drop_slot(row, parent)
+        return tree_edits.can_move_into(self.document.project.model.layers,
+                                        _dragged_ids(data), slot.parent)
 
     def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
                      parent: _Index) -> bool:  # Qt override
-        """Insert a palette layer or move stack layers to just before table row ``row``.
+        """Insert a palette layer or move stack rows to where they were dropped.
 
-        ``row`` -1 means "on ``parent``" (before that row) or, with no parent, the end.
+        ``row`` -1 means "on ``parent``": into a block (at the end of its first stack), into a
+        branch (at its end), or before a plain layer; with no parent, the end of the stack.
         """
-        position = self._layer_position(row, parent)
+        slot = self.drop_slot(row, parent)
         if data.hasFormat(LAYER_TYPE_MIME):
             type_name = bytes(data.data(LAYER_TYPE_MIME).data()).decode("utf-8")
             if catalog.find(type_name) is None:
                 return False
-            self.document.insert_layers(position, [LayerSpec.of(type_name)])
+            self.document.insert_layers(slot.row, [LayerSpec.of(type_name)], slot.parent,
+                                        slot.stack)
             return True
         if data.hasFormat(LAYER_ROWS_MIME):
-            indices = json.loads(bytes(data.data(LAYER_ROWS_MIME).data()).decode("utf-8"))
-            self.document.move_layers([int(i) for i in indices], position)
-            return True
+            return self.document.move_layers(_dragged_ids(data), slot.row, slot.parent,
+                                             slot.stack)
         return False
 
     def removeRows(self, row: int, count: int, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
         """Refuse: the view must not delete rows after a move (the document did the move)."""
         return False
 
-    def _layer_position(self, row: int, parent: _Index) -> int:
-        layer_count = len(self.document.project.model.layers)
-        if row < 0:
-            row = parent.row() if parent.isValid() else len(self.rows)
-        return max(0, min(row - 1, layer_count))
+    def drop_slot(self, row: int, parent: _Index) -> Slot:
+        """Return where a drop at ``row`` under ``parent`` puts rows in the document."""
+        node = self.node(parent)
+        layers = self.document.project.model.layers
+        if node.kind == "root":
+            count = len(layers)
+            return Slot(None, 0, count if row < 0 else max(0, min(row - 1, count)))
+        if node.kind in ("input", "head"):
+            return Slot(None, 0, 0 if node.kind == "input" else len(layers))
+        if node.kind == "branch":
+            stack = self.document.layer(node.layer_id).stacks[node.stack]
+            return Slot(node.layer_id, node.stack, len(stack) if row < 0 else row)
+        layer = self.document.layer(node.layer_id)
+        if layer.is_block and layer.stacks:
+            if node.children and node.children[0].kind == "branch":
+                branch = 0 if row <= 0 else min(row - 1, len(layer.stacks) - 1)
+                at_end = row != 0
+                stack = layer.stacks[branch]
+                return Slot(node.layer_id, branch, len(stack) if at_end else 0)
+            return Slot(node.layer_id, 0, len(layer.stacks[0]) if row < 0 else row)
+        return tree_edits.slot_of(layers, node.layer_id)
 
 
-def _display(row: StackRow, column: int) -> str:
-    if column == 0:
-        return f"{row.type} (output)" if row.role == "head" and row.type != "Output head" else (
-            row.type)
-    if column == 1:
-        return row.summary
-    if column == 2:
-        if row.blocked:
-            return "not computed"
-        if row.error:
-            return "—"
-        return row.output_shape or ("…" if row.role == "layer" else "")
-    return "" if row.param_count is None else f"{row.param_count:,}"
+def _dragged_ids(data: QMimeData) -> list[str]:
+    return [str(i) for i in json.loads(bytes(data.data(LAYER_ROWS_MIME).data()).decode("utf-8"))]
 
 
-def _row_icon(row: StackRow) -> Any:
-    if row.error:
-        return icon("warning")
-    if row.role == "input":
-        return icon("input")
-    if row.role == "head":
-        return icon("output")
-    layer_type = catalog.find(row.type)
-    return layer_icon(layer_type.icon, layer_type.category) if layer_type else None
+class _RowText:
+    """What one row shows, worked out from the document and the report when Qt asks."""
 
+    def __init__(self, kind: str, type_name: str, summary: str, report: Any = None,
+                 blocked: bool = False) -> None:
+        self.kind = kind
+        self.type = type_name
+        self.summary = summary
+        self.report = report
+        self.blocked = blocked
+        self.error = None if blocked or report is None else report.error
+        self.fix = None if blocked or report is None else report.fix
 
-def _tooltip(row: StackRow) -> str:
-    if row.error:
-        return row.problem_text() or ""
-    if row.blocked:
-        return "Not computed: fix the problem marked above first."
-    if row.role == "input":
-        return "The model's input, prepared from the data (see the Data tab)."
-    if row.role == "head":
-        return "The output layer the task needs (classes or a value); added automatically."
-    layer_type = catalog.find(row.type)
-    return layer_type.doc if layer_type else ""
+    @classmethod
+    def of(cls, model: LayerStackModel, node: StackNode) -> _RowText:
+        inference = model.inference
+        if node.kind == "input":
+            rows = inference.rows_of_role("input")
+            if rows:
+                return cls("input", "Input", rows[0].summary, rows[0])
+            info = inference.data.info
+            if info is not None:
+                shown = cls("input", "Input", "from the data")
+                shown.shape_text = format_shape(info.feature_shape)
+                return shown
+            return cls("input", "Input", f"waiting for {inference.waiting_for}")
+        if node.kind == "head":
+            rows = inference.rows_of_role("head")
+            if rows:
+                return cls("head", f"{rows[0].type} (output)", rows[0].summary, rows[0],
+                           "<head>" in model._blocked)
+            return cls("head", "Output head", "added to fit the task")
+        layer = model.document.layer(node.layer_id)
+        if node.kind == "branch":
+            count = len(layer.stacks[node.stack])
+            summary = (f"{count} layer{'s' if count != 1 else ''}" if count
+                       else "empty: drop layers here")
+            last = layer.stacks[node.stack][-1].id if count else None
+            return cls("branch", f"branch {node.stack + 1}", summary,
+                       inference.row_for(last) if last else None)
+        layer_type = catalog.find(layer.type)
+        summary = layer_type.summary(layer.params) if layer_type else ""
+        if layer.name:
+            summary = f"“{layer.name}”  {summary}".strip()
+        reported = inference.row_for(layer.id)
+        if reported is not None and reported.type != layer.type:
+            reported = None
+        return cls("layer", layer.type, summary, reported, layer.id in model._blocked)
+
+    shape_text = ""
+
+    def column(self, column: int) -> str:
+        if column == 0:
+            return self.type
+        if column == 1:
+            return self.summary
+        if column == 2:
+            if self.blocked:
+                return "not computed"
+            if self.error:
+                return "—"
+            if self.report is not None:
+                return format_shape(self.report.output_shape)
+            return self.shape_text or ("…" if self.kind == "layer" else "")
+        if self.kind == "branch" or self.report is None or self.report.param_count is None:
+            return ""
+        return f"{self.report.param_count:,}"
+
+    def icon(self) -> Any:
+        if self.error:
+            return icon("warning")
+        if self.kind == "input":
+            return icon("input")
+        if self.kind == "head":
+            return icon("output")
+        if self.kind == "branch":
+            return icon("category-blocks")
+        layer_type = catalog.find(self.type)
+        return layer_icon(layer_type.icon, layer_type.category) if layer_type else None
+
+    def tooltip(self) -> str:
+        if self.error:
+            return problem_text(self.error, self.fix) or ""
+        if self.blocked:
+            return "Not computed: fix the problem marked above first."
+        if self.kind == "input":
+            return "The model's input, prepared from the data (see the Data tab)."
+        if self.kind == "head":
+            return "The output layer the task needs (classes or a value); added automatically."
+        if self.kind == "branch":
+            return "One branch of the block: its layers run on the block's input."
+        layer_type = catalog.find(self.type)
+        return layer_type.doc if layer_type else ""

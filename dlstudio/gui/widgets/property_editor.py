@@ -16,14 +16,13 @@ from PySide6.QtWidgets import (
 )
 
 from dlstudio.core.model import catalog
-from dlstudio.core.project import paths as project_paths
 from dlstudio.gui.document import Document
 from dlstudio.gui.theme import layer_icon
 from dlstudio.gui.widgets.value_editors import ParamField
 
 
 class PropertyEditor(QWidget):
-    """Edits the one selected layer: its label and every catalog parameter.
+    """Edits the one selected layer or block (named by its id): its label and every parameter.
 
     Each parameter gets the control its kind calls for (spin box with the allowed range, drop-down
     of choices, check box, shape and regularizer fields), its explanation underneath, and a
@@ -34,7 +33,7 @@ class PropertyEditor(QWidget):
         super().__init__(parent)
         self.document = document
         self.fields: dict[str, ParamField] = {}
-        self._layer_index: int | None = None
+        self._layer_id: str | None = None
         self._layer_type: str | None = None
         self.icon = QLabel()
         self.title = QLabel()
@@ -50,7 +49,9 @@ class PropertyEditor(QWidget):
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         self._layout()
         document.selectionChanged.connect(self._show_selection)
-        document.changed.connect(self._on_changed)
+        document.layerChanged.connect(self._on_layer_changed)
+        for signal in (document.layersRemoved, document.layersInserted, document.layersReset):
+            signal.connect(self._show_selection)
         self._show_selection()
 
     def _layout(self) -> None:
@@ -77,14 +78,14 @@ class PropertyEditor(QWidget):
         layout.addWidget(heading)
         layout.addWidget(scroll, 1)
 
-    def _show_selection(self) -> None:
+    def _show_selection(self, *_signal_arguments: object) -> None:
         selection = self.document.selection
-        index = selection[0] if len(selection) == 1 else None
-        layer_type = self.document.project.model.layers[index].type if index is not None else None
+        layer_id = selection[0] if len(selection) == 1 else None
+        layer_type = self.document.layer(layer_id).type if layer_id is not None else None
         if layer_type != self._layer_type:
             self._build(layer_type)
-        self._layer_index = index
-        if index is None:
+        self._layer_id = layer_id
+        if layer_id is None:
             self._show_empty(len(selection))
         else:
             self._show_values()
@@ -119,9 +120,10 @@ class PropertyEditor(QWidget):
         self._set_editing_visible(False)
 
     def _show_values(self) -> None:
-        layer = self.document.project.model.layers[self._layer_index]
+        layer = self.document.layer(self._layer_id)
         self._set_editing_visible(True)
         self.name_edit.setText(layer.name or "")
+        self.title.setToolTip(f"id: {layer.id}")
         for name, field in self.fields.items():
             field.editor.set_value(layer.params.get(name))
 
@@ -131,27 +133,14 @@ class PropertyEditor(QWidget):
         if label is not None:
             label.setVisible(visible)
 
-    def _on_changed(self, path: str) -> None:
-        if self._layer_index is None:
-            if project_paths.affects(path, "model.layers"):
-                self._show_selection()
-            return
-        watched = f"model.layers[{self._layer_index}]"
-        if project_paths.affects(path, watched):
-            layers = self.document.project.model.layers
-            index = self._layer_index
-            if index >= len(layers) or layers[index].type != self._layer_type:
-                self._show_selection()
-            else:
-                self._show_values()
+    def _on_layer_changed(self, layer_id: str) -> None:
+        if layer_id == self._layer_id:
+            self._show_values()
 
     def _commit(self, name: str, value: Any) -> None:
-        if self._layer_index is not None:
-            self.document.set_layer_param(self._layer_index, name, value)
+        if self._layer_id is not None:
+            self.document.set_layer_param(self._layer_id, name, value)
 
     def _rename(self) -> None:
-        if self._layer_index is None:
-            return
-        text = self.name_edit.text().strip() or None
-        self.document.set_value(f"model.layers[{self._layer_index}].name", text, "Rename layer",
-                                mergeable=False)
+        if self._layer_id is not None:
+            self.document.rename_layer(self._layer_id, self.name_edit.text().strip() or None)

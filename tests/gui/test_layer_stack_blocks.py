@@ -1,0 +1,176 @@
+"""The layer stack with blocks: rows open into inner stacks, follow the document row by row, and
+drags and keys edit inside, out of and between inner stacks (each one undo step)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+
+from dlstudio.core.project.project import LayerSpec, Project
+from dlstudio.gui.data_session import DataSession
+from dlstudio.gui.document import Document
+from dlstudio.gui.shape_inference import ShapeInference
+from dlstudio.gui.widgets.layer_stack import LayerStackView
+from dlstudio.gui.widgets.palette import layer_type_mime
+
+
+@pytest.fixture
+def view(qtbot) -> LayerStackView:
+    """A stack view (no data, so no shapes) on Dense, Branches(Dense | Residual(Dense)), Dropout."""
+    document = Document()
+    project = Project(name="blocks")
+    project.model.layers = [
+        LayerSpec.of("Dense", units=8),
+        LayerSpec.of("Branches", stacks=[[LayerSpec.of("Dense", units=4)], [LayerSpec.of(
+            "Residual", stacks=[[LayerSpec.of("Dense", units=2)]])]]),
+        LayerSpec.of("Dropout"),
+    ]
+    document.replace(project)
+    inference = ShapeInference(document, DataSession(document))
+    stack = LayerStackView(document, inference)
+    qtbot.addWidget(stack)
+    stack.resize(700, 500)
+    return stack
+
+
+def outline(view: LayerStackView, parent: QModelIndex | None = None, depth: int = 0) -> list[str]:
+    """The rows as indented text: ``"  branch 1"``."""
+    model = view.model
+    parent = parent or QModelIndex()
+    lines = []
+    for row in range(model.rowCount(parent)):
+        index = model.index(row, 0, parent)
+        lines.append("  " * depth + index.data())
+        lines.extend(outline(view, index, depth + 1))
+    return lines
+
+
+def index_of(view: LayerStackView, layer_id: str) -> QModelIndex:
+    return view.model.index_of_layer(layer_id)
+
+
+def select(view: LayerStackView, index: QModelIndex) -> None:
+    flags = (QItemSelectionModel.SelectionFlag.ClearAndSelect
+             | QItemSelectionModel.SelectionFlag.Rows)
+    view.tree.selectionModel().select(index, flags)
+    view.tree.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
+
+
+def stacks(view: LayerStackView, block_id: str) -> list[list[str]]:
+    return [[row.id for row in stack] for stack in view.document.layer(block_id).stacks]
+
+
+def test_blocks_open_into_their_inner_stacks_and_branches_into_branch_rows(view):
+    assert outline(view) == [
+        "Input", "Dense", "Branches", "  branch 1", "    Dense", "  branch 2", "    Residual",
+        "      Dense", "Dropout", "Output head"]
+    assert view.tree.isExpanded(index_of(view, "residual_1"))
+    branch = view.model.index(0, 1, index_of(view, "branches_1"))
+    assert branch.data() == "1 layer"
+
+
+def test_edits_update_rows_without_resetting_the_model(view, qtbot):
+    resets = []
+    view.model.modelReset.connect(lambda: resets.append(1))
+    document = view.document
+    with qtbot.waitSignal(view.model.rowsInserted):
+        document.insert_layers(0, [LayerSpec.of("Flatten")], parent="residual_1")
+    with qtbot.waitSignal(view.model.dataChanged) as changed:
+        document.set_layer_param("dense_3", "units", 7)
+    assert changed.args[0] == index_of(view, "dense_3")
+    assert "units=7" in index_of(view, "dense_3").siblingAtColumn(1).data()
+    document.move_layers(["dropout_1"], 0, parent="branches_1", stack=0)
+    document.add_branch("branches_1")
+    document.remove_layers(["dense_1"])
+    assert resets == []
+    assert outline(view) == [
+        "Input", "Branches", "  branch 1", "    Dropout", "    Dense", "  branch 2",
+        "    Residual", "      Flatten", "      Dense", "  branch 3", "Output head"]
+    for _ in range(5):
+        document.undo_stack.undo()
+    assert outline(view)[1:9] == ["Dense", "Branches", "  branch 1", "    Dense", "  branch 2",
+                                  "    Residual", "      Dense", "Dropout"]
+
+
+def test_selection_is_by_id_both_ways(view):
+    select(view, index_of(view, "dense_3"))
+    assert view.document.selection == ["dense_3"]
+    view.document.set_selection(["residual_1"])
+    rows = view.tree.selectionModel().selectedRows()
+    assert [index.data(Qt.ItemDataRole.UserRole + 2) for index in rows] == ["residual_1"]
+
+
+def test_palette_drops_on_a_block_or_a_branch_go_inside(view):
+    model = view.model
+    residual = index_of(view, "residual_1")
+    assert model.dropMimeData(layer_type_mime("Flatten"), Qt.DropAction.CopyAction, -1, 0,
+                              residual)
+    assert stacks(view, "residual_1") == [["dense_3", "flatten_1"]]
+    branch_one = model.index(0, 0, index_of(view, "branches_1"))
+    model.dropMimeData(layer_type_mime("Conv2D"), Qt.DropAction.CopyAction, 0, 0, branch_one)
+    assert stacks(view, "branches_1")[0] == ["conv2d_1", "dense_2"]
+    model.dropMimeData(layer_type_mime("Residual"), Qt.DropAction.CopyAction, 3, 0,
+                       QModelIndex())
+    assert [layer.id for layer in view.document.project.model.layers] == [
+        "dense_1", "branches_1", "residual_2", "dropout_1"]
+    assert view.document.undo_stack.count() == 3
+
+
+def test_dragging_rows_moves_them_into_out_of_and_between_stacks(view):
+    model = view.model
+    document = view.document
+    data = model.mimeData([index_of(view, "dense_1"), index_of(view, "dropout_1")])
+    branch_two = model.index(1, 0, index_of(view, "branches_1"))
+    assert model.dropMimeData(data, Qt.DropAction.MoveAction, 1, 0, branch_two)
+    assert stacks(view, "branches_1")[1] == ["residual_1", "dense_1", "dropout_1"]
+    data = model.mimeData([index_of(view, "dense_3")])
+    assert model.dropMimeData(data, Qt.DropAction.MoveAction, 1, 0, QModelIndex())
+    assert [layer.id for layer in document.project.model.layers] == ["dense_3", "branches_1"]
+    data = model.mimeData([index_of(view, "branches_1")])
+    assert not model.canDropMimeData(data, Qt.DropAction.MoveAction, -1, 0,
+                                     index_of(view, "residual_1"))
+    assert not model.dropMimeData(data, Qt.DropAction.MoveAction, -1, 0,
+                                  index_of(view, "residual_1"))
+    assert document.undo_stack.count() == 2
+    document.undo_stack.undo()
+    document.undo_stack.undo()
+    assert [layer.id for layer in document.project.model.layers] == [
+        "dense_1", "branches_1", "dropout_1"]
+
+
+def test_keys_open_blocks_move_rows_out_and_delete(view, qtbot):
+    tree = view.tree
+    residual = index_of(view, "residual_1")
+    select(view, residual)
+    tree.setFocus()
+    qtbot.keyClick(tree, Qt.Key.Key_Return)
+    assert not tree.isExpanded(index_of(view, "residual_1"))
+    qtbot.keyClick(tree, Qt.Key.Key_Return)
+    assert tree.isExpanded(index_of(view, "residual_1"))
+    view.document.set_selection(["dense_3"])
+    view.move_up_action.trigger()  # at the top of the residual's stack: out, before the block
+    assert stacks(view, "branches_1")[1] == ["dense_3", "residual_1"]
+    view.move_down_action.trigger()
+    view.move_down_action.trigger()
+    assert stacks(view, "branches_1")[1] == ["residual_1"]
+    assert [layer.id for layer in view.document.project.model.layers][1:3] == [
+        "branches_1", "dense_3"]
+    view.document.set_selection(["residual_1"])
+    view.delete_action.trigger()
+    assert stacks(view, "branches_1") == [["dense_2"], []]
+    assert view.document.undo_stack.count() == 4
+
+
+def test_branches_are_added_and_deleted_from_the_stack(view):
+    view.document.set_selection(["branches_1"])
+    assert view.add_branch_action.isEnabled()
+    view.add_branch_action.trigger()
+    assert len(stacks(view, "branches_1")) == 3
+    branch_three = view.model.index(2, 0, index_of(view, "branches_1"))
+    assert branch_three.data() == "branch 3"
+    select(view, branch_three)
+    assert view.selected_branch() == ("branches_1", 2)
+    view.delete_action.trigger()
+    assert len(stacks(view, "branches_1")) == 2
+    view.document.set_selection(["dense_1"])
+    assert not view.add_branch_action.isEnabled()
