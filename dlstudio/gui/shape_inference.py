@@ -81,9 +81,8 @@ class ShapeInference(QObject):
         self._running = True
         self.busyChanged.emit(True)
         project = self.document.project.copy()
-        top_ids = [layer.id for layer in project.model.layers]
-        run_in_background(lambda: (_inspect(project, info), top_ids), self._finished,
-                          self._failed, receiver=self)
+        run_in_background(lambda: _inspect(project, info), self._finished, self._failed,
+                          receiver=self)
 
     def row_for(self, layer_id: str) -> Any | None:
         """Return the latest report's row of layer ``layer_id`` (``None`` when it has none)."""
@@ -94,10 +93,9 @@ class ShapeInference(QObject):
         return [] if self.report is None else [row for row in self.report.rows
                                                if row.role == role]
 
-    def _finished(self, result: tuple[Any, list[str]]) -> None:
+    def _finished(self, report: Any) -> None:
         self._end()
-        report, top_ids = result
-        self._publish(report, None, top_ids)
+        self._publish(report, None)
 
     def _failed(self, error: Exception) -> None:
         self._end()
@@ -110,26 +108,10 @@ class ShapeInference(QObject):
             self._again = False
             self._start()
 
-    def _publish(self, report: Any, error: str | None, top_ids: list[str] | None = None) -> None:
+    def _publish(self, report: Any, error: str | None) -> None:
         self.report, self.error = report, error
-        self.rows_by_id = rows_by_id(report, top_ids or [])
+        self.rows_by_id = report.by_id if report is not None else {}
         self.reportChanged.emit()
-
-
-def rows_by_id(report: Any, top_ids: list[str]) -> dict[str, Any]:
-    """Key a stack report's layer rows by layer id.
-
-    A row that carries its ``id`` (inner rows of blocks) is keyed by it; a row that only has its
-    top-level ``index`` is keyed by the id the stack had there when it was inspected.
-    """
-    keyed: dict[str, Any] = {}
-    for row in [] if report is None else report.rows:
-        layer_id = getattr(row, "id", None)
-        if not layer_id and row.role == "layer" and row.index is not None:
-            layer_id = top_ids[row.index] if row.index < len(top_ids) else None
-        if layer_id:
-            keyed[layer_id] = row
-    return keyed
 
 
 def _inspect(project: Project, info: DataInfo) -> Any:

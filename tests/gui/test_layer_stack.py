@@ -180,3 +180,16 @@ def test_shapes_read_without_the_batch_axis():
     assert format_shape((64,)) == "(64,)"
     assert format_shape((None, 16)) == "(?, 16)"
     assert format_shape(None) == ""
+
+
+def test_inner_rows_get_their_shapes_and_the_block_says_what_it_added(opened, qtbot,
+                                                                       wait_for_report):
+    opened.document.insert_layers(1, [LayerSpec.of(
+        "Residual", stacks=[[LayerSpec.of("Dense", units=4)]])])
+    wait_for_report(opened.inference)
+    model = opened.layer_stack.model
+    inner = model.index_of_layer("dense_3", 2)
+    qtbot.waitUntil(lambda: inner.data() == "(4,)", timeout=60_000)
+    assert inner.parent() == model.index_of_layer("residual_1")
+    assert model.index_of_layer("residual_1", 2).data() == "(4,)"
+    assert "projection" in model.index_of_layer("residual_1", 1).data()

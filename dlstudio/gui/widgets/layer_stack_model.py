@@ -256,23 +256,20 @@ class LayerStackModel(QAbstractItemModel):
         self._announce_all(self.root)
 
     def _update_problems(self) -> None:
-        """Keep the first problem; rows after it were not computed because of it."""
+        """Keep the problem that causes the others; rows it stopped (after it, or the blocks
+        around it) show "not computed"."""
         self._first_error, self._blocked = None, set()
         report = self.inference.report
-        for row in [] if report is None else report.rows:
-            if not row.error:
-                continue
-            key = self._report_key(row)
-            if self._first_error is None:
-                self._first_error = key
-            else:
-                self._blocked.add(key)
-
-    def _report_key(self, row: Any) -> str:
-        if row.role != "layer":
-            return f"<{row.role}>"
-        return next((key for key, value in self.inference.rows_by_id.items() if value is row),
-                    "<layer>")
+        if report is None:
+            return
+        first = report.first_error()
+        for row in report.every_row:
+            if row.error:
+                key = _report_key(row)
+                if row is first:
+                    self._first_error = key
+                else:
+                    self._blocked.add(key)
 
     def _announce_all(self, node: StackNode) -> None:
         if node.children:
@@ -453,6 +450,11 @@ class LayerStackModel(QAbstractItemModel):
         return tree_edits.slot_of(layers, node.layer_id)
 
 
+def _report_key(row: Any) -> str:
+    """Return a report row's key: its layer id, or ``<input>`` / ``<head>``."""
+    return row.id or f"<{row.role}>"
+
+
 def _dragged_ids(data: QMimeData) -> list[str]:
     return [str(i) for i in json.loads(bytes(data.data(LAYER_ROWS_MIME).data()).decode("utf-8"))]
 
@@ -504,6 +506,8 @@ class _RowText:
         reported = inference.row_for(layer.id)
         if reported is not None and reported.type != layer.type:
             reported = None
+        if reported is not None and reported.note:
+            summary = f"{summary}  · {reported.note}"
         return cls("layer", layer.type, summary, reported, layer.id in model._blocked)
 
     shape_text = ""
@@ -541,7 +545,7 @@ class _RowText:
         if self.error:
             return problem_text(self.error, self.fix) or ""
         if self.blocked:
-            return "Not computed: fix the problem marked above first."
+            return "Not computed: fix the problem marked in the stack first."
         if self.kind == "input":
             return "The model's input, prepared from the data (see the Data tab)."
         if self.kind == "head":
