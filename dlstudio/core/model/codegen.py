@@ -12,6 +12,8 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+import numpy as np
+
 from dlstudio import __version__
 from dlstudio.core.data import Dataset, load_dataset
 from dlstudio.core.model import catalog
@@ -46,9 +48,14 @@ def generate_script(project: Project, dataset: Dataset | None = None) -> str:
     num_classes = len(dataset.class_names)
     data = csv_section(project, dataset) if dataset.kind == "csv" else image_section(
         project, dataset)
+    transform = _target_transform(dataset)
+    if not _adds_head(project, dataset.task, num_classes):
+        transform = None  # the user's own last layer is the output: nothing scales it
+    if transform is not None:
+        data += "\n\n\n" + target_section(transform)
     parts = [_header(project), _imports(project, dataset.kind), _settings(project, dataset),
-             data, model_code(project, dataset.task, num_classes),
-             training_code(project, dataset.task, num_classes)]
+             data, model_code(project, dataset.task, num_classes, transform),
+             training_code(project, dataset.task, num_classes, transform)]
     return "\n\n\n".join(part.strip("\n") for part in parts) + "\n"
 
 
@@ -99,8 +106,36 @@ def _settings(project: Project, dataset: Dataset) -> str:
 # The model ------------------------------------------------------------------------------------
 
 
-def model_code(project: Project, task: str, num_classes: int) -> str:
-    """Return the code that applies the stack and the head to ``features``.
+def _target_transform(dataset: Dataset) -> str | None:
+    """Return how a regression target is learned (``none`` or ``log1p``, as the builder's
+    ``TargetScale`` does it); ``None`` for other tasks or a head the user wrote."""
+    if dataset.task != "regression" or dataset.kind != "csv":
+        return None
+    from dlstudio.core.data.tabular_preprocessing import fit_target_scaling
+
+    return fit_target_scaling(np.asarray(dataset.targets("train")))[2]
+
+
+def target_section(transform: str) -> str:
+    """Return the code that fits the regression target's scaling on the training rows."""
+    lines = [ruler("The target"),
+             "# The network learns the target standardized (mean 0, spread 1); a layer after the",
+             "# head turns its output back into the target's units, so the model predicts them"]
+    if transform == "log1p":
+        lines += ["# This target is heavy-tailed and never negative (prices, counts): dlstudio",
+                  "# learns log(1 + target) instead, and the model outputs exp(value) - 1"]
+    lines += [f"TARGET_TRANSFORM = {transform!r}",
+              "learned = np.log1p(train_labels) if TARGET_TRANSFORM == \"log1p\" else train_labels",
+              "learned = learned[np.isfinite(learned)].astype(\"float64\")",
+              "TARGET_OFFSET = float(learned.mean())",
+              "TARGET_SCALE = float(learned.std()) or 1.0"]
+    return "\n".join(lines)
+
+
+def model_code(project: Project, task: str, num_classes: int,
+               transform: str | None = None) -> str:
+    """Return the code that applies the stack and the head to ``features`` (and, for a
+    regression ``transform``, the layer that scales the head's output to target units).
 
     Blocks become functional-API code: each path starts from the block's input (a variable
     named after the block's id) and the paths are joined by the block's merge layer.
@@ -109,12 +144,13 @@ def model_code(project: Project, task: str, num_classes: int) -> str:
     if any(found.layer.type == "Residual" for found in project.model.walk()):
         lines[1:1] = [RESIDUAL_HELPER, ""]
     lines += _rows_code(project.model.layers, project.training.initializer, "")
-    head = output_head(task, num_classes)
-    if project.model.add_output_head and not _ends_in(project, *head):
-        units, activation = head
+    if _adds_head(project, task, num_classes):
+        units, activation = output_head(task, num_classes)
         lines.append("# The output head: what the task needs (added by dlstudio)")
         lines.append(f'x = layers.Dense({units}, activation="{activation}", name="output", '
                      'dtype="float32")(x)')
+        if transform is not None:
+            lines += _target_scale_lines(transform)
     lines += [f"model = keras.Model(inputs, x, name={_model_name(project.name)!r})",
               "model.summary()"]
     return "\n".join(lines)
@@ -176,6 +212,14 @@ def _rows_code(rows: list[LayerSpec], initializer: str, indent: str) -> list[str
     return lines
 
 
+def _target_scale_lines(transform: str) -> list[str]:
+    scaled = "v * TARGET_SCALE + TARGET_OFFSET"
+    if transform == "log1p":
+        scaled = f"keras.ops.expm1(keras.ops.minimum({scaled}, 80.0))"
+    return ["# Back to the target's units (dlstudio's TargetScale layer)",
+            f'x = layers.Lambda(lambda v: {scaled}, name="target_scale")(x)']
+
+
 def layer_code(spec: LayerSpec, initializer: str = "layer_default") -> str:
     """Return the Keras expression that builds ``spec`` (``layers.Dense(units=64, …)``).
 
@@ -228,6 +272,12 @@ def output_head(task: str, num_classes: int) -> tuple[int, str]:
     return (1, "sigmoid") if num_classes == 2 else (num_classes, "softmax")
 
 
+def _adds_head(project: Project, task: str, num_classes: int) -> bool:
+    """Whether the script adds the output head (the stack does not end in one already)."""
+    return project.model.add_output_head and not _ends_in(project,
+                                                          *output_head(task, num_classes))
+
+
 def _ends_in(project: Project, units: int, activation: str) -> bool:
     layers = project.model.layers
     if not layers or layers[-1].type != "Dense":
@@ -244,8 +294,10 @@ def _model_name(name: str) -> str:
 # Training -------------------------------------------------------------------------------------
 
 
-def training_code(project: Project, task: str, num_classes: int) -> str:
-    """Return the code that compiles and fits ``model`` and evaluates it on the test split."""
+def training_code(project: Project, task: str, num_classes: int,
+                  transform: str | None = None) -> str:
+    """Return the code that compiles and fits ``model`` and evaluates it on the test split
+    (a ``log1p`` regression ``transform`` measures the error on the log scale)."""
     training = project.training
     loss = resolve_loss_name(training.loss, task, output_units_for(task, num_classes),
                              training.label_smoothing)
@@ -258,6 +310,16 @@ def training_code(project: Project, task: str, num_classes: int) -> str:
     if training.label_smoothing and loss in ("categorical_crossentropy", "binary_crossentropy"):
         kind = "Categorical" if loss.startswith("categorical") else "Binary"
         loss_code = f"keras.losses.{kind}Crossentropy(label_smoothing={training.label_smoothing})"
+    if transform == "log1p" and loss == "mse":
+        lines += ["# Squared error on the scale the network learns: log(1 + target), standardized",
+                  "def log_scale_mse(y_true, y_pred):",
+                  "    y_true = keras.ops.reshape(keras.ops.cast(y_true, y_pred.dtype), "
+                  "keras.ops.shape(y_pred))",
+                  "    difference = (keras.ops.log1p(keras.ops.maximum(y_true, 0.0))",
+                  "                  - keras.ops.log1p(keras.ops.maximum(y_pred, -0.999)))",
+                  "    return keras.ops.mean(keras.ops.square(difference / TARGET_SCALE), "
+                  "axis=-1)"]
+        loss_code = "log_scale_mse"
     lines.append(f"model.compile(optimizer=optimizer, loss={loss_code}, metrics={metrics!r}"
                  f"{execution})")
     lines += _callback_lines(project)
@@ -290,7 +352,8 @@ def _optimizer_lines(project: Project) -> list[str]:
     elif schedule.kind == "cosine" and schedule.warmup_epochs == 0:
         rate = f"{decays}.CosineDecay({rate}, EPOCHS * steps_per_epoch)"
     elif schedule.kind == "cosine":
-        warmup = f"{schedule.warmup_epochs} * steps_per_epoch"
+        warmup = (f"min({schedule.warmup_epochs} * steps_per_epoch, "
+                  "EPOCHS * steps_per_epoch // 2)")  # at most half the training
         rate = (f"{decays}.CosineDecay(0.0, EPOCHS * steps_per_epoch - {warmup}, "
                 f"warmup_target={rate}, warmup_steps={warmup})")
     options = [f"learning_rate={rate}"]

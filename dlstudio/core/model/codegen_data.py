@@ -95,21 +95,25 @@ test_data = table_data(test_rows, shuffle=False)
 '''
 
 NUMERIC_PREPROCESSING = '''
-# Numbers: missing values become the training median, then each column is scaled to mean 0
-# and variance 1; columns with gaps in training also get a 0/1 "was missing" feature
+# Numbers: missing values become the training median; each column is centred on its median
+# and divided by its interquartile range / 1.349 (robust to outliers), then squashed smoothly
+# into (-3, 3); columns with gaps in training also get a 0/1 "was missing" feature
 names = list(NUMERIC.values())
 train_values = np.concatenate([x_train[name] for name in names], axis=1).astype("float64")
 missing = np.isnan(train_values)
 medians = np.array([np.median(c[~m]) if (~m).any() else 0.0
                     for c, m in zip(train_values.T, missing.T, strict=True)], dtype="float32")
 filled = np.where(missing, medians, train_values)
-variances = np.where(filled.var(axis=0) > 0, filled.var(axis=0), 1.0)
+spreads = (np.percentile(filled, 75, axis=0) - np.percentile(filled, 25, axis=0)) / 1.349
+spreads = np.where(spreads > 0, spreads, filled.std(axis=0))
+variances = np.where(spreads > 0, spreads ** 2, 1.0)
 gaps = np.flatnonzero(missing.any(axis=0))
 raw = inputs[names[0]] if len(names) == 1 else layers.Concatenate()([inputs[n] for n in names])
 imputed = layers.Lambda(lambda v: keras.ops.where(keras.ops.isnan(v), medians, v),
                         name="impute_numeric")(raw)
-parts.append(layers.Normalization(mean=filled.mean(axis=0), variance=variances,
-                                  name="normalize_numeric")(imputed))
+scaled = layers.Normalization(mean=medians, variance=variances, name="normalize_numeric")(imputed)
+parts.append(layers.Lambda(lambda v: v / keras.ops.sqrt(1.0 + keras.ops.square(v / 3.0)),
+                           name="clip_numeric")(scaled))
 if len(gaps):
     parts.append(layers.Lambda(
         lambda v: keras.ops.cast(keras.ops.isnan(keras.ops.take(v, gaps, axis=1)), "float32"),

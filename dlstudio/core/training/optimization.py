@@ -44,9 +44,6 @@ def make_optimizer(training: TrainingSpec, steps_per_epoch: int) -> keras.optimi
         training: The training settings (optimizer, learning rate, schedule, clipping, weight
             decay, gradient accumulation).
         steps_per_epoch: Batches per epoch, which turns epochs into schedule steps.
-
-    Raises:
-        TrainingError: The schedule cannot run with these settings.
     """
     options: dict[str, Any] = {
         "learning_rate": make_learning_rate(training.schedule, training.learning_rate,
@@ -71,11 +68,9 @@ def make_learning_rate(schedule: ScheduleSpec, learning_rate: float, epochs: int
 
     ``step`` multiplies by ``factor`` every ``step_epochs`` epochs; ``exponential`` by ``factor``
     per epoch, smoothly; ``cosine`` warms up linearly from 0 for ``warmup_epochs`` and then
-    decays to 0 along a cosine by the last epoch. ``constant`` and ``reduce_on_plateau`` give the
-    plain rate (the plateau callback lowers it).
-
-    Raises:
-        TrainingError: The cosine warm-up is not shorter than the training.
+    decays to 0 along a cosine by the last epoch. The warm-up takes at most half the training
+    (:func:`warmup_steps`), so ``train --epochs 1`` on a project with a warm-up still runs.
+    ``constant`` and ``reduce_on_plateau`` give the plain rate (the plateau callback lowers it).
     """
     schedules = keras.optimizers.schedules
     if schedule.kind == "step":
@@ -85,15 +80,20 @@ def make_learning_rate(schedule: ScheduleSpec, learning_rate: float, epochs: int
         return schedules.ExponentialDecay(learning_rate, steps_per_epoch, schedule.factor)
     if schedule.kind != "cosine":
         return learning_rate
-    if schedule.warmup_epochs >= epochs:
-        raise TrainingError(
-            f"training.schedule.warmup_epochs is {schedule.warmup_epochs} but training runs "
-            f"{epochs} epoch(s); the warm-up must be shorter: lower warmup_epochs or raise epochs")
-    total, warmup = epochs * steps_per_epoch, schedule.warmup_epochs * steps_per_epoch
+    total = epochs * steps_per_epoch
+    warmup = warmup_steps(schedule.warmup_epochs, epochs, steps_per_epoch)
     if warmup == 0:
         return schedules.CosineDecay(learning_rate, total)
     return schedules.CosineDecay(0.0, total - warmup, warmup_target=learning_rate,
                                  warmup_steps=warmup)
+
+
+def warmup_steps(warmup_epochs: int, epochs: int, steps_per_epoch: int) -> int:
+    """Return the cosine schedule's warm-up in steps: ``warmup_epochs`` epochs, shortened to
+    half the training when the training is not at least twice that long (a warm-up as long as
+    the training would never decay; a run of 1 or 2 epochs gets a short warm-up instead of an
+    error)."""
+    return min(warmup_epochs * steps_per_epoch, epochs * steps_per_epoch // 2)
 
 
 def replan_schedule(optimizer: keras.optimizers.Optimizer, training: TrainingSpec,
@@ -116,9 +116,6 @@ def replan_schedule(optimizer: keras.optimizers.Optimizer, training: TrainingSpe
 
     Returns:
         What changed, for the user; ``None`` when the schedule was kept.
-
-    Raises:
-        TrainingError: The warm-up is not shorter than the new total.
     """
     if training.schedule.kind != "cosine" or planned_epochs == training.epochs:
         return None

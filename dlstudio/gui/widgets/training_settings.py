@@ -61,7 +61,8 @@ GROUPS: tuple[tuple[str, tuple[tuple[str, ParamSpec], ...]], ...] = (
         ("Step every", _spec("schedule.step_epochs", "int", "Epochs between two decays of the "
                              "step schedule.", minimum=1, maximum=100_000)),
         ("Warm-up epochs", _spec("schedule.warmup_epochs", "int", "Epochs of linear warm-up "
-                                 "before the cosine decay.", minimum=0, maximum=100_000)),
+                                 "before the cosine decay (at most half the training).",
+                                 minimum=0, maximum=100_000)),
         ("Plateau patience", _spec("schedule.patience", "int", "Epochs without improvement "
                                    "before the rate is lowered.", minimum=1, maximum=100_000)),
         ("Minimum rate", _spec("schedule.min_learning_rate", "float", "The rate never goes "

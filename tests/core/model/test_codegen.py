@@ -48,6 +48,23 @@ def csv_project(tmp_path) -> Project:
 
 
 @pytest.fixture
+def price_project(tmp_path) -> Project:
+    """A regression whose target is heavy-tailed and never negative (dlstudio learns log1p)."""
+    rng = np.random.default_rng(2)
+    size = rng.normal(0, 1, 60)
+    price = np.exp(2 * size + rng.normal(0, 0.3, 60) + 5)
+    lines = ["size,price"] + [f"{a:.3f},{b:.2f}" for a, b in zip(size, price, strict=True)]
+    path = tmp_path / "prices.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    project = Project(name="Prices", data=DataSpec(
+        kind="csv", path=str(path), target="price", task="regression",
+        columns=[ColumnSpec("size"), ColumnSpec("price", role="target")]))
+    project.model = ModelSpec(layers=[LayerSpec.of("Dense", units=4)])
+    project.training.epochs = 1
+    return project
+
+
+@pytest.fixture
 def image_project(tmp_path) -> Project:
     rng = np.random.default_rng(1)
     root = tmp_path / "images"
@@ -121,8 +138,30 @@ def test_every_catalog_layer_is_written_as_the_layer_the_catalog_builds():
         assert actual == expected, layer_type.name
 
 
+def test_the_regression_script_scales_the_target_as_dlstudio_does(price_project):
+    script = generate_script(price_project)
+
+    compile(script, "generated.py", "exec")
+    assert "TARGET_TRANSFORM = 'log1p'" in script
+    assert 'name="target_scale"' in script and "keras.ops.expm1" in script
+    assert "loss=log_scale_mse" in script
+    assert "name=\"clip_numeric\"" in script  # robust scaling and the smooth clip
+
+
+def test_a_plain_regression_target_is_standardized_without_a_log(price_project):
+    frame = price_project.data_path().read_text().splitlines()
+    rows = [line.split(",") for line in frame[1:]]
+    price_project.data_path().write_text(
+        "size,price\n" + "".join(f"{a},{float(a) * 3 + 1:.3f}\n" for a, _ in rows))
+
+    script = generate_script(price_project)
+
+    assert "TARGET_TRANSFORM = 'none'" in script and "keras.ops.expm1" not in script
+    assert "v * TARGET_SCALE + TARGET_OFFSET" in script and "loss='mse'" in script
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("which", ["csv_project", "image_project"])
+@pytest.mark.parametrize("which", ["csv_project", "image_project", "price_project"])
 def test_the_generated_script_trains_one_epoch(which, request, tmp_path):
     script = tmp_path / "train.py"
     script.write_text(generate_script(request.getfixturevalue(which)), encoding="utf-8")

@@ -34,6 +34,7 @@ from dlstudio.core.training.optimization import (
     make_learning_rate,
     make_optimizer,
     replan_schedule,
+    warmup_steps,
 )
 from dlstudio.core.training.run import run_training
 
@@ -280,9 +281,14 @@ def test_schedules_follow_the_epochs():
     assert make_learning_rate(ScheduleSpec(kind="reduce_on_plateau"), 0.1, 10, 5) == 0.1
 
 
-def test_a_warm_up_as_long_as_training_is_refused():
-    with pytest.raises(TrainingError, match="warmup_epochs"):
-        make_learning_rate(ScheduleSpec(kind="cosine", warmup_epochs=5), 0.1, 5, 10)
+def test_a_warm_up_as_long_as_training_is_shortened_to_half_of_it():
+    # train --epochs 1 on a project with warm-up epochs used to fail; now the warm-up shrinks
+    cosine = make_learning_rate(ScheduleSpec(kind="cosine", warmup_epochs=5), 0.1, 1, 10)
+
+    assert float(cosine(0)) == pytest.approx(0.0)
+    assert float(cosine(5)) == pytest.approx(0.1)  # the peak at half the 10 steps
+    assert float(cosine(10)) == pytest.approx(0.0, abs=1e-6)
+    assert warmup_steps(2, 10, 5) == 10 and warmup_steps(5, 2, 10) == 10
 
 
 def test_optimizer_settings_reach_keras():
