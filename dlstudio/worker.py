@@ -1,12 +1,17 @@
 """The training worker: ``python -m dlstudio.worker PROJECT [--epochs N] [--runs-dir DIR]
-[--resume RUN]``.
+[--resume RUN]``, or ``python -m dlstudio.worker --wait``.
 
 It runs one training run (:func:`dlstudio.core.training.run.run_training`, the code path of
-``dlstudio train``) and speaks the protocol of :mod:`dlstudio.core.training.events`: one JSON event
-per
-line on stdout, and on stdin one command per line — ``stop``, ``pause``, ``resume``. Anything
-else written to stdout (Keras, TensorFlow, print) is sent to stderr, so the protocol channel
-stays clean. SIGTERM stops like ``stop``: the last completed epoch's checkpoint is kept.
+``dlstudio train``) and speaks the protocol of :mod:`dlstudio.core.training.events`: one JSON
+event per line on stdout, and on stdin one command per line — ``stop``, ``pause``, ``resume``.
+Anything else written to stdout (Keras, TensorFlow, print) is sent to stderr, so the protocol
+channel stays clean. SIGTERM stops like ``stop``: the last completed epoch's checkpoint is kept.
+
+With ``--wait`` it is a warm worker (what the GUI keeps ready while a project is open): it
+imports TensorFlow and Keras without touching a device (:func:`warm_up`; no GPU memory is taken
+until the run plans its devices), sends ``ready``, and waits for its run as one ``run`` line on
+stdin (:func:`dlstudio.core.training.events.encode_run_command`). ``quit`` or the end of stdin
+ends it at once; the end of stdin during its run stops the run, so it never outlives the app.
 
 Exit status: 0 when the run finished or was stopped, 2 for bad input (the ``error`` event says
 what), 1 for an internal fault.
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import queue
 import signal
 import sys
 import threading
@@ -23,9 +29,18 @@ import traceback
 from collections.abc import Callable
 from typing import TextIO
 
-from dlstudio.core.training.events import Error, Event, Message, encode
+from dlstudio.core.training.events import (
+    Error,
+    Event,
+    Message,
+    ProtocolError,
+    Ready,
+    decode_run_command,
+    encode,
+)
 
 COMMANDS = ("stop", "pause", "resume")
+QUIT_WORDS = ("quit", "stop")
 
 
 def open_protocol_channel() -> TextIO:
@@ -53,13 +68,15 @@ def line_sink(channel: TextIO) -> Callable[[Event], None]:
     return send
 
 
-def read_commands(stream: TextIO, control: object, send: Callable[[Event], None]) -> None:
+def read_commands(stream: TextIO, control: object, send: Callable[[Event], None],
+                  stop_at_end: bool = False) -> None:
     """Apply ``stop``, ``pause`` and ``resume`` lines from ``stream`` to ``control`` until EOF.
 
     Args:
         stream: Usually stdin.
         control: A :class:`dlstudio.core.training.callbacks.RunControl`.
         send: Receives a warning for an unknown command.
+        stop_at_end: Stop the run at EOF (a warm worker's app is gone).
     """
     for line in stream:
         word = line.strip().lower()
@@ -68,6 +85,8 @@ def read_commands(stream: TextIO, control: object, send: Callable[[Event], None]
         elif word:
             send(Message("warning", f"Unknown worker command {word!r}; expected one of "
                                     f"{', '.join(COMMANDS)}."))
+    if stop_at_end:
+        control.stop()
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -80,18 +99,81 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs-dir", help="where the run folder goes (default: runs/ beside "
                                            "the project)")
     parser.add_argument("--resume", metavar="RUN", help="continue this run folder")
+    parser.add_argument("--wait", action="store_true",
+                        help="start warm: import TensorFlow and Keras, say 'ready', then wait "
+                             "for the run as a 'run' line on stdin")
     args = parser.parse_args(argv)
-    if not args.project and not args.resume:
-        parser.error("pass a project file, or --resume RUN")
-    if args.epochs is not None and args.epochs < 1:
-        parser.error(f"--epochs must be 1 or more, got {args.epochs}")
+    if args.wait:
+        if args.project or args.resume or args.epochs is not None or args.runs_dir:
+            parser.error("--wait takes no other arguments; the run comes on stdin")
+        return args
+    problem = _arguments_problem(args.project, args.resume, args.epochs)
+    if problem:
+        parser.error(problem)
     return args
+
+
+def _arguments_problem(project: str | None, resume: str | None, epochs: int | None) -> str:
+    if not project and not resume:
+        return "pass a project file, or --resume RUN"
+    if epochs is not None and epochs < 1:
+        return f"--epochs must be 1 or more, got {epochs}"
+    return ""
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the worker; return its exit status."""
     args = parse_arguments(argv)
     send = line_sink(open_protocol_channel())
+    if args.wait:
+        return _wait_for_run(send)
+    return _run(args, send, stop_at_end=False)
+
+
+def warm_up() -> None:
+    """Import what a run needs — TensorFlow, Keras, the run loop, the data readers — without
+    touching a device: TensorFlow's context (and any GPU memory) is made when the run plans
+    its devices."""
+    from dlstudio.core.native_logs import import_tensorflow_quietly
+
+    import_tensorflow_quietly()
+    import dlstudio.core.training.run  # noqa: F401  (Keras, tf.data, the builder, pandas)
+
+
+def _wait_for_run(send: Callable[[Event], None]) -> int:
+    """Be a warm worker: warm up, say ``ready``, then run what the ``run`` line says."""
+    lines: queue.Queue[str] = queue.Queue(maxsize=1)
+    threading.Thread(target=_read_run_line, args=(sys.stdin, lines), daemon=True,
+                     name="worker-wait").start()
+    warm_up()
+    send(Ready())
+    line = lines.get()
+    try:
+        options = decode_run_command(line)
+    except ProtocolError as error:
+        send(Error(f"The waiting training process got a command it does not understand "
+                   f"({error}); use the same dlstudio for the app and the worker.", "internal"))
+        return 2
+    problem = _arguments_problem(options["project"], options["resume"], options["epochs"])
+    if problem:
+        send(Error(f"The run command is incomplete: {problem}.", "settings"))
+        return 2
+    return _run(argparse.Namespace(**options), send, stop_at_end=True)
+
+
+def _read_run_line(stream: TextIO, lines: queue.Queue[str]) -> None:
+    """Hand the first command line to the waiting worker; quit at once on ``quit`` or EOF
+    (the app is gone): nothing was started, so there is nothing to save."""
+    for line in iter(stream.readline, ""):
+        if line.strip().lower() in QUIT_WORDS:
+            break
+        if line.strip():
+            lines.put(line)
+            return
+    os._exit(0)
+
+
+def _run(args: argparse.Namespace, send: Callable[[Event], None], stop_at_end: bool) -> int:
     from dlstudio.core.errors import UserInputError
     from dlstudio.core.project.project import load_project
 
@@ -100,10 +182,11 @@ def main(argv: list[str] | None = None) -> int:
     except UserInputError as error:  # before TensorFlow is imported: a quick answer
         send(Error(str(error), "settings", None))
         return 2
-    return _train(project, args, send)
+    return _train(project, args, send, stop_at_end)
 
 
-def _train(project: object, args: argparse.Namespace, send: Callable[[Event], None]) -> int:
+def _train(project: object, args: argparse.Namespace, send: Callable[[Event], None],
+           stop_at_end: bool) -> int:
     from dlstudio.core.errors import UserInputError
     from dlstudio.core.native_logs import import_tensorflow_quietly
     from dlstudio.core.training.control import RunControl
@@ -113,8 +196,8 @@ def _train(project: object, args: argparse.Namespace, send: Callable[[Event], No
 
     control = RunControl()
     signal.signal(signal.SIGTERM, lambda _number, _frame: control.stop())
-    threading.Thread(target=read_commands, args=(sys.stdin, control, send), daemon=True,
-                     name="worker-commands").start()
+    threading.Thread(target=read_commands, args=(sys.stdin, control, send, stop_at_end),
+                     daemon=True, name="worker-commands").start()
     try:
         run_training(project, send, epochs=args.epochs, runs_dir=args.runs_dir,
                      resume=args.resume, control=control)

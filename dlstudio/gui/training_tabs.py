@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QDialog, QMenu, QMessageBox, QVBoxLayout, QWidget
 
 from dlstudio.core.errors import UserInputError
 from dlstudio.core.runs.folder import RunFolder
+from dlstudio.gui.run_client import RunClient, warm_worker_wanted
 from dlstudio.gui.theme import icon
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from dlstudio.gui.widgets.runs_view import RunsView
     from dlstudio.gui.widgets.training_view import TrainingView
 
+WARM_WORKER_DELAY_MS = 1500  # after a project opens: its first views and data read go first
 TAB_SHORTCUTS = {"Train": "Ctrl+4", "Runs": "Ctrl+5", "Evaluate": "Ctrl+6"}
 
 
@@ -72,6 +74,11 @@ class TrainingTabs(QObject):
             window.add_workspace_tab(page, title, icon(icon_name))
         self._menu()
         window.document.replaced.connect(self._project_replaced)
+        self.client = RunClient(self)
+        self._warm_timer = QTimer(self, singleShot=True, interval=WARM_WORKER_DELAY_MS)
+        self._warm_timer.timeout.connect(lambda: self.client.keep_warm(True))
+        if warm_worker_wanted():  # once a project is open, Train starts in a warm worker
+            window.document.replaced.connect(self._warm_timer.start)
 
     @property
     def training(self) -> TrainingView:
@@ -91,7 +98,7 @@ class TrainingTabs(QObject):
     def _build_training(self) -> TrainingView:
         from dlstudio.gui.widgets.training_view import TrainingView
 
-        view = TrainingView(self.window.document)
+        view = TrainingView(self.window.document, self.client)
         view.save_project = self.window.save_as
         view.run_started.connect(lambda _run: self._refresh_runs())
         view.run_ended.connect(lambda _run: self._refresh_runs())

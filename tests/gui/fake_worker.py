@@ -1,7 +1,9 @@
 """A fast stand-in for ``python -m dlstudio.worker`` that speaks the same protocol.
 
 Usage: ``python fake_worker.py [--epochs N] [--steps N] [--delay S] [--crash-at-epoch N]
-[--fail] [--fail-kind KIND] [--write-model] PROJECT [--runs-dir DIR] [--resume RUN]``.
+[--fail] [--fail-kind KIND] [--write-model] PROJECT [--runs-dir DIR] [--resume RUN]``, or
+with ``--wait`` instead of the project: a warm worker that says ``ready`` and takes its run
+from a ``run`` line.
 It makes a run folder (``run.json`` and a checkpoint state after each epoch), prints
 ``started`` (with the project's batch size), ``batch``, ``epoch`` and ``finished`` events,
 honours ``stop``, ``pause`` and ``resume`` on stdin, and on request kills itself
@@ -44,7 +46,19 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--fail", action="store_true")
     parser.add_argument("--fail-kind", default="nan_loss")
     parser.add_argument("--write-model", action="store_true")
+    parser.add_argument("--wait", action="store_true")
     return parser.parse_args()
+
+
+def _wait_for_run(options: argparse.Namespace) -> None:
+    """Say ``ready``; take the project and options from the ``run`` line (exit on EOF)."""
+    _emit(events.Ready())
+    line = sys.stdin.readline()
+    if not line.strip() or line.strip() == "quit":
+        sys.exit(0)
+    for name, value in events.decode_run_command(line).items():
+        if value is not None:
+            setattr(options, name, value)
 
 
 def _batch_size(options: argparse.Namespace) -> int:
@@ -124,6 +138,8 @@ def main() -> None:
     """Run the fake training described by the command line."""
     options = _arguments()
     print("fake worker starting", file=sys.stderr, flush=True)
+    if options.wait:
+        _wait_for_run(options)
     run, first = _run_folder(options)
     _emit(events.Message("info", "No GPU found: training on the CPU."))
     _emit(events.Started(str(run.path), ["CPU (fake)"], "default", options.epochs, options.steps,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -145,3 +148,78 @@ def test_exit_explanations_speak_plainly():
     assert "out of memory" in explain_exit(9, crashed=True)
     assert "segmentation fault" in explain_exit(11, crashed=True)
     assert "exit code 3" in explain_exit(3, crashed=False)
+
+
+def _gone(pid: int) -> bool:
+    """Whether process ``pid`` has exited (a zombie nobody reaped counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+def test_a_warm_worker_takes_the_run_and_a_fresh_one_waits_after_it(qtbot, tmp_path):
+    client = fake_client("--epochs", "2", "--steps", "2")
+    seen = Recorder(client)
+    with qtbot.waitSignal(client.spare_ready, timeout=20000):
+        client.keep_warm(True)
+    warm = client.spare_pid()
+    assert client.is_warm() and not client.is_active() and client.state == "idle"
+
+    with qtbot.waitSignal(client.finished, timeout=20000):
+        client.start(tmp_path / "p.dlstudio.json", runs_dir=tmp_path, epochs=1)
+
+    assert Path(seen.of(events.Started)[0].run_dir).name == f"fake-{warm}"
+    assert [epoch.epoch for epoch in seen.of(events.Epoch)] == [1]
+    assert "fake worker starting" in seen.logs  # the spare's stderr reaches the log
+    qtbot.waitUntil(lambda: client.is_warm() and client.spare_pid() != warm, timeout=20000)
+    assert _gone(warm) and seen.crashes == []
+    fresh = client.spare_pid()
+    client.keep_warm(False)
+    assert client.spare_pid() == 0
+    qtbot.waitUntil(lambda: _gone(fresh), timeout=5000)
+
+
+def test_no_warm_worker_is_kept_while_a_run_goes_on(qtbot, tmp_path):
+    client = fake_client("--epochs", "1", "--steps", "3", "--delay", "0.2")
+    with qtbot.waitSignal(client.started, timeout=20000):
+        client.start(tmp_path / "p.dlstudio.json", runs_dir=tmp_path)
+    client.keep_warm(True)
+    assert client.spare_pid() == 0
+    with qtbot.waitSignal(client.spare_ready, timeout=20000):
+        pass  # the run ends, then the spare starts
+    assert not client.is_active()
+    client.end_spare()
+
+
+APP = """
+import os, signal, sys
+from PySide6.QtCore import QCoreApplication, QTimer
+from dlstudio.gui.run_client import RunClient
+app = QCoreApplication([])
+client = RunClient(program=sys.argv[2:] or None)
+def ready():
+    print(client.spare_pid(), flush=True)
+    if sys.argv[1] == "crash":
+        os.kill(os.getpid(), signal.SIGKILL)
+    QTimer.singleShot(0, app.quit)
+client.spare_ready.connect(ready)
+client.keep_warm(True)
+sys.exit(app.exec())
+"""
+
+
+@pytest.mark.parametrize("ending", ["quit", "crash"])
+def test_the_warm_worker_never_outlives_the_app(tmp_path, ending):
+    """The real worker when the app crashes (its stdin closes); the fake one when it quits."""
+    program = [] if ending == "crash" else [sys.executable, FAKE_WORKER]
+    app = subprocess.run([sys.executable, "-c", APP, ending, *program], capture_output=True,
+                         text=True, timeout=240,
+                         env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])})
+    assert app.stdout.strip(), app.stderr[-2000:]
+    spare = int(app.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while not _gone(spare) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _gone(spare), f"the warm worker {spare} outlived the app ({ending})"

@@ -81,3 +81,32 @@ def test_closing_the_window_during_a_run_asks_then_stops_it(opened, qtbot):
     assert "training run is in progress" in questions[0]
     run = tabs.training.client.run_dir
     assert '"state": "stopped"' in (Path(run) / "run.json").read_text()
+
+
+def test_opening_a_project_keeps_a_warm_worker_that_train_uses(qtbot, monkeypatch, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    from dlstudio.gui import training_tabs
+    from dlstudio.gui.main_window import MainWindow
+
+    monkeypatch.setenv("DLSTUDIO_WARM_WORKER", "1")
+    monkeypatch.setattr(training_tabs, "WARM_WORKER_DELAY_MS", 10)
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *args, **kwargs: QMessageBox.StandardButton.Discard)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    client = window.training_tabs.client
+    client.program = [sys.executable, FAKE_WORKER, "--epochs", "1", "--steps", "2"]
+    assert client.spare_pid() == 0  # no project yet
+    path = save_project(Project(name="Fake"), tmp_path / "fake.dlstudio.json")
+    window.open_path(str(path), ask=False)
+    qtbot.waitUntil(client.is_warm, timeout=20000)
+    warm = client.spare_pid()
+
+    with qtbot.waitSignal(client.finished, timeout=20000) as finished:
+        window.training_tabs.train()
+
+    assert window.training_tabs.training.client is client
+    assert Path(finished.args[0].run_dir).name == f"fake-{warm}"
+    qtbot.waitUntil(lambda: client.is_warm() and client.spare_pid() != warm, timeout=20000)
+    client.end_spare()

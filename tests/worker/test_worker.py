@@ -9,13 +9,27 @@ import io
 import os
 import queue
 import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from dlstudio.core.runs.folder import RunFolder
 from dlstudio.core.training.control import RunControl
-from dlstudio.core.training.events import Batch, Epoch, Error, Finished, Message, Started
-from dlstudio.worker import read_commands
+from dlstudio.core.training.events import (
+    Batch,
+    Epoch,
+    Error,
+    Finished,
+    Message,
+    Ready,
+    Started,
+    encode_run_command,
+)
+from dlstudio.worker import parse_arguments, read_commands
+
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 def test_commands_on_stdin_steer_the_run_control():
@@ -100,3 +114,45 @@ def test_a_bad_project_gives_an_error_event_and_exit_status_2(tmp_path, start_wo
     assert len(events) == 1 and isinstance(events[0], Error)
     assert events[0].kind == "settings" and "file not found" in events[0].message
     assert worker.close() == 2
+
+
+@pytest.mark.slow
+def test_a_warm_worker_waits_ready_then_runs_what_it_is_given(slow_project, start_worker,
+                                                                tmp_path):
+    worker = start_worker("--wait")
+    assert worker.wait_for(Ready, timeout=120).protocol == 1
+
+    worker.send(encode_run_command(str(slow_project), epochs=1, runs_dir=str(tmp_path / "r")))
+    started = worker.wait_for(Started)
+    finished = worker.wait_for(Finished, timeout=60)
+
+    assert Path(started.run_dir).parent == tmp_path / "r" and started.epochs == 1
+    assert finished.state == "finished" and worker.rest() == [] and worker.close() == 0
+
+
+@pytest.mark.slow
+def test_a_warm_worker_quits_on_quit_and_refuses_a_bad_command(start_worker):
+    quitting = start_worker("--wait")
+    quitting.send("quit")
+    assert quitting.close() == 0
+    confused = start_worker("--wait")
+    confused.send("train please")
+    (error,) = [event for event in confused.rest(timeout=120) if isinstance(event, Error)]
+    assert "does not understand" in error.message and confused.close() == 2
+
+
+@pytest.mark.slow
+def test_warming_up_touches_no_device():
+    """Imports only: TensorFlow's context (which takes GPU memory) is not made."""
+    check = ("from dlstudio.worker import warm_up; warm_up(); "
+             "from tensorflow.python.eager import context; "
+             "print('initialized', context.context()._initialized)")
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
+                            timeout=240, env={**os.environ, "PYTHONPATH": str(REPOSITORY)})
+    assert result.stdout.split()[-2:] == ["initialized", "False"], result.stderr[-2000:]
+
+
+def test_wait_takes_no_other_arguments():
+    with pytest.raises(SystemExit):
+        parse_arguments(["--wait", "p.dlstudio.json"])
+    assert parse_arguments(["--wait"]).wait

@@ -9,6 +9,15 @@ already done (0 for a new run, more when resuming).
 The protocol is versioned: ``started`` carries :data:`PROTOCOL_VERSION`, and :func:`decode`
 refuses a stream of another version. Fields added later are ignored by older readers, so adding
 a field does not change the version; removing or changing one does.
+
+Warm workers (added in version 1 without changing it: only a reader that starts a worker with
+``--wait`` ever sees them). ``python -m dlstudio.worker --wait`` imports TensorFlow and Keras
+without touching any device, sends :class:`Ready`, and waits for one line on stdin: ``run``
+followed by a JSON object with ``project``, ``epochs``, ``runs_dir`` and ``resume`` (the one-shot
+worker's arguments; see :func:`encode_run_command`). From then on it is an ordinary worker: the
+events above on stdout, ``stop``, ``pause`` and ``resume`` on stdin. ``quit`` or the end of
+stdin before the run ends it (exit 0); the end of stdin during the run stops the run as
+``stop`` does, so a warm worker never outlives the app that started it.
 """
 
 from __future__ import annotations
@@ -144,10 +153,25 @@ class Error:
     run_dir: str | None = None
 
 
-Event = Started | Batch | Epoch | Message | Finished | Error
+@dataclass
+class Ready:
+    """A warm worker has imported TensorFlow and Keras and waits for its ``run`` command.
+
+    Attributes:
+        protocol: The protocol version.
+    """
+
+    TYPE: ClassVar[str] = "ready"
+    protocol: int = PROTOCOL_VERSION
+
+
+Event = Started | Batch | Epoch | Message | Finished | Error | Ready
 EVENT_TYPES: dict[str, type] = {
-    kind.TYPE: kind for kind in (Started, Batch, Epoch, Message, Finished, Error)
+    kind.TYPE: kind for kind in (Started, Batch, Epoch, Message, Finished, Error, Ready)
 }
+RUN_COMMAND = "run"
+RUN_OPTIONS = {"project": "str | None", "epochs": "int | None", "runs_dir": "str | None",
+               "resume": "str | None"}
 
 _CHOICES = {"level": MESSAGE_LEVELS, "state": FINISHED_STATES, "kind": ERROR_KINDS}
 
@@ -178,10 +202,51 @@ def decode(line: str) -> Event:
     values = {item.name: _field_value(kind, item.name, item.type, body) for item in fields(kind)
               if item.name in body or _is_required(item)}
     event = kind(**values)
-    if isinstance(event, Started) and event.protocol != PROTOCOL_VERSION:
+    if isinstance(event, Started | Ready) and event.protocol != PROTOCOL_VERSION:
         raise ProtocolError(f"the worker speaks protocol version {event.protocol}, this reader "
                             f"version {PROTOCOL_VERSION}; use the same dlstudio for both")
     return event
+
+
+def encode_run_command(project: str | None, *, epochs: int | None = None,
+                       runs_dir: str | None = None, resume: str | None = None) -> str:
+    """Return the line (no newline) that gives a warm worker its run.
+
+    Args:
+        project: The project file (``None`` when resuming).
+        epochs: Train to this many epochs instead of the project's number.
+        runs_dir: Where the run folder goes.
+        resume: A run folder to continue.
+    """
+    options = {"project": project, "epochs": epochs, "runs_dir": runs_dir, "resume": resume}
+    return RUN_COMMAND + " " + json.dumps(options, ensure_ascii=False)
+
+
+def decode_run_command(line: str) -> dict[str, Any]:
+    """Parse a ``run`` line into its options (every key of :data:`RUN_OPTIONS`).
+
+    Raises:
+        ProtocolError: Not a ``run`` command, not a JSON object, an unknown option, or an
+            option of the wrong kind.
+    """
+    word, _, rest = line.strip().partition(" ")
+    if word != RUN_COMMAND:
+        raise ProtocolError(f"expected a {RUN_COMMAND!r} command, got {line[:80]!r}")
+    try:
+        options = json.loads(rest)
+    except json.JSONDecodeError as error:
+        raise ProtocolError(f"run options are not JSON ({error.msg}): {rest[:80]!r}") from None
+    if not isinstance(options, dict):
+        raise ProtocolError(f"run options: expected a JSON object, got {rest[:80]!r}")
+    unknown = sorted(set(options) - set(RUN_OPTIONS))
+    if unknown:
+        raise ProtocolError(f"unknown run option(s) {', '.join(unknown)}; expected "
+                            f"{', '.join(RUN_OPTIONS)}")
+    for name, annotation in RUN_OPTIONS.items():
+        value = options.setdefault(name, None)
+        if value is not None and not _matches(annotation.split(" |")[0], value):
+            raise ProtocolError(f"run.{name}: expected {annotation}, got {value!r}")
+    return options
 
 
 def _is_required(item: Any) -> bool:

@@ -13,9 +13,12 @@ from dlstudio.core.training.events import (
     Finished,
     Message,
     ProtocolError,
+    Ready,
     Started,
     decode,
+    decode_run_command,
     encode,
+    encode_run_command,
 )
 
 EXAMPLES = [
@@ -27,6 +30,7 @@ EXAMPLES = [
     Finished("/runs/a", 2, {"loss": 0.5}, "stopped"),
     Error("The loss became nan at epoch 1.", "nan_loss", "/runs/a"),
     Error("project.json: file not found", "settings", None),
+    Ready(),
 ]
 
 
@@ -93,3 +97,28 @@ def test_a_stream_of_another_protocol_version_is_refused():
 
     with pytest.raises(ProtocolError, match="protocol version"):
         decode(json.dumps(body))
+
+
+def test_a_warm_worker_of_another_protocol_version_is_refused():
+    with pytest.raises(ProtocolError, match="protocol version"):
+        decode(json.dumps({"type": "ready", "protocol": PROTOCOL_VERSION + 1}))
+
+
+def test_the_run_command_round_trips_and_fills_in_what_is_left_out():
+    line = encode_run_command("/p/é.dlstudio.json", epochs=2, runs_dir="/r")
+    assert line.startswith("run {") and "\n" not in line
+    assert decode_run_command(line) == {"project": "/p/é.dlstudio.json", "epochs": 2,
+                                        "runs_dir": "/r", "resume": None}
+    assert decode_run_command('run {"resume": "/r/1"}')["project"] is None
+
+
+@pytest.mark.parametrize(("line", "complaint"), [
+    ("stop", "expected a 'run' command"),
+    ("run [1]", "expected a JSON object"),
+    ("run {", "not JSON"),
+    ('run {"project": "p", "gpu": 1}', "unknown run option"),
+    ('run {"epochs": "3"}', "run.epochs: expected int"),
+])
+def test_bad_run_commands_are_refused_with_the_reason(line, complaint):
+    with pytest.raises(ProtocolError, match=complaint):
+        decode_run_command(line)
