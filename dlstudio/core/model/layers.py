@@ -202,6 +202,11 @@ class TransformerEncoderBlock(keras.layers.Layer):
     """One Transformer encoder block: self-attention and a feed-forward network, each added
     back to its input (residual) and normalized.
 
+    It is post-norm, as in "Attention is all you need": ``m = LayerNorm(x + Attention(x))``,
+    then ``LayerNorm(m + FeedForward(m))``; silencing both parts leaves ``LayerNorm(x)`` (a test
+    checks it). The ``transformer`` template spells out the same structure with ``Residual``
+    blocks, so it can be seen and edited row by row.
+
     Input and output are ``(batch, steps, features)``; the features keep their size.
 
     Args:

@@ -89,6 +89,44 @@ def _cnn(vocabulary_size: int, sequence_length: int) -> list[LayerSpec]:
     ]
 
 
+def _residual_unit(filters: int) -> list[LayerSpec]:
+    # conv-BN-relu-conv-BN with a shortcut around it (He et al. 2016), then relu; the Residual
+    # adds a 1x1 projection when the filters change.
+    def conv() -> LayerSpec:
+        return LayerSpec.of("Conv2D", filters=filters, kernel_size=[3, 3], activation="linear",
+                            use_bias=False, kernel_initializer="he_uniform")
+
+    return [
+        LayerSpec.of("Residual", stacks=[[
+            conv(), LayerSpec.of("BatchNormalization", momentum=0.9),
+            LayerSpec.of("Activation", activation="relu"),
+            conv(), LayerSpec.of("BatchNormalization", momentum=0.9),
+        ]]),
+        LayerSpec.of("Activation", activation="relu"),
+    ]
+
+
+def _resnet(vocabulary_size: int, sequence_length: int) -> list[LayerSpec]:
+    return [
+        *_conv_block(32),
+        *_residual_unit(32),
+        LayerSpec.of("MaxPooling2D", pool_size=[2, 2]),
+        *_residual_unit(64),
+        LayerSpec.of("MaxPooling2D", pool_size=[2, 2]),
+        *_residual_unit(128),
+        LayerSpec.of("GlobalAveragePooling2D"),
+        LayerSpec.of("Dropout", rate=0.3),
+    ]
+
+
+def _wide_and_deep(vocabulary_size: int, sequence_length: int) -> list[LayerSpec]:
+    # Cheng et al. 2016: a linear (wide) path that memorizes direct effects of the features
+    # beside a deep MLP that generalizes; their outputs side by side feed the output head.
+    wide = [LayerSpec.of("Dense", units=16, activation="linear")]
+    return [LayerSpec.of("Branches", merge="concatenate",
+                         stacks=[wide, _mlp(vocabulary_size, sequence_length)])]
+
+
 def _lstm(vocabulary_size: int, sequence_length: int) -> list[LayerSpec]:
     return [
         LayerSpec.of("Embedding", input_dim=vocabulary_size, output_dim=64, mask_zero=True),
@@ -109,11 +147,27 @@ def _text_cnn(vocabulary_size: int, sequence_length: int) -> list[LayerSpec]:
 
 
 def _transformer(vocabulary_size: int, sequence_length: int) -> list[LayerSpec]:
+    # Two post-norm encoder blocks spelled out with Residual blocks (the same computation as the
+    # TransformerEncoderBlock layer): attention added back to its input and normalized, then a
+    # feed-forward network added back and normalized.
+    width = 64
+    encoder = [
+        LayerSpec.of("Residual", stacks=[[
+            LayerSpec.of("MultiHeadSelfAttention", num_heads=4, key_dim=16, dropout=0.1),
+            LayerSpec.of("Dropout", rate=0.1),
+        ]]),
+        LayerSpec.of("LayerNormalization", epsilon=1e-6),
+        LayerSpec.of("Residual", stacks=[[
+            LayerSpec.of("Dense", units=2 * width, activation="relu"),
+            LayerSpec.of("Dense", units=width, activation="linear"),
+            LayerSpec.of("Dropout", rate=0.1),
+        ]]),
+        LayerSpec.of("LayerNormalization", epsilon=1e-6),
+    ]
     return [
-        LayerSpec.of("Embedding", input_dim=vocabulary_size, output_dim=64, mask_zero=True),
+        LayerSpec.of("Embedding", input_dim=vocabulary_size, output_dim=width, mask_zero=True),
         LayerSpec.of("PositionalEmbedding", max_length=sequence_length),
-        LayerSpec.of("TransformerEncoderBlock", num_heads=4, key_dim=16, ff_dim=128,
-                     dropout=0.1),
+        LayerSpec.of("Repeat", count=2, stacks=[encoder]),
         LayerSpec.of("GlobalAveragePooling1D"),
         LayerSpec.of("Dropout", rate=0.2),
         LayerSpec.of("Dense", units=32, activation="relu"),
@@ -135,6 +189,13 @@ TEMPLATES: dict[str, Template] = {template.name: template for template in (
     Template("cnn", "Small convolutional network",
              "Three conv-batchnorm-relu-pool blocks, global pooling and a Dense layer: for "
              "images.", ("images",), _cnn),
+    Template("resnet", "Small residual network (ResNet)",
+             "A convolution then three residual units (two convolutions with a shortcut "
+             "around them) with pooling between: deeper than the CNN, still quick to train; "
+             "for images.", ("images",), _resnet),
+    Template("wide_deep", "Wide and deep",
+             "Two branches on the same features, joined before the head: a linear (wide) "
+             "path and a three-layer MLP (deep) path; for tables.", ("table",), _wide_and_deep),
     Template("lstm", "Bidirectional LSTM",
              "An Embedding and a bidirectional LSTM that reads the text both ways: for text "
              "read as token sequences.", ("text",), _lstm),
@@ -142,8 +203,9 @@ TEMPLATES: dict[str, Template] = {template.name: template for template in (
              "An Embedding, a Conv1D and global max pooling: fast, good at spotting key "
              "phrases in text.", ("text",), _text_cnn),
     Template("transformer", "Transformer encoder",
-             "An Embedding with positions and one Transformer encoder block: for text read "
-             "as token sequences.", ("text",), _transformer),
+             "An Embedding with positions and two encoder blocks (self-attention and a "
+             "feed-forward network, each in a Residual block with normalization after it): "
+             "for text read as token sequences.", ("text",), _transformer),
     Template("autoencoder", "Bottleneck (autoencoder-shaped)",
              "Dense layers that squeeze the features through 16 numbers and widen them again; "
              "the output head then predicts the target from that, so it is a bottlenecked "

@@ -69,3 +69,30 @@ def test_causal_attention_does_not_look_ahead():
 def test_positional_embedding_refuses_sequences_longer_than_its_positions():
     with pytest.raises(ValueError, match="raise max_length to at least 20"):
         PositionalEmbedding(max_length=10)(keras.KerasTensor((None, 20, 4)))
+
+
+def zero(layer):
+    """Set every weight of ``layer`` (and the layers it holds) to zero."""
+    for weight in layer.weights:
+        weight.assign(np.zeros(weight.shape, weight.dtype))
+
+
+def layer_norm(values):
+    centred = values - values.mean(axis=-1, keepdims=True)
+    return centred / np.sqrt(values.var(axis=-1, keepdims=True) + 1e-6)
+
+
+def test_the_encoder_block_adds_attention_and_feed_forward_back_to_their_input():
+    # With the attention and the feed-forward network silenced, only the two shortcuts carry
+    # the input: the block outputs LayerNorm(LayerNorm(x)) ≈ LayerNorm(x). Without residual
+    # connections it would output LayerNorm(0) = 0.
+    block = TransformerEncoderBlock(num_heads=2, key_dim=4, ff_dim=16, dropout=0.0)
+    values = np.random.default_rng(4).normal(size=(2, 5, 8)).astype("float32")
+    block(values)
+    zero(block.attention)
+    zero(block.projection)
+
+    output = keras.ops.convert_to_numpy(block(values))
+
+    np.testing.assert_allclose(output, layer_norm(layer_norm(values)), atol=1e-4)
+    assert np.abs(output).mean() > 0.5

@@ -5,6 +5,7 @@ import pytest
 from dlstudio.core.errors import UserInputError
 from dlstudio.core.model.builder import inspect_stack
 from dlstudio.core.model.templates import DATA_KINDS, TEMPLATES, choose_template, get_template
+from dlstudio.core.project import layer_tree
 from dlstudio.core.project.project import Project
 
 SHAPES = {"table": (20,), "images": (32, 32, 3), "text": (64,)}
@@ -21,7 +22,8 @@ def project_with(template, kind):
 
 
 def test_the_required_templates_exist_and_describe_themselves():
-    assert {"mlp", "cnn", "lstm", "transformer", "autoencoder"} <= set(TEMPLATES)
+    assert {"mlp", "cnn", "resnet", "wide_deep", "lstm", "transformer",
+            "autoencoder"} <= set(TEMPLATES)
     for name, template in TEMPLATES.items():
         assert template.name == name
         assert template.title and template.doc.endswith(".")
@@ -62,5 +64,61 @@ def test_choose_template_fits_the_data(kind, shape, expected):
 
 
 def test_an_unknown_template_lists_the_known_ones():
-    with pytest.raises(UserInputError, match="unknown template 'resnet'; choose one of mlp, cnn"):
-        get_template("resnet")
+    with pytest.raises(UserInputError, match="unknown template 'vgg'; choose one of mlp, cnn"):
+        get_template("vgg")
+
+
+def block_types(layers):
+    """Every row's type, depth-first, blocks before their inner rows."""
+    return [row.layer.type for row in layer_tree.walk(layers)]
+
+
+def test_the_block_templates_show_their_structure_as_blocks():
+    assert block_types(get_template("resnet").layers()).count("Residual") == 3
+    wide_deep = get_template("wide_deep").layers()
+    assert [row.type for row in wide_deep] == ["Branches"]
+    wide, deep = wide_deep[0].stacks
+    assert [row.params["activation"] for row in wide] == ["linear"]
+    assert [row.type for row in deep] == [row.type for row in get_template("mlp").layers()]
+    repeat = next(row for row in get_template("transformer").layers() if row.type == "Repeat")
+    assert block_types(repeat.stacks[0]) == [
+        "Residual", "MultiHeadSelfAttention", "Dropout", "LayerNormalization",
+        "Residual", "Dense", "Dense", "Dropout", "LayerNormalization"]
+
+
+def test_the_resnet_projects_its_shortcut_where_the_filters_change():
+    project = project_with(get_template("resnet"), "images")
+
+    report = inspect_stack(project, SHAPES["images"], "classification", 3)
+
+    notes = [row.note for row in report.every_row if row.type == "Residual"]
+    assert notes == [None, "adds a 1x1 Conv2D projection 32 → 64 channels",
+                     "adds a 1x1 Conv2D projection 64 → 128 channels"]
+
+
+def test_the_transformer_template_needs_no_projection():
+    project = project_with(get_template("transformer"), "text")
+
+    report = inspect_stack(project, SHAPES["text"], "classification", 3)
+
+    assert [row.note for row in report.every_row if row.type == "Residual"] == [None, None]
+
+
+@pytest.mark.parametrize("template", TEMPLATES.values(), ids=lambda t: t.name)
+def test_show_code_of_every_template_builds_the_same_weights(template):
+    import keras
+
+    from dlstudio.core.model import layers as dlstudio_layers
+    from dlstudio.core.model.codegen import model_code
+
+    kind = template.kinds[0]
+    project = project_with(template, kind)
+    dtype = "int32" if kind == "text" else "float32"
+    features = keras.Input(SHAPES[kind], dtype=dtype)
+    namespace = {"keras": keras, "layers": keras.layers, "dlstudio_layers": dlstudio_layers,
+                 "features": features, "inputs": features}
+
+    exec(model_code(project, "classification", 3).replace("model.summary()", ""), namespace)
+
+    report = inspect_stack(project, SHAPES[kind], "classification", 3)
+    assert namespace["model"].count_params() == report.total_params

@@ -111,7 +111,7 @@ def shape_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("template", ["mlp", "autoencoder"])
+@pytest.mark.parametrize("template", ["mlp", "autoencoder", "wide_deep"])
 def test_table_templates_learn_a_csv(template, table_csv, tmp_path):
     data = DataSpec(kind="csv", path=str(table_csv), target="label")
 
@@ -121,12 +121,31 @@ def test_table_templates_learn_a_csv(template, table_csv, tmp_path):
 
 
 @pytest.mark.slow
-def test_cnn_learns_shapes_in_small_images(shape_folder, tmp_path):
+@pytest.mark.parametrize("template", ["cnn", "resnet"])
+def test_image_templates_learn_shapes_in_small_images(template, shape_folder, tmp_path):
     data = DataSpec(kind="images", path=str(shape_folder), image_size=[16, 16])
 
-    run = train(project_for("cnn", data, epochs=12), tmp_path)
+    run = train(project_for(template, data, epochs=12), tmp_path)
 
     assert last_val_accuracy(run) >= 0.8
+
+
+@pytest.mark.slow
+def test_a_block_template_exports_a_savedmodel_and_a_keras_file_that_pass_the_reload_check(
+        table_csv, tmp_path):
+    import keras
+
+    from dlstudio.core.export.exporter import export_run
+
+    data = DataSpec(kind="csv", path=str(table_csv), target="label")
+    run = train(project_for("wide_deep", data, epochs=2), tmp_path)
+
+    saved = export_run(run, "savedmodel", tmp_path / "savedmodel")
+    keras_file = export_run(run, "keras", tmp_path / "model.keras")
+
+    assert saved.check.passed and keras_file.check.passed
+    loaded = keras.saving.load_model(keras_file.path, safe_mode=True)
+    assert any(layer.name.startswith("branches_1") for layer in loaded.layers)
 
 
 @pytest.mark.slow

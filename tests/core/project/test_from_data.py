@@ -72,3 +72,17 @@ def test_a_text_template_reads_the_text_column_as_sequences(tmp_path):
     pd.DataFrame({"x": range(20), "y": [0, 1] * 10}).to_csv(numbers, index=False)
     with pytest.raises(UserInputError, match="has no text feature column"):
         new_project(numbers, template="lstm")
+
+
+def test_block_templates_are_offered_where_they_fit_the_data(tmp_path):
+    path = tmp_path / "people.csv"
+    pd.DataFrame({"age": np.arange(40) % 17, "bought": ["yes", "no"] * 20}).to_csv(path,
+                                                                                 index=False)
+    folder = _image_folder(tmp_path / "pets", (16, 16))
+
+    assert new_project(path, template="wide_deep").model.layers[0].type == "Branches"
+    assert new_project(folder, template="resnet").model.template == "resnet"
+    with pytest.raises(UserInputError, match="template 'resnet' is for images data"):
+        new_project(path, template="resnet")
+    with pytest.raises(UserInputError, match="template 'wide_deep' is for table data"):
+        new_project(folder, template="wide_deep")
