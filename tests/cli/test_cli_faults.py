@@ -220,3 +220,24 @@ def test_a_full_disk_while_training_names_the_run_folder_and_keeps_it_resumable(
     assert status == 0, err
     assert [row["epoch"] for row in run.read_metrics(strict=True)] == [1, 2]
     assert json.loads(run.info_path.read_text())["state"] == "finished"
+
+
+def test_info_says_which_columns_of_text_were_read_as_numbers(capsys, tmp_path):
+    from dlstudio.core.data import load_dataset
+    from dlstudio.core.project.project import load_project
+
+    rows = [f'"{1000 + 37 * i:,}",{"?" if i % 7 == 0 else i},{"ab"[i % 2]}' for i in range(40)]
+    data = tmp_path / "houses.csv"
+    data.write_text("price,rooms,label\n" + "\n".join(rows) + "\n")
+    project = tmp_path / "houses.dlstudio.json"
+    assert run_cli(capsys, "init", data, "-o", project, "--target", "label")[0] == 0
+
+    status, out, err = run_cli(capsys, "info", project)
+
+    assert status == 0, err
+    assert "column 'price' has numbers with thousands separators (such as 1,234)" in out
+    assert "column 'rooms' is read as numbers, with '?' (6) read as missing" in out
+    kinds = {column.name: column.kind for column in load_project(project).data.columns}
+    assert kinds["price"] == kinds["rooms"] == "numeric"
+    summary = load_dataset(load_project(project)).summary()
+    assert any("thousands separators" in warning for warning in summary["warnings"])

@@ -2,9 +2,10 @@
 
 :func:`read_csv` sniffs the delimiter (comma, semicolon, tab or pipe), decodes UTF-8 with or
 without a byte-order mark (falling back to Latin-1 with a warning), reads decimal commas in
-semicolon files, and refuses files that cannot be a table — empty, header only, ragged rows,
-binary, unnamed or duplicate columns — with a message that names the line or column and the
-fix. :func:`infer_columns` proposes a
+semicolon files, reads numbers written with thousands separators or missing markers (``1,234``,
+``?``, ``n/a``) as numbers and says so (:func:`read_numbers_in_text`), and refuses files that
+cannot be a table — empty, header only, ragged rows, binary, unnamed or duplicate columns —
+with a message that names the line or column and the fix. :func:`infer_columns` proposes a
 :class:`ColumnSpec` per column; the user may override each role and kind.
 """
 
@@ -33,6 +34,19 @@ MAX_CLASS_VALUES = 10
 TEXT_MIN_WORDS = 2.5
 TEXT_MIN_DISTINCT_SHARE = 0.3
 _DECIMAL_COMMA = r"[+-]?\d+(,\d+)?"
+_THOUSANDS = r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?"
+MISSING_MARKERS = frozenset({"?", "-", "--", ".", "NA", "N/A", "n/a", "na", "N.A.", "NaN", "nan",
+                             "null", "NULL", "Null", "None", "none", "#N/A", "missing", ""})
+"""Cells that mean "no value" in a column of numbers."""
+PANDAS_MISSING = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
+                            "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None",
+                            "n/a", "nan", "null"})
+"""What pandas reads as missing by default; text columns keep reading them so."""
+STRAY_MAX_SHARE = 0.1
+STRAY_MAX_DISTINCT = 5
+STRAY_MIN_NUMBERS = 10
+"""A column of numbers may hold a few stray words (at most this share of its values and this
+many distinct ones, beside at least this many numbers); they become missing, with a warning."""
 _ID_NAME = re.compile(r"(?i)(^|[_\W])(id|key|uuid|index)$|^id[_\W]|[a-z]ID$")
 
 
@@ -78,13 +92,14 @@ def read_csv_file(path: str | Path) -> CsvFile:
     header = _check_rows(text, delimiter, source)
     try:
         frame = pd.read_csv(io.StringIO(text), sep=delimiter, skipinitialspace=True,
-                            low_memory=False)
+                            low_memory=False, keep_default_na=False, na_values=[""])
     except (pd.errors.ParserError, ValueError) as error:
         raise DataError(f"{source}: cannot be read as a table ({error}); check its quoting "
                         "and delimiters") from None
     frame.columns = header
     frame = _drop_trailing_empty_column(frame, warnings)
     _check_names(list(frame.columns), source)
+    read_numbers_in_text(frame, delimiter, warnings)
     if delimiter == ";":
         _read_decimal_commas(frame)
     return CsvFile(source, frame, encoding, delimiter, warnings)
@@ -174,6 +189,79 @@ def _drop_trailing_empty_column(frame: pd.DataFrame, warnings: list[str]) -> pd.
         warnings.append("every line ends with a delimiter; the empty last column is left out")
         return frame.iloc[:, :-1].copy()
     return frame
+
+
+def read_numbers_in_text(frame: pd.DataFrame, delimiter: str, warnings: list[str]) -> None:
+    """Read as numbers the text columns that hold numbers written for people, and say so.
+
+    A column is numbers when every value is a number once thousands separators are taken out
+    (``1,234``; in semicolon files ``3,25`` is a decimal comma instead) and missing markers
+    (:data:`MISSING_MARKERS`: ``?``, ``NA``, ``n/a``, ``-``, ``null``, …) are read as missing.
+    A column whose values are numbers but for a few stray words (at most
+    :data:`STRAY_MAX_SHARE` of them) is read as numbers too, with a warning naming them, and
+    they become missing. Every other column keeps its text, with pandas's usual missing
+    markers (``NA``, ``null``, …) read as missing, as before.
+    """
+    for name in frame.columns:
+        series = frame[name]
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+            continue
+        texts = series.dropna().astype(str).str.strip()
+        markers = texts[texts.isin(MISSING_MARKERS)]
+        values = texts[~texts.isin(MISSING_MARKERS)]
+        candidates, separated = _as_plain_numbers(values, delimiter)
+        numbers = pd.to_numeric(candidates, errors="coerce")
+        stray = values[numbers.isna()]
+        numeric = len(values) > 0 and (len(stray) == 0 or _few(stray, len(values)))
+        if not numeric:
+            frame[name] = series.where(~series.astype(str).str.strip().isin(PANDAS_MISSING))
+            continue
+        column = pd.Series(np.nan, index=series.index, dtype=np.float64)
+        column[numbers.index] = numbers.to_numpy(dtype=np.float64)
+        frame[name] = column
+        warnings.extend(_numbers_note(str(name), markers, separated, stray))
+
+
+def _as_plain_numbers(values: pd.Series, delimiter: str) -> tuple[pd.Series, int]:
+    """Return the values with thousands separators (or, with ``;``, decimal commas) made plain,
+    and how many had them."""
+    if delimiter == ";":
+        marked = values.str.fullmatch(_DECIMAL_COMMA) & values.str.contains(",", regex=False)
+        return values.where(~marked, values.str.replace(",", ".", regex=False)), 0
+    marked = values.str.fullmatch(_THOUSANDS)
+    return values.where(~marked, values.str.replace(",", "", regex=False)), int(marked.sum())
+
+
+def _few(stray: pd.Series, count: int) -> bool:
+    return len(stray) <= STRAY_MAX_SHARE * count and stray.nunique() <= STRAY_MAX_DISTINCT \
+        and count - len(stray) >= STRAY_MIN_NUMBERS
+
+
+def _numbers_note(name: str, markers: pd.Series, separated: int, stray: pd.Series) -> list[str]:
+    """Return the summary's words for a column read as numbers (none when nothing changed)."""
+    shown = _cut(name)
+    notes = []
+    if separated:
+        notes.append(f"column '{shown}' has numbers with thousands separators (such as 1,234) "
+                     f"in {separated} cell(s); they are read as numbers")
+    if len(markers):
+        counts = markers.value_counts()
+        listed = ", ".join(f"'{marker}' ({count})" for marker, count in counts.items())
+        notes.append(f"column '{shown}' is read as numbers, with {listed} read as missing")
+    if len(stray):
+        first = stray[~stray.duplicated()]
+        words = ", ".join(f"'{_cut(value, 20)}' on row {int(row) + 1}"
+                          for row, value in first.iloc[:3].items())
+        more = " and others" if len(first) > 3 else ""
+        count = len(stray)
+        notes.append(f"column '{shown}': {count} value{'s are' if count > 1 else ' is'} not a "
+                     f"number (such as {words}{more}); they are treated as missing — fix them "
+                     "in the file, or set the column's kind to categorical if they mean something")
+    return notes
+
+
+def _cut(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\N{HORIZONTAL ELLIPSIS}"
 
 
 def _read_decimal_commas(frame: pd.DataFrame) -> None:

@@ -178,3 +178,45 @@ def test_quoted_values_may_span_lines_and_ragged_rows_count_physical_lines(write
 
     with pytest.raises(DataError, match="line 4 has 1 value but"):
         read_csv(write_file('a,b\n1,"two\nlines"\n3\n'))
+
+
+def test_thousands_separators_and_missing_markers_are_read_as_numbers_and_said(write_file):
+    rows = [f'"{1000 + 111 * i:,}",{marker},{i},{"n/a" if i == 3 else i * 2}' for i, marker in
+            enumerate(["1.5", "?", "2", "-", "NA", "null", "", "3", "n/a", "4"] * 2)]
+    table = read_csv_file(write_file("price,score,plain,other\n" + "\n".join(rows) + "\n"))
+    frame = table.frame
+
+    assert frame["price"].dtype == np.float64 and frame["price"].iloc[2] == 1222.0
+    assert frame["score"].dtype == np.float64
+    assert frame["score"].isna().sum() == 12 and frame["score"].max() == 4.0
+    assert infer_kind(frame["price"]) == "numeric" and infer_kind(frame["score"]) == "numeric"
+    notes = "\n".join(table.warnings)
+    assert "column 'price' has numbers with thousands separators (such as 1,234)" in notes
+    assert "column 'score' is read as numbers, with " in notes
+    for marker in ("'?' (2)", "'-' (2)", "'NA' (2)", "'null' (2)", "'n/a' (2)"):
+        assert marker in notes
+    assert "'plain'" not in notes  # nothing to say about a column of plain numbers
+
+
+def test_a_few_stray_words_in_a_number_column_are_named_and_become_missing(write_file):
+    values = [str(i) for i in range(30)]
+    values[4], values[17] = "unknown", "twelve"
+    table = read_csv_file(write_file("age,label\n" + "\n".join(f"{v},x" for v in values) + "\n"))
+
+    assert table.frame["age"].dtype == np.float64 and table.frame["age"].isna().sum() == 2
+    (note,) = [warning for warning in table.warnings if "'age'" in warning]
+    assert "2 values are not a number (such as 'unknown' on row 5, 'twelve' on row 18)" in note
+
+
+def test_words_stay_words_and_pandas_missing_markers_still_mean_missing(write_file):
+    table = read_csv_file(write_file("colour,n\nred,1\nNA,2\n?,3\nblue,4\n"))
+
+    assert table.frame["colour"].iloc[0] == "red" and pd.isna(table.frame["colour"].iloc[1])
+    assert table.frame["colour"].iloc[2] == "?"
+    assert table.warnings == []
+
+
+def test_semicolon_files_keep_decimal_commas_with_missing_markers(write_file):
+    table = read_csv_file(write_file("a;b\n3,25;1\n?;2\n4,5;3\n"))
+
+    assert table.frame["a"].tolist()[0] == 3.25 and pd.isna(table.frame["a"].iloc[1])

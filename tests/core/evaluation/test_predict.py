@@ -164,3 +164,21 @@ def test_keras_file_with_bad_metadata_is_refused(tmp_path, body, problem):
     (tmp_path / "model.dlstudio_export.json").write_text(body, encoding="utf-8")
     with pytest.raises(UserInputError, match=f"{problem}.*dlstudio export RUN --format keras"):
         predict_to_csv(model, tmp_path / "data.csv", tmp_path / "out.csv")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("source", ["run", "savedmodel"])
+def test_numbers_written_for_people_predict_like_plain_numbers(csv_run, csv_savedmodel,
+                                                               tmp_path, source):
+    model = csv_run.run if source == "run" else csv_savedmodel.path
+    plain = tmp_path / "plain.csv"
+    plain.write_text("size,colour\n1000,blue\n,red\n2.5,green\n")
+    written = tmp_path / "written.csv"
+    written.write_text('size,colour\n"1,000",blue\n?,red\n2.5,green\n')
+
+    predict_to_csv(model, plain, tmp_path / "plain-out.csv")
+    predict_to_csv(model, written, tmp_path / "written-out.csv")
+
+    expected = pd.read_csv(tmp_path / "plain-out.csv")
+    actual = pd.read_csv(tmp_path / "written-out.csv")
+    pd.testing.assert_frame_equal(actual, expected)
