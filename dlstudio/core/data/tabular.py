@@ -100,6 +100,7 @@ class TabularDataset(Dataset):
         self.table = table
         self.origins = origins if origins is not None else np.zeros(len(table.frame), np.int8)
         self.split_files = [("", ""), *(files or [])]
+        self.split_paths: dict[str, str] = {}  # split -> the separate file that gives it
         self.data = data
         self.columns = columns
         self.evaluation_only = evaluation_only
@@ -141,6 +142,7 @@ class TabularDataset(Dataset):
         warnings = list(table.warnings)
         columns = resolve_columns(table, project.data, evaluation_only, warnings)
         dataset = cls(table, project.data, columns, evaluation_only, warnings, origins, files)
+        dataset.split_paths = {split: str(path) for split, path in (split_files or {}).items()}
         dataset._read_values(class_names)
         dataset._split(project)
         return dataset

@@ -39,6 +39,10 @@ def describe_dataset(dataset: TabularDataset) -> dict[str, Any]:
         "class_counts": {split: dataset.class_counts(split) for split in SPLITS}
         if dataset.class_names and dataset.has_targets else {},
         "warnings": list(dataset.warnings),
+        "split_files": [{"split": split, "path": path,
+                         "rows": int((dataset.origins == origin).sum())}
+                        for origin, (split, path) in enumerate(dataset.split_paths.items(),
+                                                               start=1)],
     }
     if not dataset.evaluation_only:
         summary["feature_shape"] = list(dataset.feature_shape())
@@ -71,8 +75,14 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     """Return a summary as text lines for ``dlstudio info``."""
     lines = [
         f"Data: {summary['path']} (CSV, {summary['encoding']}, {summary['delimiter']}-separated)",
-        f"Rows: {summary['rows']} read, {summary['dropped_rows']} dropped (empty target), "
-        f"{summary['rows_used']} used",
+    ]
+    files = summary.get("split_files", [])
+    lines += [f"{item['split'].capitalize()} data: {item['path']} ({item['rows']} rows, the "
+              f"whole {item['split']} split)" for item in files]
+    in_files = "".join(f", {item['rows']} from the {item['split']} file" for item in files)
+    lines += [
+        f"Rows: {summary['rows']} read{in_files}, {summary['dropped_rows']} dropped (empty "
+        f"target), {summary['rows_used']} used",
         _task_line(summary),
         "Split: " + ", ".join(f"{split} {size}" for split, size in
                               summary["split_sizes"].items()),

@@ -20,7 +20,7 @@ from dlstudio.core.data import Dataset, load_dataset
 from dlstudio.core.data.target_choice import suggested_target
 from dlstudio.core.errors import DataError, UserInputError
 from dlstudio.core.model.templates import TEMPLATES, Template, choose_template, get_template
-from dlstudio.core.project.project import DataSpec, ModelSpec, Project
+from dlstudio.core.project.project import DataSpec, ModelSpec, Project, split_shares
 
 TARGET_STEPS = 2000  # optimizer steps a new project aims for, within MIN/MAX_EPOCHS
 MIN_EPOCHS, MAX_EPOCHS = 20, 200
@@ -135,16 +135,9 @@ def _use_split_files(project: Project, test_path: str | os.PathLike[str] | None,
             raise DataError(f"the {split} file {resolved} does not exist; pass a CSV file with "
                             "the same columns as the training file")
         setattr(project.data, f"{split}_path", str(resolved))
-    split = project.split
-    split.test = 0.0 if test_path is not None else split.test
-    split.validation = 0.0 if validation_path is not None else split.validation
-    held_out = split.test + split.validation
-    if held_out == 0.0:
-        split.train = 1.0
-    else:  # 85/15: the held-out share of the main file becomes 15%
-        split.train = 0.85
-        split.test, split.validation = (round(0.15 * share / held_out, 6)
-                                        for share in (split.test, split.validation))
+    project.split.train, project.split.validation, project.split.test = split_shares(
+        project.split, test_file=test_path is not None,
+        validation_file=validation_path is not None)
 
 
 def _read_text_for(chosen: Template, data: DataSpec) -> None:

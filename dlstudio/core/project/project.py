@@ -146,6 +146,24 @@ class SplitSpec:
     stratified: bool = True
 
 
+def split_shares(split: SplitSpec, *, test_file: bool,
+                 validation_file: bool) -> tuple[float, float, float]:
+    """Return ``(train, validation, test)`` shares of the main file when the test and/or
+    validation rows come from their own files (``init --test/--validation``, the GUI's split
+    editor): a split given by a file takes no share, and the held-out splits that remain take
+    15% of the main file together (85/15), in the proportion ``split`` gave them; with both
+    files, every row of the main file trains. With neither, ``split``'s shares are kept.
+    """
+    test = 0.0 if test_file else split.test
+    validation = 0.0 if validation_file else split.validation
+    if not (test_file or validation_file):
+        return split.train, split.validation, split.test
+    held_out = test + validation
+    if held_out == 0.0:
+        return 1.0, 0.0, 0.0
+    return (0.85, *(round(0.15 * share / held_out, 6) for share in (validation, test)))
+
+
 @dataclass
 class LayerSpec:
     """One row of the stack: a catalog layer, or a block that holds stacks of rows.

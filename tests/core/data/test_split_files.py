@@ -62,3 +62,28 @@ def test_a_test_file_without_a_column_of_the_main_file_says_which(tmp_path):
     pd.read_csv(test).drop(columns=["colour"]).to_csv(test, index=False)
     with pytest.raises(DataError, match="lacks column.*colour"):
         new_project(train, test_path=test)
+
+
+def test_info_names_the_test_and_validation_files_with_their_rows(tmp_path):
+    train, test, valid = _tables(tmp_path)
+    dataset = load_dataset(new_project(train, test_path=test, validation_path=valid))
+
+    lines = dataset.summary_lines()
+
+    assert f"Test data: {test.resolve()} (20 rows, the whole test split)" in lines
+    assert f"Validation data: {valid.resolve()} (10 rows, the whole validation split)" in lines
+    rows = next(line for line in lines if line.startswith("Rows:"))
+    assert "20 from the test file" in rows and "10 from the validation file" in rows
+    files = dataset.summary()["split_files"]
+    assert [(item["split"], item["rows"]) for item in files] == [("test", 20),
+                                                                  ("validation", 10)]
+
+
+def test_split_shares_follow_the_files_given():
+    from dlstudio.core.project.project import SplitSpec, split_shares
+
+    assert split_shares(SplitSpec(), test_file=True, validation_file=False) == (0.85, 0.15, 0.0)
+    assert split_shares(SplitSpec(), test_file=False, validation_file=True) == (0.85, 0.0, 0.15)
+    assert split_shares(SplitSpec(), test_file=True, validation_file=True) == (1.0, 0.0, 0.0)
+    assert split_shares(SplitSpec(0.6, 0.2, 0.2), test_file=False,
+                        validation_file=False) == (0.6, 0.2, 0.2)
