@@ -240,6 +240,10 @@ class ModelSpec:
         layers: The user's rows, first to last.
         add_output_head: Add the output layer the task needs (unless the stack ends in one).
         template: The template the stack started from, for information only.
+        initial_weights: A weights file (relative to the project file, or absolute) whose
+            arrays start a fresh run instead of random ones, by row id — written by
+            ``dlstudio import`` (see :mod:`dlstudio.core.training.initial_weights`); ``None``
+            for random starts. Written to the file only when set.
         issued_ids: The highest id number issued per id stem in this session, so a deleted
             row's id is never given to a new row (not saved).
     """
@@ -247,6 +251,7 @@ class ModelSpec:
     layers: list[LayerSpec] = field(default_factory=list)
     add_output_head: bool = True
     template: str | None = None
+    initial_weights: str | None = None
     issued_ids: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -277,8 +282,11 @@ class ModelSpec:
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-ready form (ids are assigned first where missing)."""
         self.assign_ids()
-        return {"layers": [layer.to_dict() for layer in self.layers],
+        body = {"layers": [layer.to_dict() for layer in self.layers],
                 "add_output_head": self.add_output_head, "template": self.template}
+        if self.initial_weights:
+            body["initial_weights"] = self.initial_weights
+        return body
 
 
 @dataclass
@@ -401,6 +409,12 @@ class Project:
         """Return the data source's path, resolved against the project file's folder."""
         return (self.base_dir / self.data.path).resolve()
 
+    def initial_weights_path(self) -> Path | None:
+        """Return the model's initial-weights file resolved against the project file's folder,
+        or ``None`` when the model starts from random weights."""
+        weights = self.model.initial_weights
+        return (self.base_dir / weights).resolve() if weights else None
+
     def split_file_paths(self) -> dict[str, Path]:
         """Return the separate files that give a split (``test``, ``validation``), resolved
         against the project file's folder; empty when every split comes from ``data.path``."""
@@ -443,11 +457,14 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> Path:
     """
     target = Path(path).resolve()
     split_files = project.split_file_paths()
+    weights = project.initial_weights_path()
     if project.data.path:
         data_path = project.data_path()
         project.data.path = _relative_path(data_path, target.parent)
     for split, split_path in split_files.items():
         setattr(project.data, f"{split}_path", _relative_path(split_path, target.parent))
+    if weights is not None:
+        project.model.initial_weights = _relative_path(weights, target.parent)
     project.path = target
     atomic_write_text(target, project_to_json(project))
     return target

@@ -205,13 +205,14 @@ def _read_split(reader: FieldReader) -> SplitSpec:
 
 
 def _read_model(reader: FieldReader) -> ModelSpec:
-    reader.check_known(["layers", "add_output_head", "template"])
+    reader.check_known(["layers", "add_output_head", "template", "initial_weights"])
     layers = _read_stack(reader.items("layers"), reader.problems)
     _check_unique_ids(layers, reader.problems)
     return ModelSpec(
         layers=layers,
         add_output_head=reader.boolean("add_output_head", True),
         template=reader.string("template", None, optional=True),
+        initial_weights=reader.string("initial_weights", None, optional=True),
     )
 
 

@@ -27,7 +27,7 @@ from dlstudio.core.errors import DataError, StorageError, UserInputError, storag
 from dlstudio.core.model import builder
 from dlstudio.core.project.project import Project
 from dlstudio.core.runs.folder import RunFolder, create_run, now_text
-from dlstudio.core.training import optimization
+from dlstudio.core.training import initial_weights, optimization
 from dlstudio.core.training.callbacks import (
     BestTracker,
     PlateauReducer,
@@ -201,6 +201,7 @@ def _model(point: ResumePoint, run: RunFolder, dataset: Dataset, steps: int,
         return model, resolve_loss_name(training.loss, dataset.task, _output_units(model),
                                         training.label_smoothing)
     model = builder.build_model(point.project, dataset)
+    notes += initial_weights.apply_to_run(model, point.project)
     loss_name = resolve_loss_name(training.loss, dataset.task, _output_units(model),
                                   training.label_smoothing)
     per_call = _steps_per_execution(model, training, steps, plan, notes)
