@@ -5,6 +5,7 @@
     dlstudio [PROJECT]                              open the GUI (on PROJECT)
     dlstudio init DATA -o PROJECT [--target COL] [--template NAME] [--test FILE]
                  [--validation FILE]
+    dlstudio import MODEL.keras --data DATA -o PROJECT [--target COL]
     dlstudio info PROJECT                           data summary; devices; layer table
     dlstudio layers [--json]                        the layer catalog, with every parameter
     dlstudio train PROJECT [--epochs N] [--runs-dir DIR] [--resume RUN] [--events]
@@ -32,11 +33,11 @@ from dlstudio import __version__
 from dlstudio.core.errors import UserInputError, storage_message
 from dlstudio.core.native_logs import import_tensorflow_quietly
 
-TENSORFLOW_COMMANDS = ("info", "train", "evaluate", "export", "predict")
+TENSORFLOW_COMMANDS = ("import", "info", "train", "evaluate", "export", "predict")
 
 PIPE_CLOSED = 141  # the exit status when stdout's reader went away (128 + SIGPIPE)
 
-COMMANDS = ("init", "info", "layers", "train", "evaluate", "export", "predict")
+COMMANDS = ("init", "import", "info", "layers", "train", "evaluate", "export", "predict")
 
 
 class UsageError(UserInputError):
@@ -74,6 +75,19 @@ def build_parser() -> argparse.ArgumentParser:
                       "(same columns)")
     init.add_argument("--force", action="store_true", help="replace an existing file")
     init.set_defaults(handler=commands.init_command)
+
+    imported = sub.add_parser("import", help="a project that fine-tunes a .keras model on "
+                              "data (Sequential or Functional; its weights start the next run)")
+    imported.add_argument("model", metavar="MODEL.keras", help="a model saved with "
+                          "model.save('name.keras'); read as data, nothing in it is run")
+    imported.add_argument("--data", required=True, metavar="DATA",
+                          help="a CSV file or an image folder")
+    imported.add_argument("-o", "--output", required=True, metavar="PROJECT",
+                          help="the project file to write (name.dlstudio.json); the weights "
+                               "go beside it (name.weights.h5)")
+    imported.add_argument("--target", metavar="COL", help="the CSV column to predict")
+    imported.add_argument("--force", action="store_true", help="replace existing files")
+    imported.set_defaults(handler=commands.import_command)
 
     info = sub.add_parser("info", help="data summary and layer table of a project")
     info.add_argument("project", metavar="PROJECT")

@@ -40,6 +40,29 @@ def init_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def import_command(args: argparse.Namespace) -> int:
+    """``dlstudio import MODEL.keras --data DATA -o PROJECT``: a project that fine-tunes a
+    Keras model on the data (its weights start the next run)."""
+    from dlstudio.core.model.keras_import import default_weights_path
+    from dlstudio.core.output_paths import check_output_path
+    from dlstudio.core.project.from_keras import import_keras_model
+
+    inputs = (args.model, args.data)
+    output = check_output_path(args.output, inputs=inputs, force=args.force)
+    check_output_path(default_weights_path(output.resolve()), inputs=inputs, force=args.force)
+    result = import_keras_model(args.model, args.data, output, target=args.target)
+    project, weights = result.project, result.weights
+    print(f"Wrote {project.path}")
+    print(f"  model: {len(project.model.layers)} rows from {Path(args.model).name}, then the "
+          f"output head; initial weights {result.weights_path.name} ({len(weights.loaded)} of "
+          f"{weights.total} layer(s) fit)")
+    print(f"  data: {project.data.kind} {project.data.path} (task {project.data.task})")
+    for line in [*result.notes, *weights.problems]:
+        print(f"  note: {line}")
+    print(f"Next: dlstudio info {project.path}   then   dlstudio train {project.path}")
+    return 0
+
+
 def info_command(args: argparse.Namespace) -> int:
     """``dlstudio info PROJECT``: the data summary, the devices that would train, then the
     layer table."""

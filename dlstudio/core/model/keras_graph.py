@@ -88,12 +88,14 @@ class Piece:
         block: ``""`` for a layer; ``Residual``, ``Skip`` or ``Branches`` for a block.
         merge: A block's merge (see :data:`MERGE_CLASSES`).
         stacks: A block's inner stacks.
+        projection: A ``Residual``'s projection on the shortcut, when the file has one.
     """
 
     node: Node | None
     block: str = ""
     merge: str = ""
     stacks: list[list[Piece]] = field(default_factory=list)
+    projection: Node | None = None
 
 
 def read_graph(model: dict[str, Any]) -> Graph:

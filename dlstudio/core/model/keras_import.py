@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -41,7 +42,7 @@ from dlstudio.core.model import keras_graph
 from dlstudio.core.model.keras_graph import Graph, GraphError, Node, Piece
 from dlstudio.core.model.keras_params import UnusableLayer, catalog_row
 from dlstudio.core.project import layer_tree
-from dlstudio.core.project.project import PROJECT_SUFFIX, LayerSpec, ModelSpec, Project
+from dlstudio.core.project.project import PROJECT_SUFFIX, LayerSpec, ModelSpec
 
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
 
@@ -281,11 +282,7 @@ class _Rows:
 
     def _row(self, piece: Piece) -> LayerSpec:
         if piece.block:
-            params = {"merge": piece.merge} if piece.block != "Residual" else {}
-            row = LayerSpec.of(piece.block, stacks=[self._stack(s) for s in piece.stacks],
-                               **params)
-            row.id = self._id(piece.node.name if piece.node else "", piece.block)
-            return row
+            return self._block(_with_projection(piece))
         node = piece.node
         assert node is not None
         imported = catalog_row(node.class_name, dict(node.config))
@@ -297,14 +294,38 @@ class _Rows:
         self.notes += [f"{node.label}: {note}" for note in imported.notes]
         return row
 
+    def _block(self, piece: Piece) -> LayerSpec:
+        params = {"merge": piece.merge} if piece.block != "Residual" else {}
+        row = LayerSpec.of(piece.block, stacks=[self._stack(s) for s in piece.stacks],
+                           **params)
+        merge_name = piece.node.name if piece.node else ""
+        row.id = self._id(merge_name.removesuffix(f"_{piece.merge}"), piece.block)
+        if piece.projection is not None and piece.projection.name in self.groups:
+            self.sources[f"{row.id}_projection"] = self.groups[piece.projection.name]
+        return row
+
     def _id(self, name: str, type_name: str) -> str:
         stem = layer_tree.id_prefix(type_name)
         usable = layer_tree.ID_PATTERN.fullmatch(name) and name not in self.taken
         if type_name in ("Residual", "Skip", "Branches"):
-            usable = usable and name.startswith(f"{stem}_")
+            usable = usable and re.fullmatch(rf"{stem}_\d+", name)
         chosen = name if usable else layer_tree.new_id(type_name, self.taken)
         self.taken.add(chosen)
         return chosen
+
+
+def _with_projection(piece: Piece) -> Piece:
+    """A dlstudio Residual whose shortcut got a projection (``residual_1_projection``, joined
+    by ``residual_1_add``) reads back as that Residual rather than as Branches."""
+    if piece.block != "Branches" or piece.merge != "add" or piece.node is None:
+        return piece
+    base = piece.node.name.removesuffix("_add")
+    for index, stack in enumerate(piece.stacks):
+        if len(piece.stacks) == 2 and len(stack) == 1 and stack[0].node is not None \
+                and stack[0].node.name == f"{base}_projection":
+            return Piece(piece.node, "Residual", "add", [piece.stacks[1 - index]],
+                         projection=stack[0].node)
+    return piece
 
 
 def weight_groups(graph: Graph, sequential: bool) -> dict[str, str]:
@@ -330,8 +351,6 @@ def weight_groups(graph: Graph, sequential: bool) -> dict[str, str]:
 
 
 def _snake(name: str) -> str:
-    import re
-
     name = re.sub(r"\W+", "", name)
     name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()

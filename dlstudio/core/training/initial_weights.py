@@ -107,7 +107,8 @@ def apply_initial_weights(model: Any, path: Path) -> WeightsReport:
         report.total = len(layers)
         names = {layer.name: layer for layer in model.layers}
         for name, group in layers.items():
-            problem = _apply_one(names.get(name), name, group, model)
+            layer = names.get(name) or names.get(f"{name}_layer")  # the builder's renaming
+            problem = _apply_one(layer, name, group, model)
             (report.problems.append(problem) if problem else report.loaded.append(name))
     return report
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import keras
 import pytest
 
-from dlstudio.core.model.keras_import import KerasImportError, convert_model, weight_groups
 from dlstudio.core.model.keras_graph import read_graph
+from dlstudio.core.model.keras_import import KerasImportError, convert_model, weight_groups
 
 
 def saved(model: keras.Model, folder: Path, name: str = "model") -> Path:
@@ -26,7 +26,8 @@ def saved(model: keras.Model, folder: Path, name: str = "model") -> Path:
 def sequential_mlp() -> keras.Model:
     return keras.Sequential([
         keras.Input((4,)), keras.layers.Dense(16, activation="relu", name="hidden"),
-        keras.layers.Dropout(0.25), keras.layers.Dense(3, activation="softmax", name="probs")])
+        keras.layers.Dropout(0.25, name="drop"),
+        keras.layers.Dense(3, activation="softmax", name="probs")])
 
 
 def residual_model(width: int = 4) -> keras.Model:
@@ -42,7 +43,7 @@ def test_sequential_mlp_becomes_a_stack_with_the_last_dense_as_head(tmp_path: Pa
     converted = convert_model(saved(sequential_mlp(), tmp_path), "classification", 3)
 
     assert [(row.id, row.type) for row in converted.layers] == [("hidden", "Dense"),
-                                                               ("dropout", "Dropout")]
+                                                               ("drop", "Dropout")]
     assert converted.layers[0].params["units"] == 16
     assert converted.layers[0].params["activation"] == "relu"
     assert converted.layers[1].params["rate"] == 0.25
