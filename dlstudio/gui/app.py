@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -46,4 +47,23 @@ def run_app(project_path: str | None = None) -> int:
     window.show()
     if project_path:
         open_in(window, project_path)
-    return app.exec()
+    status = app.exec()
+    exit_now(window, status)
+    return status  # not reached
+
+
+def exit_now(window: MainWindow, status: int) -> None:
+    """End the process as soon as the window has closed.
+
+    By then everything is saved: the project (or the person chose not to), the settings, and
+    any run the window was closed during (its worker reported that it stopped). What would
+    otherwise keep the process alive for seconds — a worker still tearing TensorFlow down,
+    background work such as shape inference finishing in the GUI's helper thread, TensorFlow's
+    own exit handlers — has nothing left to save, so a worker still running is ended and the
+    process leaves without waiting for the rest.
+    """
+    window.training_tabs.end_worker()
+    app_settings.settings().sync()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

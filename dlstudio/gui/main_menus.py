@@ -179,8 +179,13 @@ def _templates_menu(window: MainWindow) -> None:
 def _apply_template(window: MainWindow, template: Template) -> None:
     document = window.document
     layers = template.layers(document.project.data.max_tokens)
+    count = len(document.project.model.layers)
     document.replace_layers(layers, template.name, f"Apply template {template.title}")
     window.show_workbench("Model")
+    if count:
+        window.statusBar().showMessage(
+            f"The template {template.title} replaced the model's {count} layer(s); Edit ▸ Undo "
+            "(Ctrl+Z) brings them back.", 10000)
 
 
 def _help_menu(window: MainWindow) -> QMenu:

@@ -302,6 +302,11 @@ class RunClient(QObject):
         if self._process is not None:
             self._process.kill()
 
+    def wait_for_exit(self, timeout_ms: int) -> bool:
+        """Block until the worker has exited (at most ``timeout_ms``); whether it has."""
+        process = self._process
+        return process is None or process.waitForFinished(timeout_ms)
+
     def stop_and_wait(self, timeout_ms: int = 15000) -> bool:
         """Stop the worker and block until it exits, killing it after ``timeout_ms``.
 

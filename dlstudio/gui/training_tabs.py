@@ -208,6 +208,13 @@ class TrainingTabs(QObject):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
 
+    def end_worker(self) -> None:
+        """End a worker that is still running as the app exits (it has reported its end or
+        been asked to stop; see :meth:`confirm_close`)."""
+        if self.pages["Train"].content is not None:
+            self.training.client.kill()
+            self.training.client.wait_for_exit(3000)
+
     def confirm_close(self) -> bool:
         """Whether the window may close now: during a run, asks, then stops it without
         blocking and closes the window once the worker has saved and exited."""

@@ -77,7 +77,7 @@ def test_closing_the_window_during_a_run_asks_then_stops_it(opened, qtbot):
     tabs.training.ask = lambda question: True
     assert not opened.close()  # it closes by itself once the worker has stopped
     qtbot.waitUntil(lambda: not opened.isVisible(), timeout=10000)
-    assert not tabs.training.client.is_active()
+    qtbot.waitUntil(lambda: not tabs.training.client.is_active(), timeout=10000)
     assert "training run is in progress" in questions[0]
     run = tabs.training.client.run_dir
     assert '"state": "stopped"' in (Path(run) / "run.json").read_text()

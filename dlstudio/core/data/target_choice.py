@@ -59,10 +59,14 @@ def rank_targets(columns: list[ColumnSpec]) -> list[TargetCandidate]:
             :func:`dlstudio.core.data.csv_reading.infer_columns`), in file order.
     """
     count = len(columns)
+    categorical = [c.name for c in columns if c.kind == "categorical"]
+    lone = categorical[0] if len(categorical) == 1 and count > 2 else None
     candidates = []
     for position, column in enumerate(columns):
         by_name, why = _name_score(column.name)
         by_kind, kind_words = _kind_score(column.kind)
+        if column.name == lone:  # one category among numbers: most likely the classes
+            by_kind, kind_words = by_kind + 1.5, "the only category among numbers"
         reason = why or kind_words
         if not why and position == count - 1 and by_kind > 0:
             reason = f"{kind_words}; the last column"

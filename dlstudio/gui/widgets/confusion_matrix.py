@@ -2,19 +2,21 @@
 
 Each cell shows its count on a colour whose strength is the cell's share of its row (so a
 rare class reads as clearly as a common one); the diagonal is blue, mistakes are red. Clicking a
-cell raises :attr:`ConfusionMatrixView.cell_chosen` with the two class names.
+cell raises :attr:`ConfusionMatrixView.cell_chosen` with the two class names and frames the
+cell until another is clicked or the matrix changes.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 from dlstudio.gui.theme import is_dark
 
 HIT_COLOUR = (37, 99, 235)
 MISS_COLOUR = (220, 38, 38)
+CHOSEN_COLOUR = "#f59e0b"
 
 
 class ConfusionMatrixView(QTableWidget):
@@ -29,6 +31,7 @@ class ConfusionMatrixView(QTableWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.labels: list[str] = []
+        self.chosen: tuple[int, int] | None = None
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -42,6 +45,7 @@ class ConfusionMatrixView(QTableWidget):
     def set_matrix(self, labels: list[str], matrix: list[list[int]]) -> None:
         """Show ``matrix`` (rows true, columns predicted) for classes ``labels``."""
         self.labels = list(labels)
+        self.chosen = None
         self.clear()
         self.setRowCount(len(labels))
         self.setColumnCount(len(labels))
@@ -66,7 +70,21 @@ class ConfusionMatrixView(QTableWidget):
 
     def _on_click(self, row: int, column: int) -> None:
         if row < len(self.labels) and column < len(self.labels):
+            self.chosen = (row, column)
+            self.viewport().update()
             self.cell_chosen.emit(self.labels[row], self.labels[column])
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # Qt override
+        """Draw the cells, then a frame around the chosen one: it stays marked while its
+        samples are listed, whatever has the focus (a selection would fade)."""
+        super().paintEvent(event)
+        if self.chosen is None or self.chosen[0] >= self.rowCount():
+            return
+        rect = self.visualRect(self.model().index(*self.chosen)).adjusted(1, 1, -2, -2)
+        painter = QPainter(self.viewport())
+        painter.setPen(QPen(QColor(CHOSEN_COLOUR), 3))
+        painter.drawRect(rect)
+        painter.end()
 
     def count(self, true: str, predicted: str) -> int:
         """The number in the cell of ``true`` and ``predicted``."""

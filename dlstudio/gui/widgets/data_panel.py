@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from dlstudio.core.project import paths as project_paths
 from dlstudio.gui.data_session import DataSession
@@ -69,9 +69,16 @@ class DataPanel(QStackedWidget):
                       "folder (one subfolder per class). You can also drop one on the window.")
         hint.setProperty("role", "hint")
         hint.setWordWrap(True)
-        hint.setMaximumWidth(520)
+        hint.setFixedWidth(520)
+        hint.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(title, 0, Qt.AlignmentFlag.AlignHCenter)
-        layout.addWidget(hint, 0, Qt.AlignmentFlag.AlignHCenter)
+        # Centred by stretches, not by an alignment flag: an aligned item gets its size hint,
+        # which cuts a wrapped label to one line.
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(hint)
+        row.addStretch(1)
+        layout.addLayout(row)
         for kind, text, icon_name in (("csv", "Use a CSV file…", "table"),
                                       ("images", "Use an image folder…", "images")):
             button = QPushButton(icon(icon_name), text)

@@ -252,6 +252,7 @@ class EvaluationView(QWidget):
     def show_result(self, result: dict[str, Any]) -> None:
         """Show an evaluation result (the contents of ``evaluation.json``)."""
         self.result = result
+        self.samples.clear_samples()  # samples listed from an earlier result are not these
         where = "its test split" if result.get("split") == "test" else result.get("data", "")
         run = result.get("run", {}).get("name") or (self.run_dir.name if self.run_dir else "")
         self.heading.setText(f"Run {run}: evaluated on {where} "

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -97,7 +98,15 @@ class ExportDialog(QDialog):
         self.result_frame = QFrame()
         self.result_text = QLabel(wordWrap=True)
         self.result_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        QVBoxLayout(self.result_frame).addWidget(self.result_text)
+        self.result_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        # The summary lists every input; it scrolls rather than being cut off.
+        self.result_scroll = QScrollArea()
+        self.result_scroll.setWidgetResizable(True)
+        self.result_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.result_scroll.setWidget(self.result_text)
+        self.result_scroll.setMinimumHeight(150)
+        self.result_scroll.setStyleSheet("background: transparent")
+        QVBoxLayout(self.result_frame).addWidget(self.result_scroll)
         self.result_frame.hide()
         layout.addWidget(self.result_frame)
         layout.addStretch(1)

@@ -77,6 +77,7 @@ class TrainingView(QWidget):
         self.runs_dir: Path | None = None
         self.save_project: Callable[[], bool] | None = None
         self.stopping_dialog: StoppingDialog | None = None
+        self._saved_for_close = False
         self.history: RunHistory | None = None
         self.clock = ProgressClock()
         self._resume_dir = ""
@@ -214,10 +215,12 @@ class TrainingView(QWidget):
 
         During a run this asks first. When the person agrees, the run is stopped without
         blocking: a "Stopping…" dialog shows the progress, the window keeps painting, and
-        :attr:`ready_to_close` is raised once the worker has saved its checkpoint and exited
-        (it is ended by force if it takes too long). Until then this returns False.
+        :attr:`ready_to_close` is raised once the worker has reported that it stopped (its
+        model, checkpoint and run.json are saved by then; the process may take a few more
+        seconds to exit, which the window does not wait for). A worker that does not stop is
+        ended by force. Until then this returns False.
         """
-        if not self.client.is_active():
+        if self._saved_for_close or not self.client.is_active():
             return True
         if self.stopping_dialog is not None:
             return False
@@ -237,6 +240,7 @@ class TrainingView(QWidget):
     def _closing_run_ended(self) -> None:
         dialog, self.stopping_dialog = self.stopping_dialog, None
         if dialog is not None:
+            self._saved_for_close = True
             dialog.hide()
             dialog.deleteLater()
             self.ready_to_close.emit()
@@ -345,6 +349,8 @@ class TrainingView(QWidget):
         if event.state == "finished":
             self.progress.setValue(1000)
         self._end(event.run_dir)
+        if self.stopping_dialog is not None:
+            self._closing_run_ended()  # everything is saved: the window need not wait
 
     def _on_error(self, event: events.Error) -> None:
         self.log.add(f"error: {event.message}", "#b91c1c")

@@ -57,3 +57,11 @@ def test_problems_are_marked_on_the_columns_that_cause_them():
     assert set(column_problems(columns)) == {"VALUE"}
     columns[1].kind = "numeric"
     assert column_problems(columns) == {}
+
+
+def test_the_only_category_among_numbers_beats_the_last_number():
+    columns = [ColumnSpec("cultivar", kind="categorical"), ColumnSpec("alcohol"),
+               ColumnSpec("ash"), ColumnSpec("proline")]
+    ranked = rank_targets(columns)
+
+    assert ranked[0].name == "cultivar" and "only category" in ranked[0].reason
