@@ -45,6 +45,7 @@ from dlstudio.gui.training_tabs import TrainingTabs
 from dlstudio.gui.widgets.code_view import CodeDialog
 from dlstudio.gui.widgets.data_panel import DataPanel
 from dlstudio.gui.widgets.layer_stack import LayerStackView
+from dlstudio.gui.widgets.model_graph import ModelGraphView
 from dlstudio.gui.widgets.palette import LayerPalette
 from dlstudio.gui.widgets.property_editor import PropertyEditor
 from dlstudio.gui.widgets.start_view import StartView
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
         self.data_panel = DataPanel(self.data_session)
         self.palette = LayerPalette()
         self.layer_stack = LayerStackView(self.document, self.inference)
+        self.model_graph = ModelGraphView(self.document, self.inference)
         self.property_editor = PropertyEditor(self.document)
         self.model_splitter = self._model_splitter()
         self.training_settings = TrainingSettingsView(self.document)
@@ -105,7 +107,12 @@ class MainWindow(QMainWindow):
 
     def _model_splitter(self) -> QSplitter:
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        for widget in (self.palette, self.layer_stack, self.property_editor):
+        self.model_views = QTabWidget()
+        self.model_views.setDocumentMode(True)
+        self.model_views.addTab(self.layer_stack, "Stack")
+        self.model_views.addTab(self.model_graph, "Graph")
+        self.model_views.setTabToolTip(1, "The whole model as boxes and arrows (read-only)")
+        for widget in (self.palette, self.model_views, self.property_editor):
             splitter.addWidget(widget)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)

@@ -93,6 +93,11 @@ class ShapeInference(QObject):
         return [] if self.report is None else [row for row in self.report.rows
                                                if row.role == role]
 
+    def show_report(self, report: Any) -> None:
+        """Publish a report computed elsewhere, as if an inspection had just ended (benchmarks
+        and tests drive the views this way without a worker thread)."""
+        self._publish(report, None)
+
     def _finished(self, report: Any) -> None:
         self._end()
         self._publish(report, None)

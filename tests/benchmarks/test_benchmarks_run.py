@@ -20,6 +20,7 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
     ("bench_training.py", ["--smoke"], "the goal (>= 0.97)"),
     ("bench_curves.py", [], "event-loop stalls: longest"),
     ("bench_train_start.py", ["--smoke"], "verdict: warm start"),
+    ("bench_layer_stack.py", [], "goal: an edit on"),
     ("bench_tabular.py", ["--smoke"], "verdict: best mean rank"),
     ("bench_time_to_quality.py", ["--smoke"], "verdict: dlstudio"),
 ])

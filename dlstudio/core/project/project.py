@@ -164,6 +164,9 @@ def split_shares(split: SplitSpec, *, test_file: bool,
     return (0.85, *(round(0.15 * share / held_out, 6) for share in (validation, test)))
 
 
+_IMMUTABLE = (str, int, float, bool, type(None))
+
+
 @dataclass
 class LayerSpec:
     """One row of the stack: a catalog layer, or a block that holds stacks of rows.
@@ -210,6 +213,14 @@ class LayerSpec:
             raise ProjectError([f"{type_name}.stacks: {type_name} holds "
                                 f"{layer_type.stack_count_text()} stacks, got {len(inner)}"])
         return cls(type=type_name, params=values, name=name, stacks=inner)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> LayerSpec:
+        """Copy the row and its stacks (plain values shared: they are immutable). Several
+        times faster than the generic deep copy, which shape inference pays on every edit."""
+        params = {name: value if isinstance(value, _IMMUTABLE) else copy.deepcopy(value, memo)
+                  for name, value in self.params.items()}
+        stacks = [[layer.__deepcopy__(memo) for layer in stack] for stack in self.stacks]
+        return LayerSpec(self.type, params, self.name, self.id, stacks)
 
     @property
     def is_block(self) -> bool:

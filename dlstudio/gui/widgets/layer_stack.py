@@ -143,14 +143,15 @@ class LayerStackView(QWidget):
         self.model.modelAboutToBeReset.connect(self._begin_sync)
         self.model.modelReset.connect(self._after_reset)
         self.model.rowsInserted.connect(self._after_insert)
-        self.model.dataChanged.connect(self._after_data_change)
         self.tree.selectionModel().selectionChanged.connect(self._on_view_selection)
         document.selectionChanged.connect(self._show_document_selection)
         self.head_checkbox.toggled.connect(
             lambda on: document.set_value("model.add_output_head", on, "Toggle output head"))
         inference.busyChanged.connect(self._update_status)
         inference.data.busyChanged.connect(self._update_status)
+        self._problem_rows: set[str] = set()
         inference.reportChanged.connect(self._update_summary)
+        inference.reportChanged.connect(self._relayout_if_problems_moved)
         document.changed.connect(self._on_document_changed)
         self._after_reset()
 
@@ -275,8 +276,11 @@ class LayerStackView(QWidget):
         if parent.isValid():
             self.tree.expand(parent)
 
-    def _after_data_change(self, top_left: QModelIndex, *_signal_arguments: object) -> None:
-        if self.model.data(top_left, PROBLEM_ROLE) is not None or top_left.column() == 0:
+    def _relayout_if_problems_moved(self) -> None:
+        """Rows with a problem are taller: lay the rows out again only when those changed."""
+        problems = self.model.problem_ids()
+        if problems != self._problem_rows:
+            self._problem_rows = problems
             self.tree.scheduleDelayedItemsLayout()
 
     def _on_document_changed(self, path: str) -> None:

@@ -61,7 +61,7 @@ class StackNode:
         children: The rows below.
     """
 
-    __slots__ = ("kind", "layer_id", "stack", "parent", "children")
+    __slots__ = ("kind", "layer_id", "stack", "parent", "children", "shown")
 
     def __init__(self, kind: str, layer_id: str = "", stack: int = 0,
                  parent: StackNode | None = None) -> None:
@@ -70,6 +70,7 @@ class StackNode:
         self.stack = stack
         self.parent = parent
         self.children: list[StackNode] = []
+        self.shown: tuple[int, _RowText] | None = None
 
     def row(self) -> int:
         """Return the node's row under its parent."""
@@ -117,6 +118,8 @@ class LayerStackModel(QAbstractItemModel):
         self._nodes: dict[str, StackNode] = {}
         self._first_error: str | None = None
         self._blocked: set[str] = set()
+        self._generation = 0
+        self._summaries: dict[str, str] = {}
         self._rebuild()
         document.layersInserted.connect(self._on_inserted)
         document.layersRemoved.connect(self._on_removed)
@@ -137,6 +140,8 @@ class LayerStackModel(QAbstractItemModel):
         self.endResetModel()
 
     def _rebuild(self) -> None:
+        self._generation += 1
+        self._summaries = {}
         self.root = StackNode("root")
         self._nodes = {}
         self.root.children.append(StackNode("input", parent=self.root))
@@ -177,6 +182,7 @@ class LayerStackModel(QAbstractItemModel):
         return block, 0
 
     def _on_inserted(self, ids: list[str]) -> None:
+        self._generation += 1
         located = [self.document.locate(layer_id) for layer_id in ids]
         for found in sorted((f for f in located if f is not None), key=lambda f: f.address):
             slot = tree_edits.slot_of(self.document.project.model.layers, found.layer.id)
@@ -187,6 +193,7 @@ class LayerStackModel(QAbstractItemModel):
             self.endInsertRows()
 
     def _on_removed(self, ids: list[str]) -> None:
+        self._generation += 1
         for layer_id in ids:
             node = self._nodes.get(layer_id)
             if node is None or node.parent is None:
@@ -205,6 +212,7 @@ class LayerStackModel(QAbstractItemModel):
         node = self._nodes.get(block_id)
         if node is None:
             return
+        self._generation += 1
         parent = self.index_of(node)
         if node.children:
             self.beginRemoveRows(parent, 0, len(node.children) - 1)
@@ -224,7 +232,9 @@ class LayerStackModel(QAbstractItemModel):
 
     def _on_layer_changed(self, layer_id: str) -> None:
         node = self._nodes.get(layer_id)
+        self._summaries.pop(layer_id, None)
         if node is not None:
+            node.shown = None
             self.dataChanged.emit(self.index_of(node), self.index_of(node, len(COLUMNS) - 1))
 
     def _on_document_changed(self, path: str) -> None:
@@ -253,7 +263,8 @@ class LayerStackModel(QAbstractItemModel):
     def _on_report(self) -> None:
         self._sync_head()
         self._update_problems()
-        self._announce_all(self.root)
+        self._generation += 1
+        self._announce_changed(self.root)
 
     def _update_problems(self) -> None:
         """Keep the problem that causes the others; rows it stopped (after it, or the blocks
@@ -271,13 +282,15 @@ class LayerStackModel(QAbstractItemModel):
                 else:
                     self._blocked.add(key)
 
-    def _announce_all(self, node: StackNode) -> None:
-        if node.children:
-            parent = self.index_of(node)
-            self.dataChanged.emit(self.index(0, 0, parent),
-                                  self.index(len(node.children) - 1, len(COLUMNS) - 1, parent))
-            for child in node.children:
-                self._announce_all(child)
+    def _announce_changed(self, node: StackNode) -> None:
+        """Emit ``dataChanged`` for the rows under ``node`` whose text changed (a report
+        usually changes a few rows: the edited one and those whose shapes follow from it)."""
+        for row, child in enumerate(node.children):
+            before = child.shown[1].signature() if child.shown is not None else None
+            if before != self._shown(child).signature():
+                self.dataChanged.emit(self.createIndex(row, 0, child),
+                                      self.createIndex(row, len(COLUMNS) - 1, child))
+            self._announce_changed(child)
 
     def first_problem(self) -> tuple[StackNode, Any] | None:
         """Return the node of the first row with a problem and its report row, or ``None``."""
@@ -348,7 +361,7 @@ class LayerStackModel(QAbstractItemModel):
             return node.layer_id or None
         if role == KIND_ROLE:
             return node.kind
-        shown = _RowText.of(self, node)
+        shown = self._shown(node)
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return shown.column(column)
@@ -366,6 +379,27 @@ class LayerStackModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+    def _shown(self, node: StackNode) -> _RowText:
+        """Return what ``node`` shows, worked out once per change of the row or the report."""
+        if node.shown is None or node.shown[0] != self._generation:
+            node.shown = (self._generation, _RowText.of(self, node))
+        return node.shown[1]
+
+    def summary(self, layer: LayerSpec) -> str:
+        """Return a row's key settings as text (kept until the row changes)."""
+        text = self._summaries.get(layer.id)
+        if text is None:
+            layer_type = catalog.find(layer.type)
+            text = layer_type.summary(layer.params) if layer_type else ""
+            if layer.name:
+                text = f"“{layer.name}”  {text}".strip()
+            self._summaries[layer.id] = text
+        return text
+
+    def problem_ids(self) -> set[str]:
+        """Return the keys of the rows that show a problem (the first one and those it stopped)."""
+        return self._blocked | ({self._first_error} if self._first_error else set())
 
     def flags(self, index: _Index) -> Qt.ItemFlag:  # Qt override
         if not index.isValid():
@@ -499,10 +533,7 @@ class _RowText:
             last = layer.stacks[node.stack][-1].id if count else None
             return cls("branch", f"branch {node.stack + 1}", summary,
                        inference.row_for(last) if last else None)
-        layer_type = catalog.find(layer.type)
-        summary = layer_type.summary(layer.params) if layer_type else ""
-        if layer.name:
-            summary = f"“{layer.name}”  {summary}".strip()
+        summary = model.summary(layer)
         reported = inference.row_for(layer.id)
         if reported is not None and reported.type != layer.type:
             reported = None
@@ -511,6 +542,11 @@ class _RowText:
         return cls("layer", layer.type, summary, reported, layer.id in model._blocked)
 
     shape_text = ""
+
+    def signature(self) -> tuple:
+        """Return everything the row shows, to tell whether it changed."""
+        return (*(self.column(column) for column in range(len(COLUMNS))), self.error, self.fix,
+                self.blocked)
 
     def column(self, column: int) -> str:
         if column == 0:

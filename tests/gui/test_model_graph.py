@@ -1,0 +1,56 @@
+"""The graph view: every row of the model is a box, branches side by side, and a click on a
+box selects that row in the document (and so in the stack)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QGraphicsSceneMouseEvent
+
+from dlstudio.core.project.project import LayerSpec, Project
+from dlstudio.gui.data_session import DataSession
+from dlstudio.gui.document import Document
+from dlstudio.gui.shape_inference import ShapeInference
+from dlstudio.gui.widgets.model_graph import ModelGraphView
+
+
+def make_graph(qtbot) -> ModelGraphView:
+    document = Document()
+    project = Project(name="graph")
+    project.model.layers = [
+        LayerSpec.of("Dense", units=8),
+        LayerSpec.of("Branches", stacks=[[LayerSpec.of("Dense", units=4)], [LayerSpec.of(
+            "Residual", stacks=[[LayerSpec.of("Dense", units=2)]])]]),
+        LayerSpec.of("Repeat", stacks=[[LayerSpec.of("Dropout")]]),
+    ]
+    document.replace(project)
+    view = ModelGraphView(document, ShapeInference(document, DataSession(document)))
+    qtbot.addWidget(view)
+    view.resize(600, 600)
+    view.show()
+    return view
+
+
+def test_every_row_is_a_box_and_branches_sit_side_by_side(qtbot):
+    view = make_graph(qtbot)
+    assert set(view.boxes) == {"dense_1", "branches_1", "dense_2", "residual_1", "dense_3",
+                               "repeat_1", "dropout_1"}
+    left, right = view.boxes["dense_2"].rect(), view.boxes["dense_3"].rect()
+    assert left.right() < right.left()  # the two branches, side by side
+    assert view.boxes["branches_1"].rect().top() > right.bottom()  # the merge below them
+
+
+def test_edits_redraw_the_graph(qtbot):
+    view = make_graph(qtbot)
+    view.document.insert_layers(0, [LayerSpec.of("Flatten")], parent="residual_1")
+    qtbot.waitUntil(lambda: "flatten_1" in view.boxes)
+    view.document.remove_layers(["branches_1"])
+    qtbot.waitUntil(lambda: "dense_2" not in view.boxes)
+
+
+def test_clicking_a_box_selects_its_row(qtbot):
+    view = make_graph(qtbot)
+    event = QGraphicsSceneMouseEvent(QGraphicsSceneMouseEvent.Type.GraphicsSceneMousePress)
+    event.setButton(Qt.MouseButton.LeftButton)
+    event.setScenePos(QPointF(view.boxes["dense_3"].rect().center()))
+    view.boxes["dense_3"].mousePressEvent(event)
+    assert view.document.selection == ["dense_3"]
