@@ -20,6 +20,7 @@ what), 1 for an internal fault.
 from __future__ import annotations
 
 import argparse
+import glob
 import os
 import queue
 import signal
@@ -41,6 +42,7 @@ from dlstudio.core.training.events import (
 
 COMMANDS = ("stop", "pause", "resume")
 QUIT_WORDS = ("quit", "stop")
+GPU_DEVICE_FILES = ("/dev/nvidia[0-9]*", "/dev/kfd", "/dev/dxg")
 
 
 def open_protocol_channel() -> TextIO:
@@ -131,13 +133,65 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def warm_up() -> None:
-    """Import what a run needs — TensorFlow, Keras, the run loop, the data readers — without
-    touching a device: TensorFlow's context (and any GPU memory) is made when the run plans
-    its devices."""
+    """Get ready for a run without holding anything a run needs.
+
+    Imports what a run needs — TensorFlow, Keras, the run loop, the data readers. Where a GPU
+    may be present, that is all: TensorFlow's context, which takes GPU memory, is made when the
+    run plans its devices. Where none can be (:func:`gpus_in_sight`), it also rehearses a run
+    (:func:`rehearse`), which pays a first run's one-time costs.
+    """
     from dlstudio.core.native_logs import import_tensorflow_quietly
 
     import_tensorflow_quietly()
     import dlstudio.core.training.run  # noqa: F401  (Keras, tf.data, the builder, pandas)
+
+    if not gpus_in_sight():
+        try:
+            rehearse()
+        except Exception:  # only time is lost: the run pays the one-time costs itself
+            traceback.print_exc()
+
+
+def gpus_in_sight() -> bool:
+    """Whether TensorFlow in this process could find a GPU, judged without asking it.
+
+    ``CUDA_VISIBLE_DEVICES`` set to ``-1`` or nothing hides them; on Linux a GPU needs a device
+    file (``/dev/nvidia0``, ``/dev/kfd`` for ROCm, ``/dev/dxg`` under WSL). Elsewhere the answer
+    is yes, to be safe.
+    """
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None and visible.strip() in ("", "-1"):
+        return False
+    if not sys.platform.startswith("linux"):
+        return True
+    return any(glob.glob(pattern) for pattern in GPU_DEVICE_FILES)
+
+
+def rehearse() -> None:
+    """Train a made-up table of 64 rows for one epoch through the run loop, then forget it.
+
+    The first run in a process pays for TensorFlow's CPU device, tf.data's and the tracer's
+    first use, Keras's lazily loaded parts; this pays them before Train is pressed. The
+    temporary run folder is deleted and Keras's state cleared (layer names start afresh).
+    """
+    import tempfile
+    from pathlib import Path
+
+    import keras
+
+    from dlstudio.core.project.project import DataSpec, LayerSpec, ModelSpec, Project, TrainingSpec
+    from dlstudio.core.training.run import run_training
+
+    with tempfile.TemporaryDirectory(prefix="dlstudio-warm-up-") as folder:
+        table = Path(folder) / "warm-up.csv"
+        rows = [f"{row % 7},{'abc'[row % 3]},{'yn'[row % 2]}" for row in range(64)]
+        table.write_text("\n".join(["x,colour,label", *rows]) + "\n", encoding="utf-8")
+        project = Project(name="warm-up",
+                          data=DataSpec(kind="csv", path=str(table), target="label"),
+                          model=ModelSpec(layers=[LayerSpec.of("Dense", units=4)]),
+                          training=TrainingSpec(epochs=1, batch_size=16))
+        run_training(project, lambda _event: None, runs_dir=folder)
+    keras.backend.clear_session()
 
 
 def _wait_for_run(send: Callable[[Event], None]) -> int:

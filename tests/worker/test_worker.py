@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from dlstudio import worker
 from dlstudio.core.runs.folder import RunFolder
 from dlstudio.core.training.control import RunControl
 from dlstudio.core.training.events import (
@@ -142,14 +143,45 @@ def test_a_warm_worker_quits_on_quit_and_refuses_a_bad_command(start_worker):
 
 
 @pytest.mark.slow
-def test_warming_up_touches_no_device():
+def test_where_a_gpu_may_be_warming_up_touches_no_device():
     """Imports only: TensorFlow's context (which takes GPU memory) is not made."""
-    check = ("from dlstudio.worker import warm_up; warm_up(); "
-             "from tensorflow.python.eager import context; "
+    check = ("import dlstudio.worker as worker; worker.gpus_in_sight = lambda: True; "
+             "worker.warm_up(); from tensorflow.python.eager import context; "
              "print('initialized', context.context()._initialized)")
     result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
                             timeout=240, env={**os.environ, "PYTHONPATH": str(REPOSITORY)})
     assert result.stdout.split()[-2:] == ["initialized", "False"], result.stderr[-2000:]
+
+
+def test_gpus_are_in_sight_unless_hidden_or_without_a_device_file(monkeypatch):
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")
+    assert not worker.gpus_in_sight()
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES")
+    monkeypatch.setattr(worker.glob, "glob", lambda pattern: [])
+    assert not worker.gpus_in_sight()
+    monkeypatch.setattr(worker.glob, "glob",
+                        lambda pattern: ["/dev/nvidia0"] if "nvidia" in pattern else [])
+    assert worker.gpus_in_sight()
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(worker.glob, "glob", lambda pattern: [])
+    assert worker.gpus_in_sight()
+
+
+@pytest.mark.slow
+def test_a_warm_worker_trains_exactly_as_a_fresh_one(slow_project, start_worker, tmp_path):
+    """The rehearsal before the run changes nothing of the run: same seed, same numbers."""
+    cold = start_worker(slow_project, "--epochs", "1", "--runs-dir", tmp_path / "cold")
+    cold_run = cold.wait_for(Finished, timeout=120).run_dir
+    warm = start_worker("--wait")
+    warm.wait_for(Ready, timeout=120)
+    warm.send(encode_run_command(str(slow_project), epochs=1, runs_dir=str(tmp_path / "warm")))
+    warm_run = warm.wait_for(Finished, timeout=120).run_dir
+    assert cold.close() == 0 and warm.close() == 0
+    cold_rows, warm_rows = RunFolder(cold_run).read_metrics(), RunFolder(warm_run).read_metrics()
+    numbers = [key for key in cold_rows[0] if key not in ("epoch", "time", "elapsed")]
+    assert [[row[key] for key in numbers] for row in warm_rows] == [
+        [row[key] for key in numbers] for row in cold_rows]
 
 
 def test_wait_takes_no_other_arguments():

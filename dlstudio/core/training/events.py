@@ -12,9 +12,10 @@ a field does not change the version; removing or changing one does.
 
 Warm workers (added in version 1 without changing it: only a reader that starts a worker with
 ``--wait`` ever sees them). ``python -m dlstudio.worker --wait`` imports TensorFlow and Keras
-without touching any device, sends :class:`Ready`, and waits for one line on stdin: ``run``
-followed by a JSON object with ``project``, ``epochs``, ``runs_dir`` and ``resume`` (the one-shot
-worker's arguments; see :func:`encode_run_command`). From then on it is an ordinary worker: the
+without touching any device (where no GPU can be present it also rehearses a tiny run), sends
+:class:`Ready`, and waits for one line on stdin: ``run`` followed by a JSON object with
+``project``, ``epochs``, ``runs_dir`` and ``resume`` (the one-shot worker's arguments; see
+:func:`encode_run_command`). From then on it is an ordinary worker: the
 events above on stdout, ``stop``, ``pause`` and ``resume`` on stdin. ``quit`` or the end of
 stdin before the run ends it (exit 0); the end of stdin during the run stops the run as
 ``stop`` does, so a warm worker never outlives the app that started it.
