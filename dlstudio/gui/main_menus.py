@@ -102,6 +102,10 @@ def _file_menu(window: MainWindow, actions: WindowActions) -> None:
                            lambda: window.start_from_data_dialog("images"),
                            tip="Start a project from one folder of images per class",
                            icon_name="images"))
+    menu.addAction(_action(window, actions, "import_keras", "Import &Keras model…",
+                           window.import_keras_dialog,
+                           tip="Open a .keras model as a project that fine-tunes it on your "
+                               "data"))
     menu.addSeparator()
     menu.addAction(_action(window, actions, "save", "&Save", window.save, keys.Save,
                            "Save the project", "save"))

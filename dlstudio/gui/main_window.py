@@ -333,6 +333,13 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()
         QMessageBox.warning(self, "Cannot start from this data", in_gui_words(str(error)))
 
+    def import_keras_dialog(self) -> None:
+        """File ▸ Import Keras model…: a project that fine-tunes a ``.keras`` model on data
+        (dialogs and background work in :mod:`dlstudio.gui.keras_import_flow`)."""
+        from dlstudio.gui.keras_import_flow import import_keras_dialog
+
+        import_keras_dialog(self)
+
     def choose_data_source(self, kind: str) -> None:
         """Point the open project at a CSV file or image folder (an undoable edit)."""
         path = self._ask_data_path(kind, "Choose the data")
