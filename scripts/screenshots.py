@@ -80,6 +80,27 @@ def shapes_ready(window: object) -> bool:
     return window.inference.report is not None and not window.inference.is_busy()
 
 
+def build_blocks(window: object) -> None:
+    """Make the shapes CNN residual, with an Inception-style Branches block, by document edits
+    (the same edits a drop on the stack makes)."""
+    from dlstudio.core.project.project import LayerSpec
+
+    document = window.document
+    position = [layer.id for layer in document.project.model.layers].index("max_pooling2d_1")
+    document.insert_layers(position + 1, [LayerSpec.of("Residual")])
+    block = document.selection[0]
+    document.insert_layers(0, [LayerSpec.of("Conv2D", filters=32),
+                               LayerSpec.of("BatchNormalization")], parent=block)
+    position = [layer.id for layer in document.project.model.layers].index("max_pooling2d_2")
+    document.insert_layers(position + 1, [LayerSpec.of("Branches")])
+    branches = document.selection[0]
+    document.insert_layers(0, [LayerSpec.of("Conv2D", filters=32, kernel_size=[1, 1])],
+                           parent=branches, stack=0)
+    document.insert_layers(0, [LayerSpec.of("Conv2D", filters=32, kernel_size=[3, 3])],
+                           parent=branches, stack=1)
+    document.set_selection([block])
+
+
 def main() -> int:
     """Take the screenshots."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -125,6 +146,17 @@ def main() -> int:
                                 "data.augmentation.zoom": 0.2}, "Augment")
     window.show_workbench("Data")
     take(app, window, arguments.out, "image-data")
+
+    window.show_workbench("Model")
+    build_blocks(window)
+    wait_until(app, lambda: shapes_ready(window))
+    take(app, window, arguments.out, "model-blocks")
+    window.model_views.setCurrentWidget(window.model_graph)
+    window.document.set_selection([layer.id for layer in window.document.project.model.layers
+                                   if layer.type == "Branches"])
+    take(app, window, arguments.out, "model-graph")
+    window.model_views.setCurrentWidget(window.layer_stack)
+    window.document.replace(window.document.project)
 
     window.set_theme("dark")
     window.show_workbench("Model")

@@ -174,3 +174,11 @@ def test_branches_are_added_and_deleted_from_the_stack(view):
     assert len(stacks(view, "branches_1")) == 2
     view.document.set_selection(["dense_1"])
     assert not view.add_branch_action.isEnabled()
+
+
+def test_undoing_an_insert_of_a_selected_row_keeps_the_selection_in_step(view):
+    view.document.insert_layers(1, [LayerSpec.of("Flatten")])
+    select(view, index_of(view, "flatten_1"))
+    view.document.undo_stack.undo()
+    assert view.document.selection == []
+    assert view.tree.selectionModel().selectedRows() == []

@@ -143,6 +143,8 @@ class LayerStackView(QWidget):
         self.model.modelAboutToBeReset.connect(self._begin_sync)
         self.model.modelReset.connect(self._after_reset)
         self.model.rowsInserted.connect(self._after_insert)
+        self.model.rowsAboutToBeRemoved.connect(self._begin_sync)
+        self.model.rowsRemoved.connect(self._end_sync)
         self.tree.selectionModel().selectionChanged.connect(self._on_view_selection)
         document.selectionChanged.connect(self._show_document_selection)
         self.head_checkbox.toggled.connect(
@@ -259,8 +261,11 @@ class LayerStackView(QWidget):
 
     # Rows: blocks open as they appear ----------------------------------------------------------
 
-    def _begin_sync(self) -> None:
+    def _begin_sync(self, *_signal_arguments: object) -> None:
         self._syncing = True
+
+    def _end_sync(self, *_signal_arguments: object) -> None:
+        self._syncing = False
 
     def _after_reset(self) -> None:
         self._syncing = True

@@ -525,7 +525,10 @@ class _RowText:
                 return cls("head", f"{rows[0].type} (output)", rows[0].summary, rows[0],
                            "<head>" in model._blocked)
             return cls("head", "Output head", "added to fit the task")
-        layer = model.document.layer(node.layer_id)
+        found = model.document.locate(node.layer_id)
+        if found is None:  # asked while the row is being removed: the layer is already gone
+            return cls(node.kind, "", "")
+        layer = found.layer
         if node.kind == "branch":
             count = len(layer.stacks[node.stack])
             summary = (f"{count} layer{'s' if count != 1 else ''}" if count

@@ -210,7 +210,7 @@ class _GraphPainter:
         inner = row.stacks[0]
         split = QPointF(center, top)
         self.arrow([source, split], label, head=False)
-        bottom, last, inner_label = self.stack(inner, center, top + GAP / 2, split, label)
+        bottom, last, inner_label = self.stack(inner, center, top + GAP / 2, split, "")
         merge_top = bottom + GAP
         merge = row.params.get("merge", "add")
         exit_point = self.box(center, merge_top, f"{row.type} ({merge})", row.id, row.id)
