@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dlstudio.core.project.wording import in_gui_words
 from dlstudio.gui.background import prepare_keras, run_in_background
 from dlstudio.gui.theme import icon
 
@@ -175,7 +176,7 @@ class ExportDialog(QDialog):
     def _failed(self, error: Exception) -> None:
         self.busy = False
         self.export_button.setEnabled(True)
-        self._show_result(f"Export failed: {error}", False)
+        self._show_result(f"Export failed: {in_gui_words(str(error))}", False)
 
     def _show_result(self, text: str, ok: bool | None) -> None:
         self.result_text.setText(text)

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from dlstudio.core.data.csv_reading import DELIMITERS, sniff_delimiter
 from dlstudio.core.data.image_scan import IMAGE_EXTENSIONS
 from dlstudio.core.project.project import Project
+from dlstudio.core.project.wording import in_gui_words
 from dlstudio.core.runs.folder import RunFolder
 from dlstudio.gui import settings as app_settings
 from dlstudio.gui.background import prepare_keras, run_in_background
@@ -333,4 +334,4 @@ class TryItDialog(QDialog):
     def _failed(self, error: Exception) -> None:
         self.busy = False
         self.predict_button.setEnabled(True)
-        self.status.setText(f"Prediction failed: {error}")
+        self.status.setText(f"Prediction failed: {in_gui_words(str(error))}")
