@@ -71,9 +71,12 @@ def info_command(args: argparse.Namespace) -> int:
     from dlstudio.core.training.devices import describe_devices
 
     project = load_project(args.project)
+    outside = warn_if_data_outside(project)
     dataset = load_dataset(project)
     for line in dataset.summary_lines():
         print(line)
+    if outside:
+        print(f"Warning: {outside}")
     print(f"Devices: {describe_devices(project.training.device)}")
     report = builder.inspect_stack(project, dataset.feature_shape(), dataset.task,
                                    len(dataset.class_names))
@@ -84,6 +87,15 @@ def info_command(args: argparse.Namespace) -> int:
     if problem is not None:
         raise UserInputError(problem.message())
     return 0
+
+
+def warn_if_data_outside(project: Any) -> str | None:
+    """Print ``dlstudio: warning: …`` on stderr when the project's data path leaves its
+    folder; return the warning (``None`` when there is nothing to say)."""
+    warning = project.data_path_warning()
+    if warning:
+        print(f"dlstudio: warning: {warning}", file=sys.stderr)
+    return warning
 
 
 def layer_table(report: Any) -> list[str]:
@@ -168,6 +180,8 @@ def train_command(args: argparse.Namespace) -> int:
         print("note: --resume trains the run's own project snapshot; PROJECT is not used",
               file=sys.stderr)
     project = None if args.resume else load_project(args.project)
+    if project is not None:
+        warn_if_data_outside(project)
     if args.events:
         sink = line_sink(open_protocol_channel())
     else:

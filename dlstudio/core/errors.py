@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 
 class UserInputError(Exception):
@@ -108,3 +108,24 @@ def writing_into(folder: str | os.PathLike[str], what: str) -> Iterator[None]:
         if message is None:
             raise
         raise StorageError(message) from error
+
+
+NAME_CHARS = 24
+NAMES_LISTED = 8
+
+
+def quote_name(name: object, limit: int = NAME_CHARS) -> str:
+    """Return a column name quoted for a message, cut to ``limit`` characters.
+
+    Messages quote only names, never lines of a file; a "name" that is really a whole line (a
+    file that is not a table, read as one column) is cut short so it is never repeated whole.
+    """
+    text = " ".join(str(name).split())
+    return repr(text if len(text) <= limit else text[: limit - 1] + "\N{HORIZONTAL ELLIPSIS}")
+
+
+def name_list(names: Iterable[object], limit: int = NAMES_LISTED) -> str:
+    """Return names quoted and cut by :func:`quote_name`, at most ``limit`` of them."""
+    listed = list(names)
+    shown = ", ".join(quote_name(name) for name in listed[:limit])
+    return shown + (f" and {len(listed) - limit} more" if len(listed) > limit else "")

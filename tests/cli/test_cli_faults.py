@@ -241,3 +241,45 @@ def test_info_says_which_columns_of_text_were_read_as_numbers(capsys, tmp_path):
     assert kinds["price"] == kinds["rooms"] == "numeric"
     summary = load_dataset(load_project(project)).summary()
     assert any("thousands separators" in warning for warning in summary["warnings"])
+
+
+SECRET_LINES = ["root:x:0:0:root:/root:/bin/bash",
+                "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin",
+                "alice:x:1000:1000:Alice Example,,,:/home/alice:/bin/bash"]
+
+
+def test_a_project_pointing_outside_its_folder_is_warned_and_no_line_is_echoed(capsys,
+                                                                              tmp_path):
+    secrets = tmp_path / "etc" / "passwd"
+    secrets.parent.mkdir()
+    secrets.write_text("\n".join(SECRET_LINES) + "\n")
+    folder = tmp_path / "project"
+    folder.mkdir()
+    project = folder / "p.dlstudio.json"
+    project.write_text(json.dumps({"schema_version": 1, "name": "p", "data": {
+        "kind": "csv", "path": "../etc/passwd", "target": "label"}}))
+
+    status, _, err = run_cli(capsys, "info", project)
+
+    warning, error = err.strip().splitlines()
+    assert warning.startswith("dlstudio: warning: the project's data path leads out of its "
+                              f"folder: it reads {secrets}")
+    assert_one_line_error(status, error, "single column")
+    for line in SECRET_LINES:
+        assert line not in err and line[:20] not in err
+
+
+@pytest.mark.slow
+def test_reading_another_file_quotes_only_short_column_names(capsys, trained_toy_run,
+                                                             tmp_path):
+    other = tmp_path / "other.csv"
+    other.write_text("\n".join(line.replace(":", ",") for line in SECRET_LINES[:2]) + "\n")
+    long_header = tmp_path / "long.csv"
+    long_header.write_text("this column name is far too long to repeat whole,b\n1,2\n")
+
+    for data, words in ((other, ["more than once"]), (long_header, ["'x1'", "not in the file"])):
+        status, _, err = run_cli(capsys, "predict", trained_toy_run, "--data", data, "-o",
+                                 tmp_path / "out.csv")
+        assert_one_line_error(status, err, *words)
+        assert "this column name is far too long to repeat whole" not in err
+        assert "/usr/sbin/nologin" not in err

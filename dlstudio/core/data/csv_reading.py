@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dlstudio.core.errors import DataError
+from dlstudio.core.errors import DataError, name_list
 from dlstudio.core.project.project import ColumnSpec
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -283,7 +283,7 @@ def _check_names(names: list[str], path: Path) -> None:
                             "every column a name")
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
-        listed = ", ".join(f"'{name}'" for name in duplicates)
+        listed = name_list(duplicates)
         raise DataError(f"{path}: the header names column {listed} more than once; give every "
                         "column a different name")
 

@@ -43,7 +43,7 @@ from dlstudio.core.data.tabular_preprocessing import (
     input_names,
 )
 from dlstudio.core.data.tabular_summary import describe_dataset, summary_lines
-from dlstudio.core.errors import DataError
+from dlstudio.core.errors import DataError, name_list
 from dlstudio.core.project.project import ColumnSpec
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def _join_split_files(table: CsvFile, split_files: dict[str, Path],
         extra = read_csv_file(path)
         missing = [name for name in table.frame.columns if name not in extra.frame.columns]
         if missing:
-            raise DataError(f"{path}: the {split} file lacks column(s) {', '.join(missing)} of "
+            raise DataError(f"{path}: the {split} file lacks column(s) {name_list(missing)} of "
                             f"{table.path.name}; give it the same columns")
         frames.append(extra.frame[list(table.frame.columns)])
         origins.append(np.full(len(extra.frame), len(frames) - 1, np.int8))

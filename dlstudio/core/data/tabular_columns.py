@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from dlstudio.core.data.csv_reading import CsvFile, infer_columns
-from dlstudio.core.errors import DataError
+from dlstudio.core.errors import DataError, name_list, quote_name
 from dlstudio.core.project.project import ColumnSpec, DataSpec
 
 TARGET_KINDS = ("categorical", "numeric")
@@ -44,6 +44,11 @@ def resolve_columns(table: CsvFile, data: DataSpec, evaluation_only: bool = Fals
     notes = warnings if warnings is not None else []
     present = list(table.frame.columns)
     target = target_name(data)
+    if len(present) == 1 and not evaluation_only:
+        raise DataError(f"{table.path}: reads as a single column (no comma, semicolon, tab or "
+                        "pipe separates the values of its first line), so there is no feature "
+                        "and target to learn from; check that data.path names the CSV file you "
+                        "mean")
     _check_target(table, target, evaluation_only)
     _check_listed_present(table, data, target, evaluation_only)
     inferred = {spec.name: spec for spec in infer_columns(table.frame, target)}
@@ -70,12 +75,12 @@ def resolve_columns(table: CsvFile, data: DataSpec, evaluation_only: bool = Fals
 def _check_target(table: CsvFile, target: str | None, evaluation_only: bool) -> None:
     if evaluation_only or (target is not None and target in table.frame.columns):
         return
-    columns = ", ".join(table.frame.columns)
+    columns = name_list(table.frame.columns)
     if target is None:
         raise DataError(f"{table.path}: no target column is set; set data.target to the "
                         f"column to predict, one of: {columns}")
-    raise DataError(f"{table.path}: target column '{target}' is not in the file; its columns "
-                    f"are: {columns} — set data.target to one of them")
+    raise DataError(f"{table.path}: target column {quote_name(target)} is not in the file; its "
+                    f"columns are: {columns} — set data.target to one of them")
 
 
 def _check_listed_present(table: CsvFile, data: DataSpec, target: str | None,
@@ -85,11 +90,11 @@ def _check_listed_present(table: CsvFile, data: DataSpec, target: str | None,
     missing = [name for name in needed if name not in table.frame.columns and name != target]
     if not missing:
         return
-    names = ", ".join(f"'{name}'" for name in missing)
+    names = name_list(missing)
     fix = ("add the column (its values may be empty)" if evaluation_only
            else "add the column, or remove it from data.columns")
     raise DataError(f"{table.path}: feature column {names} is not in the file; {fix}; the "
-                    f"file's columns are: {', '.join(table.frame.columns)}")
+                    f"file's columns are: {name_list(table.frame.columns)}")
 
 
 def _listed_spec(listed: ColumnSpec, notes: list[str]) -> ColumnSpec:
@@ -110,7 +115,7 @@ def _keep_one_text(specs: list[ColumnSpec], notes: list[str], table: CsvFile) ->
     features = [spec for spec in specs if spec.role == "feature"]
     texts = [spec.name for spec in features if spec.kind == "text"]
     if len(texts) != 1:
-        found = ", ".join(texts) if texts else "none"
+        found = name_list(texts) if texts else "none"
         raise DataError(f"{table.path}: data.text_encoding 'sequence' needs exactly one text "
                         f"feature column, found {found}; ignore the others or use 'tfidf'")
     others = [spec for spec in features if spec.kind != "text"]

@@ -31,7 +31,7 @@ from dlstudio.core.data import load_dataset
 from dlstudio.core.data.csv_reading import read_csv_file
 from dlstudio.core.data.image_scan import scan_image_folder
 from dlstudio.core.data.tabular_columns import as_numbers, as_strings
-from dlstudio.core.errors import DataError, UserInputError, writing_into
+from dlstudio.core.errors import DataError, UserInputError, name_list, writing_into
 from dlstudio.core.evaluation.evaluate import (
     is_run_folder,
     load_keras_model,
@@ -187,8 +187,8 @@ def _predict_table(metadata: dict[str, Any], data_path: Path,
     frame = read_csv_file(data_path).frame
     missing = [spec["column"] for spec in metadata["inputs"] if spec["column"] not in frame]
     if missing:
-        wanted = ", ".join(spec["column"] for spec in metadata["inputs"])
-        raise DataError(f"{data_path}: column {', '.join(map(repr, missing))} is not in the "
+        wanted = name_list(spec["column"] for spec in metadata["inputs"])
+        raise DataError(f"{data_path}: column {name_list(missing)} is not in the "
                         f"file; the model reads {wanted} — add the missing columns (their "
                         "values may be empty)")
     columns = {spec["name"]: _column_values(frame[spec["column"]], spec["dtype"])

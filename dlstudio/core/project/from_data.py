@@ -18,7 +18,7 @@ from PIL import Image
 
 from dlstudio.core.data import Dataset, load_dataset
 from dlstudio.core.data.target_choice import suggested_target
-from dlstudio.core.errors import DataError, UserInputError
+from dlstudio.core.errors import DataError, UserInputError, name_list, quote_name
 from dlstudio.core.model.templates import TEMPLATES, Template, choose_template, get_template
 from dlstudio.core.project.project import DataSpec, ModelSpec, Project, split_shares
 
@@ -190,9 +190,9 @@ def _csv_data(path: Path, target: str | None, lenient: bool = False) -> DataSpec
                             "constant); check the file")
     elif target not in names:
         close = difflib.get_close_matches(target, names, n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        raise DataError(f"{path.name} has no column {target!r}; {hint}the columns are: "
-                        f"{', '.join(names)}")
+        hint = f"did you mean {quote_name(close[0])}? " if close else ""
+        raise DataError(f"{path.name} has no column {quote_name(target)}; {hint}the columns "
+                        f"are: {name_list(names)}")
     return DataSpec(kind="csv", path=str(path), target=target,
                     columns=infer_columns(frame, target))
 

@@ -57,7 +57,8 @@ def test_summary_is_json_ready_and_describes_columns_and_splits(mixed_csv, csv_p
 
 def test_unknown_target_lists_the_columns(mixed_csv, csv_project):
     with pytest.raises(DataError, match="target column 'nope' is not in the file; its columns "
-                                        "are: id, age, income, city, note, flag, label"):
+                                        "are: 'id', 'age', 'income', 'city', 'note', 'flag', "
+                                        "'label'"):
         open_csv(csv_project(mixed_csv, target="nope"))
 
 
