@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from dlstudio.core.runs.folder import RunFolder
+from dlstudio.core.runs.record import RecordError
 from dlstudio.core.training import events
 
 SMOOTHING_EPOCHS = 0.15
@@ -177,8 +178,10 @@ class RunHistory:
             epoch = int(row.pop("epoch", number))
             row.pop("elapsed", None)
             self.add_epoch(epoch, row, _first(row, LEARNING_RATE_KEYS), 0)
-        info = run.read_info() if run.info_path.is_file() else {}
-        self.best_epoch = int(info.get("best_epoch") or 0)
+        try:
+            self.best_epoch = run.read_record().best_epoch if run.info_path.is_file() else 0
+        except RecordError:
+            self.best_epoch = 0
 
 
 def display_points(series: GrowingSeries, low: float = -math.inf, high: float = math.inf,

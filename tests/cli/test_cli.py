@@ -179,7 +179,7 @@ def test_train_prints_progress_and_the_run_folder_last(capsys, toy_csv, tmp_path
     assert lines[1].startswith("Epoch 1/2: loss ") and "val_accuracy" in lines[1]
     assert lines[-2].startswith("Finished. Best epoch")
     run = RunFolder.open(lines[-1])
-    assert run.read_info()["state"] == "finished"
+    assert run.read_record().state == "finished"
     assert ("No GPU found" in err) == (not list_gpus())
 
     status, out, _ = run_cli(capsys, "evaluate", run.path, "--json")
@@ -248,7 +248,7 @@ def test_train_resume_with_more_epochs_continues_the_same_run(capsys, toy_csv, t
     assert lines[-1] == run_path and "Resuming after epoch 2" in err
     run = RunFolder.open(run_path)
     assert [row["epoch"] for row in run.read_metrics()] == [1, 2, 3]
-    assert run.read_info()["state"] == "finished" and run.read_info()["epochs_done"] == 3
+    assert run.read_record().state == "finished" and run.read_record().epochs_done == 3
 
 
 @pytest.mark.slow

@@ -195,7 +195,7 @@ def test_a_full_disk_while_training_names_the_run_folder_and_keeps_it_resumable(
     calls = []
 
     def fill_up(self, model, state):
-        calls.append(state["epochs_done"])
+        calls.append(state.epochs_done)
         if len(calls) == 2:
             raise OSError(errno.ENOSPC, "No space left on device")
         write(self, model, state)
@@ -211,8 +211,8 @@ def test_a_full_disk_while_training_names_the_run_folder_and_keeps_it_resumable(
                           f"the disk holding {run_path} is full",
                           f"dlstudio train --resume {run_path}")
     run = RunFolder(run_path)
-    assert run.read_info()["state"] == "failed"
-    assert run.read_state(strict=True)["epochs_done"] == 1
+    assert run.read_record().state == "failed"
+    assert run.read_state(strict=True).epochs_done == 1
     assert [row["epoch"] for row in run.read_metrics(strict=True)] == [1, 2]
     assert not list(run.checkpoint_dir.glob(".*partial*"))
     monkeypatch.setattr(Checkpointer, "_write", write)

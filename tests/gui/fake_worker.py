@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from dlstudio.core.project.project import load_project  # noqa: E402
 from dlstudio.core.runs.folder import RunFolder  # noqa: E402
+from dlstudio.core.runs.record import CheckpointState, RunRecord
 from dlstudio.core.training import events  # noqa: E402
 
 FAILURES = {"nan_loss": "The loss became NaN at epoch 1; lower the learning rate.",
@@ -87,13 +88,13 @@ def _emit(event: events.Event) -> None:
 def _run_folder(options: argparse.Namespace) -> tuple[RunFolder, int]:
     if options.resume:
         run = RunFolder(options.resume)
-        state = run.read_state() or {}
-        return run, int(state.get("epochs_done", 0))
+        state = run.read_state()
+        return run, state.epochs_done if state else 0
     parent = Path(options.runs_dir or Path(str(options.project)).parent / "runs")
     run = RunFolder(parent / f"fake-{os.getpid()}")
     run.checkpoint_dir.mkdir(parents=True)
-    run.write_info({"id": run.path.name, "name": "fake", "notes": "", "state": "running",
-                    "epochs": options.epochs, "epochs_done": 0})
+    run.write_record(RunRecord(id=run.path.name, name="fake", state="running",
+                               epochs=options.epochs))
     return run, 0
 
 
@@ -129,7 +130,7 @@ def _train(options: argparse.Namespace, run: RunFolder, first: int,
                 "val_accuracy": 0.9 - loss}
         _emit(events.Epoch(epoch, logs, learning_rate=0.001 * math.pow(0.5, epoch),
                            elapsed=epoch * options.steps * options.delay, best_epoch=epoch))
-        run.write_state({"epochs_done": epoch})
+        run.write_state(CheckpointState(epochs_done=epoch))
         (run.last_checkpoint_path).write_text("fake checkpoint")
     return "finished"
 
@@ -152,8 +153,9 @@ def main() -> None:
     state = _train(options, run, first, _commands())
     if options.write_model:
         run.model_path.write_text("fake model")
-    run.update_info(state=state)
-    best = (run.read_state() or {}).get("epochs_done", 0)
+    run.update_record(state=state)
+    state_file = run.read_state()
+    best = state_file.epochs_done if state_file else 0
     _emit(events.Finished(str(run.path), best_epoch=best,
                           best_metrics={"loss": 0.5}, state=state))
 

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from dlstudio.core.project.project import DataSpec, Project, save_project
 from dlstudio.core.runs.folder import RunFolder
+from dlstudio.core.runs.record import RunRecord
 from dlstudio.gui.widgets import evaluation_view
 from dlstudio.gui.widgets.evaluation_view import EvaluationView
 
@@ -45,7 +46,7 @@ def trained_run_folder(tmp_path: Path) -> Path:
     run.path.mkdir()
     save_project(Project(name="p", data=DataSpec(kind="csv", path="table.csv")),
                  run.project_path)
-    run.write_info({"id": "run-1", "name": "first", "state": "finished"})
+    run.write_record(RunRecord(id="run-1", name="first", state="finished"))
     run.model_path.write_text("fake model")
     return run.path
 

@@ -100,7 +100,7 @@ def test_a_killed_worker_reports_a_crash_with_its_run_folder(qtbot, tmp_path):
         client.start(tmp_path / "p.dlstudio.json", runs_dir=tmp_path)
     explanation, run_dir = crash.args
     assert "killed" in explanation and "out of memory" in explanation
-    assert RunFolder(run_dir).read_state() == {"epochs_done": 1}
+    assert RunFolder(run_dir).read_state().epochs_done == 1
     assert not client.is_active() and client.state == "idle"
     assert seen.of(events.Finished) == []
 

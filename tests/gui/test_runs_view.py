@@ -11,6 +11,7 @@ from PySide6.QtCore import QItemSelectionModel
 from dlstudio.core.project.project import Project, save_project
 from dlstudio.core.runs.folder import RunFolder
 from dlstudio.core.runs.index import list_runs, metrics_text
+from dlstudio.core.runs.record import CheckpointState, RunRecord
 from dlstudio.core.training import events
 from dlstudio.gui.document import Document
 from dlstudio.gui.widgets.runs_view import RunsView
@@ -23,15 +24,15 @@ def make_run(runs: Path, name: str, state: str, created: str, epochs: int = 3,
     run = RunFolder(runs / name)
     run.checkpoint_dir.mkdir(parents=True)
     save_project(Project(name=name), run.project_path)
-    run.write_info({"id": name, "name": name, "notes": "", "state": state, "created": created,
-                    "epochs": 5, "epochs_done": epochs, "best_epoch": epochs,
-                    "best_metrics": {"loss": 0.5, "val_loss": 0.4 + epochs / 100},
-                    "final_metrics": {"loss": 0.5, "val_loss": 0.45}, "pid": pid})
+    run.write_record(RunRecord(id=name, name=name, state=state, created=created, epochs=5,
+                               epochs_done=epochs, best_epoch=epochs,
+                               best_metrics={"loss": 0.5, "val_loss": 0.4 + epochs / 100},
+                               final_metrics={"loss": 0.5, "val_loss": 0.45}, pid=pid))
     for epoch in range(1, epochs + 1):
         run.append_event_line(events.encode(events.Epoch(
             epoch, {"loss": 1 / epoch, "val_loss": 1.1 / epoch}, 0.01, epoch, epoch)))
     if checkpoint:
-        run.write_state({"epochs_done": epochs})
+        run.write_state(CheckpointState(epochs_done=epochs))
         run.last_checkpoint_path.write_text("checkpoint")
     return run
 
@@ -73,7 +74,7 @@ def test_runs_are_listed_newest_first_with_their_state_and_metrics(view):
 def test_a_run_whose_worker_died_reads_failed_and_can_resume(project_dir):
     third = next(run for run in list_runs(project_dir / "runs") if run.name == "third")
     assert third.state == "failed" and third.can_resume()
-    assert "ended without saying why" in third.info["error"]
+    assert "ended without saying why" in third.record.error
 
 
 def select_rows(view: RunsView, *rows: int) -> None:
@@ -97,10 +98,9 @@ def test_rename_and_notes_are_saved_in_run_json(view, project_dir, qtbot):
     view.table.selectRow(2)
     view.table.item(2, 0).setText("baseline")
     view.notes.setPlainText("lr too high?")
-    qtbot.waitUntil(lambda: RunFolder(project_dir / "runs" / "first").read_info()["notes"]
+    qtbot.waitUntil(lambda: RunFolder(project_dir / "runs" / "first").read_record().notes
                     == "lr too high?", timeout=3000)
-    info = RunFolder(project_dir / "runs" / "first").read_info()
-    assert info["name"] == "baseline"
+    assert RunFolder(project_dir / "runs" / "first").read_record().name == "baseline"
     view.refresh()
     assert view.table.item(2, 0).text() == "baseline"
     assert view.notes.toPlainText() == "lr too high?"

@@ -37,7 +37,7 @@ def test_a_real_run_trains_and_shows_its_curves(qtbot, csv_project):
     with qtbot.waitSignal(view.run_ended, timeout=WORKER_START) as ended:
         view.train()
     run = RunFolder(ended.args[0])
-    assert run.read_info()["state"] == "finished" and run.model_path.is_file()
+    assert run.read_record().state == "finished" and run.model_path.is_file()
     assert view.state_label.text().startswith("Finished. Best epoch")
     assert view.progress.value() == 1000
     assert "CPU" in view.devices_label.text()
@@ -63,8 +63,8 @@ def test_killing_the_worker_leaves_the_view_alive_and_offers_resume(qtbot, csv_p
     assert "killed" in view.banner_text.text()
     assert view.banner_button.isVisible() and view.banner_button.isEnabled()
     assert view.banner_button.text().startswith("Resume after epoch")
-    assert run.read_info()["state"] == "failed"
-    done = run.read_state()["epochs_done"]
+    assert run.read_record().state == "failed"
+    done = run.read_state().epochs_done
     with qtbot.waitSignal(view.client.started, timeout=WORKER_START) as started:
         view.banner_button.click()
     assert started.args[0].initial_epoch == done
@@ -72,5 +72,5 @@ def test_killing_the_worker_leaves_the_view_alive_and_offers_resume(qtbot, csv_p
     with qtbot.waitSignal(view.client.epoch, timeout=30_000):
         pass
     assert view.confirm_close()
-    assert run.read_info()["state"] == "stopped"
+    assert run.read_record().state == "stopped"
     assert view.history.epochs["loss"].x[0] == done + 1

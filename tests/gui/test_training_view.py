@@ -82,7 +82,7 @@ def test_a_killed_worker_leaves_a_banner_that_resumes_the_run(qtbot, document, t
     assert not view.banner.isHidden()
     assert "killed" in view.banner_text.text()
     assert view.banner_button.text() == "Resume after epoch 1"
-    assert run.read_info()["state"] == "failed"
+    assert run.read_record().state == "failed"
     with qtbot.waitSignal(view.client.finished, timeout=20000):
         view.banner_button.click()
     assert view.banner.isHidden()

@@ -9,6 +9,7 @@ from PIL import Image
 
 from dlstudio.core.project.project import ColumnSpec, DataSpec, Project, save_project
 from dlstudio.core.runs.folder import RunFolder
+from dlstudio.core.runs.record import RunRecord
 from dlstudio.gui.widgets.try_it import IMAGE_FILTER, TryItDialog
 
 
@@ -16,7 +17,7 @@ def run_folder(tmp_path: Path, data: DataSpec) -> Path:
     run = RunFolder(tmp_path / "run-1")
     run.path.mkdir()
     save_project(Project(name="p", data=data), run.project_path)
-    run.write_info({"id": "run-1", "name": "first", "state": "finished"})
+    run.write_record(RunRecord(id="run-1", name="first", state="finished"))
     return run.path
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dlstudio.core.project.project import ColumnSpec, DataSpec, Project, save_project
 from dlstudio.core.runs.folder import RunFolder
+from dlstudio.core.runs.record import RunRecord
 from dlstudio.gui.widgets.try_it import TryItDialog
 
 
@@ -17,7 +18,7 @@ def test_a_row_with_empty_inputs_shows_what_was_filled_in_next_to_the_prediction
                     columns=[ColumnSpec("size"), ColumnSpec("colour", kind="categorical"),
                              ColumnSpec("kind", role="target", kind="categorical")])
     save_project(Project(name="p", data=spec), run.project_path)
-    run.write_info({"id": "run-1", "name": "first", "state": "finished"})
+    run.write_record(RunRecord(id="run-1", name="first", state="finished"))
     dialog = TryItDialog(run.path)
     qtbot.addWidget(dialog)
     seen = []

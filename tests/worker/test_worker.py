@@ -65,7 +65,7 @@ def test_pause_resume_and_stop_take_effect_within_a_batch(slow_project, start_wo
 
     assert finished.state == "stopped"
     assert worker.rest() == [] and worker.close() == 0
-    assert RunFolder(finished.run_dir).read_info()["state"] == "stopped"
+    assert RunFolder(finished.run_dir).read_record().state == "stopped"
 
 
 @pytest.mark.slow
@@ -79,7 +79,7 @@ def test_sigterm_stops_cleanly_and_keeps_the_checkpoint(slow_project, start_work
 
     assert worker.close() == 0 and finished.state == "stopped"
     run = RunFolder(run_dir)
-    assert run.read_state()["epochs_done"] >= 1 and run.model_path.exists()
+    assert run.read_state().epochs_done >= 1 and run.model_path.exists()
 
 
 @pytest.mark.slow
@@ -91,8 +91,8 @@ def test_a_killed_worker_leaves_a_checkpoint_that_resumes(slow_project, start_wo
     os.kill(worker.process.pid, signal.SIGKILL)
     worker.close()
     run = RunFolder(run_dir)
-    assert run.read_info()["state"] == "running"  # nobody could say otherwise
-    done = run.read_state()["epochs_done"]
+    assert run.read_record().state == "running"  # nobody could say otherwise
+    done = run.read_state().epochs_done
     assert done >= 1 and run.last_checkpoint_path.exists()
 
     resumed = start_worker(slow_project, "--resume", run_dir, "--epochs", done + 1)
@@ -103,7 +103,7 @@ def test_a_killed_worker_leaves_a_checkpoint_that_resumes(slow_project, start_wo
     assert [event.epoch for event in resumed.events if isinstance(event, Epoch)] == [done + 1]
     assert finished.state == "finished" and resumed.close() == 0
     assert [row["epoch"] for row in run.read_metrics()] == list(range(1, done + 2))
-    assert run.read_state()["optimizer_iterations"] == (done + 1) * started.steps_per_epoch
+    assert run.read_state().optimizer_iterations == (done + 1) * started.steps_per_epoch
 
 
 @pytest.mark.slow

@@ -28,6 +28,7 @@ from dlstudio.core.errors import DataError, UserInputError
 from dlstudio.core.evaluation import metrics
 from dlstudio.core.project.project import Project, atomic_write_text
 from dlstudio.core.runs.folder import RunFolder
+from dlstudio.core.runs.record import RunRecord
 
 MISTAKES_LISTED = 10
 
@@ -39,29 +40,29 @@ class TrainedRun:
     Attributes:
         folder: The run folder.
         project: The project snapshot the run trained (data paths resolved against it).
-        info: The contents of ``run.json``.
+        record: The run's ``run.json``.
         model: The trained Keras model (``model.keras``).
     """
 
     folder: RunFolder
     project: Project
-    info: dict[str, Any]
+    record: RunRecord
     model: Any
 
     @property
     def task(self) -> str:
         """``classification`` or ``regression``."""
-        return self.info.get("task") or self.project.data.task
+        return self.record.task or self.project.data.task
 
     @property
     def class_names(self) -> list[str]:
         """Class names in model output order (empty for regression)."""
-        return list(self.info.get("class_names") or [])
+        return list(self.record.class_names)
 
     @property
     def name(self) -> str:
         """The run's name, or its folder name."""
-        return str(self.info.get("name") or self.folder.path.name)
+        return self.record.name or self.folder.path.name
 
 
 def is_run_folder(path: str | Path) -> bool:
@@ -76,13 +77,13 @@ def open_run(run_dir: str | Path) -> TrainedRun:
         UserInputError: The folder is not a finished run with a saved model.
     """
     folder = RunFolder.open(run_dir)
-    info = folder.read_info()
+    record = folder.read_record()
     if not folder.model_path.is_file():
         raise UserInputError(
             f"run {run_dir} has no trained model ({folder.model_path.name} is missing; the run "
-            f"is {info.get('state', 'unknown')}); finish it with `dlstudio train --resume "
+            f"is {record.state}); finish it with `dlstudio train --resume "
             f"{run_dir}`")
-    return TrainedRun(folder, folder.load_project(), info, load_keras_model(folder.model_path))
+    return TrainedRun(folder, folder.load_project(), record, load_keras_model(folder.model_path))
 
 
 def load_keras_model(path: Path) -> Any:
@@ -210,7 +211,7 @@ def _evaluation_data(run: TrainedRun, data_path: str | Path | None) -> Dataset:
 def _header(run: TrainedRun, dataset: Dataset, data_path: str | Path | None) -> dict[str, Any]:
     source = Path(data_path).resolve() if data_path is not None else run.project.data_path()
     return {
-        "run": {"id": run.info.get("id"), "name": run.name,
+        "run": {"id": run.record.id, "name": run.name,
                 "folder": str(run.folder.path.resolve())},
         "data": str(source),
         "split": "test" if data_path is None else "all",

@@ -211,7 +211,7 @@ def export_metadata(run: TrainedRun, dataset: Dataset, fmt: str, check: ExportCh
         "output": output,
         "output_units": int(run.model.outputs[0].shape[-1]),
         "inputs": inputs,
-        "run": {"id": run.info.get("id"), "name": run.name,
+        "run": {"id": run.record.id, "name": run.name,
                 "folder": str(run.folder.path)},
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "check": {"samples": check.samples, "split": check.split,

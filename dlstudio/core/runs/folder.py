@@ -4,11 +4,11 @@ A run folder is enough to evaluate, export, predict or resume without the GUI::
 
     runs/20250101-120000-iris/
       project.dlstudio.json   the project snapshot the run trained (data path relative to it)
-      run.json                state and summary (running, finished, stopped, failed)
+      run.json                state and summary (running, finished, stopped, failed): RunRecord
       events.jsonl            every event of the worker protocol, one per line
       metrics.csv             one row per epoch
       checkpoints/last.keras  model and optimizer state after the last completed epoch
-      checkpoints/state.json  what resuming needs besides the model (epoch, best value, …)
+      checkpoints/state.json  what resuming needs besides the model: CheckpointState
       checkpoints/best.weights.h5   weights of the best epoch (with early stopping)
       model.keras             the trained model (best weights when early stopping keeps them)
       evaluation.json         written by ``dlstudio evaluate``
@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import csv
-import json
 import os
 import re
 from collections.abc import Iterator
@@ -29,13 +28,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from dlstudio.core.errors import UserInputError
-from dlstudio.core.project.project import Project, atomic_write_text, load_project, save_project
+from dlstudio.core.project.project import Project, load_project, save_project
+from dlstudio.core.runs.record import CheckpointState, RecordError, RunRecord
 
 if TYPE_CHECKING:
     from dlstudio.core.data.base import Dataset
-
-RUN_STATES = ("running", "finished", "stopped", "failed")
-
 
 class RunFolder:
     """Paths and small files of one run folder.
@@ -75,34 +72,61 @@ class RunFolder:
                 "`dlstudio train` created, such as runs/20250101-120000-my-project")
         return run
 
-    def read_info(self) -> dict[str, Any]:
-        """Return ``run.json`` as a dict.
+    def read_record(self) -> RunRecord:
+        """Return ``run.json``.
 
         Raises:
-            UserInputError: The file is missing or not valid JSON.
+            RecordError: The file is missing, not JSON, or a field has the wrong type.
         """
-        try:
-            return json.loads(self.info_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, RecursionError) as error:
-            raise UserInputError(f"{self.info_path} cannot be read ({error}); the run folder "
-                                 "is damaged") from None
+        return RunRecord.read(self.info_path)
 
-    def write_info(self, info: dict[str, Any]) -> None:
+    def write_record(self, record: RunRecord) -> None:
         """Replace ``run.json`` atomically."""
-        atomic_write_text(self.info_path, json.dumps(info, indent=2, default=str) + "\n")
+        record.write(self.info_path)
 
-    def update_info(self, **changes: Any) -> dict[str, Any]:
-        """Change some fields of ``run.json`` and return the new contents."""
-        info = self.read_info() if self.info_path.exists() else {}
-        info.update(changes)
-        self.write_info(info)
-        return info
+    def update_record(self, **changes: Any) -> RunRecord:
+        """Change some fields of ``run.json`` (a new record when there is none) and return it.
+
+        Raises:
+            RecordError: The existing file is damaged.
+            TypeError: A change names a field :class:`RunRecord` does not have.
+        """
+        record = self.read_record() if self.info_path.exists() else RunRecord(id=self.path.name)
+        record = record.changed(**changes)
+        self.write_record(record)
+        return record
+
+    def rename(self, name: str) -> RunRecord:
+        """Give the run a new name (``run.json`` only; the folder keeps its name).
+
+        Raises:
+            UserInputError: ``name`` is empty.
+        """
+        name = name.strip()
+        if not name:
+            raise UserInputError("a run's name cannot be empty; type a name or press Escape")
+        return self.update_record(name=name)
+
+    def set_notes(self, notes: str) -> RunRecord:
+        """Replace the run's notes."""
+        return self.update_record(notes=notes)
+
+    def mark_failed(self, error: str) -> RunRecord:
+        """Record that the run failed, and why (the training process may be gone)."""
+        return self.update_record(state="failed", ended=now_text(), error=error)
+
+    def display_name(self) -> str:
+        """The run's name, or its folder name when ``run.json`` has none or cannot be read."""
+        try:
+            return self.read_record().name or self.path.name
+        except RecordError:
+            return self.path.name
 
     def load_project(self) -> Project:
         """Return the project snapshot the run trained."""
         return load_project(self.project_path)
 
-    def read_state(self, strict: bool = False) -> dict[str, Any] | None:
+    def read_state(self, strict: bool = False) -> CheckpointState | None:
         """Return the checkpoint state, or ``None`` when no epoch was checkpointed yet.
 
         Args:
@@ -110,28 +134,21 @@ class RunFolder:
                 must never mistake a damaged checkpoint for no checkpoint).
 
         Raises:
-            UserInputError: With ``strict``, ``state.json`` is not the JSON object dlstudio
-                wrote (garbled, truncated, or without a whole-number ``epochs_done``).
+            RecordError: With ``strict``, ``state.json`` is not the record dlstudio wrote
+                (garbled, truncated, or a field of the wrong type).
         """
         if not (self.state_path.is_file() and self.last_checkpoint_path.is_file()):
             return None
         try:
-            state = json.loads(self.state_path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-            state = None
-        valid = isinstance(state, dict) and isinstance(state.get("epochs_done", 0), int) \
-            and not isinstance(state.get("epochs_done", 0), bool)
-        if valid:
-            return state
-        if strict:
-            raise UserInputError(
-                f"{self.state_path} is damaged (not the checkpoint state dlstudio writes), so "
-                f"the run cannot be resumed safely; restore that file from a backup, or start "
-                f"a new run with `dlstudio train PROJECT` (this run folder is left as it is)")
-        return None
-    def write_state(self, state: dict[str, Any]) -> None:
+            return CheckpointState.read(self.state_path)
+        except RecordError:
+            if strict:
+                raise
+            return None
+
+    def write_state(self, state: CheckpointState) -> None:
         """Replace ``checkpoints/state.json`` atomically."""
-        atomic_write_text(self.state_path, json.dumps(state, indent=2) + "\n")
+        state.write(self.state_path)
 
     def append_event_line(self, line: str) -> None:
         """Append one encoded event to ``events.jsonl``."""
@@ -258,13 +275,9 @@ def create_run(project: Project, runs_dir: str | os.PathLike[str] | None = None,
     if snapshot.data.path:
         snapshot.data.path = str(project.data_path())
     save_project(snapshot, run.project_path)
-    run.write_info({
-        "id": run.path.name, "name": run_name(project, started, parent), "notes": "",
-        "state": "running",
-        "created": now_text(), "ended": None, "epochs": project.training.epochs,
-        "epochs_done": 0, "best_epoch": 0, "best_metrics": {}, "final_metrics": {},
-        "task": None, "class_names": [], "devices": [], "error": None, "pid": os.getpid(),
-    })
+    run.write_record(RunRecord(id=run.path.name, name=run_name(project, started, parent),
+                               state="running", created=now_text(),
+                               epochs=project.training.epochs, pid=os.getpid()))
     return run
 
 
@@ -296,8 +309,8 @@ def _run_names(runs_dir: str | os.PathLike[str] | None) -> set[str]:
     names = set()
     for info in Path(runs_dir).glob("*/run.json"):
         try:
-            names.add(str(json.loads(info.read_text(encoding="utf-8")).get("name")))
-        except (OSError, ValueError, AttributeError):
+            names.add(RunRecord.read(info).name)
+        except RecordError:
             continue
     return names
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from dlstudio.core.runs.folder import RunFolder
+from dlstudio.core.runs.record import RecordError, RunRecord
 
 
 @dataclass
@@ -23,14 +24,14 @@ class RunSummary:
 
     Attributes:
         folder: The run folder.
-        info: ``run.json`` (empty when unreadable).
+        record: ``run.json`` (a blank record saying why when it cannot be read).
         settings: The project snapshot's training settings and layer count, in words.
         state: ``running``, ``finished``, ``stopped`` or ``failed``; a run whose worker died
             without saying so reads ``failed``.
     """
 
     folder: RunFolder
-    info: dict[str, Any] = field(default_factory=dict)
+    record: RunRecord = field(default_factory=RunRecord)
     settings: str = ""
     state: str = "failed"
 
@@ -42,29 +43,33 @@ class RunSummary:
     @property
     def name(self) -> str:
         """The run's name (the folder name when it has none)."""
-        return str(self.info.get("name") or self.path.name)
+        return self.record.name or self.path.name
 
     @property
     def created(self) -> str:
         """When the run began, as ``2025-01-31 14:05``."""
-        text = str(self.info.get("created") or "")
+        text = self.record.created
         return text[:16].replace("T", " ")
 
     @property
     def epochs(self) -> str:
         """Epochs done out of those planned (``7 / 20``)."""
-        return f"{self.info.get('epochs_done', 0)} / {self.info.get('epochs', '?')}"
+        return f"{self.record.epochs_done} / {self.record.epochs or '?'}"
 
     @property
     def label(self) -> str:
         """The name with the start time (``Churn · 01-31 14:05:09``), to tell runs apart."""
-        started = str(self.info.get("created") or "")[5:19].replace("T", " ")
+        started = self.record.created[5:19].replace("T", " ")
         return f"{self.name} · {started}" if started else self.name
 
     def can_resume(self) -> bool:
         """Whether the run stopped before its end and has a checkpoint to go on from."""
-        unfinished = self.state in ("stopped", "failed")
-        return unfinished and self.folder.read_state() is not None
+        if self.state not in ("stopped", "failed"):
+            return False
+        try:
+            return self.folder.read_state() is not None
+        except RecordError:
+            return False
 
     def has_model(self) -> bool:
         """Whether the run saved a trained model (to evaluate, export or try)."""
@@ -77,7 +82,7 @@ def list_runs(runs_dir: str | os.PathLike[str] | None) -> list[RunSummary]:
         return []
     summaries = [read_summary(path) for path in Path(runs_dir).iterdir()
                  if (path / "run.json").is_file()]
-    return sorted(summaries, key=lambda run: (run.info.get("created") or "", run.path.name),
+    return sorted(summaries, key=lambda run: (run.record.created, run.path.name),
                   reverse=True)
 
 
@@ -85,13 +90,14 @@ def read_summary(path: str | os.PathLike[str]) -> RunSummary:
     """Read one run folder."""
     folder = RunFolder(path)
     try:
-        info = folder.read_info()
-    except Exception:  # a damaged run.json still lists the run, as failed
-        info = {"error": f"{folder.info_path.name} cannot be read"}
-    summary = RunSummary(folder, info, _settings(folder), str(info.get("state") or "failed"))
-    if summary.state == "running" and not _alive(info.get("pid")):
+        record = folder.read_record()
+    except RecordError as error:  # a damaged run.json still lists the run, as failed
+        record = RunRecord(id=folder.path.name, state="failed", error=str(error))
+    summary = RunSummary(folder, record, _settings(folder), record.state)
+    if summary.state == "running" and not _alive(record.pid):
         summary.state = "failed"
-        summary.info.setdefault("error", "the training process ended without saying why")
+        summary.record.error = (summary.record.error
+                                or "the training process ended without saying why")
     return summary
 
 

@@ -24,6 +24,7 @@ import keras
 
 from dlstudio.core.errors import TrainingError
 from dlstudio.core.runs.folder import RunFolder
+from dlstudio.core.runs.record import CheckpointState
 from dlstudio.core.training.checkpoints import Checkpointer
 from dlstudio.core.training.control import RunControl
 from dlstudio.core.training.events import Batch, Epoch, Event, Message
@@ -230,18 +231,19 @@ class RunRecorder(keras.callbacks.Callback):
         control: Stop requests are obeyed right after the checkpoint.
         tracker: The best-epoch tracker (its state goes into the checkpoint).
         plateau: The reduce-on-plateau callback, if any (likewise).
-        base_state: Fixed facts stored in every state.json (batch size, steps per epoch, …).
+        base_state: Fixed facts stored in every state.json (batch size, steps per epoch, …)
+            and where training starts (epochs done, time elapsed).
     """
 
     def __init__(self, run: RunFolder, emit: Callable[[Event], None], control: RunControl,
                  tracker: BestTracker, plateau: PlateauReducer | None,
-                 base_state: dict[str, Any]) -> None:
+                 base_state: CheckpointState) -> None:
         super().__init__()
         self.run, self.emit, self.control = run, emit, control
         self.tracker, self.plateau = tracker, plateau
-        self.base_state = dict(base_state)
-        self.elapsed_before = float(base_state.get("elapsed", 0.0))
-        self.epochs_done = int(base_state.get("epochs_done", 0))
+        self.base_state = base_state
+        self.elapsed_before = base_state.elapsed
+        self.epochs_done = base_state.epochs_done
         self.checkpointer = Checkpointer(run, tracker)
         self._started = time.perf_counter()
 
@@ -255,23 +257,19 @@ class RunRecorder(keras.callbacks.Callback):
         self.epochs_done = epoch + 1
         self.run.append_metrics({"epoch": epoch + 1, **logs, "learning_rate": learning_rate,
                                  "elapsed": elapsed})
-        self.run.update_info(epochs_done=epoch + 1, best_epoch=self.tracker.best_epoch,
-                             best_metrics=self.tracker.best_metrics, final_metrics=logs)
+        self.run.update_record(epochs_done=epoch + 1, best_epoch=self.tracker.best_epoch,
+                               best_metrics=self.tracker.best_metrics, final_metrics=logs)
         last = (epoch + 1 >= self.params.get("epochs", 0) or self.model.stop_training
                 or self.control.stop_requested)
         self.checkpointer.epoch_done(self.model, self._state(elapsed), force=last)
         self.emit(Epoch(epoch + 1, logs, learning_rate, elapsed, self.tracker.best_epoch))
         self.control.check()
 
-    def _state(self, elapsed: float) -> dict[str, Any]:
-        return {
-            **self.base_state,
-            "epochs_done": self.epochs_done,
-            "elapsed": elapsed,
-            "optimizer_iterations": optimizer_step(self.model),
-            "best": self.tracker.state(),
-            "plateau": self.plateau.state() if self.plateau else None,
-        }
+    def _state(self, elapsed: float) -> CheckpointState:
+        return self.base_state.changed(
+            epochs_done=self.epochs_done, elapsed=elapsed,
+            optimizer_iterations=optimizer_step(self.model), best=self.tracker.state(),
+            plateau=self.plateau.state() if self.plateau else None)
 
 
 def optimizer_step(model: keras.Model) -> int:

@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from dlstudio.core.runs.folder import RunFolder
+from dlstudio.core.runs.record import CheckpointState
 
 SAVE_BUDGET = 0.03  # the share of training time that checkpoint writing may take
 
@@ -32,9 +33,9 @@ class Checkpointer:
         self.run, self.tracker = run, tracker
         self.save_seconds: float | None = None
         self._last_save = time.perf_counter()
-        self._pending: tuple[list[Any], dict[str, Any]] | None = None
+        self._pending: tuple[list[Any], CheckpointState] | None = None
 
-    def epoch_done(self, model: Any, state: dict[str, Any], force: bool = False) -> None:
+    def epoch_done(self, model: Any, state: CheckpointState, force: bool = False) -> None:
         """Checkpoint the epoch that just completed, now or (if saving is costly) later.
 
         Args:
@@ -58,7 +59,7 @@ class Checkpointer:
         self._write(model, state)
         assign_variables(model, current)
 
-    def _write(self, model: Any, state: dict[str, Any]) -> None:
+    def _write(self, model: Any, state: CheckpointState) -> None:
         started = time.perf_counter()
         temporary = self.run.checkpoint_dir / ".last-partial.keras"
         try:

@@ -16,6 +16,7 @@ from typing import Any
 from dlstudio.core.errors import UserInputError
 from dlstudio.core.project.project import Project, save_project
 from dlstudio.core.runs.folder import RunFolder
+from dlstudio.core.runs.record import CheckpointState, RunRecord
 
 
 @dataclass
@@ -26,14 +27,14 @@ class ResumePoint:
         project: The project (for a resumed run, the run's snapshot).
         run: The run folder to continue, or ``None`` for a new run.
         epochs_done: Epochs already completed.
-        state: The checkpoint's state.json (empty for a new run or no checkpoint yet).
+        state: The checkpoint's state.json (a blank one for a new run or no checkpoint yet).
         checkpoint: Whether ``checkpoints/last.keras`` is to be loaded.
     """
 
     project: Project
     run: RunFolder | None = None
     epochs_done: int = 0
-    state: dict[str, Any] = field(default_factory=dict)
+    state: CheckpointState = field(default_factory=CheckpointState)
     checkpoint: bool = False
 
     @classmethod
@@ -58,13 +59,14 @@ def prepare_resume(path: Path, epochs: int | None = None) -> ResumePoint:
             (resuming never starts a run over on top of what it recorded).
     """
     run = RunFolder.open(path)
-    _refuse_if_running(run.read_info(), path)
+    _refuse_if_running(run.read_record(), path)
     project = run.load_project()
-    state = run.read_state(strict=True) or {}
+    checkpoint = run.read_state(strict=True)
     run.read_metrics(strict=True)  # a damaged metrics.csv is refused before anything changes
-    if not state:
+    if checkpoint is None:
         _refuse_to_start_over(run, path)
-    done = int(state.get("epochs_done", 0))
+    state = checkpoint or CheckpointState()
+    done = state.epochs_done
     if epochs is not None and epochs != project.training.epochs:
         project.training.epochs = epochs
         save_project(project, run.project_path)
@@ -73,7 +75,7 @@ def prepare_resume(path: Path, epochs: int | None = None) -> ResumePoint:
             f"{path} has already done {done} of {project.training.epochs} epochs; pass "
             f"--epochs with a larger number (such as {done + 10}) to train it further")
     run.truncate_metrics(done)
-    return ResumePoint(project, run, done, state, bool(state))
+    return ResumePoint(project, run, done, state, checkpoint is not None)
 
 
 def load_checkpoint(path: Path) -> Any:
@@ -106,9 +108,9 @@ def _refuse_to_start_over(run: RunFolder, path: Path) -> None:
         "`dlstudio train PROJECT` (this run folder is left as it is)")
 
 
-def _refuse_if_running(info: dict[str, Any], path: Path) -> None:
-    pid = info.get("pid")
-    if info.get("state") != "running" or not isinstance(pid, int) or pid == os.getpid():
+def _refuse_if_running(record: RunRecord, path: Path) -> None:
+    pid = record.pid
+    if record.state != "running" or pid is None or pid == os.getpid():
         return
     try:
         os.kill(pid, 0)

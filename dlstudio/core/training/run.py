@@ -27,6 +27,7 @@ from dlstudio.core.errors import DataError, StorageError, UserInputError, storag
 from dlstudio.core.model import builder
 from dlstudio.core.project.project import Project
 from dlstudio.core.runs.folder import RunFolder, create_run, now_text
+from dlstudio.core.runs.record import CheckpointState, RecordError
 from dlstudio.core.training import initial_weights, optimization
 from dlstudio.core.training.callbacks import (
     BestTracker,
@@ -174,9 +175,10 @@ def _fit(point: ResumePoint, run: RunFolder, plan: DevicePlan, dataset: Dataset,
     if training.class_weights == "balanced" and dataset.task != "classification":
         notes.append(Message("warning", "Class weights apply to classification only; ignored "
                                         "for this regression project."))
-    run.update_info(state="running", task=dataset.task, class_names=dataset.class_names,
-                    devices=plan.devices, epochs=training.epochs, pid=os.getpid(),
-                    ended=None, error=None)
+    run.update_record(state="running", task=dataset.task,
+                      class_names=[str(name) for name in dataset.class_names],
+                      devices=list(plan.devices), epochs=training.epochs, pid=os.getpid(),
+                      ended=None, error=None)
     emit(Started(str(run.path), plan.devices, plan.strategy_name, training.epochs, steps,
                  training.batch_size, point.epochs_done,
                  {split: dataset.split_size(split)
@@ -195,7 +197,7 @@ def _model(point: ResumePoint, run: RunFolder, dataset: Dataset, steps: int,
         notes.append(Message("info", f"Resuming after epoch {point.epochs_done}; optimizer "
                                      f"at step {optimizer_step(model)}."))
         replanned = optimization.replan_schedule(
-            model.optimizer, training, steps, int(point.state.get("epochs", training.epochs)))
+            model.optimizer, training, steps, point.state.epochs or training.epochs)
         if replanned:
             notes.append(Message("info", replanned))
         return model, resolve_loss_name(training.loss, dataset.task, _output_units(model),
@@ -236,11 +238,11 @@ def _callbacks(point: ResumePoint, run: RunFolder, emit: EventLog, control: RunC
     if not validation and monitor.startswith("val_"):
         monitor = monitor[4:]
     tracker = BestTracker(monitor, early.patience if early.enabled else None, early.min_delta,
-                          run.best_weights_path, point.state.get("best"))
+                          run.best_weights_path, point.state.best)
     plateau = _plateau(point, "val_loss" if validation else "loss")
-    base_state = {"epochs": training.epochs, "steps_per_epoch": steps,
-                  "batch_size": training.batch_size, "seed": training.seed,
-                  "epochs_done": point.epochs_done, "elapsed": point.state.get("elapsed", 0.0)}
+    base_state = CheckpointState(epochs=training.epochs, steps_per_epoch=steps,
+                                 batch_size=training.batch_size, seed=training.seed,
+                                 epochs_done=point.epochs_done, elapsed=point.state.elapsed)
     recorder = RunRecorder(run, emit, control, tracker, plateau, base_state)
     reporter = ProgressReporter(emit, control, steps, training.batch_size, samples)
     return [cb for cb in (reporter, plateau, tracker, recorder) if cb is not None], tracker
@@ -250,7 +252,7 @@ def _plateau(point: ResumePoint, monitor: str) -> PlateauReducer | None:
     schedule = point.project.training.schedule
     if schedule.kind != "reduce_on_plateau":
         return None
-    return PlateauReducer(state=point.state.get("plateau"), monitor=monitor,
+    return PlateauReducer(state=point.state.plateau, monitor=monitor,
                           factor=schedule.factor, patience=schedule.patience,
                           min_lr=schedule.min_learning_rate, verbose=0)
 
@@ -297,8 +299,8 @@ def _finish(run: RunFolder, model: keras.Model, tracker: BestTracker, recorder: 
     temporary = run.path / ".model-partial.keras"
     model.save(temporary)
     os.replace(temporary, run.model_path)
-    run.update_info(state=state, ended=now_text(), epochs_done=recorder.epochs_done,
-                    best_epoch=tracker.best_epoch, best_metrics=tracker.best_metrics)
+    run.update_record(state=state, ended=now_text(), epochs_done=recorder.epochs_done,
+                      best_epoch=tracker.best_epoch, best_metrics=tracker.best_metrics)
     emit(Finished(str(run.path), tracker.best_epoch, tracker.best_metrics, state))
     return RunResult(run, state, recorder.epochs_done, tracker.best_epoch, tracker.best_metrics)
 
@@ -353,8 +355,8 @@ def _report_failure(error: Exception, emit: EventLog) -> None:
     text = failure_text(error)
     run_dir = str(emit.run.path) if emit.run else None
     if emit.run is not None:
-        with contextlib.suppress(OSError):
-            emit.run.update_info(state="failed", ended=now_text(), error=text)
+        with contextlib.suppress(OSError, RecordError):
+            emit.run.mark_failed(text)
     try:
         emit(Error(text, kind, run_dir))
     except OSError:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from dlstudio.core.project.wording import in_gui_words
+from dlstudio.core.runs.folder import RunFolder
 from dlstudio.gui import settings as app_settings
 from dlstudio.gui.background import prepare_keras, run_in_background
 from dlstudio.gui.theme import icon
@@ -338,10 +339,7 @@ class EvaluationView(QWidget):
 
 
 def _run_name(run_dir: Path) -> str:
-    try:
-        return str(json.loads((run_dir / "run.json").read_text(encoding="utf-8"))["name"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return run_dir.name
+    return RunFolder(run_dir).display_name()
 
 
 def _fill_numbers(table: QTableWidget, rows: list[list[str]]) -> None:

@@ -190,15 +190,15 @@ class RunsView(QWidget):
         self._on_selection()
 
     def _fill_row(self, row: int, run: RunSummary) -> None:
-        best_epoch = run.info.get("best_epoch") or ""
+        best_epoch = run.record.best_epoch or ""
         values = (run.name, run.state, run.created[5:], run.epochs, run.settings,
-                  str(best_epoch), metrics_text(run.info.get("best_metrics")),
-                  metrics_text(run.info.get("final_metrics")))
+                  str(best_epoch), metrics_text(run.record.best_metrics),
+                  metrics_text(run.record.final_metrics))
         for column, value in enumerate(values):
             item = QTableWidgetItem(value)
             if column != NAME_COLUMN:
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-            item.setToolTip(str(run.info.get("error") or run.path) if column == 1 else value)
+            item.setToolTip(str(run.record.error or run.path) if column == 1 else value)
             self.table.setItem(row, column, item)
         state = self.table.item(row, 1)
         colour = STATE_COLOURS.get(run.state)
@@ -246,7 +246,7 @@ class RunsView(QWidget):
         run = self.current_run()
         self._notes_run = run
         self.notes.blockSignals(True)
-        self.notes.setPlainText(str(run.info.get("notes") or "") if run else "")
+        self.notes.setPlainText(run.record.notes if run else "")
         self.notes.blockSignals(False)
         self.notes.setEnabled(run is not None)
         self.title_label.setText(run.name if run else "Select a run")
@@ -273,7 +273,7 @@ class RunsView(QWidget):
         run = self.runs[item.row()]
         name = item.text().strip()
         if name and name != run.name:
-            run.info = run.folder.update_info(name=name)
+            run.record = run.folder.rename(name)
             self._update_details()
 
     def _save_notes(self) -> None:
@@ -282,8 +282,8 @@ class RunsView(QWidget):
         if run is None or not run.folder.info_path.is_file():
             return
         notes = self.notes.toPlainText()
-        if notes != (run.info.get("notes") or ""):
-            run.info = run.folder.update_info(notes=notes)
+        if notes != run.record.notes:
+            run.record = run.folder.set_notes(notes)
 
     def delete_selected(self) -> None:
         """Delete the selected runs' folders, after asking."""
@@ -317,12 +317,12 @@ class RunsView(QWidget):
 
 def _details_text(run: RunSummary) -> str:
     lines = [f"State: {run.state}", f"Started: {run.created}", f"Epochs: {run.epochs}",
-             f"Settings: {run.settings}", f"Devices: {', '.join(run.info.get('devices') or [])}"]
-    best = metrics_text(run.info.get("best_metrics"))
+             f"Settings: {run.settings}", f"Devices: {', '.join(run.record.devices)}"]
+    best = metrics_text(run.record.best_metrics)
     if best:
-        lines.append(f"Best (epoch {run.info.get('best_epoch')}): {best}")
-    if run.info.get("error"):
-        lines.append(f"Error: {run.info['error']}")
+        lines.append(f"Best (epoch {run.record.best_epoch}): {best}")
+    if run.record.error:
+        lines.append(f"Error: {run.record.error}")
     lines.append(f"Folder: {run.path}")
     return "\n".join(lines)
 

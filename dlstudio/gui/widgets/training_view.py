@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dlstudio.core.runs.folder import RunFolder, now_text
+from dlstudio.core.runs.folder import RunFolder
+from dlstudio.core.runs.record import CheckpointState, RecordError
 from dlstudio.core.training import events
 from dlstudio.gui.document import Document
 from dlstudio.gui.run_client import RunClient
@@ -366,7 +367,7 @@ class TrainingView(QWidget):
     def _on_crashed(self, explanation: str, run_dir: str) -> None:
         self.log.add(explanation, "#b91c1c")
         if run_dir and RunFolder(run_dir).info_path.is_file():
-            RunFolder(run_dir).update_info(state="failed", ended=now_text(), error=explanation)
+            RunFolder(run_dir).mark_failed(explanation)
         self._show_banner(explanation, run_dir or None)
         self._end(run_dir)
 
@@ -424,8 +425,8 @@ class TrainingView(QWidget):
         self.banner_button.show()
 
     def _show_banner(self, text: str, run_dir: str | None) -> None:
-        state = RunFolder(run_dir).read_state() if run_dir else None
-        done = int(state.get("epochs_done", 0)) if state else 0
+        state = _checkpoint_state(run_dir)
+        done = state.epochs_done if state else 0
         if state is not None:
             self._resume_dir = run_dir or ""
             self._set_banner_button(f"Resume after epoch {done}" if done else
@@ -466,3 +467,13 @@ class TrainingView(QWidget):
         left = self.clock.time_left()
         self.left_label.setText(f"about {format_duration(left)} left" if left is not None
                                 else "")
+
+
+def _checkpoint_state(run_dir: str | None) -> CheckpointState | None:
+    """The run's checkpoint state, or ``None`` when there is none or it is damaged."""
+    if not run_dir:
+        return None
+    try:
+        return RunFolder(run_dir).read_state()
+    except RecordError:
+        return None

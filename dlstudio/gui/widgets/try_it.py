@@ -176,7 +176,7 @@ class TryItDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.predict_button)
         what = "an image" if self.is_images else "a row (type the values or paste a CSV row)"
-        name = RunFolder(self.run_dir).read_info().get("name") or self.run_dir.name
+        name = RunFolder(self.run_dir).display_name()
         heading = QLabel(f"Try run {name}: give it {what} and press Predict.")
         heading.setProperty("role", "heading")
         heading.setWordWrap(True)

@@ -17,6 +17,7 @@ from dlstudio.core.evaluation.evaluate import (
     table,
 )
 from dlstudio.core.runs.folder import RunFolder
+from dlstudio.core.runs.record import RunRecord
 
 
 def model_outputs(run_dir, data_path=None):
@@ -123,7 +124,7 @@ def test_a_folder_that_is_not_a_run_is_refused(tmp_path):
 
 
 def test_a_run_without_a_model_says_how_to_finish_it(tmp_path):
-    RunFolder(tmp_path).write_info({"id": "x", "state": "stopped"})
+    RunFolder(tmp_path).write_record(RunRecord(id="x", state="stopped"))
     with pytest.raises(UserInputError, match="no trained model.*stopped.*--resume"):
         evaluate_run(tmp_path)
 

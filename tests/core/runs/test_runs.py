@@ -16,6 +16,7 @@ from dlstudio.core.project.project import (
     save_project,
 )
 from dlstudio.core.runs.folder import RunFolder, create_run, slug
+from dlstudio.core.runs.record import RUN_RECORD_VERSION, CheckpointState
 from dlstudio.core.training.resume import ResumePoint, prepare_resume
 
 
@@ -35,9 +36,9 @@ def test_a_new_run_goes_under_runs_beside_the_project(project, tmp_path):
     assert run.path.parent == tmp_path / "project" / "runs"
     assert run.path.name.endswith("-my-model")
     assert run.checkpoint_dir.is_dir()
-    info = run.read_info()
-    assert info["state"] == "running" and info["id"] == run.path.name
-    assert info["pid"] == os.getpid()
+    record = run.read_record()
+    assert record.state == "running" and record.id == run.path.name
+    assert record.pid == os.getpid() and record.schema_version == RUN_RECORD_VERSION
 
 
 def test_the_snapshot_finds_the_data_from_the_run_folder(project, tmp_path):
@@ -58,21 +59,23 @@ def test_runs_are_named_by_project_model_and_time_so_a_list_tells_them_apart(pro
     project.model = ModelSpec(layers=[LayerSpec.of("Dense", units=4)])
     first, second = create_run(project, tmp_path), create_run(project, tmp_path)
 
-    first_name, second_name = first.read_info()["name"], second.read_info()["name"]
+    first_name, second_name = first.read_record().name, second.read_record().name
     assert re.fullmatch(r"My Model! · Dense · \d\d:\d\d", first_name)
     assert second_name != first_name and second_name.startswith(first_name)
     project.model.template = "mlp"
-    assert " · mlp · " in create_run(project, tmp_path / "other").read_info()["name"]
+    assert " · mlp · " in create_run(project, tmp_path / "other").read_record().name
 
 
-def test_update_info_changes_only_the_given_fields(project):
+def test_update_record_changes_only_the_given_fields(project):
     run = create_run(project)
 
-    run.update_info(state="finished", epochs_done=3)
+    run.update_record(state="finished", epochs_done=3)
 
-    info = run.read_info()
-    assert (info["state"], info["epochs_done"]) == ("finished", 3)
-    assert info["name"].startswith("My Model!")
+    record = run.read_record()
+    assert (record.state, record.epochs_done) == ("finished", 3)
+    assert record.name.startswith("My Model!")
+    with pytest.raises(TypeError, match="no field colour"):
+        run.update_record(colour="red")
 
 
 def test_metrics_rows_keep_the_first_header_and_can_be_truncated(project):
@@ -93,11 +96,11 @@ def test_open_refuses_a_folder_that_is_not_a_run(tmp_path):
 
 def test_no_state_until_a_checkpoint_exists(project):
     run = create_run(project)
-    run.write_state({"epochs_done": 1})
+    run.write_state(CheckpointState(epochs_done=1))
 
     assert run.read_state() is None
     run.last_checkpoint_path.write_bytes(b"model")
-    assert run.read_state() == {"epochs_done": 1}
+    assert run.read_state().epochs_done == 1
 
 
 @pytest.mark.parametrize("name, expected", [
@@ -109,7 +112,7 @@ def test_slug(name, expected):
 
 def test_resume_without_checkpoint_starts_over_in_the_same_folder(project):
     run = create_run(project)
-    run.update_info(state="stopped")
+    run.update_record(state="stopped")
 
     point = prepare_resume(run.path)
 
@@ -118,9 +121,9 @@ def test_resume_without_checkpoint_starts_over_in_the_same_folder(project):
 
 def test_resume_drops_metrics_written_after_the_last_checkpoint(project):
     run = create_run(project)
-    run.update_info(state="failed")
+    run.update_record(state="failed")
     run.last_checkpoint_path.write_bytes(b"model")
-    run.write_state({"epochs_done": 1})
+    run.write_state(CheckpointState(epochs_done=1))
     for epoch in (1, 2):
         run.append_metrics({"epoch": epoch, "loss": 0.5})
 
@@ -132,9 +135,9 @@ def test_resume_drops_metrics_written_after_the_last_checkpoint(project):
 
 def test_a_finished_run_resumes_only_with_more_epochs(project):
     run = create_run(project)
-    run.update_info(state="finished")
+    run.update_record(state="finished")
     run.last_checkpoint_path.write_bytes(b"model")
-    run.write_state({"epochs_done": project.training.epochs})
+    run.write_state(CheckpointState(epochs_done=project.training.epochs))
 
     with pytest.raises(UserInputError, match="--epochs"):
         prepare_resume(run.path)
@@ -147,7 +150,7 @@ def test_a_run_whose_process_is_alive_is_not_resumed(project):
     run = create_run(project)
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        run.update_info(pid=sleeper.pid)
+        run.update_record(pid=sleeper.pid)
         with pytest.raises(UserInputError, match="still running"):
             prepare_resume(run.path)
     finally:

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 
 from dlstudio.core.runs.folder import RunFolder
+from dlstudio.core.runs.record import CheckpointState
 from dlstudio.core.training.callbacks import BestTracker
 from dlstudio.core.training.checkpoints import Checkpointer
 
@@ -28,19 +29,19 @@ def checkpointer(tmp_path, model) -> tuple[Checkpointer, RunFolder]:
 def test_costly_checkpoints_wait_but_a_stop_writes_the_last_completed_epoch(tmp_path):
     model, x, y = trained_model()
     saver, run = checkpointer(tmp_path, model)
-    saver.epoch_done(model, {"epochs_done": 1})
-    assert run.read_state() == {"epochs_done": 1}  # the first epoch is always written
+    saver.epoch_done(model, CheckpointState(epochs_done=1))
+    assert run.read_state().epochs_done == 1  # the first epoch is always written
 
     saver.save_seconds = 1e9  # as if saving took forever
-    saver.epoch_done(model, {"epochs_done": 2})
-    assert run.read_state() == {"epochs_done": 1}
+    saver.epoch_done(model, CheckpointState(epochs_done=2))
+    assert run.read_state().epochs_done == 1
     completed = model.get_weights()
     model.fit(x, y, epochs=1, verbose=0)  # training goes on into epoch 3, then stops
     moved_on = model.get_weights()
 
     saver.flush(model)
 
-    assert run.read_state() == {"epochs_done": 2}
+    assert run.read_state().epochs_done == 2
     saved = keras.saving.load_model(run.last_checkpoint_path, safe_mode=True)
     for kept, expected in zip(saved.get_weights(), completed, strict=True):
         np.testing.assert_array_equal(kept, expected)
@@ -54,6 +55,6 @@ def test_a_forced_checkpoint_is_written_at_once(tmp_path):
     saver, run = checkpointer(tmp_path, model)
     saver.save_seconds = 1e9
 
-    saver.epoch_done(model, {"epochs_done": 5}, force=True)
+    saver.epoch_done(model, CheckpointState(epochs_done=5), force=True)
 
-    assert run.read_state() == {"epochs_done": 5}
+    assert run.read_state().epochs_done == 5

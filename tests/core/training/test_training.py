@@ -76,13 +76,13 @@ def test_training_learns_and_leaves_a_complete_run_folder(tmp_path):
     assert epochs[-1].logs["val_accuracy"] > 0.6  # chance is 1/3
     assert isinstance(events[0], Started) and isinstance(events[-1], Finished)
     run = result.run
-    assert run.read_info()["state"] == "finished" and run.read_info()["epochs_done"] == 3
+    assert run.read_record().state == "finished" and run.read_record().epochs_done == 3
     assert run.load_project().name == "toy"
     assert [row["epoch"] for row in run.read_metrics()] == [1, 2, 3]
     assert "learning_rate" in run.read_metrics()[0]
     logged = [decode(line) for line in run.events_path.read_text().splitlines()]
     assert logged == events
-    assert run.read_state()["optimizer_iterations"] == 3 * events[0].steps_per_epoch
+    assert run.read_state().optimizer_iterations == 3 * events[0].steps_per_epoch
     model = keras.saving.load_model(run.model_path, safe_mode=True)
     assert model.outputs[0].shape[-1] == 3
 
@@ -112,7 +112,7 @@ def test_a_stopped_run_resumes_at_the_next_epoch_with_its_optimizer_state(tmp_pa
     stopped = run_training(project, stop_after_first_epoch, runs_dir=tmp_path / "runs",
                            control=control)
     assert (stopped.state, stopped.epochs_done) == ("stopped", 1)
-    assert stopped.run.read_info()["state"] == "stopped"
+    assert stopped.run.read_record().state == "stopped"
     steps = events[0].steps_per_epoch
     rate_after_first = of_type(events, Epoch)[0].learning_rate
 
@@ -122,7 +122,7 @@ def test_a_stopped_run_resumes_at_the_next_epoch_with_its_optimizer_state(tmp_pa
     assert any(f"optimizer at step {steps}." in event.text for event in of_type(more, Message))
     assert [event.epoch for event in of_type(more, Epoch)] == [2, 3]
     assert [row["epoch"] for row in resumed.run.read_metrics()] == [1, 2, 3]
-    assert resumed.run.read_state()["optimizer_iterations"] == 3 * steps
+    assert resumed.run.read_state().optimizer_iterations == 3 * steps
     assert of_type(more, Epoch)[-1].learning_rate < rate_after_first  # cosine went on decaying
 
 
@@ -144,7 +144,7 @@ def test_a_finished_cosine_run_trained_further_re_plans_its_schedule(tmp_path):
     assert rates[0] > 0.005 and rates[-1] == pytest.approx(0.0, abs=1e-7)
     assert any("planned for 3 epochs; it is re-planned for 6" in event.text
                for event in of_type(more, Message))
-    assert resumed.run.read_state()["epochs"] == 6
+    assert resumed.run.read_state().epochs == 6
 
 
 def test_re_planning_rebuilds_only_a_cosine_schedule_for_another_total():
@@ -238,7 +238,7 @@ def test_a_loss_that_becomes_nan_stops_with_an_error_that_says_what_to_do(tmp_pa
     run = RunFolder(runs[0])
     last = decode(run.events_path.read_text().splitlines()[-1])
     assert isinstance(last, Error) and last.kind == "nan_loss"
-    assert run.read_info()["state"] == "failed"
+    assert run.read_record().state == "failed"
 
 
 @pytest.mark.slow
@@ -266,7 +266,7 @@ def test_every_optimizer_setting_trains(tmp_path):
 
     assert result.state == "finished"
     assert all(np.isfinite(event.logs["loss"]) for event in of_type(events, Epoch))
-    assert result.run.read_state()["plateau"]["wait"] >= 0
+    assert result.run.read_state().plateau["wait"] >= 0
 
 
 def test_schedules_follow_the_epochs():
