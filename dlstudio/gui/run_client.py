@@ -137,6 +137,10 @@ class RunClient(QObject):
         """Whether a worker process is running a run (a waiting spare does not count)."""
         return self._process is not None
 
+    def worker_pid(self) -> int:
+        """The process id of the worker running the current run, 0 when there is none."""
+        return self._process.processId() if self._process is not None else 0
+
     def spare_pid(self) -> int:
         """The process id of the waiting warm worker, 0 when there is none."""
         return self._spare.processId() if self._spare is not None else 0
