@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from dlstudio.core.project import paths as project_paths
 from dlstudio.core.project.project import Project
+from dlstudio.core.project.wording import in_gui_words
 from dlstudio.gui.background import prepare_keras, run_in_background
 
 if TYPE_CHECKING:
@@ -72,7 +73,8 @@ class ShapeInference(QObject):
     def _start(self) -> None:
         info = self.data.info
         if info is None:
-            self.waiting_for = self.data.info_error or "data"
+            error = self.data.info_error
+            self.waiting_for = in_gui_words(error, self.document.project) if error else "data"
             self._publish(None, None)
             return
         if self._running:

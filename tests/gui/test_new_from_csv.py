@@ -87,6 +87,10 @@ def test_a_series_of_identifier_like_columns_opens_the_data_view_with_the_proble
     assert marked["YEAR"] and "YEAR" in marked["YEAR"] and "role to feature" in marked["YEAR"]
     assert "No target yet" in view.target_banner.text()
     assert "data.columns" not in view.messages.text()
+    qtbot.waitUntil(lambda: window.data_session.info_error is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: window.inference.waiting_for != "data", timeout=20_000)
+    assert "data.target" not in window.inference.waiting_for  # the model's Input row
+    assert "Target on the Data tab" in window.inference.waiting_for
 
     session = window.data_session
     set_column_role(session, "VALUE", "target")
