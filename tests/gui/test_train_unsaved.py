@@ -51,3 +51,12 @@ def test_disabled_run_controls_say_why(window):
     for button in (training.pause_button, training.resume_button, training.stop_button):
         assert not button.isEnabled()
         assert "press Train first" in button.toolTip()
+
+
+def test_disabled_run_list_buttons_say_why(window, csv_project):
+    window.open_path(str(csv_project))
+    runs = window.training_tabs.runs
+    for button in (runs.resume_button, runs.evaluate_button, runs.export_button,
+                   runs.try_button, runs.rename_button):
+        assert not button.isEnabled()
+        assert "Select a run" in button.toolTip()

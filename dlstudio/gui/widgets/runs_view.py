@@ -253,11 +253,20 @@ class RunsView(QWidget):
         self.detail_label.setText(_details_text(run) if run else
                                   "Select several runs to compare their curves.")
         has_model = bool(run and run.has_model())
-        self.resume_button.setEnabled(bool(run and run.can_resume()))
+        resumable = bool(run and run.can_resume())
+        self.resume_button.setEnabled(resumable)
+        none = "Select a run in the list first"
+        self.resume_button.setToolTip(
+            "Go on from the run's last checkpoint" if resumable else none if run is None else
+            "Only a stopped or failed run with a checkpoint can be resumed")
         for button in (self.evaluate_button, self.export_button, self.try_button):
             button.setEnabled(has_model)
+            button.setToolTip("" if has_model else none if run is None else
+                              "This run has no trained model: it must finish (or stop after "
+                              "an epoch) first")
         for button in (self.rename_button, self.delete_button, self.folder_button):
             button.setEnabled(run is not None)
+            button.setToolTip("" if run is not None else none)
 
     # Editing ------------------------------------------------------------------------------
 
