@@ -79,7 +79,7 @@ def info_command(args: argparse.Namespace) -> int:
         print(f"Warning: {outside}")
     print(f"Devices: {describe_devices(project.training.device)}")
     report = builder.inspect_stack(project, dataset.feature_shape(), dataset.task,
-                                   len(dataset.class_names))
+                                   len(dataset.class_names), dataset.input_shapes())
     print()
     for line in layer_table(report):
         print(line)
@@ -102,14 +102,17 @@ def layer_table(report: Any) -> list[str]:
     """Return the rows of a stack report as an aligned text table, errors marked with ``!``.
 
     Layers are numbered from 1, as in error messages; the input and the head have no number.
+    Input stacks (``model.inputs``) come first, each row marked with its group.
     """
     from dlstudio.core.model.shapes import NOT_COMPUTED
 
     rows = [("#", "Layer", "Output shape", "Params")]
     notes: dict[int, str] = {}
-    for row in report.rows:
+    inputs = [row for row in report.every_row if row.input_group is not None and not row.depth]
+    for row in [*inputs, *report.rows]:
         number = "" if row.index is None else str(row.index + 1)
         label = f"{row.type} ({row.summary})" if row.summary else row.type
+        label = f"{row.input_group} › {label}" if row.input_group is not None else label
         failed = row.error is not None and row.error != NOT_COMPUTED
         shape = "! error" if failed else _shape_text(row.output_shape)
         params = "" if row.param_count is None else f"{row.param_count:,}"

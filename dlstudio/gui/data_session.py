@@ -59,6 +59,8 @@ class DataInfo:
         class_names: The classes, in output order.
         split_sizes: Samples per split.
         warnings: Things worth knowing from opening the dataset.
+        input_shapes: Each input group's shape, for projects whose groups have stacks of
+            their own (``model.inputs``).
     """
 
     feature_shape: tuple[int | None, ...]
@@ -66,6 +68,7 @@ class DataInfo:
     class_names: tuple[str, ...]
     split_sizes: dict[str, int]
     warnings: tuple[str, ...] = ()
+    input_shapes: dict[str, tuple[int | None, ...]] = field(default_factory=dict)
 
 
 class DataSession(QObject):
@@ -211,7 +214,7 @@ def _open_dataset(project: Project) -> DataInfo:
     dataset = load_dataset(project)
     return DataInfo(tuple(dataset.feature_shape()), dataset.task, tuple(dataset.class_names),
                     {split: dataset.split_size(split) for split in SPLITS},
-                    tuple(dataset.warnings))
+                    tuple(dataset.warnings), dict(dataset.input_shapes()))
 
 
 def _image_split_sizes(scan: ImageFolderScan, project: Project) -> dict[str, int]:

@@ -126,4 +126,5 @@ def _inspect(project: Project, info: DataInfo) -> Any:
     prepare_keras()
     from dlstudio.core.model.builder import inspect_stack
 
-    return inspect_stack(project, info.feature_shape, info.task, len(info.class_names))
+    return inspect_stack(project, info.feature_shape, info.task, len(info.class_names),
+                         getattr(info, "input_shapes", None) or None)

@@ -54,6 +54,22 @@ class Dataset(ABC):
         training split only.
         """
 
+    def input_shapes(self) -> dict[str, tuple[int | None, ...]]:
+        """Return each input group's preprocessed shape (the inputs a model may give stacks of
+        their own, ``model.inputs``), in the order the builder joins them.
+
+        One group, ``features`` (:meth:`feature_shape`), unless the source has more kinds of
+        input: a table's are ``table`` (numbers and categories as one vector) and each text
+        column read as token ids.
+        """
+        return {"features": tuple(self.feature_shape())}
+
+    def build_input_groups(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Return the model's raw inputs (as :meth:`build_inputs`) and the preprocessed tensor
+        of each input group (:meth:`input_shapes`)."""
+        inputs, preprocessed = self.build_inputs()
+        return inputs, {"features": preprocessed}
+
     @abstractmethod
     def tf_dataset(self, split: str, batch_size: int, *, shuffle: bool = False,
                    seed: int = 0) -> Any:

@@ -143,7 +143,8 @@ class TabularDataset(Dataset):
         if split_files:
             table, origins, files = _join_split_files(table, split_files)
         warnings = list(table.warnings)
-        columns = resolve_columns(table, project.data, evaluation_only, warnings)
+        columns = resolve_columns(table, project.data, evaluation_only, warnings,
+                                  separate_inputs=bool(project.model.inputs))
         dataset = cls(table, project.data, columns, evaluation_only, warnings, origins, files)
         dataset.split_paths = {split: str(path) for split, path in (split_files or {}).items()}
         dataset._read_values(class_names)
@@ -299,8 +300,7 @@ class TabularDataset(Dataset):
         texts = self.preprocessing.texts
         return texts[0].vocabulary_size if texts and texts[0].sequence_length else None
 
-    def build_inputs(self) -> tuple[dict[str, Any], Any]:
-        """Return one ``keras.Input`` per feature column (shape ``(1,)``) and the features."""
+    def _raw_inputs(self) -> dict[str, Any]:
         import keras
 
         inputs = {}
@@ -308,7 +308,22 @@ class TabularDataset(Dataset):
             name = self.input_names[spec.name]
             dtype = "float32" if spec.kind == "numeric" else "string"
             inputs[name] = keras.Input(shape=(1,), dtype=dtype, name=name)
+        return inputs
+
+    def build_inputs(self) -> tuple[dict[str, Any], Any]:
+        """Return one ``keras.Input`` per feature column (shape ``(1,)``) and the features."""
+        inputs = self._raw_inputs()
         return inputs, self.preprocessing.build(inputs)
+
+    def input_shapes(self) -> dict[str, tuple[int | None, ...]]:
+        """Return ``{"table": (width,)}`` for the numbers, categories and TF-IDF texts, and
+        ``{column: (sequence_length,)}`` per text column read as token ids."""
+        return {group: (width,) for group, width in self.preprocessing.group_widths().items()}
+
+    def build_input_groups(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Return the raw inputs and each input group's preprocessed tensor."""
+        inputs = self._raw_inputs()
+        return inputs, self.preprocessing.build_groups(inputs)
 
     def inputs(self, split: str) -> dict[str, np.ndarray]:
         """Return ``split``'s raw inputs: arrays of shape ``(rows, 1)`` keyed by input name."""

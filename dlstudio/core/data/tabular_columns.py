@@ -27,7 +27,8 @@ def target_name(data: DataSpec) -> str | None:
 
 
 def resolve_columns(table: CsvFile, data: DataSpec, evaluation_only: bool = False,
-                    warnings: list[str] | None = None) -> list[ColumnSpec]:
+                    warnings: list[str] | None = None,
+                    separate_inputs: bool = False) -> list[ColumnSpec]:
     """Return how to read every column of ``table``, in file order.
 
     Args:
@@ -35,6 +36,9 @@ def resolve_columns(table: CsvFile, data: DataSpec, evaluation_only: bool = Fals
         data: The project's data settings (target, listed columns, text encoding).
         evaluation_only: Read new data for a trained model (see the module description).
         warnings: Where to append notes about columns set aside.
+        separate_inputs: The model gives each input group its own stack (``model.inputs``):
+            in sequence mode every feature column is kept (the text columns as token ids, the
+            others as one vector) instead of the one text column alone.
 
     Raises:
         DataError: The target is unset or not in the file (unless ``evaluation_only``), a
@@ -65,7 +69,7 @@ def resolve_columns(table: CsvFile, data: DataSpec, evaluation_only: bool = Fals
             spec = inferred[name]
             specs.append(ColumnSpec(name, "ignored", spec.kind) if closed else spec)
     if data.text_encoding == "sequence":
-        _keep_one_text(specs, notes, table)
+        _keep_one_text(specs, notes, table, separate_inputs)
     if not evaluation_only and not any(spec.role == "feature" for spec in specs):
         raise DataError(f"{table.path}: no column is left to learn from (every column besides "
                         "the target is ignored); set a column's role to feature in data.columns")
@@ -110,10 +114,18 @@ def _listed_spec(listed: ColumnSpec, notes: list[str]) -> ColumnSpec:
     return ColumnSpec(listed.name, listed.role, listed.kind)
 
 
-def _keep_one_text(specs: list[ColumnSpec], notes: list[str], table: CsvFile) -> None:
-    """In sequence mode the model reads one text column's token ids and nothing else."""
+def _keep_one_text(specs: list[ColumnSpec], notes: list[str], table: CsvFile,
+                   separate_inputs: bool = False) -> None:
+    """In sequence mode the model reads one text column's token ids and nothing else — unless
+    its input groups have their own stacks, which read every text column and the rest too."""
     features = [spec for spec in specs if spec.role == "feature"]
     texts = [spec.name for spec in features if spec.kind == "text"]
+    if separate_inputs:
+        if not texts:
+            raise DataError(f"{table.path}: data.text_encoding 'sequence' reads text columns as "
+                            "token ids, but there is no text feature column; mark one as text "
+                            "or use 'tfidf'")
+        return
     if len(texts) != 1:
         found = name_list(texts) if texts else "none"
         raise DataError(f"{table.path}: data.text_encoding 'sequence' needs exactly one text "

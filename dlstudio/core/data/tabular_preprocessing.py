@@ -158,12 +158,14 @@ class TextPlan:
         vocabulary: The most frequent training words, most frequent first.
         idf_weights: Inverse document frequency per word (TF-IDF mode), else ``None``.
         sequence_length: Token ids kept per text (sequence mode), else ``None``.
+        column: The CSV column (the name of its input group in sequence mode).
     """
 
     input: str
     vocabulary: list[str]
     idf_weights: list[float] | None = None
     sequence_length: int | None = None
+    column: str = ""
 
     @property
     def width(self) -> int:
@@ -213,6 +215,47 @@ class Preprocessing:
         parts = self.numeric.build(inputs) if self.numeric else []
         parts += [plan.build(inputs[plan.input]) for plan in [*self.categories, *self.texts]]
         return parts[0] if len(parts) == 1 else keras.layers.Concatenate(name="features")(parts)
+
+    def _sequences(self) -> list[TextPlan]:
+        return [plan for plan in self.texts if plan.sequence_length]
+
+    def group_widths(self) -> dict[str, int]:
+        """Return the input groups and their widths: ``table`` (numbers, categories and TF-IDF
+        text as one vector), then each text column read as token ids, named after it.
+
+        Raises:
+            DataError: A text column read as token ids is called ``table``.
+        """
+        sequences = self._sequences()
+        vector = [*([self.numeric] if self.numeric else []), *self.categories,
+                  *(plan for plan in self.texts if not plan.sequence_length)]
+        widths = {TABLE_GROUP: sum(plan.width for plan in vector)} if vector else {}
+        for plan in sequences:
+            if plan.column == TABLE_GROUP:
+                raise DataError(f"the text column '{TABLE_GROUP}' has the name of the input group "
+                                "of the other columns; rename the column in the CSV file")
+            widths[plan.column] = plan.width
+        return widths
+
+    def build_groups(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Return the preprocessed tensor of each input group (see :meth:`group_widths`)."""
+        import keras
+
+        self.group_widths()  # refuses a clash of names
+        parts = self.numeric.build(inputs) if self.numeric else []
+        vectors = [plan for plan in self.texts if not plan.sequence_length]
+        parts += [plan.build(inputs[plan.input]) for plan in [*self.categories, *vectors]]
+        groups = {}
+        if parts:
+            groups[TABLE_GROUP] = parts[0] if len(parts) == 1 else keras.layers.Concatenate(
+                name="features")(parts)
+        for plan in self._sequences():
+            groups[plan.column] = plan.build(inputs[plan.input])
+        return groups
+
+
+TABLE_GROUP = "table"
+"""The input group of a table's numeric, categorical and TF-IDF text columns (one vector)."""
 
 
 def fit_numeric(inputs: list[str], columns: list[np.ndarray]) -> NumericPlan:
@@ -287,7 +330,7 @@ def fit_text(name: str, column: str, values: np.ndarray, max_tokens: int,
     ranked = sorted(counts, key=lambda token: (-counts[token], token))
     vocabulary = ranked[: max(1, max_tokens - reserved)]
     if sequence_length:
-        return TextPlan(name, vocabulary, sequence_length=sequence_length)
+        return TextPlan(name, vocabulary, sequence_length=sequence_length, column=column)
     frequency = Counter(token for words in documents for token in set(words))
     idf = [math.log(1 + len(documents) / (1 + frequency[token])) for token in vocabulary]
-    return TextPlan(name, vocabulary, idf_weights=idf)
+    return TextPlan(name, vocabulary, idf_weights=idf, column=column)

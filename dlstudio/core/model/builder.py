@@ -57,15 +57,25 @@ def build_model(project: Project, dataset: Dataset) -> Any:
             the top-level row that is or holds it; both ``None`` for the head); the message
             says why and how to fix it.
     """
-    inputs, preprocessed = dataset.build_inputs()
     num_classes = len(dataset.class_names)
-    report = inspect_stack(project, tuple(preprocessed.shape[1:]), dataset.task, num_classes)
+    if project.model.inputs:
+        inputs, groups = dataset.build_input_groups()
+        shapes = {group: tuple(tensor.shape[1:]) for group, tensor in groups.items()}
+        report = inspect_stack(project, (), dataset.task, num_classes, shapes)
+    else:
+        inputs, preprocessed = dataset.build_inputs()
+        groups = {"features": preprocessed}
+        report = inspect_stack(project, tuple(preprocessed.shape[1:]), dataset.task,
+                               num_classes)
     problem = report.first_error()
     if problem is not None:
         raise ModelBuildError(problem.message(), problem.top_index if problem.id else None,
                               problem.id)
-    taken = {layer.name for layer in keras.Model(inputs, preprocessed).layers}
-    outputs = apply_rows(project, project.model.layers, preprocessed, _Names(taken, report))
+    taken = {layer.name for layer in keras.Model(inputs, list(groups.values())).layers}
+    names = _Names(taken, report)
+    if project.model.inputs:
+        preprocessed = _apply_input_stacks(project, groups, names)
+    outputs = apply_rows(project, project.model.layers, preprocessed, names)
     if report.rows[-1].role == "head":
         units, activation = output_head(dataset.task, num_classes)
         head = keras.layers.Dense(units, activation=activation, name="output", dtype="float32")
@@ -73,6 +83,16 @@ def build_model(project: Project, dataset: Dataset) -> Any:
         if dataset.task == "regression":
             outputs = _target_scale(dataset)(outputs)
     return keras.Model(inputs, outputs, name=model_name(project.name))
+
+
+def _apply_input_stacks(project: Project, groups: dict[str, Any], names: _Names) -> Any:
+    """Apply each input group's stack (none: the group passes unchanged) and join the outputs
+    with ``model.merge`` (named ``input_merge``)."""
+    outputs = [apply_rows(project, project.model.inputs.get(group, []), tensor, names)
+               for group, tensor in groups.items()]
+    if len(outputs) == 1:
+        return outputs[0]
+    return merge_layer(project.model.merge, names("input_merge"))(outputs)
 
 
 class _Names:

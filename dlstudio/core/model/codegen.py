@@ -18,6 +18,7 @@ from dlstudio import __version__
 from dlstudio.core.data import Dataset, load_dataset
 from dlstudio.core.model import catalog
 from dlstudio.core.model.codegen_data import csv_section, image_section, ruler
+from dlstudio.core.project import layer_tree
 from dlstudio.core.project.project import LayerSpec, Project
 from dlstudio.core.training.losses import metrics_for_task, output_units_for, resolve_loss_name
 
@@ -76,7 +77,9 @@ def _imports(project: Project, kind: str) -> str:
     lines += ["import pandas as pd"] if kind == "csv" else []
     lines += ["import tensorflow as tf"]
     lines += ["", "import keras", "from keras import layers"]
-    if any(found.layer.type in DLSTUDIO_LAYERS for found in project.model.walk()):
+    rows = [*project.model.walk(), *(found for stack in project.model.inputs.values()
+                                      for found in layer_tree.walk(stack))]
+    if any(found.layer.type in DLSTUDIO_LAYERS for found in rows):
         lines.append(
             "from dlstudio.core.model import layers as dlstudio_layers  # dlstudio's own layers"
         )
@@ -140,9 +143,12 @@ def model_code(project: Project, task: str, num_classes: int,
     Blocks become functional-API code: each path starts from the block's input (a variable
     named after the block's id) and the paths are joined by the block's merge layer.
     """
-    lines = [ruler("The layer stack"), "x = features"]
-    if any(found.layer.type == "Residual" for found in project.model.walk()):
-        lines[1:1] = [RESIDUAL_HELPER, ""]
+    rows = [found.layer for stack in project.model.inputs.values()
+            for found in layer_tree.walk(stack)] + [found.layer for found in project.model.walk()]
+    lines = [ruler("The layer stack")]
+    if any(row.type == "Residual" for row in rows):
+        lines += [RESIDUAL_HELPER, ""]
+    lines += _input_stacks_code(project) if project.model.inputs else ["x = features"]
     lines += _rows_code(project.model.layers, project.training.initializer, "")
     if _adds_head(project, task, num_classes):
         units, activation = output_head(task, num_classes)
@@ -173,6 +179,22 @@ RESIDUAL_HELPER = '''def residual(shortcut, x):
 
 _MERGE_CLASSES = {"concatenate": "Concatenate", "add": "Add", "multiply": "Multiply",
                   "average": "Average", "maximum": "Maximum"}
+
+
+def _input_stacks_code(project: Project) -> list[str]:
+    """Return the code that runs each input group (``groups``, from the data section) through
+    its own stack and joins the outputs, as the builder does."""
+    lines = ["# Input stacks: each input group through its own layers (a group without a stack",
+             "# joins unchanged), then the outputs joined",
+             "outputs = dict(groups)"]
+    for group, stack in project.model.inputs.items():
+        lines.append(f"x = groups[{group!r}]")
+        lines += _rows_code(stack, project.training.initializer, "")
+        lines.append(f"outputs[{group!r}] = x")
+    merge = _MERGE_CLASSES[project.model.merge]
+    lines += ["joined = list(outputs.values())",
+              f"x = joined[0] if len(joined) == 1 else layers.{merge}()(joined)"]
+    return lines
 
 
 def _rows_code(rows: list[LayerSpec], initializer: str, indent: str) -> list[str]:

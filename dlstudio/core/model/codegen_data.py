@@ -155,6 +155,21 @@ for name in TEXT.values():
     parts.append(vectorize(inputs[name]))
 '''
 
+SEQUENCE_GROUPS = '''
+# Input groups, each with its own stack in the model: "table" (the numbers and categories as
+# one vector) and every text column as the ids of its first SEQUENCE_LENGTH words (0 pads, 1 is
+# an unknown word)
+groups = {}
+if parts:
+    groups["table"] = parts[0] if len(parts) == 1 else layers.Concatenate(name="features")(parts)
+for column, name in TEXT.items():
+    vectorize = layers.TextVectorization(max_tokens=MAX_TOKENS, output_mode="int",
+                                         output_sequence_length=SEQUENCE_LENGTH,
+                                         name=f"vectorize_{name}")
+    vectorize.adapt(x_train[name].ravel().astype(str))
+    groups[column] = vectorize(inputs[name])
+'''
+
 IMAGE_READING = '''
 EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 
@@ -263,11 +278,17 @@ def csv_section(project: Project, dataset: Dataset) -> str:
         blocks.append(NUMERIC_PREPROCESSING)
     if by_kind("categorical"):
         blocks.append(CATEGORICAL_PREPROCESSING)
+    sequences = data.text_encoding == "sequence"
+    if project.model.inputs and sequences:
+        blocks.append(SEQUENCE_GROUPS)
+        return "\n\n\n".join(block.strip("\n") for block in blocks)
     if by_kind("text"):
-        blocks.append(SEQUENCE_PREPROCESSING if data.text_encoding == "sequence"
-                      else TFIDF_PREPROCESSING)
+        blocks.append(SEQUENCE_PREPROCESSING if sequences else TFIDF_PREPROCESSING)
     blocks.append("features = parts[0] if len(parts) == 1 else "
                   'layers.Concatenate(name="features")(parts)')
+    if project.model.inputs:
+        blocks.append('groups = {"table": features}  # the input group of the stack in '
+                      "model.inputs")
     return "\n\n\n".join(block.strip("\n") for block in blocks)
 
 
@@ -298,6 +319,8 @@ def image_section(project: Project, dataset: Dataset) -> str:
     ]
     blocks = ["\n".join(constants), SPLIT_HELPER, IMAGE_READING,
               _augmentation(project)]
+    if project.model.inputs:
+        blocks.append('groups = {"features": features}  # the input group of model.inputs')
     return "\n\n\n".join(block.strip("\n") for block in blocks if block)
 
 

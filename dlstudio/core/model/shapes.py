@@ -15,7 +15,7 @@ import math
 import random
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import keras
@@ -54,6 +54,8 @@ class LayerReport:
             channels``), or ``None``.
         caused_by: For a block whose error is inside it: the id of the inner row that has the
             error (the row :meth:`StackReport.first_error` returns).
+        input_group: For a row of an input stack (``model.inputs``) and its input row: the
+            group's name; ``None`` for the rows of ``model.layers``.
     """
 
     role: str
@@ -72,14 +74,18 @@ class LayerReport:
     top_index: int | None = None
     note: str | None = None
     caused_by: str | None = None
+    input_group: str | None = None
 
     def label(self) -> str:
         """Return the row's name in messages: ``layer 3 (Conv2D)``, ``conv2d_2 (Conv2D,
-        inside layer 2)``, ``the output head``."""
+        inside layer 2)``, ``embedding_1 (Embedding, in the input stack of review)``,
+        ``the output head``."""
         if self.role == "input":
-            return "the input"
+            return f"the input {self.input_group}" if self.input_group else "the input"
         if self.role == "head":
             return "the output head"
+        if self.input_group is not None:
+            return f"{self.id} ({self.type}, in the input stack of {self.input_group})"
         if self.depth:
             return f"{self.id} ({self.type}, inside layer {self.top_index + 1})"
         return f"layer {self.index + 1} ({self.type})"
@@ -94,7 +100,7 @@ class LayerReport:
         id inside a block, ``None`` for the input."""
         if self.role == "input":
             return None
-        return self.index if self.depth == 0 else self.id
+        return self.index if self.depth == 0 and self.input_group is None else self.id
 
 
 @dataclass
@@ -126,7 +132,8 @@ class StackReport:
 
     @property
     def total_params(self) -> int:
-        """Weights of every computed top-level row (a block counts everything in it)."""
+        """Weights of every computed top-level row (a block counts everything in it; the input
+        row counts the input stacks)."""
         return sum(row.param_count or 0 for row in self.rows)
 
     @property
@@ -175,11 +182,15 @@ def resolved_params(spec: LayerSpec, initializer: str) -> tuple[LayerType, dict,
 
 
 def inspect_stack(project: Project, feature_shape: Sequence[int | None], task: str,
-                  num_classes: int) -> StackReport:
+                  num_classes: int,
+                  input_shapes: Mapping[str, Sequence[int | None]] | None = None) -> StackReport:
     """Infer every row's output shape and parameter count, without data or training.
 
     Rows inside blocks are inferred too (:attr:`StackReport.every_row`); a block's own row
     reports its output, the weights of everything in it and what it added (a projection).
+    With input stacks (``model.inputs``), each group's input row and stack come first in
+    :attr:`StackReport.every_row`; the input row of ``model.layers`` (``rows[0]``) is then
+    their merge, counting their weights.
 
     Args:
         project: The project; its model stack, head setting and default initializer are used.
@@ -187,6 +198,8 @@ def inspect_stack(project: Project, feature_shape: Sequence[int | None], task: s
         task: ``classification`` or ``regression`` (``auto``: classification when there are
             two classes or more).
         num_classes: Number of classes (ignored for regression).
+        input_shapes: Each input group's shape (``Dataset.input_shapes()``); needed only when
+            the project has input stacks.
 
     Returns:
         The report; after a row with an error, the rows that depend on it are marked not
@@ -196,10 +209,16 @@ def inspect_stack(project: Project, feature_shape: Sequence[int | None], task: s
         task = "classification" if num_classes >= 2 else "regression"
     project.model.assign_ids()
     shape = tuple(feature_shape)
-    input_row = LayerReport("input", None, "Input", "the preprocessed data", shape, 0,
-                            trainable_count=0)
-    walker = _Walker(project, [input_row])
+    walker = _Walker(project, [])
     with _lazy_weights():
+        if project.model.inputs:
+            from dlstudio.core.model import input_stacks  # it uses this module's reports
+
+            input_row = input_stacks.inspect(walker, project, input_shapes or {"features": shape})
+        else:
+            input_row = LayerReport("input", None, "Input", "the preprocessed data", shape, 0,
+                                    trainable_count=0)
+            walker.every_row.append(input_row)
         rows = [input_row, *walker.stack(project.model.layers, input_row, None, None, None)]
     _finish(project, rows, task, num_classes)
     if rows[-1].role == "head":
@@ -238,7 +257,11 @@ class _Walker:
             return self.block(spec, previous, where)
         return self.record(_inspect_layer(self.project, spec, previous, where))
 
+    group: str | None = None  # the input group whose stack is being inferred
+
     def record(self, report: LayerReport) -> LayerReport:
+        if self.group is not None:
+            report.input_group, report.index, report.top_index = self.group, None, None
         if not self.hidden:
             self.every_row.append(report)
         return report
@@ -278,7 +301,7 @@ class _Walker:
                 weights.extend(rows)
         failed = next((row for row in outputs if row.output_shape is None), None)
         if failed is not None:
-            cause = _cause(failed, self.every_row)
+            cause = cause_of(failed, self.every_row)
             report.error = f"Inside this block, {cause.label()}: {cause.error}"
             report.fix, report.caused_by = cause.fix, cause.id
             return report
@@ -348,7 +371,7 @@ class _Where:
         return _Where(None, self.depth + 1, block.id, stack, self.top_index)
 
 
-def _cause(row: LayerReport, every_row: list[LayerReport]) -> LayerReport:
+def cause_of(row: LayerReport, every_row: list[LayerReport]) -> LayerReport:
     """Return the row whose error ``row`` reports (itself, or the inner row of a block)."""
     while row.caused_by is not None:
         row = next(other for other in every_row if other.id == row.caused_by)

@@ -17,6 +17,7 @@ It works on anything shaped like :class:`~dlstudio.core.project.project.LayerSpe
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -68,16 +69,25 @@ class Located:
         """Return the row's path for edits: ``model.layers[2].stacks[0][1]``."""
         return index_path(self.address)
 
-    def place(self) -> str:
-        """Return the row's place in messages: ``model.layers[id=residual_1].stacks[0][id=…]``."""
+    def place(self, root: str = "model.layers") -> str:
+        """Return the row's place in messages: ``model.layers[id=residual_1].stacks[0][id=…]``
+        (``root`` is the stack's own place, such as ``model.inputs.review``)."""
         rows = [*self.parents, self.layer]
-        text = "model.layers"
+        text = root
         for level, row in enumerate(rows):
             if level:
                 text += f".stacks[{self.address[2 * level - 1]}]"
             position = self.address[0] if level == 0 else self.address[2 * level]
             text += row_key(row, position)
         return text
+
+
+def input_place(group: str) -> str:
+    """Return the place of an input group's stack: ``model.inputs.review``, or
+    ``model.inputs["last note"]`` when the name is not a plain word."""
+    if ID_PATTERN.fullmatch(group):
+        return f"model.inputs.{group}"
+    return f"model.inputs[{json.dumps(group)}]"
 
 
 def row_key(layer: Any, position: int) -> str:

@@ -262,6 +262,11 @@ class ModelSpec:
     Rows may be blocks holding stacks of rows (see :mod:`dlstudio.core.project.layer_tree`);
     every row has an id unique in the project.
 
+    A table whose data has more than one kind of input (numbers and categories, a text column
+    read as token ids) may give each **input group** its own stack (``inputs``); the groups'
+    outputs are joined by ``merge`` and feed ``layers``. Without ``inputs`` the preprocessed
+    features arrive as one tensor, as always.
+
     Attributes:
         layers: The user's rows, first to last.
         add_output_head: Add the output layer the task needs (unless the stack ends in one).
@@ -270,6 +275,12 @@ class ModelSpec:
             arrays start a fresh run instead of random ones, by row id — written by
             ``dlstudio import`` (see :mod:`dlstudio.core.training.initial_weights`); ``None``
             for random starts. Written to the file only when set.
+        inputs: A stack per input group, keyed by the group's name (``table`` for the numeric
+            and categorical columns as one vector, a text column's name for its token ids; see
+            ``Dataset.input_shapes``); empty for one preprocessed input. A group the data has
+            but ``inputs`` leaves out joins the merge unchanged.
+        merge: How the input groups' outputs are joined (``concatenate``, ``add``,
+            ``multiply``, ``average``, ``maximum``); used only with ``inputs``.
         issued_ids: The highest id number issued per id stem in this session, so a deleted
             row's id is never given to a new row (not saved).
     """
@@ -278,27 +289,35 @@ class ModelSpec:
     add_output_head: bool = True
     template: str | None = None
     initial_weights: str | None = None
+    inputs: dict[str, list[LayerSpec]] = field(default_factory=dict)
+    merge: str = "concatenate"
     issued_ids: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self.assign_ids()
 
+    def every_stack_row(self) -> list[LayerSpec]:
+        """Return the top-level rows of every input stack, then ``layers`` (the rows whose ids
+        must be unique together)."""
+        return [*(row for stack in self.inputs.values() for row in stack), *self.layers]
+
     def assign_ids(self) -> None:
-        """Give every row without an id (inner rows included) a fresh one."""
-        layer_tree.ensure_ids(self.layers, self.issued_ids)
+        """Give every row without an id (inner rows and input stacks included) a fresh one."""
+        layer_tree.ensure_ids(self.every_stack_row(), self.issued_ids)
 
     def new_id(self, type_name: str) -> str:
         """Return an id for a new row of ``type_name`` that no row has had in this project."""
-        return layer_tree.new_id(type_name, layer_tree.all_ids(self.layers), self.issued_ids)
+        return layer_tree.new_id(type_name, layer_tree.all_ids(self.every_stack_row()),
+                                 self.issued_ids)
 
     def prepared(self, layers: list[LayerSpec]) -> list[LayerSpec]:
         """Return copies of ``layers`` with fresh ids wherever an id is missing or taken,
         ready to be inserted into this model (duplicates, templates, pasted rows)."""
-        return layer_tree.with_fresh_ids(layers, self.layers, self.issued_ids)
+        return layer_tree.with_fresh_ids(layers, self.every_stack_row(), self.issued_ids)
 
     def find(self, layer_id: str) -> LayerSpec | None:
-        """Return the row (at any depth) with id ``layer_id``, or ``None``."""
-        found = layer_tree.find(self.layers, layer_id)
+        """Return the row (at any depth, input stacks included) with id ``layer_id``."""
+        found = layer_tree.find(self.every_stack_row(), layer_id)
         return found.layer if found else None
 
     def walk(self) -> list[layer_tree.Located]:
@@ -323,10 +342,15 @@ class ModelSpec:
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-ready form (ids are assigned first where missing)."""
         self.assign_ids()
-        body = {"layers": [layer.to_dict() for layer in self.layers],
-                "add_output_head": self.add_output_head, "template": self.template}
+        body: dict[str, Any] = {"layers": [layer.to_dict() for layer in self.layers],
+                                "add_output_head": self.add_output_head,
+                                "template": self.template}
         if self.initial_weights:
             body["initial_weights"] = self.initial_weights
+        if self.inputs:
+            body["inputs"] = {group: [layer.to_dict() for layer in stack]
+                              for group, stack in self.inputs.items()}
+            body["merge"] = self.merge
         return body
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from dlstudio.core.errors import ProjectError
 from dlstudio.core.model import catalog
+from dlstudio.core.model.catalog_layers.blocks import MERGES
 from dlstudio.core.project import layer_tree
 from dlstudio.core.project.fields import FieldReader, describe
 from dlstudio.core.project.project import (
@@ -205,15 +206,41 @@ def _read_split(reader: FieldReader) -> SplitSpec:
 
 
 def _read_model(reader: FieldReader) -> ModelSpec:
-    reader.check_known(["layers", "add_output_head", "template", "initial_weights"])
+    reader.check_known(["layers", "add_output_head", "template", "initial_weights", "inputs",
+                        "merge"])
     layers = _read_stack(reader.items("layers"), reader.problems)
-    _check_unique_ids(layers, reader.problems)
+    inputs = _read_inputs(reader)
+    stacks = [(layer_tree.input_place(group), stack) for group, stack in inputs.items()]
+    _check_unique_ids([*stacks, ("model.layers", layers)], reader.problems)
     return ModelSpec(
         layers=layers,
         add_output_head=reader.boolean("add_output_head", True),
         template=reader.string("template", None, optional=True),
         initial_weights=reader.string("initial_weights", None, optional=True),
+        inputs=inputs,
+        merge=reader.choice("merge", MERGES, "concatenate"),
     )
+
+
+def _read_inputs(reader: FieldReader) -> dict[str, list[LayerSpec]]:
+    """Read ``model.inputs``: a stack of rows per input group (empty when absent)."""
+    raw = reader.raw("inputs", {})
+    if not isinstance(raw, dict):
+        reader.problem(reader.place("inputs"), f"expected an object with a list of layers per "
+                                               f"input group, got {describe(raw)}")
+        return {}
+    inputs = {}
+    for group, stack in raw.items():
+        place = layer_tree.input_place(group)
+        if not group.strip():
+            reader.problem(place, "expected the name of an input group (table, or a text "
+                                  "column's name), got an empty name")
+        if not isinstance(stack, list):
+            reader.problem(place, f"expected a list of layers, got {describe(stack)}")
+            continue
+        items = [(item, f"{place}[{index}]") for index, item in enumerate(stack)]
+        inputs[group] = _read_stack(items, reader.problems)
+    return inputs
 
 
 def _read_stack(items: list[tuple[Any, str]], problems: list[str]) -> list[LayerSpec]:
@@ -298,24 +325,27 @@ def _check_stack_count(reader: FieldReader, layer_type: catalog.LayerType,
                        f"stack{'s' if (most or 2) > 1 else ''}, got {len(stacks)}; {fix}")
 
 
-def _check_unique_ids(layers: list[LayerSpec], problems: list[str]) -> None:
-    """Report every id used more than once, then number the rows that have none."""
+def _check_unique_ids(stacks: list[tuple[str, list[LayerSpec]]], problems: list[str]) -> None:
+    """Report every id used more than once in the stacks (``(place, rows)`` pairs: the input
+    stacks and ``model.layers``), then number the rows that have none."""
     seen: dict[str, str] = {}
-    for found in layer_tree.walk(layers):
-        layer_id = found.layer.id
-        if not layer_id:
-            continue
-        if layer_id in seen:
-            place = found.place()
-            index_place = place[:place.rindex("[")] + f"[{found.address[-1]}]"
-            fresh = layer_tree.new_id(found.layer.type, layer_tree.all_ids(layers))
-            problems.append(f"{index_place}.id: {describe(layer_id)} is already used at "
-                            f"{seen[layer_id]}; ids must be unique in the project — change it, "
-                            f"for example to {describe(fresh)}, or delete the field and "
-                            "dlstudio numbers the layer itself")
-        else:
-            seen[layer_id] = found.place()
-    layer_tree.ensure_ids(layers)
+    every_row = [row for _root, layers in stacks for row in layers]
+    for root, layers in stacks:
+        for found in layer_tree.walk(layers):
+            layer_id = found.layer.id
+            if not layer_id:
+                continue
+            place = found.place(root)
+            if layer_id in seen:
+                index_place = place[:place.rindex("[")] + f"[{found.address[-1]}]"
+                fresh = layer_tree.new_id(found.layer.type, layer_tree.all_ids(every_row))
+                problems.append(f"{index_place}.id: {describe(layer_id)} is already used at "
+                                f"{seen[layer_id]}; ids must be unique in the project — change "
+                                f"it, for example to {describe(fresh)}, or delete the field and "
+                                "dlstudio numbers the layer itself")
+            else:
+                seen[layer_id] = place
+    layer_tree.ensure_ids(every_row)
 
 
 def _read_training(reader: FieldReader) -> TrainingSpec:

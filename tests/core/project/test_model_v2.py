@@ -178,3 +178,47 @@ def test_a_block_made_in_code_gets_the_stacks_it_needs():
     assert LayerSpec.of("Dense").stacks == []
     with pytest.raises(ProjectError, match="Branches holds 2 or more stacks, got 1"):
         LayerSpec.of("Branches", stacks=[[]])
+
+
+def text_and_table_model() -> ModelSpec:
+    return ModelSpec(layers=[LayerSpec.of("Dense", units=16)], inputs={
+        "table": [LayerSpec.of("Dense", units=8)],
+        "review": [LayerSpec.of("Embedding", input_dim=50, output_dim=8),
+                   LayerSpec.of("GlobalAveragePooling1D")]}, merge="concatenate")
+
+
+def test_input_stacks_round_trip_with_ids_unique_across_the_model(tmp_path):
+    project = Project(model=text_and_table_model())
+    path = save_project(project, tmp_path / "inputs.dlstudio.json")
+
+    loaded = load_project(path)
+
+    assert loaded.model == project.model
+    ids = [row.id for stack in loaded.model.inputs.values() for row in stack]
+    assert ids == ["dense_1", "embedding_1", "global_average_pooling1d_1"]
+    assert loaded.model.layers[0].id == "dense_2"
+    assert loaded.model.find("embedding_1").type == "Embedding"
+    assert loaded.model.new_id("Dense") == "dense_3"
+
+
+def test_a_model_without_input_stacks_writes_no_inputs():
+    assert "inputs" not in Project().to_dict()["model"]
+    assert "merge" not in Project().to_dict()["model"]
+
+
+def test_problems_in_input_stacks_are_placed_by_group_and_id():
+    data = Project(model=text_and_table_model()).to_dict()
+    model = data["model"]
+    model["inputs"]["review"][0]["params"]["output_dim"] = 0
+    model["inputs"]["last note"] = [{"id": "dense_2", "type": "Dense"}]
+    model["merge"] = "join"
+    with pytest.raises(ProjectError) as caught:
+        project_from_dict(data)
+    problems = caught.value.problems
+    assert any(problem.startswith("model.inputs.review[id=embedding_1].params.output_dim: "
+                                  "expected an integer") for problem in problems)
+    assert any(problem.startswith('model.layers[0].id: "dense_2" is already used at '
+                                  'model.inputs["last note"][id=dense_2]')
+               for problem in problems)
+    assert any(problem.startswith("model.merge: ") and "concatenate" in problem
+               for problem in problems)
