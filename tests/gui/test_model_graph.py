@@ -3,6 +3,8 @@ box selects that row in the document (and so in the stack)."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QGraphicsSceneMouseEvent
 
@@ -54,3 +56,19 @@ def test_clicking_a_box_selects_its_row(qtbot):
     event.setScenePos(QPointF(view.boxes["dense_3"].rect().center()))
     view.boxes["dense_3"].mousePressEvent(event)
     assert view.document.selection == ["dense_3"]
+
+
+def test_edge_labels_clear_the_boxes_and_each_other(qtbot, monkeypatch):
+    view = make_graph(qtbot)
+    shape = SimpleNamespace(output_shape=(16, 16, 32))
+    monkeypatch.setattr(view.inference, "row_for", lambda layer_id: shape)
+    view.rebuild()
+    labels = [item.sceneBoundingRect() for item in view.scene().items()
+              if item.data(0) == "edge-label"]
+    boxes = [box.sceneBoundingRect() for box in view.boxes.values()
+             if box.layer_id != "repeat_1"]  # the Repeat frame's tag row frames its stack
+    assert len(labels) >= 6
+    for label in labels:
+        assert not any(label.intersects(box) for box in boxes), label
+    for number, label in enumerate(labels):
+        assert not any(label.intersects(other) for other in labels[number + 1:]), label

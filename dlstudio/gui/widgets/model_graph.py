@@ -264,7 +264,7 @@ class _GraphPainter:
         exit_point = self.box(center, merge_top, f"Branches ({merge})", row.id, row.id)
         for _, last, inner_label in ends:
             self.arrow([last, QPointF(last.x(), merge_top - GAP / 3),
-                        QPointF(center, merge_top)], inner_label)
+                        QPointF(center, merge_top)], inner_label, label_segment=0)
         return exit_point.y(), exit_point, shape
 
     # Primitives ------------------------------------------------------------------------------
@@ -279,8 +279,10 @@ class _GraphPainter:
         return QPointF(center, top + BOX_HEIGHT)
 
     def arrow(self, points: Sequence[QPointF], label: str, *, head: bool = True,
-              dashed: bool = False) -> None:
-        """Draw a polyline through ``points``, an arrowhead at the end, ``label`` beside it."""
+              dashed: bool = False, label_segment: int = -1) -> None:
+        """Draw a polyline through ``points``, an arrowhead at the end, ``label`` beside
+        segment ``label_segment`` (the last by default; a branch's exit labels its own straight
+        drop, away from where the branches meet the merge box)."""
         path = QPainterPath(points[0])
         for point in points[1:]:
             path.lineTo(point)
@@ -295,8 +297,11 @@ class _GraphPainter:
         if label:
             text = self.scene.addSimpleText(label)
             text.setBrush(self.muted)
-            middle = (before + end) / 2
-            text.setPos(middle.x() + 5, middle.y() - 8)
+            text.setData(0, "edge-label")
+            segment = label_segment % (len(points) - 1)
+            start, stop = points[segment], points[segment + 1]
+            middle = (start + stop) / 2
+            text.setPos(middle.x() + 5, middle.y() - text.boundingRect().height() / 2)
 
     def _head(self, before: QPointF, end: QPointF) -> None:
         direction = end - before
