@@ -163,7 +163,7 @@ def test_an_invalid_stack_marks_the_row_with_the_problem(opened, qtbot):
     assert "Fix:" in model.index(2, 1).data(PROBLEM_ROLE)
     assert model.index(3, 2).data() == "not computed"
     assert opened.layer_stack.problem_banner.isVisibleTo(opened.layer_stack)
-    assert "conv2d_1" in opened.layer_stack.problem_label.text()
+    assert "<b>Layer 2, Conv2D:</b>" in opened.layer_stack.problem_label.text()
     opened.layer_stack.problem_banner.findChild(QPushButton, "show_problem").click()
     assert opened.document.selection == ["conv2d_1"]
 

@@ -3,6 +3,8 @@ drags and keys edit inside, out of and between inner stacks (each one undo step)
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 
@@ -11,6 +13,7 @@ from dlstudio.gui.data_session import DataSession
 from dlstudio.gui.document import Document
 from dlstudio.gui.shape_inference import ShapeInference
 from dlstudio.gui.widgets.layer_stack import LayerStackView
+from dlstudio.gui.widgets.layer_stack_model import KIND_ROLE, PROBLEM_ROLE
 from dlstudio.gui.widgets.palette import layer_type_mime
 
 
@@ -85,7 +88,8 @@ def test_edits_update_rows_without_resetting_the_model(view, qtbot):
     assert resets == []
     assert outline(view) == [
         "Input", "Branches", "  branch 1", "    Dropout", "    Dense", "  branch 2",
-        "    Residual", "      Flatten", "      Dense", "  branch 3", "Output head"]
+        "    Residual", "      Flatten", "      Dense", "  branch 3",
+        "    empty: drop layers here", "Output head"]
     for _ in range(5):
         document.undo_stack.undo()
     assert outline(view)[1:9] == ["Dense", "Branches", "  branch 1", "    Dense", "  branch 2",
@@ -182,3 +186,48 @@ def test_undoing_an_insert_of_a_selected_row_keeps_the_selection_in_step(view):
     view.document.undo_stack.undo()
     assert view.document.selection == []
     assert view.tree.selectionModel().selectedRows() == []
+
+
+def test_an_empty_block_reads_drop_layers_here_and_takes_drops_on_that_row(view):
+    model, document = view.model, view.document
+    model.dropMimeData(layer_type_mime("Residual"), Qt.DropAction.CopyAction, -1, -1,
+                       QModelIndex())
+    block = document.selection[0]
+    empty = model.index(0, 0, index_of(view, block))
+    assert empty.data() == "empty: drop layers here"
+    assert empty.data(KIND_ROLE) == "empty"
+    assert "drag layers" in empty.data(Qt.ItemDataRole.ToolTipRole)
+    assert not model.flags(empty) & Qt.ItemFlag.ItemIsSelectable
+
+    assert model.canDropMimeData(layer_type_mime("Conv2D"), Qt.DropAction.CopyAction, -1, -1,
+                                 empty)
+    model.dropMimeData(layer_type_mime("Conv2D"), Qt.DropAction.CopyAction, -1, -1, empty)
+    assert stacks(view, block) == [["conv2d_1"]]
+    assert outline(view)[-3:] == ["Residual", "  Conv2D", "Output head"]
+
+    document.remove_layers(["conv2d_1"])
+    assert outline(view)[-3:] == ["Residual", "  empty: drop layers here", "Output head"]
+    document.undo_stack.undo()
+    assert outline(view)[-3:] == ["Residual", "  Conv2D", "Output head"]
+
+
+def test_a_problem_inside_a_block_is_named_by_its_block_in_the_row_and_the_banner(view):
+    def row(layer_id, layer_type, error=None, fix=None):
+        return SimpleNamespace(id=layer_id, role="layer", type=layer_type, error=error, fix=fix,
+                               output_shape=None if error else (8,), param_count=0, note=None,
+                               summary="", caused_by=None)
+
+    broken = row("dense_3", "Dense", "expects a vector; layer 1 (Dense) outputs (8,)",
+                 "Add a Flatten before dense_3 (Dense, inside layer 2).")
+    rows = [row("dense_1", "Dense"), row("branches_1", "Branches"), row("dense_2", "Dense"),
+            row("residual_1", "Residual"), broken, row("dropout_1", "Dropout")]
+    view.inference.show_report(SimpleNamespace(
+        rows=rows, every_row=rows, by_id={r.id: r for r in rows}, first_error=lambda: broken,
+        total_params=None, trainable_params=None))
+
+    problem = index_of(view, "dense_3").siblingAtColumn(1).data(PROBLEM_ROLE)
+    assert "layer 1, Dense outputs (8,)" in problem
+    assert "Add a Flatten before Dense in residual_1 in branch 2 of branches_1." in problem
+    banner = view.problem_label.text()
+    assert banner.startswith("<b>Dense in residual_1 in branch 2 of branches_1:</b>")
+    assert "inside layer" not in banner

@@ -4,6 +4,8 @@ the totals below. Rows are named by layer id throughout (selection, edits, probl
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import (
     QItemSelection,
     QItemSelectionModel,
@@ -31,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from dlstudio.core.project import tree_edits
+from dlstudio.core.project.wording import in_gui_words, row_words
 from dlstudio.gui.document import Document
 from dlstudio.gui.shape_inference import ShapeInference
 from dlstudio.gui.theme import icon, problem_foreground
@@ -407,10 +410,15 @@ class LayerStackView(QWidget):
         self.problem_banner.setVisible(problem is not None)
         if problem is not None:
             node, row = problem
-            where = (f"{row.type} ({node.layer_id})" if node.kind == "layer"
+            project = self.document.project
+            words = (row_words(project.model.layers, node.layer_id) if node.kind == "layer"
+                     else None)
+            where = (words[0].upper() + words[1:] if words
                      else "The output head" if node.kind == "head" else "The input")
-            fix = f"<br><b>Fix:</b> {row.fix}" if row.fix else ""
-            self.problem_label.setText(f"<b>{where}:</b> {row.error}{fix}")
+            error = html.escape(in_gui_words(row.error, project))
+            fix = (f"<br><b>Fix:</b> {html.escape(in_gui_words(row.fix, project))}"
+                   if row.fix else "")
+            self.problem_label.setText(f"<b>{html.escape(where)}:</b> {error}{fix}")
         if report is not None and report.total_params is not None:
             self.totals.setText(f"Total: {report.total_params:,} parameters "
                                 f"({report.trainable_params:,} trainable)")

@@ -29,6 +29,7 @@ from dlstudio.core.model import catalog
 from dlstudio.core.project import tree_edits
 from dlstudio.core.project.project import LayerSpec
 from dlstudio.core.project.tree_edits import Slot
+from dlstudio.core.project.wording import in_gui_words
 from dlstudio.gui.document import Document
 from dlstudio.gui.shape_inference import ShapeInference
 from dlstudio.gui.theme import icon, layer_icon, muted_foreground, problem_background
@@ -44,7 +45,11 @@ LAYER_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 """Item role holding a row's layer id (for a branch row, its block's id)."""
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 3
-"""Item role holding what a row is: ``input``, ``layer``, ``branch`` or ``head``."""
+"""Item role holding what a row is: ``input``, ``layer``, ``branch``, ``empty`` (the
+"drop layers here" row of an empty inner stack) or ``head``."""
+
+EMPTY_STACK_TEXT = "empty: drop layers here"
+"""What the row of an empty inner stack says."""
 
 COLUMNS = ("Layer", "Settings", "Output shape", "Parameters")
 _Index = QModelIndex | QPersistentModelIndex
@@ -54,9 +59,9 @@ class StackNode:
     """One row of the tree as the model holds it (the layer itself stays in the document).
 
     Attributes:
-        kind: ``root``, ``input``, ``layer``, ``branch`` or ``head``.
-        layer_id: The layer's id (a branch row: its block's id).
-        stack: A branch row's stack index.
+        kind: ``root``, ``input``, ``layer``, ``branch``, ``empty`` or ``head``.
+        layer_id: The layer's id (a branch or empty row: its block's id).
+        stack: A branch or empty row's stack index.
         parent: The node above (``None`` for the root).
         children: The rows below.
     """
@@ -161,10 +166,31 @@ class LayerStackModel(QAbstractItemModel):
         if shows_branch_rows(layer):
             for stack_index, stack in enumerate(layer.stacks):
                 branch = StackNode("branch", layer.id, stack_index, node)
-                branch.children = [self._make_node(inner, branch) for inner in stack]
+                branch.children = self._stack_nodes(stack, branch)
                 node.children.append(branch)
         elif layer.stacks:
-            node.children = [self._make_node(inner, node) for inner in layer.stacks[0]]
+            node.children = self._stack_nodes(layer.stacks[0], node)
+
+    def _stack_nodes(self, stack: list[LayerSpec], parent: StackNode) -> list[StackNode]:
+        """Return the rows of an inner stack: its layers, or one "drop layers here" row."""
+        if not stack:
+            return [StackNode("empty", parent.layer_id, parent.stack, parent)]
+        return [self._make_node(inner, parent) for inner in stack]
+
+    def _drop_empty_row(self, container: StackNode) -> None:
+        """Remove an inner stack's "drop layers here" row before a layer goes in."""
+        if container.children and container.children[0].kind == "empty":
+            self.beginRemoveRows(self.index_of(container), 0, 0)
+            container.children.pop(0)
+            self.endRemoveRows()
+
+    def _add_empty_row(self, container: StackNode) -> None:
+        """Give an inner stack that lost its last layer its "drop layers here" row."""
+        if container.kind in ("layer", "branch") and not container.children:
+            self.beginInsertRows(self.index_of(container), 0, 0)
+            container.children.append(StackNode("empty", container.layer_id, container.stack,
+                                                container))
+            self.endInsertRows()
 
     def _forget(self, node: StackNode) -> None:
         if node.kind == "layer" and self._nodes.get(node.layer_id) is node:
@@ -187,6 +213,7 @@ class LayerStackModel(QAbstractItemModel):
         for found in sorted((f for f in located if f is not None), key=lambda f: f.address):
             slot = tree_edits.slot_of(self.document.project.model.layers, found.layer.id)
             container, offset = self._container(slot)
+            self._drop_empty_row(container)
             row = slot.row + offset
             self.beginInsertRows(self.index_of(container), row, row)
             container.children.insert(row, self._make_node(found.layer, container))
@@ -198,11 +225,12 @@ class LayerStackModel(QAbstractItemModel):
             node = self._nodes.get(layer_id)
             if node is None or node.parent is None:
                 continue
-            row = node.row()
-            self.beginRemoveRows(self.index_of(node.parent), row, row)
-            node.parent.children.pop(row)
+            parent, row = node.parent, node.row()
+            self.beginRemoveRows(self.index_of(parent), row, row)
+            parent.children.pop(row)
             self._forget(node)
             self.endRemoveRows()
+            self._add_empty_row(parent)
 
     def _on_moved(self, ids: list[str]) -> None:
         self._on_removed(ids)
@@ -374,7 +402,7 @@ class LayerStackModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.BackgroundRole and shown.error:
             return problem_background()
         if role == Qt.ItemDataRole.ForegroundRole and (
-                shown.blocked or (node.kind != "layer" and column == 1)):
+                shown.blocked or node.kind == "empty" or (node.kind != "layer" and column == 1)):
             return muted_foreground()
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -383,7 +411,12 @@ class LayerStackModel(QAbstractItemModel):
     def _shown(self, node: StackNode) -> _RowText:
         """Return what ``node`` shows, worked out once per change of the row or the report."""
         if node.shown is None or node.shown[0] != self._generation:
-            node.shown = (self._generation, _RowText.of(self, node))
+            shown = _RowText.of(self, node)
+            if shown.error:  # the core names rows as reports do; say it as the window does
+                project = self.document.project
+                shown.error = in_gui_words(shown.error, project)
+                shown.fix = in_gui_words(shown.fix, project) if shown.fix else shown.fix
+            node.shown = (self._generation, shown)
         return node.shown[1]
 
     def summary(self, layer: LayerSpec) -> str:
@@ -404,6 +437,8 @@ class LayerStackModel(QAbstractItemModel):
     def flags(self, index: _Index) -> Qt.ItemFlag:  # Qt override
         if not index.isValid():
             return Qt.ItemFlag.ItemIsDropEnabled
+        if index.internalPointer().kind == "empty":
+            return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsDropEnabled
         flags = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                  | Qt.ItemFlag.ItemIsDropEnabled)
         if index.internalPointer().kind == "layer":
@@ -470,6 +505,8 @@ class LayerStackModel(QAbstractItemModel):
             return Slot(None, 0, count if row < 0 else max(0, min(row - 1, count)))
         if node.kind in ("input", "head"):
             return Slot(None, 0, 0 if node.kind == "input" else len(layers))
+        if node.kind == "empty":
+            return Slot(node.layer_id, node.stack, 0)
         if node.kind == "branch":
             stack = self.document.layer(node.layer_id).stacks[node.stack]
             return Slot(node.layer_id, node.stack, len(stack) if row < 0 else row)
@@ -525,14 +562,15 @@ class _RowText:
                 return cls("head", f"{rows[0].type} (output)", rows[0].summary, rows[0],
                            "<head>" in model._blocked)
             return cls("head", "Output head", "added to fit the task")
+        if node.kind == "empty":
+            return cls("empty", EMPTY_STACK_TEXT, "")
         found = model.document.locate(node.layer_id)
         if found is None:  # asked while the row is being removed: the layer is already gone
             return cls(node.kind, "", "")
         layer = found.layer
         if node.kind == "branch":
             count = len(layer.stacks[node.stack])
-            summary = (f"{count} layer{'s' if count != 1 else ''}" if count
-                       else "empty: drop layers here")
+            summary = f"{count} layer{'s' if count != 1 else ''}" if count else "empty"
             last = layer.stacks[node.stack][-1].id if count else None
             return cls("branch", f"branch {node.stack + 1}", summary,
                        inference.row_for(last) if last else None)
@@ -571,6 +609,8 @@ class _RowText:
     def icon(self) -> Any:
         if self.error:
             return icon("warning")
+        if self.kind == "empty":
+            return None
         if self.kind == "input":
             return icon("input")
         if self.kind == "head":
@@ -591,5 +631,8 @@ class _RowText:
             return "The output layer the task needs (classes or a value); added automatically."
         if self.kind == "branch":
             return "One branch of the block: its layers run on the block's input."
+        if self.kind == "empty":
+            return ("This stack inside the block is empty: drag layers from the palette (or "
+                    "rows of the stack) onto this row to put them inside the block.")
         layer_type = catalog.find(self.type)
         return layer_type.doc if layer_type else ""

@@ -1,7 +1,7 @@
 """Core messages rewritten in the words of the window (no project-file paths)."""
 
 from dlstudio.core.project.project import LayerSpec, ModelSpec, Project
-from dlstudio.core.project.wording import in_gui_words
+from dlstudio.core.project.wording import in_gui_words, row_words
 
 
 def test_columns_and_the_target_are_named_as_the_data_tab_shows_them():
@@ -34,4 +34,33 @@ def test_layers_placed_by_id_are_named_as_the_stack_shows_them():
                          project)
 
     assert top == "layer 1, Dense (its setting “units”): bad"
-    assert inner == "Conv2D “conv2d_1” inside layer 2, Residual (its setting “filters”): bad"
+    assert inner == "Conv2D in residual_1 (its setting “filters”): bad"
+
+
+def wide_and_deep() -> Project:
+    return Project(model=ModelSpec(layers=[
+        LayerSpec.of("Dense"),
+        LayerSpec.of("Branches", stacks=[
+            [LayerSpec.of("Dense")],
+            [LayerSpec.of("Conv2D"), LayerSpec.of("Residual", stacks=[[
+                LayerSpec.of("Conv2D"), LayerSpec.of("Conv2D")]])]])]))
+
+
+def test_inner_rows_are_named_by_their_blocks_and_branches():
+    layers = wide_and_deep().model.layers
+
+    assert row_words(layers, "dense_1") == "layer 1, Dense"
+    assert row_words(layers, "dense_2") == "Dense in branch 1 of branches_1"
+    assert row_words(layers, "conv2d_1") == "Conv2D in branch 2 of branches_1"
+    assert row_words(layers, "conv2d_3") == (
+        "Conv2D “conv2d_3” in residual_1 in branch 2 of branches_1")
+    assert row_words(layers, "nowhere") is None
+
+
+def test_shape_report_labels_read_as_the_window_names_rows():
+    project = wide_and_deep()
+    text = in_gui_words("Inside this block, conv2d_1 (Conv2D, inside layer 2): the input must "
+                        "be an image; layer 1 (Dense) outputs (8,)", project)
+
+    assert text == ("Inside this block, Conv2D in branch 2 of branches_1: the input must be an "
+                    "image; layer 1, Dense outputs (8,)")
