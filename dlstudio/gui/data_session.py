@@ -10,65 +10,27 @@ derived from the files and the settings, and the views read them on the signals.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from dlstudio.core.data.statistics import ColumnStatistics, column_statistics
+from dlstudio.core.data.source_info import (
+    DataInfo,
+    SourceData,
+    data_info,
+    image_split_sizes,
+    read_source,
+)
 from dlstudio.core.errors import UserInputError
 from dlstudio.core.project import paths as project_paths
-from dlstudio.core.project.project import ColumnSpec, Project
+from dlstudio.core.project.project import Project
 from dlstudio.gui.background import hide_gpus_from_this_process, run_in_background
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-    from dlstudio.core.data.image_scan import ImageFolderScan
     from dlstudio.gui.document import Document
 
 INFO_DELAY_MS = 300
-
-
-@dataclass
-class SourceData:
-    """What the data source holds, independent of the project's settings.
-
-    Attributes:
-        frame: The CSV table (``None`` for an image folder).
-        read_warnings: Warnings from reading the CSV.
-        statistics: Per-column statistics of the table.
-        inferred: The columns' roles and kinds as guessed from the table (no target).
-        scan: The image folder scan (``None`` for a CSV).
-    """
-
-    frame: pd.DataFrame | None = None
-    read_warnings: list[str] = field(default_factory=list)
-    statistics: list[ColumnStatistics] = field(default_factory=list)
-    inferred: list[ColumnSpec] = field(default_factory=list)
-    scan: ImageFolderScan | None = None
-
-
-@dataclass(frozen=True)
-class DataInfo:
-    """What the model needs to know about the data.
-
-    Attributes:
-        feature_shape: Shape of one preprocessed sample (the first layer's input).
-        task: ``classification`` or ``regression``.
-        class_names: The classes, in output order.
-        split_sizes: Samples per split.
-        warnings: Things worth knowing from opening the dataset.
-        input_shapes: Each input group's shape, for projects whose groups have stacks of
-            their own (``model.inputs``).
-    """
-
-    feature_shape: tuple[int | None, ...]
-    task: str
-    class_names: tuple[str, ...]
-    split_sizes: dict[str, int]
-    warnings: tuple[str, ...] = ()
-    input_shapes: dict[str, tuple[int | None, ...]] = field(default_factory=dict)
 
 
 class DataSession(QObject):
@@ -127,7 +89,7 @@ class DataSession(QObject):
             return
         kind, path = key
         self._begin()
-        run_in_background(lambda: _read_source(kind, path),
+        run_in_background(lambda: read_source(kind, path),
                           lambda source: self._source_read(key, source),
                           lambda error: self._source_failed(key, error), receiver=self)
         self.sourceChanged.emit()
@@ -153,7 +115,7 @@ class DataSession(QObject):
         project = self.document.project
         channels = 1 if project.data.color_mode == "grayscale" else 3
         height, width = project.data.image_size
-        sizes = _image_split_sizes(scan, project)
+        sizes = image_split_sizes(scan, project)
         self._set_info(DataInfo((height, width, channels), "classification",
                                 tuple(scan.class_names), sizes, tuple(scan.warnings)), None)
 
@@ -195,36 +157,9 @@ def _info_key(project: Project) -> str:
                       sort_keys=True)
 
 
-def _read_source(kind: str, path: str) -> SourceData:
-    if kind == "images":
-        from dlstudio.core.data.image_scan import scan_image_folder
-
-        return SourceData(scan=scan_image_folder(path))
-    from dlstudio.core.data.csv_reading import infer_columns, read_csv
-
-    frame, warnings = read_csv(path)
-    return SourceData(frame=frame, read_warnings=warnings,
-                      statistics=column_statistics(frame), inferred=infer_columns(frame))
-
-
 def _open_dataset(project: Project) -> DataInfo:
     hide_gpus_from_this_process()
-    from dlstudio.core.data import SPLITS, load_dataset
-
-    dataset = load_dataset(project)
-    return DataInfo(tuple(dataset.feature_shape()), dataset.task, tuple(dataset.class_names),
-                    {split: dataset.split_size(split) for split in SPLITS},
-                    tuple(dataset.warnings), dict(dataset.input_shapes()))
-
-
-def _image_split_sizes(scan: ImageFolderScan, project: Project) -> dict[str, int]:
-    from dlstudio.core.data.statistics import split_counts
-
-    if scan.predefined_split:
-        return {split: sum(1 for f in scan.files if f.split == split)
-                for split in ("train", "validation", "test")}
-    labels = [f.class_name for f in scan.files]
-    return split_counts(labels, project.split)
+    return data_info(project)
 
 
 def _message(error: Exception) -> str:

@@ -22,7 +22,8 @@ from dlstudio.core.project.wording import in_gui_words
 from dlstudio.gui.background import prepare_keras, run_in_background
 
 if TYPE_CHECKING:
-    from dlstudio.gui.data_session import DataInfo, DataSession
+    from dlstudio.core.data.source_info import DataInfo
+    from dlstudio.gui.data_session import DataSession
     from dlstudio.gui.document import Document
 
 DELAY_MS = 250

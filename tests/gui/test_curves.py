@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
+from dlstudio.core.runs.history import GrowingSeries, RunHistory, display_points
 from dlstudio.core.training import events
-from dlstudio.gui.run_history import GrowingSeries, RunHistory, display_points
 from dlstudio.gui.widgets.curves import LEARNING_RATE_PLOT, CurvesView
 
 

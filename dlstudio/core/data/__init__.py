@@ -6,15 +6,17 @@ so the builder, training, evaluation and export never branch on the kind of data
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dlstudio.core.data.base import SPLITS, Dataset
+from dlstudio.core.errors import DataError
 
 if TYPE_CHECKING:
     from dlstudio.core.project.project import Project
 
-__all__ = ["SPLITS", "Dataset", "load_dataset"]
+__all__ = ["SPLITS", "Dataset", "load_dataset", "load_images", "load_rows"]
 
 
 def load_dataset(
@@ -52,3 +54,36 @@ def load_dataset(
     from dlstudio.core.data.images import ImageDataset
 
     return ImageDataset.open(project, source, **options)
+
+
+def load_rows(project: Project, rows: Sequence[Mapping[str, str]],
+              class_names: list[str] | None = None) -> Dataset:
+    """Rows held in memory (column name → text), read as rows of the project's CSV would be.
+
+    Every row goes into the ``test`` split, as with ``evaluation_only``; the target may be
+    absent. Nothing is written to disk.
+
+    Raises:
+        DataError: The project does not read a table, or the rows cannot be read as asked.
+    """
+    from dlstudio.core.data.csv_reading import rows_as_csv
+    from dlstudio.core.data.tabular import TabularDataset
+
+    if project.data.kind != "csv":
+        raise DataError(f"this project reads {project.data.kind}, not table rows; give an image")
+    return TabularDataset.from_table(project, rows_as_csv(rows), class_names,
+                                     evaluation_only=True)
+
+
+def load_images(project: Project, paths: Sequence[Path],
+                class_names: list[str] | None = None) -> Dataset:
+    """Image files read as the project's image folder would be, all in ``test``, no targets.
+
+    Raises:
+        DataError: The project does not read images, or a file is not a usable image.
+    """
+    from dlstudio.core.data.images import ImageDataset
+
+    if project.data.kind != "images":
+        raise DataError(f"this project reads {project.data.kind} tables, not images; give a row")
+    return ImageDataset.of_files(project, list(paths), class_names)

@@ -15,6 +15,7 @@ import codecs
 import csv
 import io
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,7 +89,49 @@ def read_csv_file(path: str | Path) -> CsvFile:
     source = Path(path)
     raw = _read_bytes(source)
     text, encoding, warnings = _decode(raw, source)
-    delimiter = sniff_delimiter(text)
+    return parse_csv_text(text, source, encoding=encoding, warnings=warnings)
+
+
+def rows_as_csv(rows: Sequence[Mapping[str, str]], name: str = "the row") -> CsvFile:
+    """Read rows held in memory (column name → text, as typed) exactly as a CSV file's rows.
+
+    The values go through the same parsing as a file's (numbers, missing markers, thousands
+    separators), so a row typed in "Try it" reads as the same row in a file would.
+
+    Args:
+        rows: One mapping per row; the first row's keys are the columns.
+        name: What messages call the rows (in place of a file name).
+
+    Raises:
+        DataError: There are no rows, or a row has other columns than the first.
+    """
+    if not rows:
+        raise DataError(f"{name}: no values; give one value per column")
+    header = list(rows[0])
+    stream = io.StringIO()
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        if list(row) != header:
+            raise DataError(f"{name}: every row needs the columns {name_list(header)}")
+        writer.writerow([row[column] for column in header])
+    return parse_csv_text(stream.getvalue(), Path(name), delimiter=",")
+
+
+def parse_csv_text(text: str, source: Path, *, encoding: str = "utf-8",
+                   delimiter: str | None = None,
+                   warnings: list[str] | None = None) -> CsvFile:
+    """Read decoded CSV text as a table (see :func:`read_csv`).
+
+    Args:
+        text: The whole text.
+        source: Where it came from, for messages.
+        encoding: How it was decoded.
+        delimiter: The field separator; sniffed when ``None``.
+        warnings: Warnings met so far (decoding); reading adds its own.
+    """
+    warnings = list(warnings or [])
+    delimiter = delimiter or sniff_delimiter(text)
     header = _check_rows(text, delimiter, source)
     try:
         frame = pd.read_csv(io.StringIO(text), sep=delimiter, skipinitialspace=True,

@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dlstudio.core.data.base import SPLITS, Dataset
-from dlstudio.core.data.image_scan import ImageFile, ImageFolderScan, scan_image_folder
+from dlstudio.core.data.image_check import image_problem
+from dlstudio.core.data.image_scan import (
+    IMAGE_EXTENSIONS,
+    ImageFile,
+    ImageFolderScan,
+    scan_image_folder,
+)
 from dlstudio.core.data.image_summary import image_summary, image_summary_lines
 from dlstudio.core.data.splitting import split_indices
 from dlstudio.core.errors import DataError
@@ -78,6 +84,28 @@ class ImageDataset(Dataset):
         else:
             splits = split_files(project, scan, warnings)
         return cls(project, scan, names, splits, warnings)
+
+    @classmethod
+    def of_files(cls, project: Project, paths: list[Path],
+                 class_names: list[str] | None = None) -> ImageDataset:
+        """The given image files, all in ``test`` and without targets (to predict them).
+
+        Each file is checked as a folder scan checks it, and read the same way.
+
+        Raises:
+            DataError: A file is not a PNG, JPEG, BMP or GIF image that can be read.
+        """
+        files = []
+        for path in paths:
+            path = Path(path).resolve()
+            reason = (None if path.name.lower().endswith(IMAGE_EXTENSIONS)
+                      else "not a PNG, JPEG, BMP or GIF file") or image_problem(path)
+            if reason:
+                raise DataError(f"{path}: {reason}; choose a PNG, JPEG, BMP or GIF image")
+            files.append(ImageFile(str(path), None))
+        scan = ImageFolderScan(Path("/"), [], files)
+        splits = {"train": [], "validation": [], "test": files}
+        return cls(project, scan, list(class_names or []), splits, [])
 
     @property
     def channels(self) -> int:

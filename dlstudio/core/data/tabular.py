@@ -138,7 +138,14 @@ class TabularDataset(Dataset):
         Raises:
             DataError: The file, a column or the target cannot be used as asked.
         """
-        table = read_csv_file(source)
+        return cls.from_table(project, read_csv_file(source), class_names, evaluation_only,
+                              split_files)
+
+    @classmethod
+    def from_table(cls, project: Project, table: CsvFile, class_names: list[str] | None = None,
+                   evaluation_only: bool = False,
+                   split_files: dict[str, Path] | None = None) -> TabularDataset:
+        """Like :meth:`open`, for a table already read (a file, or rows held in memory)."""
         origins, files = None, None
         if split_files:
             table, origins, files = _join_split_files(table, split_files)

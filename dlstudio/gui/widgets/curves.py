@@ -5,7 +5,7 @@ smoothed line over it), per epoch, and the validation value per epoch; a vertica
 the best epoch. Several runs overlay in distinct colours. Events only mark the view as changed;
 a ~50 ms timer redraws one plot per tick, calling ``setData`` on one ``PlotDataItem`` per
 series that changed. Per-batch series are drawn through
-:func:`~dlstudio.gui.run_history.display_points`: clipped to the visible epochs and
+:func:`~dlstudio.core.runs.history.display_points`: clipped to the visible epochs and
 peak-decimated to a few thousand points, so a run of 100k batches redraws as fast as a short
 one and still shows every spike. While a run goes on, the x axis spans its planned epochs;
 once it has ended it fits the epochs that exist.
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dlstudio.gui.run_history import (
+from dlstudio.core.runs.history import (
     VALIDATION_PREFIX,
     GrowingSeries,
     RunHistory,

@@ -29,10 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dlstudio.core.runs.history import RunHistory
 from dlstudio.core.runs.index import RunSummary, list_runs, metrics_text
 from dlstudio.gui.background import run_in_background
 from dlstudio.gui.document import Document
-from dlstudio.gui.run_history import RunHistory
 from dlstudio.gui.theme import icon, muted_foreground, problem_foreground
 from dlstudio.gui.widgets.curves import CurvesView
 

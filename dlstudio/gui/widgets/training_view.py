@@ -29,11 +29,11 @@ from PySide6.QtWidgets import (
 )
 
 from dlstudio.core.runs.folder import RunFolder
+from dlstudio.core.runs.history import RunHistory
 from dlstudio.core.runs.record import CheckpointState, RecordError
 from dlstudio.core.training import events
 from dlstudio.gui.document import Document
 from dlstudio.gui.run_client import RunClient
-from dlstudio.gui.run_history import RunHistory
 from dlstudio.gui.theme import icon
 from dlstudio.gui.widgets.curves import LEARNING_RATE_PLOT, CurvesView
 from dlstudio.gui.widgets.log_panel import LogPanel

@@ -1,20 +1,15 @@
 """“Try it”: pick an image or type a row, and see what a trained run predicts.
 
-:class:`Predictor` (no Qt) opens the run once — its project snapshot and model, through
-:func:`dlstudio.core.evaluation.evaluate.open_run` — and predicts one sample at a time by writing
-it to
-a temporary CSV file or image folder that :func:`dlstudio.core.data.load_dataset` reads the way
-the run's data was read. :class:`TryItDialog` calls it off the GUI thread and shows the
-prediction with a bar per class.
+:class:`TryItDialog` asks the core's
+:class:`~dlstudio.core.evaluation.predict_one.SamplePredictor` off the GUI thread (it reads the
+row or image from memory as the run's data was read) and shows the prediction with a bar per
+class and which empty inputs the model filled.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import shutil
-import tempfile
-import threading
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -38,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from dlstudio.core.data.csv_reading import DELIMITERS, sniff_delimiter
 from dlstudio.core.data.image_scan import IMAGE_EXTENSIONS
+from dlstudio.core.evaluation.predict_one import SamplePrediction, SamplePredictor
 from dlstudio.core.project.project import Project
 from dlstudio.core.project.wording import in_gui_words
 from dlstudio.core.runs.folder import RunFolder
@@ -48,78 +44,6 @@ from dlstudio.gui.theme import icon
 CLASSES_SHOWN = 10
 IMAGE_FILTER = f"Images ({' '.join('*' + suffix for suffix in IMAGE_EXTENSIONS)})"
 HEAD_BYTES = 65536
-
-
-class Predictor:
-    """Predicts single samples with a run's model (call it off the GUI thread).
-
-    Args:
-        run_dir: The run folder.
-    """
-
-    def __init__(self, run_dir: str | Path) -> None:
-        self.run_dir = Path(run_dir)
-        self._run: Any = None
-        self._lock = threading.Lock()
-
-    def predict_row(self, values: dict[str, str]) -> dict[str, Any]:
-        """Predict one table row given as column name → text.
-
-        The result also says which inputs were empty and how the model filled them
-        (``filled``: a sentence, empty when none were).
-        """
-        with tempfile.TemporaryDirectory(prefix="dlstudio-try-") as folder:
-            path = Path(folder) / "row.csv"
-            with path.open("w", encoding="utf-8", newline="") as stream:
-                writer = csv.writer(stream)
-                writer.writerow(list(values))
-                writer.writerow(list(values.values()))
-            result = self._predict(path)
-        result["filled"] = self._filled(values)
-        return result
-
-    def _filled(self, values: dict[str, str]) -> str:
-        from dlstudio.core.evaluation.missing_inputs import describe_filled, filled_inputs
-
-        run = self._open()
-        medians = None
-        try:
-            medians = list(run.model.get_layer("impute_numeric").fill_values)
-        except (ValueError, AttributeError):
-            pass  # no numeric inputs, or a model that fills differently
-        columns = run.project.data.columns
-        features = [c for c in columns if c.role == "feature"
-                    and c.kind not in ("identifier", "constant")]
-        return describe_filled(filled_inputs(columns, values, medians), len(features))
-
-    def predict_image(self, image: str | Path) -> dict[str, Any]:
-        """Predict one image file."""
-        with tempfile.TemporaryDirectory(prefix="dlstudio-try-") as folder:
-            shutil.copy(image, Path(folder) / Path(image).name)
-            return self._predict(Path(folder))
-
-    def _predict(self, data_path: Path) -> dict[str, Any]:
-        with self._lock:
-            run = self._open()
-            from dlstudio.core.data import load_dataset
-            from dlstudio.core.evaluation.evaluate import predict_outputs
-            from dlstudio.core.evaluation.predict import prediction_table
-
-            dataset = load_dataset(run.project, path=data_path,
-                                   class_names=run.class_names or None, evaluation_only=True)
-            outputs = predict_outputs(run.model, dataset, "test", 1)
-            row = prediction_table(dataset.sample_ids("test"), outputs, run.task,
-                                   run.class_names).iloc[0]
-        probabilities = {name: float(row[f"prob_{name}"]) for name in run.class_names}
-        return {"prediction": row["prediction"], "probabilities": probabilities}
-
-    def _open(self) -> Any:
-        if self._run is None:
-            prepare_keras()
-            from dlstudio.core.evaluation.evaluate import open_run
-
-            self._run = open_run(self.run_dir)
-        return self._run
 
 
 class TryItDialog(QDialog):
@@ -134,7 +58,7 @@ class TryItDialog(QDialog):
         super().__init__(parent)
         self.run_dir = Path(run_dir)
         self.project: Project = RunFolder(self.run_dir).load_project()
-        self.predictor = Predictor(self.run_dir)
+        self.predictor = SamplePredictor(self.run_dir, prepare=prepare_keras)
         self.image_path: Path | None = None
         self.fields: dict[str, QLineEdit] = {}
         self.delimiter = ","
@@ -307,7 +231,9 @@ class TryItDialog(QDialog):
                            {name: field.text() for name, field in self.fields.items()})
         run_in_background(work, self._show, self._failed, receiver=self)
 
-    def _show(self, result: dict[str, Any]) -> None:
+    def _show(self, result: SamplePrediction | dict[str, Any]) -> None:
+        if isinstance(result, SamplePrediction):
+            result = result.as_dict()
         self.busy = False
         self.predict_button.setEnabled(True)
         self.status.clear()

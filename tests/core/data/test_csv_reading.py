@@ -220,3 +220,18 @@ def test_semicolon_files_keep_decimal_commas_with_missing_markers(write_file):
     table = read_csv_file(write_file("a;b\n3,25;1\n?;2\n4,5;3\n"))
 
     assert table.frame["a"].tolist()[0] == 3.25 and pd.isna(table.frame["a"].iloc[1])
+
+
+def test_rows_held_in_memory_read_as_the_same_rows_in_a_file(tmp_path):
+    from dlstudio.core.data.csv_reading import read_csv_file, rows_as_csv
+
+    rows = [{"price": "1,234", "note": "a, quoted one", "count": "n/a"},
+            {"price": "7", "note": "", "count": "3"}]
+    path = tmp_path / "rows.csv"
+    path.write_text('price,note,count\n"1,234","a, quoted one",n/a\n7,,3\n', encoding="utf-8")
+
+    in_memory, on_disk = rows_as_csv(rows), read_csv_file(path)
+    pd.testing.assert_frame_equal(in_memory.frame, on_disk.frame)
+    assert in_memory.delimiter == ","
+    with pytest.raises(DataError, match="no values"):
+        rows_as_csv([])

@@ -1,0 +1,118 @@
+"""One sample at a time: what a trained run predicts for a row typed in or one image (no Qt).
+
+:class:`SamplePredictor` opens the run once — its project snapshot and model, through
+:func:`~dlstudio.core.evaluation.evaluate.open_run` — and predicts from values held in memory:
+a row goes through the same column reading as the run's CSV (:func:`~dlstudio.core.data.
+load_rows`), an image through the same checks and decoding as its image folder
+(:func:`~dlstudio.core.data.load_images`). Nothing is written to disk. "Try it" calls it off the
+GUI thread; it is safe to call from several threads (one prediction at a time).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dlstudio.core.evaluation.missing_inputs import describe_filled, filled_inputs
+
+
+@dataclass
+class SamplePrediction:
+    """What the model says about one sample.
+
+    Attributes:
+        prediction: The class name, or the value for regression.
+        probabilities: Class name → probability (empty for regression).
+        filled: Which empty inputs the model filled and how, in a sentence (empty when none
+            were, and for images).
+    """
+
+    prediction: Any
+    probabilities: dict[str, float] = field(default_factory=dict)
+    filled: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The prediction as a plain dict (``prediction``, ``probabilities``, ``filled``)."""
+        return {"prediction": self.prediction, "probabilities": dict(self.probabilities),
+                "filled": self.filled}
+
+
+class SamplePredictor:
+    """Predicts single samples with a run's model; the run is opened on first use.
+
+    Args:
+        run_dir: The run folder (it must have a trained model).
+        prepare: Called once before the run is opened (the GUI hides its GPUs and imports
+            TensorFlow quietly there).
+    """
+
+    def __init__(self, run_dir: str | Path, prepare: Callable[[], None] | None = None) -> None:
+        self.run_dir = Path(run_dir)
+        self._prepare = prepare
+        self._run: Any = None
+        self._lock = threading.Lock()
+
+    def predict_row(self, values: Mapping[str, str]) -> SamplePrediction:
+        """Predict one table row given as column name → text, as typed.
+
+        Raises:
+            DataError: The values cannot be read as the run's columns.
+            UserInputError: The run cannot be opened.
+        """
+        from dlstudio.core.data import load_rows
+
+        with self._lock:
+            run = self._open()
+            dataset = load_rows(run.project, [dict(values)], run.class_names or None)
+            result = self._predict(run, dataset)
+            result.filled = self._filled(run, values)
+        return result
+
+    def predict_image(self, image: str | Path) -> SamplePrediction:
+        """Predict one image file.
+
+        Raises:
+            DataError: The file is not a usable image.
+            UserInputError: The run cannot be opened.
+        """
+        from dlstudio.core.data import load_images
+
+        with self._lock:
+            run = self._open()
+            dataset = load_images(run.project, [Path(image)], run.class_names or None)
+            return self._predict(run, dataset)
+
+    def _open(self) -> Any:
+        if self._run is None:
+            if self._prepare is not None:
+                self._prepare()
+            from dlstudio.core.evaluation.evaluate import open_run
+
+            self._run = open_run(self.run_dir)
+        return self._run
+
+    @staticmethod
+    def _predict(run: Any, dataset: Any) -> SamplePrediction:
+        from dlstudio.core.evaluation.evaluate import predict_outputs
+        from dlstudio.core.evaluation.predict import prediction_table
+
+        outputs = predict_outputs(run.model, dataset, "test", 1)
+        row = prediction_table(dataset.sample_ids("test"), outputs, run.task,
+                               run.class_names).iloc[0]
+        probabilities = {name: float(row[f"prob_{name}"]) for name in run.class_names}
+        return SamplePrediction(row["prediction"], probabilities)
+
+    @staticmethod
+    def _filled(run: Any, values: Mapping[str, str]) -> str:
+        medians = None
+        try:
+            medians = list(run.model.get_layer("impute_numeric").fill_values)
+        except (ValueError, AttributeError):
+            pass  # no numeric inputs, or a model that fills differently
+        columns = run.project.data.columns
+        features = [c for c in columns if c.role == "feature"
+                    and c.kind not in ("identifier", "constant")]
+        return describe_filled(filled_inputs(columns, values, medians), len(features))

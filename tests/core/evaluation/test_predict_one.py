@@ -1,0 +1,54 @@
+"""One row or one image predicted from memory, as predicting a file of them would."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dlstudio.core.errors import DataError
+from dlstudio.core.evaluation.predict import predict_to_csv
+from dlstudio.core.evaluation.predict_one import SamplePredictor
+
+ROWS = [{"size": "0.9", "colour": "blue"}, {"size": "", "colour": "red"},
+        {"size": "9.4", "colour": ""}]
+
+
+@pytest.mark.slow
+def test_a_typed_row_predicts_as_the_same_row_in_a_file(csv_run, tmp_path, monkeypatch):
+    path = tmp_path / "rows.csv"
+    pd.DataFrame(ROWS).to_csv(path, index=False)
+    predict_to_csv(csv_run.run, path, tmp_path / "out.csv")
+    from_file = pd.read_csv(tmp_path / "out.csv")
+    predictor = SamplePredictor(csv_run.run)
+    monkeypatch.setattr("tempfile.mkdtemp", lambda *a, **k: pytest.fail("wrote a temp file"))
+
+    for row, expected in zip(ROWS, from_file.itertuples(), strict=True):
+        result = predictor.predict_row(row)
+        assert result.prediction == expected.prediction
+        np.testing.assert_allclose([result.probabilities[name] for name in "abc"],
+                                   [expected.prob_a, expected.prob_b, expected.prob_c],
+                                   atol=1e-5)
+    assert predictor.predict_row(ROWS[0]).filled == ""
+    assert "size → the training median" in predictor.predict_row(ROWS[1]).filled
+
+
+@pytest.mark.slow
+def test_a_row_that_cannot_be_read_is_a_data_error(regression_run):
+    predictor = SamplePredictor(regression_run.run)
+
+    assert isinstance(predictor.predict_row({"x": "0.5", "kind": "v"}).prediction, float)
+    with pytest.raises(DataError, match="kind"):
+        predictor.predict_row({"x": "0.5"})
+
+
+@pytest.mark.slow
+def test_an_image_predicts_from_where_it_lies(image_run, tmp_path, write_image):
+    image = write_image(tmp_path / "elsewhere" / "photo.png", 220, (30, 18), 7)
+    predictor = SamplePredictor(image_run.run)
+
+    result = predictor.predict_image(image)
+    assert result.prediction in ("dark", "light")
+    assert sum(result.probabilities.values()) == pytest.approx(1.0, abs=1e-5)
+    assert list(image.parent.iterdir()) == [image]
+    (tmp_path / "notes.txt").write_text("not an image")
+    with pytest.raises(DataError, match="not a PNG, JPEG, BMP or GIF"):
+        predictor.predict_image(tmp_path / "notes.txt")
