@@ -231,3 +231,31 @@ def test_a_problem_inside_a_block_is_named_by_its_block_in_the_row_and_the_banne
     banner = view.problem_label.text()
     assert banner.startswith("<b>Dense in residual_1 in branch 2 of branches_1:</b>")
     assert "inside layer" not in banner
+
+
+def test_input_stacks_show_above_the_joined_input_and_take_no_drops(qtbot):
+    document = Document()
+    project = Project(name="inputs")
+    project.model.inputs = {
+        "table": [LayerSpec.of("Dense", units=16)],
+        "review": [LayerSpec.of("Embedding"), LayerSpec.of("GlobalAveragePooling1D")]}
+    project.model.layers = [LayerSpec.of("Dense", units=8)]
+    document.replace(project)
+    view = LayerStackView(document, ShapeInference(document, DataSession(document)))
+    qtbot.addWidget(view)
+    model = view.model
+
+    assert outline(view) == ["Input: table", "  Dense", "Input: review", "  Embedding",
+                             "  GlobalAveragePooling1D", "Inputs joined", "Dense",
+                             "Output head"]
+    embedding = model.index_of_layer("embedding_1")
+    assert embedding.data(KIND_ROLE) == "input_row"
+    assert "edited in the file" in embedding.data(Qt.ItemDataRole.ToolTipRole)
+    assert not model.canDropMimeData(layer_type_mime("Dense"), Qt.DropAction.CopyAction, -1,
+                                     -1, embedding)
+    assert not model.flags(embedding) & Qt.ItemFlag.ItemIsDragEnabled
+
+    model.dropMimeData(layer_type_mime("Dropout"), Qt.DropAction.CopyAction, 3, 0,
+                       QModelIndex())
+    assert [row.id for row in document.project.model.layers] == ["dropout_1", "dense_2"]
+    assert outline(view)[5:8] == ["Inputs joined", "Dropout", "Dense"]

@@ -34,6 +34,8 @@ _LAYER = re.compile(rf"model\.layers(?P<rows>{_ROW}(?:\.stacks\[\d+\]{_ROW})*)"
                     r"(?:\.params\.(?P<setting>\w+))?")
 _TRAINING = re.compile(r"training\.([\w.]+)")
 _REPORT_LABEL = re.compile(r"\b(?P<id>[A-Za-z]\w*) \((?P<type>\w+), inside layer \d+\)"
+                           r"|\b[A-Za-z]\w* \((?P<input_type>\w+), (?P<input>in the input stack "
+                           r"of [^)]+)\)"
                            r"|\blayer (?P<number>\d+) \((?P<top_type>\w+)\)")
 
 
@@ -90,6 +92,8 @@ def block_words(block: LayerSpec, stack: int) -> str:
 def _label_words(match: re.Match[str], project: Project | None) -> str:
     """Rewrite a shape report's label (``conv2d_2 (Conv2D, inside layer 2)``, ``layer 3
     (Conv2D)``) as :func:`row_words` names the row."""
+    if match.group("input"):
+        return f"{match.group('input_type')} {match.group('input')}"
     if match.group("number"):
         return f"layer {match.group('number')}, {match.group('top_type')}"
     words = row_words(project.model.layers, match.group("id")) if project is not None else None

@@ -413,6 +413,8 @@ class LayerStackView(QWidget):
             project = self.document.project
             words = (row_words(project.model.layers, node.layer_id) if node.kind == "layer"
                      else None)
+            if node.kind == "input_row":
+                words = f"{row.type} in the input stack of {node.group}"
             where = (words[0].upper() + words[1:] if words
                      else "The output head" if node.kind == "head" else "The input")
             error = html.escape(in_gui_words(row.error, project))

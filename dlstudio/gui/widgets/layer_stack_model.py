@@ -59,21 +59,24 @@ class StackNode:
     """One row of the tree as the model holds it (the layer itself stays in the document).
 
     Attributes:
-        kind: ``root``, ``input``, ``layer``, ``branch``, ``empty`` or ``head``.
+        kind: ``root``, ``input``, ``layer``, ``branch``, ``empty``, ``head`` or
+            ``input_row`` (a row of an input stack, shown but edited in the project file).
         layer_id: The layer's id (a branch or empty row: its block's id).
         stack: A branch or empty row's stack index.
+        group: An input group's name, on its input row and the rows of its stack.
         parent: The node above (``None`` for the root).
         children: The rows below.
     """
 
-    __slots__ = ("kind", "layer_id", "stack", "parent", "children", "shown")
+    __slots__ = ("kind", "layer_id", "stack", "parent", "children", "shown", "group")
 
     def __init__(self, kind: str, layer_id: str = "", stack: int = 0,
-                 parent: StackNode | None = None) -> None:
+                 parent: StackNode | None = None, group: str | None = None) -> None:
         self.kind = kind
         self.layer_id = layer_id
         self.stack = stack
         self.parent = parent
+        self.group = group
         self.children: list[StackNode] = []
         self.shown: tuple[int, _RowText] | None = None
 
@@ -149,12 +152,36 @@ class LayerStackModel(QAbstractItemModel):
         self._summaries = {}
         self.root = StackNode("root")
         self._nodes = {}
+        self._groups = self.input_groups()
+        for group in self._groups:
+            node = StackNode("input", parent=self.root, group=group)
+            node.children = [self._input_node(row, node, group)
+                             for row in self.document.project.model.inputs.get(group, [])]
+            self.root.children.append(node)
         self.root.children.append(StackNode("input", parent=self.root))
         for layer in self.document.project.model.layers:
             self.root.children.append(self._make_node(layer, self.root))
         if self._wants_head():
             self.root.children.append(StackNode("head", parent=self.root))
         self._update_problems()
+
+    def input_groups(self) -> list[str]:
+        """Return the input groups shown with a stack of their own (none without
+        ``model.inputs``): the data's groups in its order once it is read."""
+        inputs = self.document.project.model.inputs
+        if not inputs:
+            return []
+        info = self.inference.data.info
+        shapes = getattr(info, "input_shapes", None) or {}
+        return [*shapes, *(group for group in inputs if group not in shapes)]
+
+    def _input_node(self, layer: LayerSpec, parent: StackNode, group: str) -> StackNode:
+        """Return a row of an input stack (inner rows of its blocks below it, in order)."""
+        node = StackNode("input_row", layer.id, parent=parent, group=group)
+        self._nodes[layer.id] = node
+        node.children = [self._input_node(inner, node, group)
+                         for stack in layer.stacks for inner in stack]
+        return node
 
     def _make_node(self, layer: LayerSpec, parent: StackNode) -> StackNode:
         node = StackNode("layer", layer.id, parent=parent)
@@ -201,7 +228,7 @@ class LayerStackModel(QAbstractItemModel):
     def _container(self, slot: Slot) -> tuple[StackNode, int]:
         """Return the node whose children hold ``slot``'s stack, and the rows before it."""
         if slot.parent is None:
-            return self.root, 1
+            return self.root, self.leading_rows()
         block = self._nodes[slot.parent]
         if block.children and block.children[0].kind == "branch":
             return block.children[slot.stack], 0
@@ -288,7 +315,14 @@ class LayerStackModel(QAbstractItemModel):
             self.root.children.append(StackNode("head", parent=self.root))
             self.endInsertRows()
 
+    def leading_rows(self) -> int:
+        """Return how many rows come before ``model.layers`` (the input rows)."""
+        return len(self._groups) + 1
+
     def _on_report(self) -> None:
+        if self.input_groups() != self._groups:
+            self.refresh()
+            return
         self._sync_head()
         self._update_problems()
         self._generation += 1
@@ -327,8 +361,10 @@ class LayerStackModel(QAbstractItemModel):
             return None
         if key in ("<input>", "<head>"):
             kind = key.strip("<>")
-            node = next((n for n in self.root.children if n.kind == kind), None)
-            rows = self.inference.rows_of_role(kind)
+            node = next((n for n in self.root.children if n.kind == kind and n.group is None),
+                        None)
+            rows = [row for row in self.inference.rows_of_role(kind)
+                    if getattr(row, "input_group", None) is None]
             return (node, rows[0]) if node is not None and rows else None
         node = self._nodes.get(key)
         return (node, self.inference.row_for(key)) if node is not None else None
@@ -437,8 +473,11 @@ class LayerStackModel(QAbstractItemModel):
     def flags(self, index: _Index) -> Qt.ItemFlag:  # Qt override
         if not index.isValid():
             return Qt.ItemFlag.ItemIsDropEnabled
-        if index.internalPointer().kind == "empty":
+        node = index.internalPointer()
+        if node.kind == "empty":
             return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsDropEnabled
+        if node.group is not None:  # input stacks: shown, edited in the project file
+            return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         flags = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                  | Qt.ItemFlag.ItemIsDropEnabled)
         if index.internalPointer().kind == "layer":
@@ -464,6 +503,8 @@ class LayerStackModel(QAbstractItemModel):
 
     def canDropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
                         parent: _Index) -> bool:  # Qt override
+        if self.node(parent).group is not None:
+            return False
         if data.hasFormat(LAYER_TYPE_MIME):
             return True
         if not data.hasFormat(LAYER_ROWS_MIME):
@@ -479,6 +520,8 @@ class LayerStackModel(QAbstractItemModel):
         ``row`` -1 means "on ``parent``": into a block (at the end of its first stack), into a
         branch (at its end), or before a plain layer; with no parent, the end of the stack.
         """
+        if self.node(parent).group is not None:
+            return False
         slot = self.drop_slot(row, parent)
         if data.hasFormat(LAYER_TYPE_MIME):
             type_name = bytes(data.data(LAYER_TYPE_MIME).data()).decode("utf-8")
@@ -502,7 +545,8 @@ class LayerStackModel(QAbstractItemModel):
         layers = self.document.project.model.layers
         if node.kind == "root":
             count = len(layers)
-            return Slot(None, 0, count if row < 0 else max(0, min(row - 1, count)))
+            first = self.leading_rows()
+            return Slot(None, 0, count if row < 0 else max(0, min(row - first, count)))
         if node.kind in ("input", "head"):
             return Slot(None, 0, 0 if node.kind == "input" else len(layers))
         if node.kind == "empty":
@@ -547,15 +591,20 @@ class _RowText:
     def of(cls, model: LayerStackModel, node: StackNode) -> _RowText:
         inference = model.inference
         if node.kind == "input":
-            rows = inference.rows_of_role("input")
+            rows = [row for row in inference.rows_of_role("input")
+                    if getattr(row, "input_group", None) == node.group]
+            title = (f"Input: {node.group}" if node.group
+                     else "Inputs joined" if model.input_groups() else "Input")
             if rows:
-                return cls("input", "Input", rows[0].summary, rows[0])
+                return cls("input", title, rows[0].summary, rows[0])
+            if node.group:
+                return cls("input", title, "an input group of the data")
             info = inference.data.info
             if info is not None:
-                shown = cls("input", "Input", "from the data")
+                shown = cls("input", title, "from the data")
                 shown.shape_text = format_shape(info.feature_shape)
                 return shown
-            return cls("input", "Input", f"waiting for {inference.waiting_for}")
+            return cls("input", title, f"waiting for {inference.waiting_for}")
         if node.kind == "head":
             rows = inference.rows_of_role("head")
             if rows:
@@ -564,6 +613,12 @@ class _RowText:
             return cls("head", "Output head", "added to fit the task")
         if node.kind == "empty":
             return cls("empty", EMPTY_STACK_TEXT, "")
+        if node.kind == "input_row":
+            layer = model.document.project.model.find(node.layer_id)
+            if layer is None:
+                return cls(node.kind, "", "")
+            return cls("input_row", layer.type, model.summary(layer),
+                       inference.row_for(layer.id), layer.id in model._blocked)
         found = model.document.locate(node.layer_id)
         if found is None:  # asked while the row is being removed: the layer is already gone
             return cls(node.kind, "", "")
@@ -631,6 +686,10 @@ class _RowText:
             return "The output layer the task needs (classes or a value); added automatically."
         if self.kind == "branch":
             return "One branch of the block: its layers run on the block's input."
+        if self.kind == "input_row":
+            layer_type = catalog.find(self.type)
+            return ((layer_type.doc + "\n\n" if layer_type else "") + "A row of an input stack "
+                    "(model.inputs in the project file): shown here, edited in the file.")
         if self.kind == "empty":
             return ("This stack inside the block is empty: drag layers from the palette (or "
                     "rows of the stack) onto this row to put them inside the block.")

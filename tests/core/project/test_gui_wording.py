@@ -64,3 +64,9 @@ def test_shape_report_labels_read_as_the_window_names_rows():
 
     assert text == ("Inside this block, Conv2D in branch 2 of branches_1: the input must be an "
                     "image; layer 1, Dense outputs (8,)")
+
+
+def test_rows_of_input_stacks_are_named_by_their_group():
+    text = in_gui_words("embedding_1 (Embedding, in the input stack of review): needs token ids")
+
+    assert text == "Embedding in the input stack of review: needs token ids"
