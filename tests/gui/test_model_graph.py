@@ -72,3 +72,23 @@ def test_edge_labels_clear_the_boxes_and_each_other(qtbot, monkeypatch):
         assert not any(label.intersects(box) for box in boxes), label
     for number, label in enumerate(labels):
         assert not any(label.intersects(other) for other in labels[number + 1:]), label
+
+
+def test_input_stacks_stand_side_by_side_above_their_merge(qtbot):
+    document = Document()
+    project = Project(name="inputs")
+    project.model.inputs = {"table": [LayerSpec.of("Dense", units=16)],
+                            "review": [LayerSpec.of("Embedding")]}
+    project.model.layers = [LayerSpec.of("Dense", units=8)]
+    document.replace(project)
+    view = ModelGraphView(document, ShapeInference(document, DataSession(document)))
+    qtbot.addWidget(view)
+    view.show()
+
+    titles = {item.text(): item.sceneBoundingRect() for item in view.scene().items()
+              if hasattr(item, "text") and item.text().startswith("Input")}
+    table, review = view.boxes["dense_1"].rect(), view.boxes["embedding_1"].rect()
+    assert table.right() < review.left()
+    assert titles["Input: table"].bottom() < table.top()
+    merge = titles["Inputs (concatenate)"]
+    assert max(table.bottom(), review.bottom()) < merge.top() < view.boxes["dense_2"].rect().top()

@@ -170,18 +170,49 @@ class _GraphPainter:
 
     def draw_model(self, layers: Sequence[LayerSpec]) -> None:
         inference = self.view.inference
-        inputs = inference.rows_of_role("input")
+        inputs = [row for row in inference.rows_of_role("input")
+                  if getattr(row, "input_group", None) is None]
         info = inference.data.info
         shape = inputs[0].output_shape if inputs else (info.feature_shape if info else None)
-        source = self.box(0.0, 0.0, "Input", format_shape(shape) or "from the data", "")
-        bottom, source, label = self.stack(layers, 0.0, source.y() + GAP, source,
-                                           format_shape(shape))
+        if self.view.document.project.model.inputs:
+            top, source = self.input_stacks(format_shape(shape))
+        else:
+            source = self.box(0.0, 0.0, "Input", format_shape(shape) or "from the data", "")
+            top = source.y() + GAP
+        bottom, source, label = self.stack(layers, 0.0, top, source, format_shape(shape))
         heads = inference.rows_of_role("head")
         if heads or (inference.report is None and self.view.document.project.model
                      .add_output_head):
             detail = heads[0].summary if heads else "added to fit the task"
             self.box(0.0, bottom + GAP, "Output (Dense)", detail, "")
             self.arrow([source, QPointF(0.0, bottom + GAP)], label)
+
+    def input_stacks(self, joined_shape: str) -> tuple[float, QPointF]:
+        """Draw one input box and stack per input group side by side, joined by the merge;
+        return where ``model.layers`` starts and the merge's exit."""
+        model = self.view.document.project.model
+        info = self.view.inference.data.info
+        shapes = getattr(info, "input_shapes", None) or {}
+        groups = [*shapes, *(group for group in model.inputs if group not in shapes)]
+        reported = {row.input_group: row for row in self.view.inference.rows_of_role("input")
+                    if getattr(row, "input_group", None)}
+        widths = [self.stack_width(model.inputs.get(group, [])) for group in groups]
+        left = -(sum(widths) + GAP * (len(widths) - 1)) / 2
+        ends = []
+        for group, width in zip(groups, widths, strict=True):
+            center = left + width / 2
+            row = reported.get(group)
+            shape = format_shape(row.output_shape if row else shapes.get(group))
+            source = self.box(center, 0.0, f"Input: {group}", shape or "from the data", "")
+            ends.append(self.stack(model.inputs.get(group, []), center, source.y() + GAP,
+                                   source, shape))
+            left += width + GAP
+        merge_top = max(bottom for bottom, _, _ in ends) + GAP
+        exit_point = self.box(0.0, merge_top, f"Inputs ({model.merge})", joined_shape, "")
+        for _, last, label in ends:
+            self.arrow([last, QPointF(last.x(), merge_top - GAP / 3), QPointF(0.0, merge_top)],
+                       label, label_segment=0)
+        return exit_point.y() + GAP, exit_point
 
     def stack(self, rows: Sequence[LayerSpec], center: float, top: float, source: QPointF,
               label: str) -> tuple[float, QPointF, str]:
