@@ -25,6 +25,7 @@ _NEEDS = {
     (1,): "a flat vector",
     (2,): "a sequence (steps, features)",
     (3,): "an image-shaped input (height, width, channels)",
+    (4,): "a volume (depth, height, width, channels)",
     (1, 2): "a flat vector (or a sequence)",
 }
 
@@ -95,6 +96,9 @@ def _rank_fix(need: int, shape: Shape, previous_type: str, previous_index: int |
                 "channels) before it.")
     if need == 3:
         return _capital(f"{before}add a Reshape to (height, width, channels) before it.")
+    if need == 4:
+        return ("Use Conv2D for images, or add a Reshape to (depth, height, width, channels) "
+                "before it, such as [height, width, channels, 1] for an image.")
     if need == 2 and actual == 1 and previous_type in RECURRENT and previous_index is not None:
         return (f"Turn on return_sequences in {previous_type} ({row_name(previous_index)}) so "
                 "it outputs every step.")

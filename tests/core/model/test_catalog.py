@@ -10,7 +10,7 @@ from dlstudio.core.project.project import LayerSpec
 
 ALL_TYPES = catalog.all_types()
 LAYER_TYPES = [layer_type for layer_type in ALL_TYPES if not layer_type.is_block]
-SUITABLE_SHAPES = {1: (12,), 2: (10, 8), 3: (16, 16, 4)}
+SUITABLE_SHAPES = {1: (12,), 2: (10, 8), 3: (16, 16, 4), 4: (4, 8, 8, 2)}
 NEEDS_SEQUENCE = {"Permute"}  # its default dims [2, 1] reorder a (steps, features) input
 
 

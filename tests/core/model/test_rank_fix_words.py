@@ -24,3 +24,11 @@ def test_after_flatten_the_fix_still_moves_the_layer_before_it():
     _error, fix = check_rank(catalog.get("Conv2D"), (64,), "Flatten", 1)
 
     assert fix.startswith("Move it before Flatten")
+
+
+def test_conv3d_on_an_image_suggests_conv2d_or_a_reshape_to_a_volume():
+    error, fix = check_rank(catalog.get("Conv3D"), (32, 32, 3), "Input", None)
+
+    assert error.startswith("Conv3D needs a volume (depth, height, width, channels) but gets "
+                            "an image-shaped tensor")
+    assert fix.startswith("Use Conv2D for images, or add a Reshape to (depth, height, width")

@@ -1,4 +1,4 @@
-"""Convolution layers: small filters slid over sequences (1D) or images (2D)."""
+"""Convolution layers: small filters slid over sequences (1D), images (2D) or volumes (3D)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,12 @@ DILATION_1D = ParamSpec("dilation_rate", "int", 1, "Gaps between the steps a fil
                         "widens its view (strides must then be 1).", minimum=1, maximum=64)
 DILATION_2D = ParamSpec("dilation_rate", "shape", [1, 1], "Gaps between the pixels a filter "
                         "looks at (rows, columns); strides must then be 1.", length=2)
+KERNEL_SIZE_3D = ParamSpec("kernel_size", "shape", [3, 3, 3],
+                           "Depth, height and width of each filter window.", length=3)
+STRIDES_3D = ParamSpec("strides", "shape", [1, 1, 1], "How far the filter moves (depth, rows, "
+                       "columns); 2 halves the size.", length=3)
+DILATION_3D = ParamSpec("dilation_rate", "shape", [1, 1, 1], "Gaps between the cells a filter "
+                        "looks at (depth, rows, columns); strides must then be 1.", length=3)
 DEPTH_MULTIPLIER = ParamSpec("depth_multiplier", "int", 1,
                              "How many filters per input channel.", minimum=1, maximum=64)
 
@@ -86,6 +92,11 @@ _register_convolution(
     "Conv2D", "Slides learned filters over an image to detect edges, textures and shapes.",
     (FILTERS, KERNEL_SIZE_2D, STRIDES_2D, PADDING, DILATION_2D, ACTIVATION, *WEIGHT_PARAMS),
     _convolution("Conv2D"), 3)
+_register_convolution(
+    "Conv3D", "Slides learned filters through a volume (depth, height, width, channels): "
+    "scans, video frames; Reshape an image to (height, width, channels, 1) to use it on one.",
+    (FILTERS, KERNEL_SIZE_3D, STRIDES_3D, PADDING, DILATION_3D, ACTIVATION, *WEIGHT_PARAMS),
+    _convolution("Conv3D"), 4)
 _register_convolution(
     "SeparableConv2D", "A cheaper Conv2D: filters each channel alone, then mixes the channels.",
     (FILTERS, KERNEL_SIZE_2D, STRIDES_2D, PADDING, DILATION_2D, DEPTH_MULTIPLIER, ACTIVATION,
