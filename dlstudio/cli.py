@@ -159,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
             return open_gui([])
         if args.command in TENSORFLOW_COMMANDS:
             import_tensorflow_quietly()
+            if args.command != "train":  # training owns the GPUs; the rest share them
+                from dlstudio.core.training.devices import share_gpus
+
+                share_gpus()
         status = int(args.handler(args) or 0)
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
         return status

@@ -283,3 +283,26 @@ def test_reading_another_file_quotes_only_short_column_names(capsys, trained_toy
         assert_one_line_error(status, err, *words)
         assert "this column name is far too long to repeat whole" not in err
         assert "/usr/sbin/nologin" not in err
+
+
+@pytest.mark.parametrize("arguments, grows", [
+    (["evaluate", "no-such-run"], True),
+    (["predict", "no-such-run", "--data", "x.csv", "-o", "out.csv"], True),
+    (["export", "no-such-run", "--format", "keras"], True),
+    (["info", "missing.dlstudio.json"], True),
+    (["train", "missing.dlstudio.json"], False),
+])
+def test_commands_other_than_train_let_gpu_memory_grow(capsys, tmp_path, monkeypatch,
+                                                       arguments, grows):
+    from dlstudio.core.training import devices
+
+    grown = []
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(devices, "list_gpus", lambda: ["GPU:0"])
+    monkeypatch.setattr(devices.tf.config.experimental, "set_memory_growth",
+                        lambda gpu, enabled: grown.append((gpu, enabled)))
+
+    status, _, _ = run_cli(capsys, *arguments)
+
+    assert status == 2
+    assert grown == ([("GPU:0", True)] if grows else [])

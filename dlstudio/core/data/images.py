@@ -136,8 +136,8 @@ class ImageDataset(Dataset):
         import keras
 
         image = keras.Input(shape=(None, None, self.channels), dtype="float32", name=INPUT_NAME)
-        tensor = keras.layers.Resizing(*self.image_size, name="resize")(image)
-        tensor = keras.layers.Rescaling(1.0 / 255.0, name="rescale")(tensor)
+        tensor = keras.layers.Resizing(*self.image_size, name="resize", dtype="float32")(image)
+        tensor = keras.layers.Rescaling(1.0 / 255.0, name="rescale", dtype="float32")(tensor)
         for layer in augmentation_layers(self.project.data.augmentation,
                                          self.project.training.seed):
             tensor = layer(tensor)
@@ -229,20 +229,25 @@ def augmentation_layers(spec: AugmentationSpec, seed: int) -> list[Any]:
     """
     import keras
 
+    kept = {"dtype": "float32"}  # in float32 under any precision policy, as preprocessing is
     layers = []
     if spec.flip != "none":
-        layers.append(keras.layers.RandomFlip(spec.flip, seed=seed, name="augment_flip"))
+        layers.append(keras.layers.RandomFlip(spec.flip, seed=seed, name="augment_flip",
+                                              **kept))
     if spec.rotation > 0:
         layers.append(keras.layers.RandomRotation(spec.rotation, seed=seed + 1,
-                                                  name="augment_rotation"))
+                                                  name="augment_rotation", **kept))
     if spec.zoom > 0:
-        layers.append(keras.layers.RandomZoom(spec.zoom, seed=seed + 2, name="augment_zoom"))
+        layers.append(keras.layers.RandomZoom(spec.zoom, seed=seed + 2, name="augment_zoom",
+                                              **kept))
     if spec.contrast > 0:
         layers.append(keras.layers.RandomContrast(spec.contrast, value_range=(0.0, 1.0),
-                                                  seed=seed + 3, name="augment_contrast"))
+                                                  seed=seed + 3, name="augment_contrast",
+                                                  **kept))
     if spec.translation > 0:
         layers.append(keras.layers.RandomTranslation(spec.translation, spec.translation,
-                                                     seed=seed + 4, name="augment_translation"))
+                                                     seed=seed + 4, name="augment_translation",
+                                                     **kept))
     return layers
 
 

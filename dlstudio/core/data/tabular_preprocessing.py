@@ -26,6 +26,9 @@ import numpy as np
 
 from dlstudio.core.errors import DataError
 
+FLOAT32 = "float32"
+"""Preprocessing computes in float32 whatever the precision policy: in float16, values above
+65504 become infinite and the model's outputs NaN (the first layer of the stack casts)."""
 EMBEDDING_ABOVE = 32
 """Categorical columns with more categories than this get an embedding instead of one-hot."""
 MAX_EMBEDDING_DIM = 16
@@ -98,15 +101,17 @@ class NumericPlan:
         from dlstudio.core.model.layers import ImputeMissing, MissingIndicator, SmoothClip
 
         raw = [inputs[name] for name in self.inputs]
-        values = raw[0] if len(raw) == 1 else keras.layers.Concatenate(name="numeric_values")(raw)
-        filled = ImputeMissing(self.medians, name="impute_numeric")(values)
+        values = raw[0] if len(raw) == 1 else keras.layers.Concatenate(
+            name="numeric_values", dtype=FLOAT32)(raw)
+        filled = ImputeMissing(self.medians, name="impute_numeric", dtype=FLOAT32)(values)
         scaled = keras.layers.Normalization(mean=self.means, variance=self.variances,
-                                            name="normalize_numeric")(filled)
+                                            name="normalize_numeric", dtype=FLOAT32)(filled)
         if self.clip:
-            scaled = SmoothClip(self.clip, name="clip_numeric")(scaled)
+            scaled = SmoothClip(self.clip, name="clip_numeric", dtype=FLOAT32)(scaled)
         parts = [scaled]
         if self.indicators:
-            parts.append(MissingIndicator(self.indicators, name="missing_numeric")(values))
+            parts.append(MissingIndicator(self.indicators, name="missing_numeric",
+                                          dtype=FLOAT32)(values))
         return parts
 
 
@@ -145,8 +150,8 @@ class CategoryPlan:
         if not self.embedding_dim:
             return lookup
         embedded = keras.layers.Embedding(len(self.vocabulary) + 1, self.embedding_dim,
-                                          name=f"embed_{self.input}")(lookup)
-        return keras.layers.Flatten(name=f"flatten_{self.input}")(embedded)
+                                          name=f"embed_{self.input}", dtype=FLOAT32)(lookup)
+        return keras.layers.Flatten(name=f"flatten_{self.input}", dtype=FLOAT32)(embedded)
 
 
 @dataclass
@@ -191,7 +196,8 @@ class TextPlan:
             name=f"vectorize_{self.input}")
         # TextVectorization reports (batch, 1, width) for (batch, 1) text but returns
         # (batch, width); the reshape makes the declared shape match.
-        return keras.layers.Reshape((self.width,), name=f"tfidf_{self.input}")(layer(tensor))
+        return keras.layers.Reshape((self.width,), name=f"tfidf_{self.input}",
+                                    dtype=FLOAT32)(layer(tensor))
 
 
 @dataclass
@@ -214,7 +220,8 @@ class Preprocessing:
 
         parts = self.numeric.build(inputs) if self.numeric else []
         parts += [plan.build(inputs[plan.input]) for plan in [*self.categories, *self.texts]]
-        return parts[0] if len(parts) == 1 else keras.layers.Concatenate(name="features")(parts)
+        return parts[0] if len(parts) == 1 else keras.layers.Concatenate(
+            name="features", dtype=FLOAT32)(parts)
 
     def _sequences(self) -> list[TextPlan]:
         return [plan for plan in self.texts if plan.sequence_length]

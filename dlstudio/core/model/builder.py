@@ -75,8 +75,14 @@ def build_model(project: Project, dataset: Dataset) -> Any:
     names = _Names(taken, report)
     if project.model.inputs:
         preprocessed = _apply_input_stacks(project, groups, names)
+    head = report.rows[-1].role == "head"
+    if not head and project.model.layers and _mixed_precision():
+        names.float32_ids = {project.model.layers[-1].id}  # the user's own output layer
     outputs = apply_rows(project, project.model.layers, preprocessed, names)
-    if report.rows[-1].role == "head":
+    if not head and outputs.dtype != "float32":  # a block's output, under mixed precision
+        outputs = keras.layers.Activation("linear", dtype="float32",
+                                          name=names("output_float32"))(outputs)
+    if head:
         units, activation = output_head(dataset.task, num_classes)
         head = keras.layers.Dense(units, activation=activation, name="output", dtype="float32")
         outputs = head(outputs)
@@ -105,6 +111,7 @@ class _Names:
         self.labels = {row.id: row.label() for row in rows}
         self.top_indices = {row.id: row.top_index for row in rows}
         self.counts = {row.id: row.param_count for row in rows}
+        self.float32_ids: set[str] = set()
 
     def __call__(self, base: str) -> str:
         name = base
@@ -134,6 +141,8 @@ def _apply_row(project: Project, spec: LayerSpec, tensor: Any, names: Any, suffi
     layer_type = catalog.find(spec.type)
     if layer_type is None or not layer_type.is_block:
         layer = build_row_layer(project, spec, names(spec.id + suffix))
+        if spec.id in getattr(names, "float32_ids", ()) and not suffix:
+            layer.dtype_policy = "float32"  # the model's output: its activation in float32
         return _apply(layer, tensor, spec, names)
     _, params, _ = resolved_params(spec, project.training.initializer)
     base = spec.id + suffix
@@ -155,6 +164,11 @@ def _apply_row(project: Project, spec: LayerSpec, tensor: Any, names: Any, suffi
     joined = [tensor, paths[0]] if spec.type == "Skip" else paths
     merged = merge_layer(params["merge"], names(f"{base}_{params['merge']}"))
     return _apply(merged, joined, spec, names)
+
+
+def _mixed_precision() -> bool:
+    """Whether layers compute in 16 bits (the ``mixed_float16`` or ``mixed_bfloat16`` policy)."""
+    return keras.mixed_precision.global_policy().compute_dtype != "float32"
 
 
 def _target_scale(dataset: Dataset) -> Any:

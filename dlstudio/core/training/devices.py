@@ -52,6 +52,27 @@ def list_gpus() -> list[Any]:
         return list(tf.config.list_physical_devices("GPU"))
 
 
+def share_gpus() -> int:
+    """Let this process take GPU memory as it needs it, never the whole GPU at once.
+
+    TensorFlow reserves nearly all of a GPU's memory on first use. Processes other than the
+    training worker (``dlstudio evaluate``, ``predict``, ``export``, ``info``) call this before
+    touching a GPU, so they never take the memory a running training needs. It must run before
+    TensorFlow's runtime starts; after that it changes nothing (and says nothing).
+
+    Returns:
+        How many GPUs were set to grow.
+    """
+    shared = 0
+    for gpu in list_gpus():
+        try:
+            tf.config.experimental.set_memory_growth(gpu, True)
+            shared += 1
+        except (RuntimeError, ValueError):  # the runtime already started
+            pass
+    return shared
+
+
 def gpu_names(gpus: list[Any]) -> list[str]:
     """Return ``GPU 0: <model name>`` for each GPU."""
     names = []

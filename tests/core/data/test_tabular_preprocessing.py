@@ -115,3 +115,36 @@ def test_missing_indicator_flags_chosen_features_and_round_trips():
     assert np.array_equal(layer(values), [[0.0], [1.0]])
     assert np.array_equal(restored(values), [[0.0], [1.0]])
     assert layer.compute_output_shape((None, 2)) == (None, 1)
+
+
+@pytest.fixture
+def mixed_float16():
+    """The float16 policy of mixed-precision training, put back afterwards."""
+    before = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    yield
+    keras.mixed_precision.set_global_policy(before)
+
+
+def test_preprocessing_runs_in_float32_under_mixed_precision(write_file, csv_project,
+                                                            mixed_float16):
+    from dlstudio.core.data import load_dataset
+    from dlstudio.core.model.builder import build_model
+    from dlstudio.core.project.project import ColumnSpec, LayerSpec
+
+    rng = np.random.default_rng(0)
+    rows = [f"{value:.1f},{'ab'[i % 2]},{'good day' if i % 3 else 'bad day'},{'xyz'[i % 3]}"
+            for i, value in enumerate(rng.uniform(60_000, 200_000, 30))]
+    project = csv_project(write_file("price,kind,note,label\n" + "\n".join(rows) + "\n"),
+                          columns=[ColumnSpec("note", "feature", "text")])
+    project.model.layers = [LayerSpec.of("Dense", units=8)]
+    dataset = load_dataset(project)
+
+    model = build_model(project, dataset)
+
+    for name in ("impute_numeric", "normalize_numeric", "features"):
+        assert model.get_layer(name).compute_dtype == "float32", name
+    inputs = {name: values[:4] for name, values in dataset.inputs("train").items()}
+    inputs["price"] = np.array([[70_000.0], [2e5], [np.nan], [65_504.0]], "float32")
+    outputs = np.asarray(model(inputs, training=False))
+    assert outputs.dtype == np.float32 and np.isfinite(outputs).all()

@@ -354,3 +354,20 @@ def test_a_real_allocation_failure_says_the_layer_is_too_large(tmp_path):
 
     assert finished.stdout.startswith("ModelBuildError layer 1 (Dense) is too large"), (
         finished.stdout + finished.stderr[-2000:])
+
+
+@pytest.mark.parametrize("last", [("Dense", {"units": 3, "activation": "softmax"}), None])
+def test_the_output_is_float32_under_mixed_precision(last):
+    before = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        layers = [("Dense", {"units": 8})] + ([last] if last else [])
+        model = build_model(project_of(*layers), TinyDataset((5,)))
+    finally:
+        keras.mixed_precision.set_global_policy(before)
+
+    assert model.layers[1].compute_dtype == "float16"  # the stack itself computes in float16
+    assert model.layers[-1].compute_dtype == "float32"  # the user's softmax, or the head
+    assert model.output.dtype == "float32"
+    prediction = model.predict({"features": np.ones((2, 5), "float32")}, verbose=0)
+    assert prediction.dtype == np.float32 and np.isfinite(prediction).all()
