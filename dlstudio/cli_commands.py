@@ -64,10 +64,11 @@ def import_command(args: argparse.Namespace) -> int:
 
 
 def info_command(args: argparse.Namespace) -> int:
-    """``dlstudio info PROJECT``: the data summary, the devices that would train, then the
-    layer table."""
+    """``dlstudio info PROJECT``: the data summary, the devices that would train, the training
+    settings that apply, then the layer table."""
     from dlstudio.core.data import load_dataset
     from dlstudio.core.model import builder
+    from dlstudio.core.project.settings_schema import training_lines
     from dlstudio.core.training.devices import describe_devices
 
     project = load_project(args.project)
@@ -78,6 +79,8 @@ def info_command(args: argparse.Namespace) -> int:
     if outside:
         print(f"Warning: {outside}")
     print(f"Devices: {describe_devices(project.training.device)}")
+    for line in training_lines(project.training):
+        print(line)
     report = builder.inspect_stack(project, dataset.feature_shape(), dataset.task,
                                    len(dataset.class_names), dataset.input_shapes())
     print()

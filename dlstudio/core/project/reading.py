@@ -17,32 +17,23 @@ from dlstudio.core.model.catalog_layers.blocks import MERGES
 from dlstudio.core.project import layer_tree
 from dlstudio.core.project.fields import FieldReader, describe
 from dlstudio.core.project.project import (
-    CLASS_WEIGHT_MODES,
-    CLIP_MODES,
     COLOR_MODES,
     COLUMN_KINDS,
     COLUMN_ROLES,
     DATA_KINDS,
-    DEVICE_CHOICES,
     FLIP_MODES,
-    INITIALIZER_DEFAULTS,
-    LOSSES,
-    OPTIMIZERS,
-    SCHEDULES,
     SCHEMA_VERSION,
     TASKS,
     TEXT_ENCODINGS,
     AugmentationSpec,
     ColumnSpec,
     DataSpec,
-    EarlyStoppingSpec,
     LayerSpec,
     ModelSpec,
     Project,
-    ScheduleSpec,
     SplitSpec,
-    TrainingSpec,
 )
+from dlstudio.core.project.settings_schema import read_training
 
 
 def project_from_dict(data: Any, source: str | None = None) -> Project:
@@ -58,7 +49,7 @@ def project_from_dict(data: Any, source: str | None = None) -> Project:
         data=_read_data(root.child("data")),
         split=_read_split(root.child("split")),
         model=_read_model(root.child("model")),
-        training=_read_training(root.child("training")),
+        training=read_training(root.child("training")),
     )
     _check_split_files(project, root.child("split"))
     if problems:
@@ -346,64 +337,3 @@ def _check_unique_ids(stacks: list[tuple[str, list[LayerSpec]]], problems: list[
             else:
                 seen[layer_id] = place
     layer_tree.ensure_ids(every_row)
-
-
-def _read_training(reader: FieldReader) -> TrainingSpec:
-    reader.check_known(TrainingSpec.__dataclass_fields__)
-    defaults = TrainingSpec()
-    schedule = _read_schedule(reader.child("schedule"))
-    early = _read_early_stopping(reader.child("early_stopping"))
-    return TrainingSpec(
-        epochs=reader.integer("epochs", defaults.epochs, minimum=1, maximum=100_000),
-        batch_size=reader.integer("batch_size", defaults.batch_size, minimum=1,
-                                  maximum=1_000_000),
-        loss=reader.choice("loss", LOSSES, defaults.loss),
-        label_smoothing=reader.number("label_smoothing", defaults.label_smoothing, minimum=0.0,
-                                      maximum=0.5),
-        optimizer=reader.choice("optimizer", OPTIMIZERS, defaults.optimizer),
-        learning_rate=reader.number("learning_rate", defaults.learning_rate, minimum=0.0,
-                                    maximum=10.0, exclusive_minimum=True),
-        momentum=reader.number("momentum", defaults.momentum, minimum=0.0, maximum=1.0),
-        nesterov=reader.boolean("nesterov", defaults.nesterov),
-        weight_decay=reader.number("weight_decay", defaults.weight_decay, minimum=0.0,
-                                   maximum=1.0),
-        schedule=schedule,
-        early_stopping=early,
-        clip_mode=reader.choice("clip_mode", CLIP_MODES, defaults.clip_mode),
-        clip_value=reader.number("clip_value", defaults.clip_value, minimum=0.0,
-                                 exclusive_minimum=True),
-        class_weights=reader.choice("class_weights", CLASS_WEIGHT_MODES, defaults.class_weights),
-        gradient_accumulation_steps=reader.integer("gradient_accumulation_steps", 1, minimum=1,
-                                                   maximum=1024),
-        mixed_precision=reader.boolean("mixed_precision", defaults.mixed_precision),
-        initializer=reader.choice("initializer", INITIALIZER_DEFAULTS, defaults.initializer),
-        seed=reader.integer("seed", defaults.seed, minimum=0),
-        device=reader.choice("device", DEVICE_CHOICES, defaults.device),
-        steps_per_execution=reader.integer("steps_per_execution", 0, minimum=0, maximum=10_000),
-    )
-
-
-def _read_schedule(reader: FieldReader) -> ScheduleSpec:
-    reader.check_known(ScheduleSpec.__dataclass_fields__)
-    defaults = ScheduleSpec()
-    return ScheduleSpec(
-        kind=reader.choice("kind", SCHEDULES, defaults.kind),
-        factor=reader.number("factor", defaults.factor, minimum=0.0, maximum=1.0,
-                             exclusive_minimum=True),
-        step_epochs=reader.integer("step_epochs", defaults.step_epochs, minimum=1),
-        warmup_epochs=reader.integer("warmup_epochs", defaults.warmup_epochs, minimum=0),
-        patience=reader.integer("patience", defaults.patience, minimum=1),
-        min_learning_rate=reader.number("min_learning_rate", defaults.min_learning_rate,
-                                        minimum=0.0),
-    )
-
-
-def _read_early_stopping(reader: FieldReader) -> EarlyStoppingSpec:
-    reader.check_known(EarlyStoppingSpec.__dataclass_fields__)
-    defaults = EarlyStoppingSpec()
-    return EarlyStoppingSpec(
-        enabled=reader.boolean("enabled", defaults.enabled),
-        monitor=reader.string("monitor", defaults.monitor),
-        patience=reader.integer("patience", defaults.patience, minimum=1),
-        min_delta=reader.number("min_delta", defaults.min_delta, minimum=0.0),
-    )
