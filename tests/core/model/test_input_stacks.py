@@ -151,3 +151,26 @@ def test_a_text_stack_and_a_numeric_stack_merged_learn_what_needs_both(notes_csv
     assert metrics["val_accuracy"].max() >= 0.85  # keyword alone: 0.5, sign alone: 0.5
     assert export.check.passed
     assert {spec["name"] for spec in export.inputs} == {"x", "note"}
+
+
+@pytest.mark.slow
+def test_the_generated_script_of_input_stacks_trains(notes_csv, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from dlstudio.core.model.codegen import generate_script
+
+    project = project_with({"table": [LayerSpec.of("Dense", units=8)], "note": text_stack()},
+                           path=str(notes_csv))
+    script = tmp_path / "train.py"
+    script.write_text(generate_script(project), encoding="utf-8")
+    root = Path(__file__).resolve().parents[3]
+    environment = {**os.environ, "PYTHONPATH": str(root), "TF_CPP_MIN_LOG_LEVEL": "3",
+                   "CUDA_VISIBLE_DEVICES": "-1"}
+
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                            env=environment, timeout=240, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'groups["table"]' in script.read_text() and "Test:" in result.stdout
