@@ -13,7 +13,11 @@ from dlstudio.gui.data_session import DataSession
 from dlstudio.gui.document import Document
 from dlstudio.gui.shape_inference import ShapeInference
 from dlstudio.gui.widgets.layer_stack import LayerStackView
-from dlstudio.gui.widgets.layer_stack_model import KIND_ROLE, PROBLEM_ROLE
+from dlstudio.gui.widgets.layer_stack_model import (
+    EMPTY_STACK_TEXT,
+    KIND_ROLE,
+    PROBLEM_ROLE,
+)
 from dlstudio.gui.widgets.palette import layer_type_mime
 
 
@@ -89,7 +93,7 @@ def test_edits_update_rows_without_resetting_the_model(view, qtbot):
     assert outline(view) == [
         "Input", "Branches", "  branch 1", "    Dropout", "    Dense", "  branch 2",
         "    Residual", "      Flatten", "      Dense", "  branch 3",
-        "    empty: drop layers here", "Output head"]
+        "    " + EMPTY_STACK_TEXT, "Output head"]
     for _ in range(5):
         document.undo_stack.undo()
     assert outline(view)[1:9] == ["Dense", "Branches", "  branch 1", "    Dense", "  branch 2",
@@ -194,7 +198,9 @@ def test_an_empty_block_reads_drop_layers_here_and_takes_drops_on_that_row(view)
                        QModelIndex())
     block = document.selection[0]
     empty = model.index(0, 0, index_of(view, block))
-    assert empty.data() == "empty: drop layers here"
+    assert empty.data() == EMPTY_STACK_TEXT
+    assert "drop layers here" in EMPTY_STACK_TEXT
+    assert view.tree.isFirstColumnSpanned(0, index_of(view, block))  # never cut short
     assert empty.data(KIND_ROLE) == "empty"
     assert "drag layers" in empty.data(Qt.ItemDataRole.ToolTipRole)
     assert not model.flags(empty) & Qt.ItemFlag.ItemIsSelectable
@@ -206,7 +212,7 @@ def test_an_empty_block_reads_drop_layers_here_and_takes_drops_on_that_row(view)
     assert outline(view)[-3:] == ["Residual", "  Conv2D", "Output head"]
 
     document.remove_layers(["conv2d_1"])
-    assert outline(view)[-3:] == ["Residual", "  empty: drop layers here", "Output head"]
+    assert outline(view)[-3:] == ["Residual", "  " + EMPTY_STACK_TEXT, "Output head"]
     document.undo_stack.undo()
     assert outline(view)[-3:] == ["Residual", "  Conv2D", "Output head"]
 

@@ -270,8 +270,18 @@ class LayerStackView(QWidget):
     def _end_sync(self, *_signal_arguments: object) -> None:
         self._syncing = False
 
+    def _span_empty_rows(self, parent: QModelIndex) -> None:
+        """Let the "drop layers here" rows under ``parent`` run across every column."""
+        for row in range(self.model.rowCount(parent)):
+            index = self.model.index(row, 0, parent)
+            if index.data(KIND_ROLE) == "empty":
+                self.tree.setFirstColumnSpanned(row, parent, True)
+            else:
+                self._span_empty_rows(index)
+
     def _after_reset(self) -> None:
         self._syncing = True
+        self._span_empty_rows(QModelIndex())
         self.tree.expandAll()
         self._show_document_selection()
         self._syncing = False
@@ -280,6 +290,9 @@ class LayerStackView(QWidget):
     def _after_insert(self, parent: QModelIndex, first: int, last: int) -> None:
         for row in range(first, last + 1):
             index = self.model.index(row, 0, parent)
+            if index.data(KIND_ROLE) == "empty":
+                self.tree.setFirstColumnSpanned(row, parent, True)
+            self._span_empty_rows(index)
             self.tree.expandRecursively(index)
         if parent.isValid():
             self.tree.expand(parent)

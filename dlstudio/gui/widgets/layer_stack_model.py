@@ -22,8 +22,10 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QSize,
     Qt,
 )
+from PySide6.QtGui import QFont
 
 from dlstudio.core.model import catalog
 from dlstudio.core.project import tree_edits
@@ -48,8 +50,8 @@ KIND_ROLE = Qt.ItemDataRole.UserRole + 3
 """Item role holding what a row is: ``input``, ``layer``, ``branch``, ``empty`` (the
 "drop layers here" row of an empty inner stack) or ``head``."""
 
-EMPTY_STACK_TEXT = "empty: drop layers here"
-"""What the row of an empty inner stack says."""
+EMPTY_STACK_TEXT = "empty (the input passes through): drop layers here"
+"""What the row of an empty inner stack says (the view spans it over every column)."""
 
 COLUMNS = ("Layer", "Settings", "Output shape", "Parameters")
 _Index = QModelIndex | QPersistentModelIndex
@@ -429,6 +431,12 @@ class LayerStackModel(QAbstractItemModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return shown.column(column)
+        if role == Qt.ItemDataRole.SizeHintRole and node.kind == "empty":
+            return QSize(0, 24)  # as tall as rows with an icon
+        if role == Qt.ItemDataRole.FontRole and node.kind == "empty":
+            font = QFont()
+            font.setItalic(True)
+            return font
         if role == PROBLEM_ROLE:
             return problem_text(shown.error, shown.fix) if column == 1 else None
         if role == Qt.ItemDataRole.ToolTipRole:
