@@ -218,14 +218,46 @@ def suggest(name: str) -> str:
     return "run `dlstudio layers` to list the layer types"
 
 
+def frozen(value: Any) -> Any:
+    """Return ``value`` (parameters as read from JSON) as a hashable key that tells apart what
+    JSON tells apart (``1``, ``1.0`` and ``true`` differ)."""
+    kind = type(value)
+    if kind is dict or isinstance(value, Mapping):
+        return tuple(sorted((key, frozen(item)) for key, item in value.items()))
+    if kind is list or kind is tuple:
+        return ("list", tuple(frozen(item) for item in value))
+    return (type(value).__name__, value)
+
+
+_VALIDATED: dict[tuple, tuple[dict[str, Any], list[str]]] = {}
+_VALIDATED_LIMIT = 4096
+
+
 def validate_params(type_name: str, params: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Check ``params`` against layer type ``type_name``.
+
+    Shape inference asks this for every row on every edit, so answers are remembered by the
+    parameters' values (each call gets its own copies).
 
     Returns:
         The full parameter dict (defaults filled in, invalid values replaced by defaults) and
         one problem per bad value, each starting with the parameter name
         (``units: expected an integer >= 1, got -4``).
     """
+    try:
+        key = (type_name, frozen(params))
+    except TypeError:  # a value that cannot be a key (never from JSON): check it afresh
+        return _validate(type_name, params)
+    known = _VALIDATED.get(key)
+    if known is None:
+        if len(_VALIDATED) >= _VALIDATED_LIMIT:
+            _VALIDATED.clear()
+        known = _VALIDATED[key] = _validate(type_name, params)
+    values, problems = known
+    return {name: _copy_default(value) for name, value in values.items()}, list(problems)
+
+
+def _validate(type_name: str, params: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     layer_type = get(type_name)
     values = layer_type.defaults()
     problems: list[str] = []

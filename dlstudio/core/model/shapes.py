@@ -10,7 +10,6 @@ is cached by its type, parameters and input shape, so an edit recomputes only wh
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import random
 import threading
@@ -276,8 +275,8 @@ class _Walker:
         return report
 
     def block(self, spec: LayerSpec, previous: LayerReport, where: _Where) -> LayerReport:
-        layer_type, params, problems = resolved_params(spec, self.project.training.initializer)
-        summary = layer_type.summary(params)
+        layer_type, params, problems, summary, _ = _resolved_once(
+            spec, self.project.training.initializer)
         report = self.record(where.report(spec, summary, None, None))
         fewest, most = layer_type.stack_count
         if problems or len(spec.stacks) < fewest or (most and len(spec.stacks) > most):
@@ -400,10 +399,33 @@ def _join(spec: LayerSpec, params: dict, input_shape: Shape,
     return shape, None, problem
 
 
+_RESOLVED: dict[tuple, tuple[LayerType, dict, list[str], str, tuple]] = {}
+
+
+def _resolved_once(spec: LayerSpec, initializer: str) -> tuple[LayerType, dict, list[str],
+                                                                str, tuple]:
+    """Return :func:`resolved_params`, the summary and a key of the resolved parameters,
+    remembered by the row's type and values (every edit infers every row again; most rows are
+    as they were). The parameters returned are shared: read them, never change them."""
+    try:
+        key = (spec.type, catalog.frozen(spec.params), initializer)
+    except TypeError:  # a value that cannot be a key (never from JSON): resolve it afresh
+        layer_type, params, problems = resolved_params(spec, initializer)
+        return layer_type, params, problems, layer_type.summary(params), (id(spec), spec.params)
+    known = _RESOLVED.get(key)
+    if known is None:
+        if len(_RESOLVED) >= _CACHE_SIZE:
+            _RESOLVED.clear()
+        layer_type, params, problems = resolved_params(spec, initializer)
+        known = _RESOLVED[key] = (layer_type, params, problems, layer_type.summary(params),
+                                  key)
+    return known
+
+
 def _inspect_layer(project: Project, spec: LayerSpec, previous: LayerReport,
                    where: _Where) -> LayerReport:
-    layer_type, params, problems = resolved_params(spec, project.training.initializer)
-    summary = layer_type.summary(params)
+    layer_type, params, problems, summary, key = _resolved_once(
+        spec, project.training.initializer)
     if problems:
         return _failed(spec, where, summary, "; ".join(problems) + ".",
                        "Correct the value in the layer's properties.")
@@ -415,7 +437,7 @@ def _inspect_layer(project: Project, spec: LayerSpec, previous: LayerReport,
         source = source_text(previous.type, previous.name())
         problem = shape_checks.check_params(layer_type, params, shape, source, context)
     if problem is None:
-        inferred = _infer(layer_type, params, shape)
+        inferred = _infer(layer_type, params, shape, key)
         problem = inferred.problem
         if problem is None:
             report = where.report(spec, summary, inferred.output_shape, inferred.param_count)
@@ -511,16 +533,18 @@ _cache: OrderedDict[tuple, _Inference] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def _infer(layer_type: LayerType, params: dict, shape: Shape) -> _Inference:
-    """Apply a fresh layer to a symbolic input of ``shape`` (cached)."""
-    key = (layer_type.name, json.dumps(params, sort_keys=True), shape)
+def _infer(layer_type: LayerType, params: dict, shape: Shape,
+           params_key: tuple | None = None) -> _Inference:
+    """Apply a fresh layer to a symbolic input of ``shape`` (cached by ``params_key``, a key
+    of the parameters, or by the parameters themselves)."""
+    key = (layer_type.name, params_key or catalog.frozen(params), shape)
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
     seed_state = random.getstate()  # Keras draws initializer seeds from `random`; a cache
     try:                             # miss here must not change the weights trained later
-        layer = layer_type.build(params)
+        layer = layer_type.build(dict(params))
         output = layer(keras.KerasTensor((None, *shape)))
         trainable = sum(math.prod(weight.shape) for weight in layer.trainable_weights)
         result = _Inference(tuple(output.shape[1:]), layer.count_params(), trainable)

@@ -350,11 +350,27 @@ class LayerStackModel(QAbstractItemModel):
         """Emit ``dataChanged`` for the rows under ``node`` whose text changed (a report
         usually changes a few rows: the edited one and those whose shapes follow from it)."""
         for row, child in enumerate(node.children):
-            before = child.shown[1].signature() if child.shown is not None else None
-            if before != self._shown(child).signature():
+            basis = self._basis(child)
+            kept = child.shown[1] if child.shown is not None else None
+            if basis is not None and kept is not None and kept.basis == basis:
+                kept.report = self.inference.row_for(child.layer_id)  # same text, newer row
+                child.shown = (self._generation, kept)
+            elif (kept.signature() if kept is not None else None) != self._shown(
+                    child).signature():
                 self.dataChanged.emit(self.createIndex(row, 0, child),
                                       self.createIndex(row, len(COLUMNS) - 1, child))
             self._announce_changed(child)
+
+    def _basis(self, node: StackNode) -> tuple | None:
+        """Return what a layer row's text is made of besides the layer itself (which resets
+        the row when edited): its report row's values and its problem state. ``None`` for other
+        rows. A 200-row report mostly repeats the last one; this tells so cheaply."""
+        if node.kind not in ("layer", "input_row"):
+            return None
+        row = self.inference.row_for(node.layer_id)
+        values = None if row is None else (row.type, row.output_shape, row.param_count,
+                                           row.error, row.fix, row.note)
+        return values, node.layer_id in self._blocked, node.layer_id == self._first_error
 
     def first_problem(self) -> tuple[StackNode, Any] | None:
         """Return the node of the first row with a problem and its report row, or ``None``."""
@@ -456,6 +472,7 @@ class LayerStackModel(QAbstractItemModel):
         """Return what ``node`` shows, worked out once per change of the row or the report."""
         if node.shown is None or node.shown[0] != self._generation:
             shown = _RowText.of(self, node)
+            shown.basis = self._basis(node)
             if shown.error:  # the core names rows as reports do; say it as the window does
                 project = self.document.project
                 shown.error = in_gui_words(shown.error, project)
@@ -646,6 +663,7 @@ class _RowText:
         return cls("layer", layer.type, summary, reported, layer.id in model._blocked)
 
     shape_text = ""
+    basis: tuple | None = None
 
     def signature(self) -> tuple:
         """Return everything the row shows, to tell whether it changed."""

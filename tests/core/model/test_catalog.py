@@ -159,3 +159,17 @@ def test_only_catalog_types_can_be_built():
         LayerSpec.of("os.system")
     with pytest.raises(KeyError, match="did you mean Conv2D"):
         catalog.get("Conv2d")
+
+
+def test_remembered_checks_hand_out_copies_and_tell_json_values_apart():
+    first, _ = catalog.validate_params("Conv2D", {"filters": 8, "kernel_size": [3, 3]})
+    first["kernel_size"].append(99)
+    first["filters"] = 1
+    again, problems = catalog.validate_params("Conv2D", {"filters": 8, "kernel_size": [3, 3]})
+
+    assert again["kernel_size"] == [3, 3] and again["filters"] == 8 and problems == []
+    assert catalog.frozen({"units": 1}) != catalog.frozen({"units": True})
+    assert catalog.frozen({"rate": 1}) != catalog.frozen({"rate": 1.0})
+    _, refused = catalog.validate_params("Dense", {"units": True})
+    _, accepted = catalog.validate_params("Dense", {"units": 1})
+    assert refused and not accepted
