@@ -9,6 +9,9 @@
     dlstudio info PROJECT                           data summary; devices; layer table
     dlstudio layers [--json]                        the layer catalog, with every parameter
     dlstudio train PROJECT [--epochs N] [--runs-dir DIR] [--resume RUN] [--events]
+    dlstudio tune PROJECT [--search PATH=SPEC]… [--trials N] [--workers K] [--epochs E]
+                 [--runs-dir DIR] [--storage URL] [--study NAME] [--resume] [--events]
+    dlstudio tune status STUDY_OR_PROJECT [--runs-dir DIR] [--storage URL] [--json]
     dlstudio evaluate RUN [--data PATH] [--json]
     dlstudio export RUN --format savedmodel|keras -o PATH
     dlstudio predict RUN_OR_EXPORT --data PATH -o OUT.csv [--force]
@@ -37,7 +40,9 @@ TENSORFLOW_COMMANDS = ("import", "info", "train", "evaluate", "export", "predict
 
 PIPE_CLOSED = 141  # the exit status when stdout's reader went away (128 + SIGPIPE)
 
-COMMANDS = ("init", "import", "info", "layers", "train", "evaluate", "export", "predict")
+COMMANDS = ("init", "import", "info", "layers", "train", "tune", "evaluate", "export",
+            "predict")
+TUNE_STATUS = "tune-status"  # `dlstudio tune status …` is parsed as this hidden command
 
 
 class UsageError(UserInputError):
@@ -110,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                              "JSON lines instead of progress")
     train.set_defaults(handler=commands.train_command)
 
+    _add_tune_parsers(sub)
+
     evaluate = sub.add_parser("evaluate", help="metrics of a run on its test split or other data")
     evaluate.add_argument("run", metavar="RUN")
     evaluate.add_argument("--data", metavar="PATH", help="a CSV file or image folder read "
@@ -137,6 +144,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_tune_parsers(sub: argparse._SubParsersAction) -> None:
+    from dlstudio import cli_tune
+
+    tune = sub.add_parser("tune", help="search training settings and layer parameters "
+                          "(Optuna); `dlstudio tune status` shows a study")
+    tune.add_argument("project", metavar="PROJECT")
+    tune.add_argument("--search", action="append", metavar="PATH=SPEC",
+                      help="add a setting to the search: LOW:HIGH, LOW:HIGH:log, LOW:HIGH:STEP "
+                           "or A,B,C (e.g. training.learning_rate=1e-4:1e-1:log)")
+    tune.add_argument("--trials", type=_positive, metavar="N", help="trials in the study, all "
+                      "machines together (default: the project's tuning.trials)")
+    tune.add_argument("--workers", metavar="K", type=_workers, help="trials at once here: a "
+                      "number or auto (one per GPU, else a few CPU workers)")
+    tune.add_argument("--epochs", type=_positive, metavar="E", help="epochs per trial")
+    tune.add_argument("--runs-dir", metavar="DIR", help="where trial runs and the study file "
+                                                        "go (default: runs/ beside the project)")
+    tune.add_argument("--storage", metavar="URL", help="a database URL shared by many machines "
+                      "(postgresql://USER:PASSWORD@HOST/DB); default: sqlite in the runs folder")
+    tune.add_argument("--study", metavar="NAME", help="the study's name (default: the project "
+                                                      "file's name)")
+    tune.add_argument("--resume", action="store_true", help="continue the study (or join it "
+                      "from another machine); interrupted trials run again")
+    tune.add_argument("--events", action="store_true", help="print the study's JSON lines")
+    tune.set_defaults(handler=cli_tune.tune_command)
+
+    status = sub.add_parser(TUNE_STATUS, help=argparse.SUPPRESS)
+    status.prog = "dlstudio tune status"
+    status.add_argument("study", metavar="STUDY_OR_PROJECT")
+    status.add_argument("--runs-dir", metavar="DIR", help="the runs folder holding tuning.db")
+    status.add_argument("--storage", metavar="URL", help="the study's database URL")
+    status.add_argument("--json", action="store_true", help="print the trials as JSON")
+    status.set_defaults(handler=cli_tune.status_command)
+
+
+def _workers(text: str) -> int | str:
+    return "auto" if text == "auto" else _positive(text)
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -154,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if _wants_gui(arguments):
             return open_gui([item for item in arguments if item != "--debug"])
-        args = build_parser().parse_args(arguments)
+        args = build_parser().parse_args(_tune_status_as_command(arguments))
         if args.command is None:
             return open_gui([])
         if args.command in TENSORFLOW_COMMANDS:
@@ -182,6 +227,17 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as error:  # an internal fault: short message, traceback on request
         return _internal_error(error, debug)
+
+
+def _tune_status_as_command(arguments: list[str]) -> list[str]:
+    """``tune status …`` → the hidden ``tune-status …`` command (``tune``'s PROJECT would
+    swallow the word ``status`` otherwise)."""
+    positional = [index for index, item in enumerate(arguments) if not item.startswith("-")]
+    if len(positional) >= 2 and arguments[positional[0]] == "tune" and arguments[
+            positional[1]] == "status":
+        first, second = positional[:2]
+        return arguments[:first] + [TUNE_STATUS] + arguments[second + 1:]
+    return arguments
 
 
 def _internal_error(error: Exception, debug: bool) -> int:

@@ -48,6 +48,9 @@ CLIP_MODES = ("none", "norm", "value")
 CLASS_WEIGHT_MODES = ("none", "balanced")
 DEVICE_CHOICES = ("auto", "cpu", "gpu", "all_gpus")
 INITIALIZER_DEFAULTS = ("layer_default",) + catalog.INITIALIZERS
+TUNING_DIRECTIONS = ("auto", "minimize", "maximize")
+TUNING_SAMPLERS = ("tpe", "random", "grid", "cmaes")
+TUNING_PRUNERS = ("median", "hyperband", "successive_halving", "none")
 
 
 @dataclass
@@ -446,6 +449,87 @@ class TrainingSpec:
 
 
 @dataclass
+class SearchParameter:
+    """One setting that a study searches, by its path in the project.
+
+    Either a range (``low`` to ``high``; ``log`` spaces it logarithmically, ``step`` makes it
+    a grid of steps) or ``choices`` (a list of values to pick from).
+
+    Attributes:
+        path: The setting (``training.learning_rate``,
+            ``model.layers[id=dense_1].params.units``).
+        low: The smallest value of a range.
+        high: The largest value of a range.
+        log: Sample the range on a log scale (learning rates, weight decay).
+        step: Only values ``low + k * step`` (whole numbers: a step of 1 by default).
+        choices: The values to choose from (instead of a range).
+    """
+
+    path: str
+    low: float | None = None
+    high: float | None = None
+    log: bool = False
+    step: float | None = None
+    choices: list[Any] = field(default_factory=list)
+
+    @property
+    def is_choice(self) -> bool:
+        """Whether the setting is chosen from a list rather than a range."""
+        return bool(self.choices)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready form (only what is set)."""
+        if self.choices:
+            return {"path": self.path, "choices": list(self.choices)}
+        body: dict[str, Any] = {"path": self.path, "low": self.low, "high": self.high}
+        if self.log:
+            body["log"] = True
+        if self.step is not None:
+            body["step"] = self.step
+        return body
+
+
+@dataclass
+class TuningSpec:
+    """A hyperparameter search over the project's settings (``dlstudio tune``, the Tune tab).
+
+    Attributes:
+        search: The settings searched and their ranges or choices.
+        objective: The logged value to optimise (``val_loss``, ``val_accuracy``, …); a trial's
+            value is its best epoch's.
+        direction: ``minimize``, ``maximize`` or ``auto`` (minimize losses and errors,
+            maximize the rest).
+        trials: Trials in the study, all machines together.
+        timeout_minutes: No trial starts after this many minutes (0: no limit).
+        epochs: Epochs per trial (0: the training settings' number).
+        sampler: ``tpe`` (Bayesian, the default), ``random``, ``grid`` or ``cmaes``.
+        pruner: Stops bad trials early from their per-epoch values: ``median``,
+            ``hyperband``, ``successive_halving`` or ``none``.
+        pruner_startup_trials: Trials that finish before the median pruner stops any.
+        pruner_warmup_epochs: Epochs a trial always trains before it may be stopped.
+        workers: Trials at once on this machine (0: one per GPU, else a few CPU workers).
+    """
+
+    search: list[SearchParameter] = field(default_factory=list)
+    objective: str = "val_loss"
+    direction: str = "auto"
+    trials: int = 20
+    timeout_minutes: float = 0.0
+    epochs: int = 0
+    sampler: str = "tpe"
+    pruner: str = "median"
+    pruner_startup_trials: int = 3
+    pruner_warmup_epochs: int = 1
+    workers: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready form."""
+        body = asdict(self)
+        body["search"] = [parameter.to_dict() for parameter in self.search]
+        return body
+
+
+@dataclass
 class Project:
     """A whole project.
 
@@ -455,6 +539,8 @@ class Project:
         split: The train/validation/test split.
         model: The layer stack.
         training: Training settings.
+        tuning: The hyperparameter search (written to the file only when it differs from the
+            defaults).
         path: Where the project was loaded from or saved to (not stored in the file).
     """
 
@@ -463,6 +549,7 @@ class Project:
     split: SplitSpec = field(default_factory=SplitSpec)
     model: ModelSpec = field(default_factory=ModelSpec)
     training: TrainingSpec = field(default_factory=TrainingSpec)
+    tuning: TuningSpec = field(default_factory=TuningSpec)
     path: Path | None = field(default=None, compare=False)
 
     @property
@@ -506,6 +593,10 @@ class Project:
         body = asdict(self)
         body.pop("path")
         body["model"] = self.model.to_dict()
+        if self.tuning == TuningSpec():
+            body.pop("tuning")
+        else:
+            body["tuning"] = self.tuning.to_dict()
         return {"schema_version": SCHEMA_VERSION, **body}
 
     def copy(self) -> Project:

@@ -34,6 +34,7 @@ from dlstudio.core.project.project import (
     SplitSpec,
 )
 from dlstudio.core.project.settings_schema import read_training
+from dlstudio.core.project.tuning_fields import check_search, read_tuning
 
 
 def project_from_dict(data: Any, source: str | None = None) -> Project:
@@ -43,7 +44,7 @@ def project_from_dict(data: Any, source: str | None = None) -> Project:
         raise ProjectError([f"expected a JSON object at the top, got {describe(data)}"], source)
     data = migrate(data, problems)
     root = FieldReader(data, "", problems)
-    root.check_known(["schema_version", "name", "data", "split", "model", "training"])
+    root.check_known(["schema_version", "name", "data", "split", "model", "training", "tuning"])
     project = Project(
         name=root.string("name", "Untitled"),
         data=_read_data(root.child("data")),
@@ -52,6 +53,10 @@ def project_from_dict(data: Any, source: str | None = None) -> Project:
         training=read_training(root.child("training")),
     )
     _check_split_files(project, root.child("split"))
+    rest_is_clean = not problems
+    project.tuning = read_tuning(root.child("tuning"))
+    if rest_is_clean:  # the searched values are tried on a project that reads cleanly
+        check_search(project, root.child("tuning"))
     if problems:
         raise ProjectError(problems, source)
     return project
