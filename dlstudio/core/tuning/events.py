@@ -9,6 +9,10 @@ One object per line with a ``type``:
 - ``trial_epoch``: ``number``, ``epoch``, ``value`` (the objective), ``logs``;
 - ``trial_finished``: ``number``, ``state`` (``COMPLETE``, ``PRUNED``, ``FAIL``), ``value``,
   ``reason``, ``seconds``, ``run_dir``, ``params``, ``epochs``;
+- ``trials``: ``rows`` — every trial already in the study (as ``tune status --json``
+  lists them), sent once at the start so a resumed study shows its history;
+- ``importances``: ``values`` (searched path → Optuna's importance), after each complete trial
+  once two are complete;
 - ``message``: ``level`` (``info`` or ``warning``), ``text``;
 - ``study_finished``: ``best`` (``number``, ``value``, ``params``, ``run_dir``, or null),
   ``counts`` (trials per state).
@@ -25,8 +29,8 @@ from collections.abc import Callable
 from typing import Any
 
 StudySink = Callable[[dict[str, Any]], None]
-EVENT_TYPES = ("study", "trial_started", "trial_run", "trial_epoch", "trial_finished",
-               "message", "study_finished")
+EVENT_TYPES = ("study", "trials", "trial_started", "trial_run", "trial_epoch",
+               "trial_finished", "importances", "message", "study_finished")
 
 
 def event(kind: str, **fields: Any) -> dict[str, Any]:

@@ -85,6 +85,41 @@ def with_search(project: Project, extra: list[SearchParameter]) -> Project:
     return checked
 
 
+def default_search(path: str, value: Any, kind: str, *, choices: tuple[Any, ...] = (),
+                   minimum: float | None = None, maximum: float | None = None,
+                   exclusive_minimum: bool = False) -> SearchParameter | None:
+    """A first range for a setting someone chose to search ("Search this" in the GUI).
+
+    Choices and true/false search every choice; a positive number a tenfold either side (a
+    log scale below 1: learning rates, decays); a whole number from half to twice it; zero
+    up to the setting's maximum (or 0.5 for fractions). Ends stay within the setting's limits.
+    Returns ``None`` for settings that are neither (text, shapes).
+    """
+    if kind == "bool":
+        return SearchParameter(path, choices=[False, True])
+    if kind == "choice" and choices:
+        return SearchParameter(path, choices=list(choices))
+    if kind not in ("int", "float") or isinstance(value, bool) or not isinstance(
+            value, int | float):
+        return None
+    if kind == "int":
+        low, high = max(1, value // 2), max(2, value * 2)
+    elif maximum is not None and maximum <= 1:  # a fraction (dropout, smoothing, momentum)
+        low, high = 0.0, max(0.5, value * 2)
+    elif value > 0:
+        low, high = value / 10, value * 10
+    else:
+        low, high = 0.0, 0.5 if maximum is not None and maximum <= 1 else 1.0
+    if minimum is not None:
+        low = max(low, minimum + (1e-9 if exclusive_minimum and low <= minimum else 0))
+    if maximum is not None:
+        high = min(high, maximum)
+    if kind == "int":
+        low, high = int(low), int(high)
+    log = kind == "float" and low > 0 and high / low >= 20
+    return SearchParameter(path, low=low, high=high, log=log) if low < high else None
+
+
 def direction_of(tuning: TuningSpec) -> str:
     """Return ``minimize`` or ``maximize`` for the study's objective."""
     if tuning.direction != "auto":

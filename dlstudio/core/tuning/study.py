@@ -31,7 +31,13 @@ from dlstudio.core.tuning.storage import (
     open_storage,
     shown_url,
 )
-from dlstudio.core.tuning.summary import best_trial, counted, study_counts
+from dlstudio.core.tuning.summary import (
+    best_trial,
+    counted,
+    importances,
+    study_counts,
+    study_rows,
+)
 from dlstudio.core.tuning.trial_process import TrialProcess
 from dlstudio.core.tuning.workers import WorkerSlot, plan_slots
 
@@ -126,6 +132,7 @@ class StudyRunner:
                         trials=self.budget, devices=[slot.device for slot in self.slots],
                         space=[item.path for item in self.tuning.search]))
         self._recover_interrupted()
+        self.emit(event("trials", rows=study_rows(self.study)))
         deadline = (time.monotonic() + self.tuning.timeout_minutes * 60
                     if self.tuning.timeout_minutes else None)
         try:
@@ -254,6 +261,10 @@ class StudyRunner:
                         reason=reason, seconds=round(time.monotonic() - running.started, 2),
                         run_dir=running.run_dir, params=running.params,
                         epochs=len(running.values)))
+        if state == TrialState.COMPLETE:
+            values = importances(self.study)
+            if values:
+                self.emit(event("importances", values=values))
 
     def _stop_all(self, wait: bool = False) -> None:
         for running in self.running.values():

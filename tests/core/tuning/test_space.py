@@ -119,3 +119,16 @@ def test_workers_take_one_gpu_each_or_share_the_cores():
     assert [slot.device for slot in cpus] == ["CPU", "CPU"]
     assert cpus[0].environment["TF_NUM_INTRAOP_THREADS"] == "4"
     assert len(plan_slots("auto", gpus=[], cores=2)) == 1
+
+
+def test_search_this_starts_from_a_range_around_the_value():
+    rate = space.default_search("training.learning_rate", 1e-3, "float", minimum=0.0,
+                                maximum=10.0, exclusive_minimum=True)
+    assert (rate.low, rate.high, rate.log) == (pytest.approx(1e-4), pytest.approx(1e-2), True)
+    units = space.default_search(UNITS, 64, "int", minimum=1, maximum=65536)
+    assert (units.low, units.high, units.log) == (32, 128, False)
+    dropout = space.default_search("x.rate", 0.2, "float", minimum=0.0, maximum=0.9)
+    assert (dropout.low, dropout.high) == (0.0, 0.5)
+    assert space.default_search("training.optimizer", "adam", "choice",
+                                choices=("adam", "sgd")).choices == ["adam", "sgd"]
+    assert space.default_search("x.name", "a", "string") is None
