@@ -32,6 +32,7 @@ from dlstudio.core.project import tree_edits
 from dlstudio.core.project.project import LayerSpec
 from dlstudio.core.project.tree_edits import Slot
 from dlstudio.core.project.wording import in_gui_words
+from dlstudio.gui.block_help import block_help_text
 from dlstudio.gui.document import Document
 from dlstudio.gui.shape_inference import ShapeInference
 from dlstudio.gui.theme import icon, layer_icon, muted_foreground, problem_background
@@ -720,4 +721,4 @@ class _RowText:
             return ("This stack inside the block is empty: drag layers from the palette (or "
                     "rows of the stack) onto this row to put them inside the block.")
         layer_type = catalog.find(self.type)
-        return layer_type.doc if layer_type else ""
+        return layer_type.doc + block_help_text(self.type) if layer_type else ""

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from dlstudio.core.model import catalog
+from dlstudio.gui.block_help import block_help_html
 from dlstudio.gui.theme import icon, layer_icon
 
 LAYER_TYPE_MIME = "application/x-dlstudio-layer-type"
@@ -119,4 +120,4 @@ def _tooltip(layer_type: catalog.LayerType) -> str:
     more = "<li>…</li>" if len(layer_type.params) > 6 else ""
     body = f"<ul style='margin-left:-20px'>{params}{more}</ul>" if params else ""
     return (f"<b>{layer_type.name}</b> <i>({layer_type.category})</i><br>{layer_type.doc}"
-            f"{body}")
+            f"{block_help_html(layer_type.name)}{body}")
