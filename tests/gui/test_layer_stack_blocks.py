@@ -6,7 +6,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QRect, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette
+from PySide6.QtWidgets import QStyle, QStyleOption
 
 from dlstudio.core.project.project import LayerSpec, Project
 from dlstudio.gui.data_session import DataSession
@@ -265,3 +267,36 @@ def test_input_stacks_show_above_the_joined_input_and_take_no_drops(qtbot):
                        QModelIndex())
     assert [row.id for row in document.project.model.layers] == ["dropout_1", "dense_2"]
     assert outline(view)[5:8] == ["Inputs joined", "Dropout", "Dense"]
+
+
+def test_a_drag_says_where_the_drop_goes(view):
+    model = view.model
+    residual = index_of(view, "residual_1")
+    branch = model.index(1, 0, index_of(view, "branches_1"))
+
+    assert model.drop_hint(-1, residual) == "Drop: inside residual_1, row 2 of 2"
+    assert model.drop_hint(0, residual) == "Drop: inside residual_1, row 1 of 2"
+    assert model.drop_hint(-1, branch) == "Drop: inside branch 2 of branches_1, row 2 of 2"
+    assert model.drop_hint(1, QModelIndex()) == "Drop: the main stack, row 1 of 4"
+    assert model.drop_hint(-1, QModelIndex()) == "Drop: the main stack, row 4 of 4"
+
+    view.show()
+    view.tree.dropHint.emit("Drop: inside residual_1, row 2 of 2")
+    assert view.status.text() == "Drop: inside residual_1, row 2 of 2"
+    view.tree.dropHint.emit("")
+    assert "Drop" not in view.status.text()
+
+
+def test_the_drop_indicator_is_drawn_in_the_highlight_colour(view):
+    image = QImage(200, 40, QImage.Format.Format_ARGB32)
+    image.fill(Qt.GlobalColor.white)
+    option = QStyleOption()
+    option.initFrom(view.tree)
+    option.rect = QRect(20, 10, 150, 0)
+    painter = QPainter(image)
+    view.tree.style().drawPrimitive(QStyle.PrimitiveElement.PE_IndicatorItemViewItemDrop,
+                                    option, painter, view.tree)
+    painter.end()
+    highlight = view.tree.palette().color(QPalette.ColorRole.Highlight)
+    assert image.pixelColor(100, 10).rgb() == highlight.rgb()
+    assert image.pixelColor(24, 13) != QColor(Qt.GlobalColor.white)  # the dot at its start

@@ -11,11 +11,24 @@ from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     QRect,
     QSize,
     Qt,
+    Signal,
 )
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QPainter, QPalette, QPen
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QDragLeaveEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPalette,
+    QPen,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -23,9 +36,11 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QProxyStyle,
     QPushButton,
     QStyle,
     QStyledItemDelegate,
+    QStyleOption,
     QStyleOptionViewItem,
     QTreeView,
     QVBoxLayout,
@@ -87,8 +102,75 @@ class _SettingsDelegate(QStyledItemDelegate):
         return QSize(size.width(), metrics.height() + text.height() + _PADDING + 4)
 
 
+class _DropIndicatorStyle(QProxyStyle):
+    """Draws the drop indicator boldly in the highlight colour: a line with a dot where it
+    starts (so its indent shows which stack it is in), a filled frame for "into this row"."""
+
+    def drawPrimitive(self, element: QStyle.PrimitiveElement, option: QStyleOption,
+                      painter: QPainter, widget: QWidget | None = None) -> None:  # Qt override
+        if element != QStyle.PrimitiveElement.PE_IndicatorItemViewItemDrop:
+            super().drawPrimitive(element, option, painter, widget)
+            return
+        colour = option.palette.color(QPalette.ColorRole.Highlight)
+        rect = option.rect
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(colour, 2))
+        if rect.height() <= 1:
+            painter.drawLine(rect.left() + 4, rect.top(), rect.right(), rect.top())
+            painter.setBrush(colour)
+            painter.drawEllipse(QPoint(rect.left() + 4, rect.top()), 4, 4)
+        else:
+            fill = QColor(colour)
+            fill.setAlpha(50)
+            painter.setBrush(fill)
+            painter.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 3, 3)
+        painter.restore()
+
+
 class StackTree(QTreeView):
-    """The tree of rows: a left rule per nesting level; Enter opens or closes a block."""
+    """The tree of rows: a left rule per nesting level; Enter opens or closes a block; while a
+    drag moves over it, :attr:`dropHint` says where the rows would go.
+
+    Signals:
+        dropHint(str): Where a drop here would put the rows, in words ("" when the drag
+            leaves or ends).
+    """
+
+    dropHint = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._drop_style = _DropIndicatorStyle()
+        self.setStyle(self._drop_style)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # Qt override
+        super().dragMoveEvent(event)
+        if not event.isAccepted():
+            self.dropHint.emit("")
+            return
+        row, parent = self.drop_target(event.position().toPoint())
+        self.dropHint.emit(self.model().drop_hint(row, parent))
+
+    def drop_target(self, point: QPoint) -> tuple[int, QModelIndex]:
+        """Return the row and parent Qt gives a drop at ``point`` (after a drag move there)."""
+        index = self.indexAt(point).siblingAtColumn(0)
+        position = self.dropIndicatorPosition()
+        if position == QAbstractItemView.DropIndicatorPosition.AboveItem:
+            return index.row(), index.parent()
+        if position == QAbstractItemView.DropIndicatorPosition.BelowItem:
+            return index.row() + 1, index.parent()
+        if position == QAbstractItemView.DropIndicatorPosition.OnItem:
+            return -1, index
+        return -1, QModelIndex()
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:  # Qt override
+        super().dragLeaveEvent(event)
+        self.dropHint.emit("")
+
+    def dropEvent(self, event: QDropEvent) -> None:  # Qt override
+        super().dropEvent(event)
+        self.dropHint.emit("")
 
     def drawBranches(self, painter: QPainter, rect: QRect,
                      index: QModelIndex | QPersistentModelIndex) -> None:  # Qt override
@@ -149,6 +231,7 @@ class LayerStackView(QWidget):
         self.model.rowsAboutToBeRemoved.connect(self._begin_sync)
         self.model.rowsRemoved.connect(self._end_sync)
         self.tree.selectionModel().selectionChanged.connect(self._on_view_selection)
+        self.tree.dropHint.connect(self._show_drop_hint)
         document.selectionChanged.connect(self._show_document_selection)
         self.head_checkbox.toggled.connect(
             lambda on: document.set_value("model.add_output_head", on, "Toggle output head"))
@@ -440,6 +523,13 @@ class LayerStackView(QWidget):
         else:
             self.totals.setText("Total: –")
         self._update_status()
+
+    def _show_drop_hint(self, hint: str) -> None:
+        if hint:
+            self.status.setText(hint)
+            self.status.setVisible(True)
+        else:
+            self._update_status()
 
     def _update_status(self, *_signal_arguments: object) -> None:
         if self.inference.is_busy():

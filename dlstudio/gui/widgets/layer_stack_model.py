@@ -31,7 +31,7 @@ from dlstudio.core.model import catalog
 from dlstudio.core.project import tree_edits
 from dlstudio.core.project.project import LayerSpec
 from dlstudio.core.project.tree_edits import Slot
-from dlstudio.core.project.wording import in_gui_words
+from dlstudio.core.project.wording import block_words, in_gui_words
 from dlstudio.gui.block_help import block_help_text
 from dlstudio.gui.document import Document
 from dlstudio.gui.shape_inference import ShapeInference
@@ -564,6 +564,18 @@ class LayerStackModel(QAbstractItemModel):
     def removeRows(self, row: int, count: int, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
         """Refuse: the view must not delete rows after a move (the document did the move)."""
         return False
+
+    def drop_hint(self, row: int, parent: _Index) -> str:
+        """Return where a drop at ``row`` under ``parent`` puts rows, in words: ``Drop: inside
+        residual_1, row 2 of 3``, ``Drop: the main stack, row 4 of 7``."""
+        slot = self.drop_slot(row, parent)
+        if slot.parent is None:
+            where, size = "the main stack", len(self.document.project.model.layers)
+        else:
+            block = self.document.layer(slot.parent)
+            where = f"inside {block_words(block, slot.stack)}"
+            size = len(block.stacks[slot.stack])
+        return f"Drop: {where}, row {min(slot.row, size) + 1} of {size + 1}"
 
     def drop_slot(self, row: int, parent: _Index) -> Slot:
         """Return where a drop at ``row`` under ``parent`` puts rows in the document."""
