@@ -72,12 +72,14 @@ class Dataset(ABC):
 
     @abstractmethod
     def tf_dataset(self, split: str, batch_size: int, *, shuffle: bool = False,
-                   seed: int = 0) -> Any:
+                   seed: int = 0, cache: bool = False) -> Any:
         """Return a batched, prefetched ``tf.data.Dataset`` of ``split``.
 
         Elements are ``(inputs, target)`` — ``inputs`` a dict keyed like :meth:`build_inputs`,
         ``target`` the class index (int32) or the value (float32) — or ``inputs`` alone when
         :attr:`has_targets` is False. Shuffling is seeded and reshuffles each epoch.
+        ``cache`` keeps what was read and decoded in memory after the first pass, where that
+        is worth it and fits (image folders; a table is in memory already).
         """
 
     @abstractmethod

@@ -34,6 +34,8 @@ __all__ = ["INPUT_NAME", "ImageDataset", "ImageFolderScan", "augmentation_layers
            "scan_image_folder", "split_files"]
 
 INPUT_NAME = "image"
+CACHE_BYTES = 512 * 2**20
+"""Largest split of decoded images that training keeps in memory (``tf_dataset(cache=True)``)."""
 
 
 class ImageDataset(Dataset):
@@ -144,12 +146,15 @@ class ImageDataset(Dataset):
         return {INPUT_NAME: image}, tensor
 
     def tf_dataset(self, split: str, batch_size: int, *, shuffle: bool = False,
-                   seed: int = 0) -> Any:
+                   seed: int = 0, cache: bool = False) -> Any:
         """Return a batched, prefetched ``tf.data.Dataset`` of ``split`` read from disk.
 
         Elements are ``({"image": float32 (batch, height, width, channels) in 0..255},
         class index int32)``, or the inputs alone without targets. The file list is shuffled
-        (seeded, anew each epoch) before any image is read.
+        (seeded, anew each epoch) before any image is read. With ``cache``, a split whose
+        decoded, resized images fit in :data:`CACHE_BYTES` is read from disk once: later
+        epochs take the pixels from memory and shuffle them there (augmentation is inside the
+        model, so every epoch still sees new variations).
         """
         import tensorflow as tf
 
@@ -160,11 +165,21 @@ class ImageDataset(Dataset):
         else:
             elements = (paths,)
         dataset = tf.data.Dataset.from_tensor_slices(elements)
+        load = self._loader()
+        if cache and files and self.decoded_bytes(len(files)) <= CACHE_BYTES:
+            dataset = dataset.map(load, num_parallel_calls=tf.data.AUTOTUNE).cache()
+            if shuffle:
+                dataset = dataset.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
+            return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
         if shuffle and files:
             dataset = dataset.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
-        load = self._loader()
         dataset = dataset.map(load, num_parallel_calls=tf.data.AUTOTUNE)
         return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+    def decoded_bytes(self, count: int) -> int:
+        """Return the memory ``count`` decoded, resized images take (float32 pixels)."""
+        height, width = self.image_size
+        return int(count) * int(height) * int(width) * self.channels * 4
 
     def _loader(self) -> Any:
         import tensorflow as tf

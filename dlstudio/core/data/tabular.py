@@ -338,8 +338,9 @@ class TabularDataset(Dataset):
         return {name: values[rows] for name, values in self._inputs.items()}
 
     def tf_dataset(self, split: str, batch_size: int, *, shuffle: bool = False,
-                   seed: int = 0) -> Any:
-        """Return ``split`` as a batched, prefetched ``tf.data.Dataset`` from memory.
+                   seed: int = 0, cache: bool = False) -> Any:
+        """Return ``split`` as a batched, prefetched ``tf.data.Dataset`` from memory
+        (``cache`` changes nothing: the columns are in memory already).
 
         Row numbers are shuffled and batched, and each batch gathers its rows from the columns
         at once: a pipeline of single rows cost 3-14x more per epoch (43,000 rows of 12

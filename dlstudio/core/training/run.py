@@ -262,10 +262,10 @@ def _fit_until_done(model: keras.Model, point: ResumePoint, dataset: Dataset, lo
     training = point.project.training
     classes = len(dataset.class_names)
     train = optimization.targets_for_loss(
-        dataset.tf_dataset("train", training.batch_size, shuffle=True, seed=training.seed),
-        loss_name, classes)
+        dataset.tf_dataset("train", training.batch_size, shuffle=True, seed=training.seed,
+                           cache=True), loss_name, classes)
     valid = optimization.targets_for_loss(
-        dataset.tf_dataset("validation", training.batch_size), loss_name,
+        dataset.tf_dataset("validation", training.batch_size, cache=True), loss_name,
         classes) if validation else None
     optimization.check_schedule_conflict(
         model.optimizer, any(isinstance(item, PlateauReducer) for item in callbacks))

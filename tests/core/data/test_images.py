@@ -359,3 +359,34 @@ def test_example_shapes_folder_is_small_and_deterministic(tmp_path):
                for path in files)
     with Image.open(io.BytesIO(files[0].read_bytes())) as image:
         assert (image.size, image.mode) == ((32, 32), "RGB")
+
+
+def test_a_cached_split_is_read_from_disk_once_and_still_reshuffled(image_folder, image_project):
+    # the run loop asks for cache=True: later epochs take decoded pixels from memory
+    dataset = ImageDataset.open(image_project(image_folder), image_folder)
+    cached = dataset.tf_dataset("train", 4, shuffle=True, seed=1, cache=True)
+    first = [labels.numpy().tolist() for _, labels in cached]
+    for path in image_folder.rglob("*.png"):
+        path.unlink()  # the files are gone: only the cache can feed the next epoch
+
+    second = [labels.numpy().tolist() for _, labels in cached]
+
+    assert sorted(sum(first, [])) == sorted(sum(second, [])) == sorted(
+        dataset.targets("train").tolist())
+    assert first != second  # shuffled anew each epoch, after the cache
+
+
+def test_a_split_too_large_for_the_cache_is_read_from_disk_each_epoch(image_folder,
+                                                                        image_project,
+                                                                        monkeypatch):
+    import tensorflow as tf
+
+    monkeypatch.setattr("dlstudio.core.data.images.CACHE_BYTES", 10)
+    dataset = ImageDataset.open(image_project(image_folder), image_folder)
+    streamed = dataset.tf_dataset("train", 4, cache=True)
+    assert len(list(streamed)) == 3
+    for path in image_folder.rglob("*.png"):
+        path.unlink()
+
+    with pytest.raises(tf.errors.NotFoundError):
+        list(streamed)
