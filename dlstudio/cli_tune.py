@@ -160,7 +160,13 @@ def status_command(args: argparse.Namespace) -> int:
     """``dlstudio tune status STUDY_OR_PROJECT``: the trials of a study."""
     import optuna
 
-    from dlstudio.core.tuning.storage import default_url, open_storage, shown_url, study_name_for
+    from dlstudio.core.tuning.storage import (
+        DEFAULT_FILE,
+        default_url,
+        open_storage,
+        shown_url,
+        study_name_for,
+    )
     from dlstudio.core.tuning.summary import best_trial, study_counts, study_rows
 
     target = Path(args.study)
@@ -170,6 +176,9 @@ def status_command(args: argparse.Namespace) -> int:
         runs_dir = Path(args.runs_dir) if args.runs_dir else project.base_dir / "runs"
     else:
         name, runs_dir = args.study, Path(args.runs_dir or "runs")
+    if not args.storage and not (runs_dir / DEFAULT_FILE).is_file():
+        raise UserInputError(f"no study {name!r}: there is no {DEFAULT_FILE} in {runs_dir} "
+                             "(pass --storage or --runs-dir to look elsewhere)")
     url = args.storage or default_url(runs_dir)
     storage = open_storage(url)
     try:

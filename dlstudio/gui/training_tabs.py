@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from dlstudio.gui.widgets.training_view import TrainingView
 
 WARM_WORKER_DELAY_MS = 1500  # after a project opens: its first views and data read go first
-TAB_SHORTCUTS = {"Train": "Ctrl+4", "Runs": "Ctrl+5", "Evaluate": "Ctrl+6"}
+TAB_SHORTCUTS = {"Train": "Ctrl+4", "Runs": "Ctrl+5", "Evaluate": "Ctrl+6", "Tune": "Ctrl+7"}
 
 
 class LazyPage(QWidget):
@@ -68,8 +68,10 @@ class TrainingTabs(QObject):
         self.window = window
         self.pages = {"Train": LazyPage(self._build_training),
                       "Runs": LazyPage(self._build_runs),
-                      "Evaluate": LazyPage(self._build_evaluation)}
-        for (title, page), icon_name in zip(self.pages.items(), ("train", "template", "table"),
+                      "Evaluate": LazyPage(self._build_evaluation),
+                      "Tune": LazyPage(self._build_tune)}
+        for (title, page), icon_name in zip(self.pages.items(),
+                                            ("train", "template", "table", "train"),
                                             strict=True):
             window.add_workspace_tab(page, title, icon(icon_name))
         self._menu()
@@ -114,6 +116,14 @@ class TrainingTabs(QObject):
         view.evaluate_requested.connect(self.evaluate)
         view.export_requested.connect(self.export)
         view.try_requested.connect(self.try_run)
+        return view
+
+    def _build_tune(self) -> QWidget:
+        from dlstudio.gui.widgets.tune_view import TuneView
+
+        view = TuneView(self.window.document, save_project=self.window.save_as)
+        view.client.event.connect(
+            lambda body: self._refresh_runs() if body["type"] == "trial_finished" else None)
         return view
 
     def _build_evaluation(self) -> EvaluationView:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from dlstudio.core.model import catalog
 from dlstudio.gui.document import Document
+from dlstudio.gui.search_menu import layer_param_path, offer_search
 from dlstudio.gui.theme import layer_icon
 from dlstudio.gui.widgets.value_editors import ParamField
 
@@ -108,6 +109,9 @@ class PropertyEditor(QWidget):
             label.setToolTip(spec.doc)
             self.form.addRow(label, field)
             self.fields[spec.name] = field
+            offer_search(field, self.document,
+                         lambda name=spec.name: layer_param_path(self.document, self._layer_id,
+                                                                 name), spec)
         if not layer_type.params:
             self.form.addRow(QLabel("This layer has no settings."))
 

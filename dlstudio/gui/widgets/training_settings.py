@@ -18,6 +18,7 @@ from dlstudio.core.model.catalog import ParamSpec
 from dlstudio.core.project import paths as project_paths
 from dlstudio.core.project.settings_schema import TRAINING_GROUPS, TRAINING_SETTINGS
 from dlstudio.gui.document import Document
+from dlstudio.gui.search_menu import offer_search
 from dlstudio.gui.widgets.value_editors import ParamField
 
 GROUPS: tuple[tuple[str, tuple[tuple[str, ParamSpec], ...]], ...] = tuple(
@@ -75,6 +76,7 @@ class TrainingSettingsView(QWidget):
             form.addRow(label, field)
             self.fields[spec.name] = field
             self._labels[spec.name] = label
+            offer_search(field, self.document, lambda name=spec.name: f"training.{name}", spec)
         return box
 
     def _on_changed(self, path: str) -> None:
