@@ -92,3 +92,24 @@ def test_input_stacks_stand_side_by_side_above_their_merge(qtbot):
     assert titles["Input: table"].bottom() < table.top()
     merge = titles["Inputs (concatenate)"]
     assert max(table.bottom(), review.bottom()) < merge.top() < view.boxes["dense_2"].rect().top()
+
+
+def test_a_new_report_relabels_the_arrows_without_drawing_the_boxes_again(qtbot, monkeypatch):
+    view = make_graph(qtbot)
+    shapes = {"dense_1": SimpleNamespace(output_shape=(8,))}
+    monkeypatch.setattr(view.inference, "row_for", lambda layer_id: shapes.get(layer_id))
+    view.rebuild()
+    box = view.boxes["dense_1"]
+    labels = [item for item in view.scene().items() if item.data(0) == "edge-label"]
+    assert "(8,)" in {label.text() for label in labels}
+
+    shapes["dense_1"] = SimpleNamespace(output_shape=(12,))
+    view.document.set_layer_param("dense_1", "units", 12)
+    view.rebuild()
+    assert view.boxes["dense_1"] is box  # the same box: only the texts changed
+    texts = {label.text() for label in labels}
+    assert "(12,)" in texts and "(8,)" not in texts
+
+    view.document.remove_layers(["repeat_1"])
+    view.rebuild()
+    assert "repeat_1" not in view.boxes and view.boxes["dense_1"] is not box

@@ -218,10 +218,15 @@ def suggest(name: str) -> str:
     return "run `dlstudio layers` to list the layer types"
 
 
+_SCALARS = frozenset({int, float, str, bool, type(None)})
+
+
 def frozen(value: Any) -> Any:
     """Return ``value`` (parameters as read from JSON) as a hashable key that tells apart what
     JSON tells apart (``1``, ``1.0`` and ``true`` differ)."""
     kind = type(value)
+    if kind in _SCALARS:
+        return (kind.__name__, value)
     if kind is dict or isinstance(value, Mapping):
         return tuple(sorted((key, frozen(item)) for key, item in value.items()))
     if kind is list or kind is tuple:

@@ -55,6 +55,22 @@ EMPTY_STACK_TEXT = "empty (the input passes through): drop layers here"
 """What the row of an empty inner stack says (the view spans it over every column)."""
 
 COLUMNS = ("Layer", "Settings", "Output shape", "Parameters")
+
+# Qt asks data() and flags() about a thousand times per repaint: roles as plain ints, flags ready.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_SIZE_HINT = int(Qt.ItemDataRole.SizeHintRole.value)
+_FONT = int(Qt.ItemDataRole.FontRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole.value)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
+_ENABLED = Qt.ItemFlag.ItemIsEnabled
+_SHOWN_ONLY = _ENABLED | Qt.ItemFlag.ItemIsSelectable
+_DROP_INTO = _ENABLED | Qt.ItemFlag.ItemIsDropEnabled
+_ROW = _SHOWN_ONLY | Qt.ItemFlag.ItemIsDropEnabled
+_LAYER = _ROW | Qt.ItemFlag.ItemIsDragEnabled
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -440,33 +456,37 @@ class LayerStackModel(QAbstractItemModel):
         if not index.isValid():
             return None
         node = index.internalPointer()
+        role = int(role)
         if role == LAYER_ID_ROLE:
             return node.layer_id or None
         if role == KIND_ROLE:
             return node.kind
         shown = self._shown(node)
         column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return shown.column(column)
-        if role == Qt.ItemDataRole.SizeHintRole and node.kind == "empty":
-            return QSize(0, 24)  # as tall as rows with an icon
-        if role == Qt.ItemDataRole.FontRole and node.kind == "empty":
+        if role == _SIZE_HINT:
+            return QSize(0, 24) if node.kind == "empty" else None  # as tall as icon rows
+        if role == _FONT:
+            if node.kind != "empty":
+                return None
             font = QFont()
             font.setItalic(True)
             return font
         if role == PROBLEM_ROLE:
             return problem_text(shown.error, shown.fix) if column == 1 else None
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             return shown.tooltip()
-        if role == Qt.ItemDataRole.DecorationRole and column == 0:
-            return shown.icon()
-        if role == Qt.ItemDataRole.BackgroundRole and shown.error:
-            return problem_background()
-        if role == Qt.ItemDataRole.ForegroundRole and (
-                shown.blocked or node.kind == "empty" or (node.kind != "layer" and column == 1)):
-            return muted_foreground()
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == _DECORATION:
+            return shown.icon() if column == 0 else None
+        if role == _BACKGROUND:
+            return problem_background() if shown.error else None
+        if role == _FOREGROUND:
+            muted = shown.blocked or node.kind == "empty" or (node.kind != "layer"
+                                                              and column == 1)
+            return muted_foreground() if muted else None
+        if role == _ALIGNMENT:
+            return _RIGHT if column == 3 else None
         return None
 
     def _shown(self, node: StackNode) -> _RowText:
@@ -501,14 +521,10 @@ class LayerStackModel(QAbstractItemModel):
             return Qt.ItemFlag.ItemIsDropEnabled
         node = index.internalPointer()
         if node.kind == "empty":
-            return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsDropEnabled
+            return _DROP_INTO
         if node.group is not None:  # input stacks: shown, edited in the project file
-            return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        flags = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-                 | Qt.ItemFlag.ItemIsDropEnabled)
-        if index.internalPointer().kind == "layer":
-            flags |= Qt.ItemFlag.ItemIsDragEnabled
-        return flags
+            return _SHOWN_ONLY
+        return _LAYER if node.kind == "layer" else _ROW
 
     def supportedDropActions(self) -> Qt.DropAction:  # Qt override
         return Qt.DropAction.CopyAction | Qt.DropAction.MoveAction

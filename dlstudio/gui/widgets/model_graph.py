@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
-from PySide6.QtGui import QBrush, QPainter, QPainterPath, QPalette, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QFontMetricsF, QPainter, QPainterPath, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsRectItem,
@@ -54,6 +54,7 @@ class LayerBox(QGraphicsRectItem):
         self.setPen(QPen(palette.color(QPalette.ColorRole.Mid), 1.2))
         if layer_id:
             self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self._title = title
         self.setToolTip(f"{title}\n{detail}".strip())
         for text, dy, bold in ((title, 4.0, True), (detail, 21.0, False)):
             label = QGraphicsSimpleTextItem(_elide(text, 26), self)
@@ -63,6 +64,16 @@ class LayerBox(QGraphicsRectItem):
             label.setBrush(palette.color(QPalette.ColorRole.Text))
             width = label.boundingRect().width()
             label.setPos(rect.center().x() - width / 2, rect.top() + dy)
+        self.detail_item = label
+
+    def set_detail(self, detail: str) -> None:
+        """Show ``detail`` (a shape, the head's settings) on the box's second line."""
+        text = _elide(detail, 26)
+        if self.detail_item.text() != text:
+            self.detail_item.setText(text)
+            width = self.detail_item.boundingRect().width()
+            self.detail_item.setX(self.rect().center().x() - width / 2)
+            self.setToolTip(f"{self._title}\n{detail}".strip())
 
     def mark(self, selected: bool, problem: bool, palette: QPalette) -> None:
         """Show the box as selected and/or as the row with the problem."""
@@ -91,6 +102,8 @@ class ModelGraphView(QGraphicsView):
         self.document = document
         self.inference = inference
         self.boxes: dict[str, LayerBox] = {}
+        self._texts: list[Any] = []  # what a report changes: edge labels, input/head details
+        self._layout_key: tuple | None = None
         self.setScene(QGraphicsScene(self))
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
@@ -118,15 +131,40 @@ class ModelGraphView(QGraphicsView):
             self.rebuild()
 
     def rebuild(self) -> None:
-        """Draw the model again from the document and the latest report."""
+        """Draw the model again from the document and the latest report: only the texts when
+        the boxes stay where they were (a parameter changed), everything otherwise."""
         self._stale = False
+        key = self._layout()
+        if key == self._layout_key and self._texts:
+            _GraphPainter(self, self.scene(), relabel=True).draw_model(
+                self.document.project.model.layers)
+            self._mark_boxes()
+            return
+        self._layout_key = key
         scene = self.scene()
         scene.clear()
-        self.boxes = {}
+        self.boxes, self._texts = {}, []
         painter = _GraphPainter(self, scene)
         painter.draw_model(self.document.project.model.layers)
         scene.setSceneRect(scene.itemsBoundingRect().adjusted(-30, -30, 30, 30))
         self._mark_boxes()
+
+    def _layout(self) -> tuple:
+        """Return what places the boxes: every row's id, type, merge and count, the input
+        groups and whether the head is drawn (shapes only label the arrows)."""
+        model = self.document.project.model
+        inference = self.inference
+
+        def rows(layers: Sequence[LayerSpec]) -> tuple:
+            return tuple((row.id, row.type, row.params.get("merge"), row.params.get("count"),
+                          tuple(rows(stack) for stack in row.stacks)) for row in layers)
+
+        shapes = getattr(inference.data.info, "input_shapes", None) or {}
+        head = bool(inference.rows_of_role("head")) or (
+            inference.report is None and model.add_output_head)
+        return (rows(model.layers), tuple((group, rows(stack)) for group, stack
+                                          in model.inputs.items()),
+                model.merge, tuple(shapes) if model.inputs else (), head)
 
     def _select(self, layer_id: str) -> None:
         self.document.set_selection([layer_id])
@@ -144,9 +182,12 @@ class ModelGraphView(QGraphicsView):
 class _GraphPainter:
     """Lays out and draws one model into a scene (two passes: measure, then draw)."""
 
-    def __init__(self, view: ModelGraphView, scene: QGraphicsScene) -> None:
+    def __init__(self, view: ModelGraphView, scene: QGraphicsScene, *,
+                 relabel: bool = False) -> None:
         self.view = view
         self.scene = scene
+        self.relabel = relabel  # the scene is drawn already: set the texts again, in order
+        self._next_text = iter(view._texts) if relabel else None
         self.palette = view.palette()
         self.line = QPen(self.palette.color(QPalette.ColorRole.Text), 1.3)
         self.muted = self.palette.color(QPalette.ColorRole.PlaceholderText)
@@ -257,6 +298,9 @@ class _GraphPainter:
         bottom, last, inner_label = self.stack(row.stacks[0], center, top + FRAME + 14, source,
                                                label)
         width = self.stack_width(row.stacks[0]) + 2 * FRAME
+        end = bottom + FRAME
+        if self.relabel:
+            return end, QPointF(center, end), shape or inner_label
         frame = QGraphicsRectItem(QRectF(center - width / 2, top, width,
                                          bottom - top + FRAME))
         pen = QPen(self.muted, 1.2, Qt.PenStyle.DashLine)
@@ -272,7 +316,6 @@ class _GraphPainter:
         box.setPen(QPen(Qt.PenStyle.NoPen))
         self.scene.addItem(box)
         self.view.boxes[row.id] = box
-        end = bottom + FRAME
         return end, QPointF(center, end), shape or inner_label
 
     def branches(self, row: LayerSpec, center: float, top: float, source: QPointF, label: str,
@@ -302,18 +345,30 @@ class _GraphPainter:
 
     def box(self, center: float, top: float, title: str, detail: str, layer_id: str) -> QPointF:
         """Draw a box under ``top``; return its bottom centre (where its output leaves)."""
+        exit_point = QPointF(center, top + BOX_HEIGHT)
+        if self.relabel:
+            if not layer_id:
+                next(self._next_text).set_detail(detail)
+            return exit_point
         rect = QRectF(center - BOX_WIDTH / 2, top, BOX_WIDTH, BOX_HEIGHT)
         box = LayerBox(rect, title, detail, layer_id, self.view._select, self.palette)
         self.scene.addItem(box)
         if layer_id:
             self.view.boxes[layer_id] = box
-        return QPointF(center, top + BOX_HEIGHT)
+        else:
+            self.view._texts.append(box)
+        return exit_point
 
     def arrow(self, points: Sequence[QPointF], label: str, *, head: bool = True,
               dashed: bool = False, label_segment: int = -1) -> None:
         """Draw a polyline through ``points``, an arrowhead at the end, ``label`` beside
         segment ``label_segment`` (the last by default; a branch's exit labels its own straight
         drop, away from where the branches meet the merge box)."""
+        if self.relabel:
+            text = next(self._next_text)
+            if text.text() != label:
+                text.setText(label)
+            return
         path = QPainterPath(points[0])
         for point in points[1:]:
             path.lineTo(point)
@@ -325,14 +380,14 @@ class _GraphPainter:
         end, before = points[-1], points[-2]
         if head:
             self._head(before, end)
-        if label:
-            text = self.scene.addSimpleText(label)
-            text.setBrush(self.muted)
-            text.setData(0, "edge-label")
-            segment = label_segment % (len(points) - 1)
-            start, stop = points[segment], points[segment + 1]
-            middle = (start + stop) / 2
-            text.setPos(middle.x() + 5, middle.y() - text.boundingRect().height() / 2)
+        text = self.scene.addSimpleText(label)  # even "" so that a report can fill it in
+        text.setBrush(self.muted)
+        text.setData(0, "edge-label")
+        segment = label_segment % (len(points) - 1)
+        start, stop = points[segment], points[segment + 1]
+        middle = (start + stop) / 2
+        text.setPos(middle.x() + 5, middle.y() - QFontMetricsF(text.font()).height() / 2)
+        self.view._texts.append(text)
 
     def _head(self, before: QPointF, end: QPointF) -> None:
         direction = end - before
