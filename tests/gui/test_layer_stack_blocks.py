@@ -263,6 +263,21 @@ def test_input_stacks_show_above_the_joined_input_and_take_no_drops(qtbot):
                                      -1, embedding)
     assert not model.flags(embedding) & Qt.ItemFlag.ItemIsDragEnabled
 
+    def input_row(group, summary, shape):
+        return SimpleNamespace(id=None, role="input", type="Input", summary=summary,
+                               output_shape=shape, param_count=0, error=None, fix=None,
+                               note=None, input_group=group)
+
+    rows = [input_row("table", "the numeric and categorical columns", (12,)),
+            input_row("review", "the text column review as token ids", (64,)),
+            input_row(None, "the input stacks joined by concatenate", (80,))]
+    view.inference.show_report(SimpleNamespace(
+        rows=rows[2:], every_row=rows, by_id={}, first_error=lambda: None, total_params=None,
+        trainable_params=None))
+    assert model.index(1, 1).data() == "the text column review as token ids"
+    assert model.index(1, 2).data() == "(64,)"
+    assert model.index(2, 2).data() == "(80,)"
+
     model.dropMimeData(layer_type_mime("Dropout"), Qt.DropAction.CopyAction, 3, 0,
                        QModelIndex())
     assert [row.id for row in document.project.model.layers] == ["dropout_1", "dense_2"]

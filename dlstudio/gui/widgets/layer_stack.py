@@ -268,7 +268,7 @@ class LayerStackView(QWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.resizeSection(0, 200)
+        header.resizeSection(0, 220)
         header.resizeSection(2, 105)
         header.resizeSection(3, 88)
         tree.setToolTip("Drop layers and blocks from the palette here; drop on a block to put "

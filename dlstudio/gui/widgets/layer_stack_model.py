@@ -645,8 +645,9 @@ class _RowText:
     def of(cls, model: LayerStackModel, node: StackNode) -> _RowText:
         inference = model.inference
         if node.kind == "input":
-            rows = [row for row in inference.rows_of_role("input")
-                    if getattr(row, "input_group", None) == node.group]
+            report_rows = inference.report.every_row if inference.report is not None else []
+            rows = [row for row in report_rows if row.role == "input"
+                    and getattr(row, "input_group", None) == node.group]
             title = (f"Input: {node.group}" if node.group
                      else "Inputs joined" if model.input_groups() else "Input")
             if rows:
