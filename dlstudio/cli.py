@@ -12,7 +12,7 @@
     dlstudio tune PROJECT [--search PATH=SPEC]… [--trials N] [--workers K] [--epochs E]
                  [--runs-dir DIR] [--storage URL] [--study NAME] [--resume] [--events]
     dlstudio tune status STUDY_OR_PROJECT [--runs-dir DIR] [--storage URL] [--json]
-    dlstudio evaluate RUN [--data PATH] [--json]
+    dlstudio evaluate RUN [--data PATH] [--json] [--threshold T]
     dlstudio export RUN --format savedmodel|keras -o PATH
     dlstudio predict RUN_OR_EXPORT --data PATH -o OUT.csv [--force]
 
@@ -122,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", metavar="PATH", help="a CSV file or image folder read "
                                                          "like the run's data")
     evaluate.add_argument("--json", action="store_true", help="print evaluation.json")
+    evaluate.add_argument("--threshold", metavar="T",
+                          help="two classes: save T (a probability, or 'default' for 0.5) as "
+                               "the run's decision threshold first; predict and export use it")
     evaluate.set_defaults(handler=commands.evaluate_command)
 
     export = sub.add_parser("export", help="export a run's model, checked by reloading it")

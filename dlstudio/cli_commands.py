@@ -223,12 +223,26 @@ def _stop_on_signals(control: Any) -> dict[int, Any]:
 
 
 def evaluate_command(args: argparse.Namespace) -> int:
-    """``dlstudio evaluate RUN [--data PATH] [--json]``."""
+    """``dlstudio evaluate RUN [--data PATH] [--json] [--threshold T]``."""
     from dlstudio.core.evaluation.evaluate import evaluate_run, format_report
+    from dlstudio.core.runs.folder import RunFolder
 
+    if args.threshold is not None:
+        threshold = _threshold_value(args.threshold)  # a bad value is named before the run
+        RunFolder.open(args.run).set_threshold(threshold)
     result = evaluate_run(args.run, args.data)
     print(json.dumps(result, indent=2) if args.json else format_report(result))
     return 0
+
+
+def _threshold_value(text: str) -> float | None:
+    if text.strip().lower() == "default":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise UserInputError(f"--threshold expects a probability between 0 and 1 or 'default', "
+                             f"got {text!r}") from None
 
 
 def export_command(args: argparse.Namespace) -> int:

@@ -117,6 +117,7 @@ def test_init_refuses_to_overwrite_without_force(capsys, toy_csv, tmp_path):
     (["export", "some-run"], ["--format"]),
     (["train", "p.json", "--epochs", "0"], ["--epochs"]),
     (["evaluate", "."], ["not a run folder"]),
+    (["evaluate", ".", "--threshold", "high"], ["--threshold expects a probability"]),
 ])
 def test_bad_input_gives_one_line_and_status_2(capsys, tmp_path, monkeypatch, arguments, words):
     monkeypatch.chdir(tmp_path)

@@ -142,3 +142,72 @@ def test_evaluating_runs_off_the_gui_thread_and_reports_failure(view, run_dir, q
     assert view.busy and not view.evaluate_button.isEnabled()
     qtbot.waitUntil(lambda: not view.busy, timeout=60000)
     assert "Evaluation failed" in view.status.text()
+
+
+def binary_result(data: str) -> dict:
+    """A two-class result with probabilities, curves and calibration, as evaluate writes it."""
+    from dlstudio.core.evaluation import metrics, probability_metrics
+
+    positive = np.array([0.1, 0.35, 0.45, 0.7, 0.2, 0.9])
+    true = np.array([0, 1, 1, 1, 0, 0])
+    probabilities = np.c_[1 - positive, positive]
+    names = ["no", "yes"]
+    predicted = (positive >= 0.5).astype(int)
+    result = classification_result(data)
+    result.update(metrics.classification_report(true, predicted, names))
+    result.update(probability_metrics.ranking_report(probabilities, true, names))
+    result["calibration"] = probability_metrics.calibration(probabilities, true)
+    result["top_k"] = {}
+    result["threshold"] = {"value": 0.5, "saved": False, "positive_class": "yes",
+                           "best_f1": probability_metrics.best_f1_threshold(positive, true)}
+    result["samples"] = len(true)
+    result["predictions"] = [
+        {"sample": f"row {i + 1}", "true": names[t], "predicted": names[p],
+         "confidence": float(probabilities[i, p]), "probability": float(positive[i])}
+        for i, (t, p) in enumerate(zip(true, predicted, strict=True))]
+    return result
+
+
+def test_the_threshold_slider_recomputes_scores_and_matrix_live(view, run_dir, tmp_path):
+    result = binary_result(str(tmp_path / "data.csv"))
+    (run_dir / "evaluation.json").write_text(json.dumps(result))
+    (run_dir / "run.json").write_text(json.dumps({"schema_version": 1, "id": "run",
+                                                  "state": "finished",
+                                                  "class_names": ["no", "yes"]}))
+    view.set_run(run_dir)
+    assert not view.threshold.isHidden() and "0.500" in view.threshold.value_label.text()
+    assert view.matrix.count("yes", "yes") == 1 and view.matrix.count("no", "yes") == 1
+
+    view.threshold.set_threshold(0.3)  # 0.35 and 0.45 become "yes"
+
+    assert view.matrix.count("yes", "yes") == 3 and view.matrix.count("yes", "no") == 0
+    assert "recall 1.000" in view.threshold.scores.text()
+    assert view.metrics.item(0, 1).text() == "0.8333"  # 5 of 6 right
+    view.matrix.cellClicked.emit(1, 1)
+    assert "True yes, predicted yes (right): 3 sample(s)" in view.samples.title.text()
+
+    view.evaluate = lambda: None  # saving evaluates again; the model is fake here
+    view.threshold.save_button.click()
+    assert json.loads((run_dir / "run.json").read_text())["threshold"] == 0.3
+    assert "(saved with the run)" in view.threshold.scores.text()
+
+
+def test_the_curves_page_draws_roc_pr_and_reliability(view, run_dir, tmp_path):
+    (run_dir / "evaluation.json").write_text(json.dumps(binary_result(str(tmp_path / "d.csv"))))
+    view.set_run(run_dir)
+
+    view.classification_tabs.setCurrentWidget(view.curves)
+
+    roc_lines = view.curves.roc.listDataItems()
+    assert len(roc_lines) == 2  # the diagonal and the positive class
+    assert "AUC" in view.curves.roc.plotItem.legend.items[0][1].text
+    assert view.curves.reliability.listDataItems()
+    assert "Expected calibration error" in view.curves.summary.text()
+
+
+def test_a_result_without_curves_asks_to_evaluate_again(view, run_dir, tmp_path):
+    (run_dir / "evaluation.json").write_text(json.dumps(classification_result(str(tmp_path))))
+    view.set_run(run_dir)
+
+    assert view.threshold.isHidden()
+    assert "Evaluate again" in view.curves.summary.text()

@@ -25,7 +25,7 @@ import numpy as np
 
 from dlstudio.core.data import Dataset, load_dataset
 from dlstudio.core.errors import DataError, UserInputError
-from dlstudio.core.evaluation import metrics
+from dlstudio.core.evaluation import metrics, probability_metrics
 from dlstudio.core.project.project import Project, atomic_write_text
 from dlstudio.core.runs.folder import RunFolder
 from dlstudio.core.runs.record import RunRecord
@@ -58,6 +58,11 @@ class TrainedRun:
     def class_names(self) -> list[str]:
         """Class names in model output order (empty for regression)."""
         return list(self.record.class_names)
+
+    @property
+    def threshold(self) -> float | None:
+        """The saved decision threshold of a two-class run (``None``: the most probable)."""
+        return self.record.threshold if len(self.record.class_names) == 2 else None
 
     @property
     def name(self) -> str:
@@ -164,7 +169,10 @@ def evaluate_run(run_dir: str | Path, data_path: str | Path | None = None) -> di
     Returns:
         A JSON-ready dict: ``run``, ``data``, ``split``, ``samples``, ``task``, ``created``,
         ``warnings`` and, for classification, ``class_names``, ``accuracy``, ``per_class``,
-        ``macro_avg``, ``weighted_avg``, ``confusion_matrix``, ``confident_mistakes``; for
+        ``macro_avg``, ``weighted_avg``, ``confusion_matrix``, ``confident_mistakes``,
+        ``roc_auc``, ``pr_auc``, ``roc_curves``, ``pr_curves``, ``calibration``, ``top_k``
+        (more than 5 classes) and, with two classes, ``threshold`` (see
+        :func:`_classification`); for
         regression ``mse``, ``rmse``, ``mae``, ``r2`` and ``worst_residuals``; and
         ``predictions``, one record per sample (``sample``, ``true``, ``predicted`` and, for
         classification, ``confidence``: the probability of the predicted class). Also written to
@@ -180,7 +188,7 @@ def evaluate_run(run_dir: str | Path, data_path: str | Path | None = None) -> di
     true = np.asarray(dataset.targets("test"))
     sample_ids = dataset.sample_ids("test")
     if run.task == "classification":
-        body = _classification(outputs, true, sample_ids, run.class_names)
+        body = _classification(outputs, true, sample_ids, run.class_names, run.threshold)
     else:
         body = _regression(outputs, true, sample_ids)
     result = {**_header(run, dataset, data_path), **body}
@@ -223,10 +231,18 @@ def _header(run: TrainedRun, dataset: Dataset, data_path: str | Path | None) -> 
 
 
 def _classification(outputs: np.ndarray, true: np.ndarray, sample_ids: list[str],
-                    class_names: list[str]) -> dict[str, Any]:
+                    class_names: list[str], threshold: float | None) -> dict[str, Any]:
+    """The classification body; with two classes, predictions follow the run's threshold.
+
+    ``threshold`` is then ``{"value", "saved", "positive_class", "best_f1"}`` and each
+    prediction carries ``probability``, that of the positive (second) class, so a view can move
+    the threshold without the model.
+    """
     probabilities = metrics.class_probabilities(outputs, len(class_names))
     true = true.reshape(-1).astype(np.int64)
-    predicted = probabilities.argmax(axis=1)
+    binary = len(class_names) == 2
+    cut = (0.5 if threshold is None else threshold) if binary else None
+    predicted = probability_metrics.predict_with_threshold(probabilities, cut)
     report = metrics.classification_report(true, predicted, class_names)
     mistakes = metrics.confident_mistakes(probabilities, true, sample_ids, class_names,
                                           limit=MISTAKES_LISTED)
@@ -234,8 +250,17 @@ def _classification(outputs: np.ndarray, true: np.ndarray, sample_ids: list[str]
                     "confidence": float(probabilities[row, p])}
                    for row, (sample, t, p) in enumerate(zip(sample_ids, true, predicted,
                                                             strict=True))]
-    return {"class_names": class_names, **report, "confident_mistakes": mistakes,
-            "predictions": predictions}
+    body: dict[str, Any] = {"class_names": class_names, **report}
+    body.update(probability_metrics.ranking_report(probabilities, true, class_names))
+    body["calibration"] = probability_metrics.calibration(probabilities, true)
+    body["top_k"] = probability_metrics.top_k_report(probabilities, true)
+    if binary:
+        for record, positive in zip(predictions, probabilities[:, 1], strict=True):
+            record["probability"] = float(positive)
+        body["threshold"] = {
+            "value": cut, "saved": threshold is not None, "positive_class": class_names[1],
+            "best_f1": probability_metrics.best_f1_threshold(probabilities[:, 1], true)}
+    return {**body, "confident_mistakes": mistakes, "predictions": predictions}
 
 
 def _regression(outputs: np.ndarray, true: np.ndarray, sample_ids: list[str]) -> dict[str, Any]:
@@ -262,11 +287,15 @@ def format_report(result: dict[str, Any]) -> str:
 
 
 def _classification_lines(result: dict[str, Any]) -> list[str]:
-    lines = ["", f"accuracy  {result['accuracy']:.4f}", ""]
+    lines = ["", f"accuracy  {result['accuracy']:.4f}"]
+    lines += [f"{name.replace('_', '-')} accuracy  {value:.4f}"
+              for name, value in (result.get("top_k") or {}).items()]
+    lines += _threshold_lines(result.get("threshold")) + [""]
     rows = [[entry["class"], *_scores(entry)] for entry in result["per_class"]]
     rows += [["macro avg", *_scores(result["macro_avg"])],
              ["weighted avg", *_scores(result["weighted_avg"])]]
     lines += table(["class", "precision", "recall", "f1", "support"], rows)
+    lines += _ranking_lines(result)
     matrix = result["confusion_matrix"]
     labels = [_short(name) for name in matrix["labels"]]
     lines += ["", "confusion matrix (rows: true class, columns: predicted class)"]
@@ -280,6 +309,36 @@ def _classification_lines(result: dict[str, Any]) -> list[str]:
                          ", ".join(f"{t['class']} {t['probability']:.3f}" for t in m["top"])]
                         for m in mistakes], align="lllrl")
     return lines
+
+
+def _threshold_lines(threshold: dict[str, Any] | None) -> list[str]:
+    if not threshold:
+        return []
+    source = "saved with the run" if threshold["saved"] else "the default"
+    best = threshold["best_f1"]
+    return [f"threshold {threshold['value']:.3f} ({source}): {threshold['positive_class']} is "
+            "predicted when its probability is at least this",
+            f"best F1 of {threshold['positive_class']}: {best['f1']:.4f} at threshold "
+            f"{best['threshold']:.3f} (save one with `dlstudio evaluate RUN --threshold T`)"]
+
+
+def _ranking_lines(result: dict[str, Any]) -> list[str]:
+    if "roc_auc" not in result:
+        return []
+    roc, pr = result["roc_auc"], result["pr_auc"]
+    rows = [[name, _area(roc["per_class"][name]), _area(pr["per_class"][name])]
+            for name in result["class_names"]]
+    rows += [[f"{kind} avg", _area(roc[kind]), _area(pr[kind])] for kind in ("macro",
+                                                                               "weighted")]
+    calibration = result["calibration"]
+    return (["", "areas under the curves (one class against the rest)"]
+            + table(["class", "ROC AUC", "PR AUC"], rows)
+            + ["", f"calibration: expected calibration error {calibration['ece']:.4f} "
+               f"(largest gap {calibration['max_gap']:.4f}; 0 is perfectly calibrated)"])
+
+
+def _area(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
 
 
 def _scores(entry: dict[str, Any]) -> list[str]:

@@ -15,7 +15,9 @@
 
 The CSV written has one row per input row or image: ``sample`` (``row N`` counting data rows
 below the header, or the image path inside the folder), ``prediction`` (a class name or a value)
-and, for classification, ``prob_<class>`` per class.
+and, for classification, ``prob_<class>`` per class. A two-class run (or its export) predicts
+its second class when that class's probability reaches the run's saved decision threshold
+(``dlstudio evaluate RUN --threshold T``; 0.5 when none was saved).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from dlstudio.core.evaluation.evaluate import (
     predict_outputs,
 )
 from dlstudio.core.evaluation.metrics import class_probabilities
+from dlstudio.core.evaluation.probability_metrics import predict_with_threshold
 from dlstudio.core.export.exporter import METADATA_FILE, keras_metadata_path
 from dlstudio.core.export.savedmodel_safety import load_savedmodel
 from dlstudio.core.output_paths import check_output_path
@@ -74,25 +77,29 @@ def predict_to_csv(run_or_export: str | Path, data_path: str | Path,
         inputs.append(keras_metadata_path(source))
     target = check_output_path(out_csv, inputs=inputs, force=force)
     if is_run_folder(source):
-        sample_ids, outputs, task, class_names = _predict_with_run(source, Path(data_path))
+        predicted = _predict_with_run(source, Path(data_path))
     elif source.suffix == ".keras" and source.is_file():
-        sample_ids, outputs, task, class_names = _predict_with_keras(source, Path(data_path))
+        predicted = _predict_with_keras(source, Path(data_path))
     elif (source / METADATA_FILE).is_file():
-        sample_ids, outputs, task, class_names = _predict_with_export(source, Path(data_path))
+        predicted = _predict_with_export(source, Path(data_path))
     else:
         raise UserInputError(
             f"{source} is neither a run folder (with run.json) nor a SavedModel exported by "
             f"dlstudio (with {METADATA_FILE}) nor a .keras file; pass the folder `dlstudio "
             "train` wrote, or what `dlstudio export` wrote")
-    table = prediction_table(sample_ids, outputs, task, class_names)
+    table = prediction_table(*predicted)
     with writing_into(target.resolve().parent, "the predictions"):
         atomic_write_text(target, table.to_csv(index=False))
     return len(table)
 
 
 def prediction_table(sample_ids: list[str], outputs: np.ndarray, task: str,
-                     class_names: list[str]) -> pd.DataFrame:
-    """Return the predictions as a table: ``sample``, ``prediction`` and ``prob_<class>``."""
+                     class_names: list[str], threshold: float | None = None) -> pd.DataFrame:
+    """Return the predictions as a table: ``sample``, ``prediction`` and ``prob_<class>``.
+
+    ``threshold``: with two classes, the second is predicted when its probability is at least
+    this (``None``: the most probable class).
+    """
     if task != "classification":
         values = np.asarray(outputs, dtype=np.float64).reshape(len(sample_ids), -1)[:, 0]
         return pd.DataFrame({"sample": sample_ids, "prediction": values})
@@ -100,24 +107,25 @@ def prediction_table(sample_ids: list[str], outputs: np.ndarray, task: str,
         np.zeros((0, len(class_names)))
     columns: dict[str, Any] = {
         "sample": sample_ids,
-        "prediction": [class_names[i] for i in probabilities.argmax(axis=1)],
+        "prediction": [class_names[i] for i in predict_with_threshold(probabilities, threshold)],
     }
     for position, name in enumerate(class_names):
         columns[f"prob_{name}"] = probabilities[:, position]
     return pd.DataFrame(columns)
 
 
-def _predict_with_run(run_dir: Path, data_path: Path
-                      ) -> tuple[list[str], np.ndarray, str, list[str]]:
+Predicted = tuple[list[str], np.ndarray, str, list[str], float | None]
+
+
+def _predict_with_run(run_dir: Path, data_path: Path) -> Predicted:
     run = open_run(run_dir)
     dataset = load_dataset(run.project, path=data_path, class_names=run.class_names or None,
                            evaluation_only=True)
     outputs = predict_outputs(run.model, dataset, "test", run.project.training.batch_size)
-    return dataset.sample_ids("test"), outputs, run.task, run.class_names
+    return dataset.sample_ids("test"), outputs, run.task, run.class_names, run.threshold
 
 
-def _predict_with_export(export_dir: Path, data_path: Path
-                         ) -> tuple[list[str], np.ndarray, str, list[str]]:
+def _predict_with_export(export_dir: Path, data_path: Path) -> Predicted:
     metadata = read_export_metadata(export_dir / METADATA_FILE, "savedmodel")
     loaded = load_savedmodel(export_dir)  # every op checked before TensorFlow runs any
     serve = loaded.signatures[metadata["signature"]]
@@ -128,8 +136,7 @@ def _predict_with_export(export_dir: Path, data_path: Path
     return _predict_raw(metadata, data_path, call)
 
 
-def _predict_with_keras(model_path: Path, data_path: Path
-                        ) -> tuple[list[str], np.ndarray, str, list[str]]:
+def _predict_with_keras(model_path: Path, data_path: Path) -> Predicted:
     metadata_path = keras_metadata_path(model_path)
     if not metadata_path.is_file():
         raise UserInputError(
@@ -146,14 +153,15 @@ def _predict_with_keras(model_path: Path, data_path: Path
     return _predict_raw(metadata, data_path, call)
 
 
-def _predict_raw(metadata: dict[str, Any], data_path: Path, call: Any
-                 ) -> tuple[list[str], np.ndarray, str, list[str]]:
+def _predict_raw(metadata: dict[str, Any], data_path: Path, call: Any) -> Predicted:
     """Feed ``data_path`` to an export's ``call`` as the metadata describes its inputs."""
     if metadata["data_kind"] == "csv":
         sample_ids, outputs = _predict_table(metadata, data_path, call)
     else:
         sample_ids, outputs = _predict_images(metadata, data_path, call)
-    return sample_ids, outputs, metadata["task"], list(metadata["class_names"])
+    threshold = metadata.get("threshold")
+    return (sample_ids, outputs, metadata["task"], list(metadata["class_names"]),
+            float(threshold) if isinstance(threshold, int | float) else None)
 
 
 def read_export_metadata(path: Path, fmt: str) -> dict[str, Any]:

@@ -101,7 +101,7 @@ class SamplePredictor:
 
         outputs = predict_outputs(run.model, dataset, "test", 1)
         row = prediction_table(dataset.sample_ids("test"), outputs, run.task,
-                               run.class_names).iloc[0]
+                               run.class_names, run.threshold).iloc[0]
         probabilities = {name: float(row[f"prob_{name}"]) for name in run.class_names}
         return SamplePrediction(row["prediction"], probabilities)
 

@@ -206,6 +206,7 @@ def export_metadata(run: TrainedRun, dataset: Dataset, fmt: str, check: ExportCh
         "format": fmt,
         "task": run.task,
         "class_names": run.class_names,
+        "threshold": run.threshold,
         "data_kind": dataset.kind,
         "signature": SIGNATURE if fmt == "savedmodel" else None,
         "output": output,

@@ -180,8 +180,14 @@ outputs = tf.stack(results).numpy()
 def _print_results(metadata: dict[str, Any]) -> str:
     if metadata["task"] != "classification":
         return "for value in outputs[:, 0]:\n    print(value)"
+    threshold = metadata.get("threshold") or 0.5
     if _is_sigmoid(metadata):
-        return ("for probability in outputs[:, 0]:\n"
-                "    print(CLASS_NAMES[int(probability >= 0.5)], probability)")
+        return (f"THRESHOLD = {threshold!r}  # the run's decision threshold\n"
+                "for probability in outputs[:, 0]:\n"
+                "    print(CLASS_NAMES[int(probability >= THRESHOLD)], probability)")
+    if len(metadata["class_names"]) == 2:
+        return (f"THRESHOLD = {threshold!r}  # the run's decision threshold\n"
+                "for probabilities in outputs:\n"
+                "    print(CLASS_NAMES[int(probabilities[1] >= THRESHOLD)], probabilities[1])")
     return ("for probabilities in outputs:\n"
             "    print(CLASS_NAMES[probabilities.argmax()], probabilities.max())")

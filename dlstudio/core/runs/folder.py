@@ -111,6 +111,22 @@ class RunFolder:
         """Replace the run's notes."""
         return self.update_record(notes=notes)
 
+    def set_threshold(self, threshold: float | None) -> RunRecord:
+        """Save a two-class run's decision threshold (``None``: back to 0.5).
+
+        Raises:
+            UserInputError: ``threshold`` is not between 0 and 1, or the run has not two
+                classes.
+        """
+        if threshold is not None and not 0.0 < float(threshold) < 1.0:
+            raise UserInputError(f"a decision threshold must be between 0 and 1 (exclusive), "
+                                 f"got {threshold}; pick a probability such as 0.3")
+        classes = self.read_record().class_names
+        if threshold is not None and len(classes) != 2:
+            raise UserInputError(f"only two-class runs have a decision threshold; this run has "
+                                 f"{len(classes)} classes and predicts the most probable one")
+        return self.update_record(threshold=None if threshold is None else float(threshold))
+
     def mark_failed(self, error: str) -> RunRecord:
         """Record that the run failed, and why (the training process may be gone)."""
         return self.update_record(state="failed", ended=now_text(), error=error)

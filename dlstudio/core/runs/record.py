@@ -47,6 +47,7 @@ _CHECKS: dict[str, tuple[Any, str]] = {
     "int": (lambda value: _is_int(value), "an integer"),
     "int | None": (lambda value: value is None or _is_int(value), "an integer or null"),
     "float": (lambda value: _is_number(value), "a number"),
+    "float | None": (lambda value: value is None or _is_number(value), "a number or null"),
     "dict[str, float]": (lambda value: isinstance(value, dict) and all(
         isinstance(key, str) and _is_number(item) for key, item in value.items()),
         "an object of numbers"),
@@ -189,6 +190,8 @@ class RunRecord(_VersionedRecord):
         devices: The devices that trained.
         error: Why the run failed, in words.
         pid: The training process (to tell a live run from a killed one).
+        threshold: A two-class run's decision threshold: class 2 is predicted when its
+            probability is at least this (``None``: 0.5). Evaluate, predict and export use it.
     """
 
     VERSION: ClassVar[int] = RUN_RECORD_VERSION
@@ -210,6 +213,7 @@ class RunRecord(_VersionedRecord):
     devices: list[str] = field(default_factory=list)
     error: str | None = None
     pid: int | None = None
+    threshold: float | None = None
 
     @classmethod
     def from_json(cls, body: Any, source: str | os.PathLike[str] = "") -> RunRecord:

@@ -4,7 +4,9 @@
 :func:`dlstudio.core.evaluation.evaluate.evaluate_run` off the GUI thread when there is none yet
 (TensorFlow is imported there, lazily, with the GPUs left to the training worker). For
 classification: the metrics, per-class precision, recall and F1, and the confusion matrix as a
-heat map whose cells list their samples, most confident first. For regression: the metrics, a
+heat map whose cells list their samples, most confident first (for two classes a threshold
+slider above it recomputes all of these live, and saves the threshold with the run); a
+"Curves" page has ROC, precision-recall and reliability plots. For regression: the metrics, a
 predicted-versus-true scatter and a residual histogram.
 """
 
@@ -25,18 +27,22 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QTableWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from dlstudio.core.errors import UserInputError
 from dlstudio.core.project.wording import in_gui_words
 from dlstudio.core.runs.folder import RunFolder
 from dlstudio.gui import settings as app_settings
 from dlstudio.gui.background import prepare_keras, run_in_background
 from dlstudio.gui.theme import icon
 from dlstudio.gui.widgets.confusion_matrix import ConfusionMatrixView
+from dlstudio.gui.widgets.probability_plots import ProbabilityPlots
 from dlstudio.gui.widgets.sample_list import SampleList
 from dlstudio.gui.widgets.tables import fill_table, read_only_table, titled
+from dlstudio.gui.widgets.threshold_panel import ThresholdPanel
 
 EVALUATION_FILE = "evaluation.json"
 
@@ -64,6 +70,7 @@ class EvaluationView(QWidget):
         super().__init__(parent)
         self.run_dir: Path | None = None
         self.result: dict[str, Any] | None = None
+        self.predictions: list[dict[str, Any]] = []  # as the threshold slider labels them
         self.busy = False
         self._build()
         self._update_button()
@@ -92,6 +99,11 @@ class EvaluationView(QWidget):
         self.samples = SampleList()
         self.worst_button = QPushButton("Most confident mistakes")
         self.worst_button.clicked.connect(self.show_mistakes)
+        self.curves = ProbabilityPlots()
+        self.threshold = ThresholdPanel()
+        self.threshold.setVisible(False)
+        self.threshold.report_changed.connect(self._show_report)
+        self.threshold.save_requested.connect(self.save_threshold)
         self.pages = QStackedWidget()
         self.pages.addWidget(QWidget())
         self.pages.addWidget(self._classification_page())
@@ -108,15 +120,20 @@ class EvaluationView(QWidget):
         right = QSplitter(Qt.Orientation.Vertical)
         matrix_box = titled("Confusion matrix (rows: true class, columns: predicted)",
                              self.matrix)
+        matrix_box.layout().insertWidget(0, self.threshold)
         matrix_box.layout().addWidget(self.worst_button, 0, Qt.AlignmentFlag.AlignLeft)
         right.addWidget(matrix_box)
         right.addWidget(self.samples)
         right.setSizes([330, 370])
-        page = QSplitter(Qt.Orientation.Horizontal)
-        page.addWidget(left)
-        page.addWidget(right)
-        page.setSizes([420, 820])
-        return page
+        scores = QSplitter(Qt.Orientation.Horizontal)
+        scores.addWidget(left)
+        scores.addWidget(right)
+        scores.setSizes([420, 820])
+        self.classification_tabs = QTabWidget()
+        self.classification_tabs.setDocumentMode(True)
+        self.classification_tabs.addTab(scores, "Scores")
+        self.classification_tabs.addTab(self.curves, "Curves")
+        return self.classification_tabs
 
     def _regression_page(self) -> QWidget:
         self.regression_metrics = read_only_table(["metric", "value"])
@@ -147,6 +164,7 @@ class EvaluationView(QWidget):
         """Show ``run_dir``'s evaluation, or offer to evaluate it."""
         self.run_dir = Path(run_dir) if run_dir else None
         self.result = None
+        self.predictions = []
         self._clear()
         self.pages.setCurrentIndex(0)
         if self.run_dir is None:
@@ -162,6 +180,8 @@ class EvaluationView(QWidget):
         for table in (self.metrics, self.per_class, self.regression_metrics, self.residuals):
             table.setRowCount(0)
         self.matrix.set_matrix([], [])
+        self.curves.clear()
+        self.threshold.setVisible(False)
         self.samples.clear_samples()
         self._plot_regression(np.array([]), np.array([]))
 
@@ -268,21 +288,61 @@ class EvaluationView(QWidget):
         self._update_button()
 
     def _show_classification(self, result: dict[str, Any]) -> None:
-        rows = [("accuracy", result["accuracy"])]
-        for average in ("macro_avg", "weighted_avg"):
-            for key in ("precision", "recall", "f1"):
-                rows.append((f"{key} ({average.replace('_avg', '')} average)",
-                             result[average][key]))
-        _fill_numbers(self.metrics, [[name, f"{value:.4f}"] for name, value in rows])
-        _fill_numbers(self.per_class, [[entry["class"], f"{entry['precision']:.3f}",
-                                f"{entry['recall']:.3f}", f"{entry['f1']:.3f}",
-                                str(entry["support"])] for entry in result["per_class"]])
-        matrix = result["confusion_matrix"]
-        self.matrix.set_matrix(matrix["labels"], matrix["matrix"])
+        self.predictions = [dict(record) for record in result.get("predictions") or []]
+        if not self.threshold.set_result(result):
+            self._show_report(result)
+        self.curves.show_result(result)
         self.worst_button.setEnabled(bool(result.get("predictions")))
         self.pages.setCurrentIndex(1)
         self.samples.title.setText("Click a cell of the confusion matrix to see its samples, "
                                    "or list the most confident mistakes.")
+
+    def _show_report(self, report: dict[str, Any]) -> None:
+        """Fill the metrics, per-class table and confusion matrix from a classification report
+        (the result's own, or one at the threshold slider's value)."""
+        rows = [("accuracy", report["accuracy"])]
+        rows += [(name.replace("_", "-") + " accuracy", value)
+                 for name, value in ((self.result or {}).get("top_k") or {}).items()]
+        for key, area in (("roc_auc", "ROC AUC"), ("pr_auc", "PR AUC")):
+            value = ((self.result or {}).get(key) or {}).get("macro")
+            if value is not None:
+                rows.append((f"{area} (macro average)", value))
+        ece = ((self.result or {}).get("calibration") or {}).get("ece")
+        if ece is not None:
+            rows.append(("expected calibration error", ece))
+        for average in ("macro_avg", "weighted_avg"):
+            for key in ("precision", "recall", "f1"):
+                rows.append((f"{key} ({average.replace('_avg', '')} average)",
+                             report[average][key]))
+        _fill_numbers(self.metrics, [[name, f"{value:.4f}"] for name, value in rows])
+        _fill_numbers(self.per_class, [[entry["class"], f"{entry['precision']:.3f}",
+                                f"{entry['recall']:.3f}", f"{entry['f1']:.3f}",
+                                str(entry["support"])] for entry in report["per_class"]])
+        matrix = report["confusion_matrix"]
+        self.matrix.set_matrix(matrix["labels"], matrix["matrix"])
+        if "threshold" in report:
+            self._predict_at(float(report["threshold"]))
+
+    def _predict_at(self, threshold: float) -> None:
+        """Re-label the listed predictions as the slider's threshold decides them."""
+        names = list((self.result or {}).get("class_names") or [])
+        for record in self.predictions:
+            positive = float(record["probability"])
+            chosen = 1 if positive >= threshold else 0
+            record["predicted"] = names[chosen]
+            record["confidence"] = positive if chosen else 1.0 - positive
+
+    def save_threshold(self, value: float) -> None:
+        """Save ``value`` as the run's decision threshold, then evaluate again with it."""
+        if self.run_dir is None:
+            return
+        try:
+            RunFolder(self.run_dir).set_threshold(value)
+        except (UserInputError, OSError) as error:
+            self._set_status(f"The threshold was not saved: {error}", True)
+            return
+        self.threshold.mark_saved(value)
+        self.evaluate()
 
     def show_cell(self, true: str, predicted: str) -> None:
         """List the samples of one confusion-matrix cell, most confident first."""
@@ -299,7 +359,7 @@ class EvaluationView(QWidget):
         self._list(f"All {len(records)} mistakes, most confident first", records)
 
     def _predictions(self) -> list[dict[str, Any]]:
-        return list((self.result or {}).get("predictions") or [])
+        return list(self.predictions)
 
     def _list(self, title: str, records: list[dict[str, Any]]) -> None:
         if not self._predictions():
