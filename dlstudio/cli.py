@@ -15,6 +15,9 @@
     dlstudio evaluate RUN [--data PATH] [--json] [--threshold T]
     dlstudio export RUN --format savedmodel|keras -o PATH
     dlstudio predict RUN_OR_EXPORT --data PATH -o OUT.csv [--force]
+    dlstudio serve RUN_OR_EXPORT [--host 127.0.0.1] [--port 8000]
+    dlstudio drift RUN --data PATH [--json]           exit 3 when the data drifted
+    dlstudio report RUN -o report.html [--force]
 
 Exit status: 0 on success, 2 on bad input (one line ``dlstudio: error: …`` on stderr that says
 what and how to fix), 1 on an internal fault (the traceback only with ``--debug``), 141 without a
@@ -36,12 +39,13 @@ from dlstudio import __version__
 from dlstudio.core.errors import UserInputError, storage_message
 from dlstudio.core.native_logs import import_tensorflow_quietly
 
-TENSORFLOW_COMMANDS = ("import", "info", "train", "evaluate", "export", "predict")
+TENSORFLOW_COMMANDS = ("import", "info", "train", "evaluate", "export", "predict", "serve",
+                       "drift", "report")
 
 PIPE_CLOSED = 141  # the exit status when stdout's reader went away (128 + SIGPIPE)
 
 COMMANDS = ("init", "import", "info", "layers", "train", "tune", "evaluate", "export",
-            "predict")
+            "predict", "serve", "drift", "report")
 TUNE_STATUS = "tune-status"  # `dlstudio tune status …` is parsed as this hidden command
 
 
@@ -57,6 +61,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser of every subcommand (each with its handler in ``handler``)."""
     from dlstudio import cli_commands as commands
+    from dlstudio import cli_deploy
 
     parser = _Parser(prog="dlstudio", description="Build, train, evaluate and export Keras "
                      "models. Without a command, opens the GUI.")
@@ -144,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="the CSV file to write (never one of the inputs)")
     predict.add_argument("--force", action="store_true", help="replace an existing file")
     predict.set_defaults(handler=commands.predict_command)
+    cli_deploy.add_parsers(sub)
     return parser
 
 
@@ -211,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
                 from dlstudio.core.training.devices import share_gpus
 
                 share_gpus()
+        _show_warnings()
         status = int(args.handler(args) or 0)
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
         return status
@@ -241,6 +248,19 @@ def _tune_status_as_command(arguments: list[str]) -> list[str]:
         first, second = positional[:2]
         return arguments[:first] + [TUNE_STATUS] + arguments[second + 1:]
     return arguments
+
+
+def _show_warnings() -> None:
+    """Print warnings the core logs (``dlstudio.*`` loggers) as ``dlstudio: warning: …``."""
+    import logging
+
+    logger = logging.getLogger("dlstudio")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("dlstudio: %(levelname)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
 
 
 def _internal_error(error: Exception, debug: bool) -> int:

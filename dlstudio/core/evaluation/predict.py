@@ -23,6 +23,7 @@ its second class when that class's probability reaches the run's saved decision 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ from dlstudio.core.export.savedmodel_safety import load_savedmodel
 from dlstudio.core.output_paths import check_output_path
 from dlstudio.core.project.project import atomic_write_text
 
+LOGGER = logging.getLogger("dlstudio.drift")
 CSV_BATCH_ROWS = 1024
 METADATA_KEYS = ("format", "task", "class_names", "data_kind", "inputs")
 
@@ -122,7 +124,27 @@ def _predict_with_run(run_dir: Path, data_path: Path) -> Predicted:
     dataset = load_dataset(run.project, path=data_path, class_names=run.class_names or None,
                            evaluation_only=True)
     outputs = predict_outputs(run.model, dataset, "test", run.project.training.batch_size)
+    warn_if_drifted(run_dir, dataset, run.model)
     return dataset.sample_ids("test"), outputs, run.task, run.class_names, run.threshold
+
+
+def warn_if_drifted(run_dir: Path, dataset: Any, model: Any = None) -> str | None:
+    """Log (and return) a warning when ``dataset``'s test split drifted from the run's stored
+    reference statistics; runs without them are not checked here (``dlstudio drift`` is)."""
+    from dlstudio.core.monitoring.drift import batch_warning
+    from dlstudio.core.monitoring.reference import read_reference, reference_path
+
+    path = reference_path(run_dir)
+    if not path.is_file():
+        return None
+    try:
+        message = batch_warning(read_reference(path), dataset, model)
+    except (UserInputError, KeyError, ValueError) as error:
+        LOGGER.warning("the drift check was skipped: %s", error)
+        return None
+    if message:
+        LOGGER.warning(message)
+    return message
 
 
 def _predict_with_export(export_dir: Path, data_path: Path) -> Predicted:

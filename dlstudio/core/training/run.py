@@ -25,6 +25,7 @@ import tensorflow as tf
 from dlstudio.core.data import Dataset, load_dataset
 from dlstudio.core.errors import DataError, StorageError, UserInputError, storage_message
 from dlstudio.core.model import builder
+from dlstudio.core.monitoring.reference import write_reference
 from dlstudio.core.project.project import Project
 from dlstudio.core.runs.folder import RunFolder, create_run, now_text
 from dlstudio.core.runs.record import CheckpointState, RecordError
@@ -186,7 +187,19 @@ def _fit(point: ResumePoint, run: RunFolder, plan: DevicePlan, dataset: Dataset,
     for note in notes:
         emit(note)
     state = _fit_until_done(model, point, dataset, loss_name, callbacks, validation)
-    return _finish(run, model, tracker, callbacks[-1], state, emit)
+    return _finish(run, model, tracker, callbacks[-1], state, emit, dataset)
+
+
+def _store_reference(run: RunFolder, dataset: Dataset, model: keras.Model,
+                     emit: EventLog) -> None:
+    """Keep the training data's reference statistics for drift checks; a failure here only
+    warns (the trained model is already saved, and drift computes them later if need be)."""
+    try:
+        write_reference(run.path, dataset, model)
+    except Exception as error:  # a summary must never fail a finished run
+        emit(Message("warning", f"Reference statistics for drift checks were not stored "
+                                f"({type(error).__name__}: {error}); `dlstudio drift` will "
+                                "compute them from the training split."))
 
 
 def _model(point: ResumePoint, run: RunFolder, dataset: Dataset, steps: int,
@@ -289,7 +302,7 @@ def _fit_until_done(model: keras.Model, point: ResumePoint, dataset: Dataset, lo
 
 
 def _finish(run: RunFolder, model: keras.Model, tracker: BestTracker, recorder: RunRecorder,
-            state: str, emit: EventLog) -> RunResult:
+            state: str, emit: EventLog, dataset: Dataset) -> RunResult:
     if tracker.restore_best_weights() and tracker.best_epoch != recorder.epochs_done:
         emit(Message("info", f"Kept the weights of epoch {tracker.best_epoch}, the best "
                              f"{tracker.monitor} ({tracker.best:.4g})."))
@@ -299,6 +312,7 @@ def _finish(run: RunFolder, model: keras.Model, tracker: BestTracker, recorder: 
     temporary = run.path / ".model-partial.keras"
     model.save(temporary)
     os.replace(temporary, run.model_path)
+    _store_reference(run, dataset, model, emit)
     run.update_record(state=state, ended=now_text(), epochs_done=recorder.epochs_done,
                       best_epoch=tracker.best_epoch, best_metrics=tracker.best_metrics)
     emit(Finished(str(run.path), tracker.best_epoch, tracker.best_metrics, state))

@@ -1,0 +1,1 @@
+"""Reference statistics of training data and drift checks of new data (no Qt)."""

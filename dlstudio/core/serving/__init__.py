@@ -1,0 +1,1 @@
+"""The HTTP prediction server: what it serves, request checks, batching, the FastAPI app."""
