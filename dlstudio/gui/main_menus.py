@@ -182,7 +182,7 @@ def _templates_menu(window: MainWindow) -> None:
 
 def _apply_template(window: MainWindow, template: Template) -> None:
     document = window.document
-    layers = template.layers(document.project.data.max_tokens)
+    layers = template.layers_for(document.project.data)
     count = len(document.project.model.layers)
     document.replace_layers(layers, template.name, f"Apply template {template.title}")
     window.show_workbench("Model")

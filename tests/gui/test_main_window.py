@@ -122,6 +122,20 @@ def test_a_template_replaces_the_stack_in_one_undo_step(window, csv_project):
     assert window.document.project == before
 
 
+def test_a_template_covers_the_projects_sequence_length_and_vocabulary(window, csv_project):
+    # The Templates menu sizes a template as `dlstudio init --template` does: a transformer's
+    # positional embedding covers data.sequence_length, not the default 64 steps.
+    window.open_path(str(csv_project))
+    window.document.set_value("data.sequence_length", 200)
+    window.document.set_value("data.max_tokens", 3000)
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Templates")
+    next(a for a in menu.actions() if a.text().startswith("Transformer")).trigger()
+    layers = {layer.type: layer for layer in window.document.project.model.layers}
+    assert window.document.project.data.sequence_length == 200
+    assert layers["PositionalEmbedding"].params["max_length"] == 200
+    assert layers["Embedding"].params["input_dim"] == 3000
+
+
 def test_new_project_and_choosing_its_data(window, csv_path, monkeypatch):
     window.new_project()
     assert window.data_panel.currentWidget() is window.data_panel.empty

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from dlstudio.core.errors import UserInputError
-from dlstudio.core.project.project import LayerSpec
+from dlstudio.core.project.project import DataSpec, LayerSpec
 
 DATA_KINDS = ("table", "images", "text")
 DEFAULT_VOCABULARY = 5000
@@ -52,6 +52,18 @@ class Template:
                 how many positions a PositionalEmbedding covers.
         """
         return self.make(vocabulary_size, sequence_length)
+
+    def layers_for(self, data: DataSpec) -> list[LayerSpec]:
+        """Return the template's layers sized for a project's data.
+
+        The one way ``dlstudio init --template`` and the GUI's Templates menu size a template:
+        the vocabulary from ``data.max_tokens`` and the positions a PositionalEmbedding covers
+        from ``data.sequence_length``.
+
+        Args:
+            data: The project's data section.
+        """
+        return self.layers(data.max_tokens, data.sequence_length)
 
 
 def _mlp(vocabulary_size: int, sequence_length: int) -> list[LayerSpec]:

@@ -115,15 +115,12 @@ def _make_project(data_path: str | os.PathLike[str], target: str | None,
     except DataError as error:
         if not lenient or project.data.kind == "images":
             raise
-        project.model = ModelSpec(layers=TEMPLATES["mlp"].layers(project.data.max_tokens,
-                                                                  project.data.sequence_length),
+        project.model = ModelSpec(layers=TEMPLATES["mlp"].layers_for(project.data),
                                   template="mlp")
         return DraftProject(project, [str(error)])
     project.data.task = dataset.task
     chosen = _template(template, project, dataset)
-    project.model = ModelSpec(layers=chosen.layers(project.data.max_tokens,
-                                                   project.data.sequence_length),
-                              template=chosen.name)
+    project.model = ModelSpec(layers=chosen.layers_for(project.data), template=chosen.name)
     _size_training(project, dataset)
     return DraftProject(project)
 
