@@ -36,8 +36,8 @@ from dlstudio.core.data import load_dataset  # noqa: E402
 from dlstudio.core.model import builder  # noqa: E402
 from dlstudio.core.model.templates import get_template  # noqa: E402
 from dlstudio.core.project.project import DataSpec, ModelSpec, Project, TrainingSpec  # noqa: E402
+from dlstudio.core.tasks import get_task  # noqa: E402
 from dlstudio.core.training.events import Epoch, Started  # noqa: E402
-from dlstudio.core.training.losses import metrics_for_task, resolve_loss_name  # noqa: E402
 from dlstudio.core.training.run import run_training  # noqa: E402
 
 
@@ -88,9 +88,10 @@ def plain_fit(project: Project, epochs: int) -> float:
     keras.utils.set_random_seed(project.training.seed)
     dataset = load_dataset(project)
     model = builder.build_model(project, dataset)
-    loss = resolve_loss_name("auto", dataset.task, int(model.outputs[0].shape[-1]))
+    task = get_task(dataset.task)
+    loss = task.resolve_loss("auto", int(model.outputs[0].shape[-1]))
     model.compile(optimizer=keras.optimizers.Adam(project.training.learning_rate), loss=loss,
-                  metrics=metrics_for_task(dataset.task))
+                  metrics=task.metrics())
     train = dataset.tf_dataset("train", project.training.batch_size, shuffle=True, seed=1)
     valid = dataset.tf_dataset("validation", project.training.batch_size)
     clock = EpochClock()

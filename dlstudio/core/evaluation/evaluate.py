@@ -9,7 +9,9 @@ writes to the run folder:
 - on other data (``data_path``): ``evaluation-<data name>.json`` beside it, so evaluating on new
   data never replaces the test-split evaluation (see :func:`evaluation_file`).
 
-:func:`format_report` turns the dict into aligned text for the terminal.
+:func:`format_report` turns the dict into aligned text for the terminal. What is measured and
+how it reads belong to the run's task (:mod:`dlstudio.core.tasks`); this module opens the run,
+reads the data and predicts.
 """
 
 from __future__ import annotations
@@ -25,12 +27,10 @@ import numpy as np
 
 from dlstudio.core.data import Dataset, load_dataset
 from dlstudio.core.errors import DataError, UserInputError
-from dlstudio.core.evaluation import metrics, probability_metrics
 from dlstudio.core.project.project import Project, atomic_write_text
 from dlstudio.core.runs.folder import RunFolder
 from dlstudio.core.runs.record import RunRecord
-
-MISTAKES_LISTED = 10
+from dlstudio.core.tasks import get_task
 
 
 @dataclass
@@ -168,11 +168,12 @@ def evaluate_run(run_dir: str | Path, data_path: str | Path | None = None) -> di
 
     Returns:
         A JSON-ready dict: ``run``, ``data``, ``split``, ``samples``, ``task``, ``created``,
-        ``warnings`` and, for classification, ``class_names``, ``accuracy``, ``per_class``,
+        ``warnings`` and the task's report (:meth:`~dlstudio.core.tasks.Task.report`): for
+        classification, ``class_names``, ``accuracy``, ``per_class``,
         ``macro_avg``, ``weighted_avg``, ``confusion_matrix``, ``confident_mistakes``,
         ``roc_auc``, ``pr_auc``, ``roc_curves``, ``pr_curves``, ``calibration``, ``top_k``
         (more than 5 classes) and, with two classes, ``threshold`` (see
-        :func:`_classification`); for
+        :class:`~dlstudio.core.tasks.classification.Classification`); for
         regression ``mse``, ``rmse``, ``mae``, ``r2`` and ``worst_residuals``; and
         ``predictions``, one record per sample (``sample``, ``true``, ``predicted`` and, for
         classification, ``confidence``: the probability of the predicted class). Also written to
@@ -187,10 +188,7 @@ def evaluate_run(run_dir: str | Path, data_path: str | Path | None = None) -> di
     outputs = predict_outputs(run.model, dataset, "test", run.project.training.batch_size)
     true = np.asarray(dataset.targets("test"))
     sample_ids = dataset.sample_ids("test")
-    if run.task == "classification":
-        body = _classification(outputs, true, sample_ids, run.class_names, run.threshold)
-    else:
-        body = _regression(outputs, true, sample_ids)
+    body = get_task(run.task).report(outputs, true, sample_ids, run.class_names, run.threshold)
     result = {**_header(run, dataset, data_path), **body}
     atomic_write_text(evaluation_file(run_dir, data_path), json.dumps(result, indent=2) + "\n")
     return result
@@ -230,149 +228,11 @@ def _header(run: TrainedRun, dataset: Dataset, data_path: str | Path | None) -> 
     }
 
 
-def _classification(outputs: np.ndarray, true: np.ndarray, sample_ids: list[str],
-                    class_names: list[str], threshold: float | None) -> dict[str, Any]:
-    """The classification body; with two classes, predictions follow the run's threshold.
-
-    ``threshold`` is then ``{"value", "saved", "positive_class", "best_f1"}`` and each
-    prediction carries ``probability``, that of the positive (second) class, so a view can move
-    the threshold without the model.
-    """
-    probabilities = metrics.class_probabilities(outputs, len(class_names))
-    true = true.reshape(-1).astype(np.int64)
-    binary = len(class_names) == 2
-    cut = (0.5 if threshold is None else threshold) if binary else None
-    predicted = probability_metrics.predict_with_threshold(probabilities, cut)
-    report = metrics.classification_report(true, predicted, class_names)
-    mistakes = metrics.confident_mistakes(probabilities, true, sample_ids, class_names,
-                                          limit=MISTAKES_LISTED)
-    predictions = [{"sample": sample, "true": class_names[t], "predicted": class_names[p],
-                    "confidence": float(probabilities[row, p])}
-                   for row, (sample, t, p) in enumerate(zip(sample_ids, true, predicted,
-                                                            strict=True))]
-    body: dict[str, Any] = {"class_names": class_names, **report}
-    body.update(probability_metrics.ranking_report(probabilities, true, class_names))
-    body["calibration"] = probability_metrics.calibration(probabilities, true)
-    body["top_k"] = probability_metrics.top_k_report(probabilities, true)
-    if binary:
-        for record, positive in zip(predictions, probabilities[:, 1], strict=True):
-            record["probability"] = float(positive)
-        body["threshold"] = {
-            "value": cut, "saved": threshold is not None, "positive_class": class_names[1],
-            "best_f1": probability_metrics.best_f1_threshold(probabilities[:, 1], true)}
-    return {**body, "confident_mistakes": mistakes, "predictions": predictions}
-
-
-def _regression(outputs: np.ndarray, true: np.ndarray, sample_ids: list[str]) -> dict[str, Any]:
-    predicted = outputs[:, 0]
-    predictions = [{"sample": sample, "true": float(t), "predicted": float(p)}
-                   for sample, t, p in zip(sample_ids, true.reshape(-1), predicted, strict=True)]
-    return {**metrics.regression_report(true, predicted),
-            "worst_residuals": metrics.worst_residuals(true, predicted, sample_ids,
-                                                       limit=MISTAKES_LISTED),
-            "predictions": predictions}
-
-
 def format_report(result: dict[str, Any]) -> str:
     """Return an evaluation result (from :func:`evaluate_run`) as aligned text for a terminal."""
     where = "its test split" if result["split"] == "test" else result["data"]
     lines = [f"Evaluation of run {result['run']['name']} on {where} "
              f"({result['samples']} samples, {result['task']})"]
     lines += [f"warning: {warning}" for warning in result.get("warnings", [])]
-    if result["task"] == "classification":
-        lines += _classification_lines(result)
-    else:
-        lines += _regression_lines(result)
+    lines += get_task(result["task"]).report_lines(result)
     return "\n".join(lines)
-
-
-def _classification_lines(result: dict[str, Any]) -> list[str]:
-    lines = ["", f"accuracy  {result['accuracy']:.4f}"]
-    lines += [f"{name.replace('_', '-')} accuracy  {value:.4f}"
-              for name, value in (result.get("top_k") or {}).items()]
-    lines += _threshold_lines(result.get("threshold")) + [""]
-    rows = [[entry["class"], *_scores(entry)] for entry in result["per_class"]]
-    rows += [["macro avg", *_scores(result["macro_avg"])],
-             ["weighted avg", *_scores(result["weighted_avg"])]]
-    lines += table(["class", "precision", "recall", "f1", "support"], rows)
-    lines += _ranking_lines(result)
-    matrix = result["confusion_matrix"]
-    labels = [_short(name) for name in matrix["labels"]]
-    lines += ["", "confusion matrix (rows: true class, columns: predicted class)"]
-    lines += table(["", *labels], [[label, *counts]
-                                   for label, counts in zip(labels, matrix["matrix"], strict=True)])
-    mistakes = result["confident_mistakes"]
-    lines += ["", "most confident mistakes" if mistakes else "no mistakes"]
-    if mistakes:
-        lines += table(["sample", "true", "predicted", "confidence", "top classes"],
-                       [[m["sample"], m["true"], m["predicted"], f"{m['confidence']:.3f}",
-                         ", ".join(f"{t['class']} {t['probability']:.3f}" for t in m["top"])]
-                        for m in mistakes], align="lllrl")
-    return lines
-
-
-def _threshold_lines(threshold: dict[str, Any] | None) -> list[str]:
-    if not threshold:
-        return []
-    source = "saved with the run" if threshold["saved"] else "the default"
-    best = threshold["best_f1"]
-    return [f"threshold {threshold['value']:.3f} ({source}): {threshold['positive_class']} is "
-            "predicted when its probability is at least this",
-            f"best F1 of {threshold['positive_class']}: {best['f1']:.4f} at threshold "
-            f"{best['threshold']:.3f} (save one with `dlstudio evaluate RUN --threshold T`)"]
-
-
-def _ranking_lines(result: dict[str, Any]) -> list[str]:
-    if "roc_auc" not in result:
-        return []
-    roc, pr = result["roc_auc"], result["pr_auc"]
-    rows = [[name, _area(roc["per_class"][name]), _area(pr["per_class"][name])]
-            for name in result["class_names"]]
-    rows += [[f"{kind} avg", _area(roc[kind]), _area(pr[kind])] for kind in ("macro",
-                                                                               "weighted")]
-    calibration = result["calibration"]
-    return (["", "areas under the curves (one class against the rest)"]
-            + table(["class", "ROC AUC", "PR AUC"], rows)
-            + ["", f"calibration: expected calibration error {calibration['ece']:.4f} "
-               f"(largest gap {calibration['max_gap']:.4f}; 0 is perfectly calibrated)"])
-
-
-def _area(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.4f}"
-
-
-def _scores(entry: dict[str, Any]) -> list[str]:
-    return [f"{entry['precision']:.4f}", f"{entry['recall']:.4f}", f"{entry['f1']:.4f}",
-            str(entry["support"])]
-
-
-def _short(name: str, width: int = 16) -> str:
-    return name if len(name) <= width else name[: width - 1] + "…"
-
-
-def _regression_lines(result: dict[str, Any]) -> list[str]:
-    lines = [""] + table(["metric", "value"], [
-        ["MSE", f"{result['mse']:.6g}"], ["RMSE", f"{result['rmse']:.6g}"],
-        ["MAE", f"{result['mae']:.6g}"], ["R²", f"{result['r2']:.4f}"]])
-    lines += ["", "worst residuals (true − predicted)"]
-    lines += table(["sample", "true", "predicted", "residual"],
-                   [[r["sample"], f"{r['true']:.6g}", f"{r['predicted']:.6g}",
-                     f"{r['residual']:+.6g}"] for r in result["worst_residuals"]])
-    return lines
-
-
-def table(headers: list[str], rows: list[list[Any]], align: str | None = None) -> list[str]:
-    """Return ``rows`` under ``headers`` as aligned text lines.
-
-    Args:
-        headers: Column titles.
-        rows: Cell values (turned into text with ``str``).
-        align: One letter per column, ``l`` (left) or ``r`` (right); by default the first
-            column is left-aligned and the others right-aligned, so numbers line up.
-    """
-    align = align or "l" + "r" * (len(headers) - 1)
-    cells = [[str(value) for value in row] for row in [headers, *rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    return ["  ".join(cell.ljust(width) if side == "l" else cell.rjust(width)
-                      for cell, width, side in zip(row, widths, align, strict=True)).rstrip()
-            for row in cells]

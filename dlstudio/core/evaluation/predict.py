@@ -41,12 +41,11 @@ from dlstudio.core.evaluation.evaluate import (
     open_run,
     predict_outputs,
 )
-from dlstudio.core.evaluation.metrics import class_probabilities
-from dlstudio.core.evaluation.probability_metrics import predict_with_threshold
 from dlstudio.core.export.exporter import METADATA_FILE, keras_metadata_path
 from dlstudio.core.export.savedmodel_safety import load_savedmodel
 from dlstudio.core.output_paths import check_output_path
 from dlstudio.core.project.project import atomic_write_text
+from dlstudio.core.tasks import get_task
 
 LOGGER = logging.getLogger("dlstudio.drift")
 CSV_BATCH_ROWS = 1024
@@ -97,23 +96,16 @@ def predict_to_csv(run_or_export: str | Path, data_path: str | Path,
 
 def prediction_table(sample_ids: list[str], outputs: np.ndarray, task: str,
                      class_names: list[str], threshold: float | None = None) -> pd.DataFrame:
-    """Return the predictions as a table: ``sample``, ``prediction`` and ``prob_<class>``.
+    """Return the predictions as the task's table (``sample``, ``prediction`` and, for
+    classification, ``prob_<class>``; see :meth:`~dlstudio.core.tasks.Task.prediction_table`).
 
     ``threshold``: with two classes, the second is predicted when its probability is at least
     this (``None``: the most probable class).
+
+    Raises:
+        UserInputError: ``task`` is not a task dlstudio knows.
     """
-    if task != "classification":
-        values = np.asarray(outputs, dtype=np.float64).reshape(len(sample_ids), -1)[:, 0]
-        return pd.DataFrame({"sample": sample_ids, "prediction": values})
-    probabilities = class_probabilities(outputs, len(class_names)) if len(sample_ids) else \
-        np.zeros((0, len(class_names)))
-    columns: dict[str, Any] = {
-        "sample": sample_ids,
-        "prediction": [class_names[i] for i in predict_with_threshold(probabilities, threshold)],
-    }
-    for position, name in enumerate(class_names):
-        columns[f"prob_{name}"] = probabilities[:, position]
-    return pd.DataFrame(columns)
+    return get_task(task).prediction_table(sample_ids, outputs, class_names, threshold)
 
 
 Predicted = tuple[list[str], np.ndarray, str, list[str], float | None]

@@ -97,11 +97,11 @@ class SamplePredictor:
     @staticmethod
     def _predict(run: Any, dataset: Any) -> SamplePrediction:
         from dlstudio.core.evaluation.evaluate import predict_outputs
-        from dlstudio.core.evaluation.predict import prediction_table
+        from dlstudio.core.tasks import get_task
 
         outputs = predict_outputs(run.model, dataset, "test", 1)
-        row = prediction_table(dataset.sample_ids("test"), outputs, run.task,
-                               run.class_names, run.threshold).iloc[0]
+        row = get_task(run.task).prediction_table(dataset.sample_ids("test"), outputs,
+                                                  run.class_names, run.threshold).iloc[0]
         probabilities = {name: float(row[f"prob_{name}"]) for name in run.class_names}
         return SamplePrediction(row["prediction"], probabilities)
 

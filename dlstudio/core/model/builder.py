@@ -1,7 +1,8 @@
 """Project → ``keras.Model``: the data's inputs and preprocessing, the user's stack, the head.
 
-The head is the output layer the task needs (:func:`output_head`): softmax over the classes,
-one sigmoid unit for two classes, one linear unit for regression. It is added unless the
+The head is the output layer the task needs (``Task.output_head`` in :mod:`dlstudio.core.tasks`:
+softmax over the classes, one sigmoid unit for two classes, one linear unit for regression),
+followed by the task's target transform (regression's ``TargetScale``). It is added unless the
 project turns it off or the stack already ends in exactly that layer. Shape problems are found
 by :func:`inspect_stack` first, so :func:`build_model` fails with the same plain-words message
 (a :class:`ModelBuildError` tied to the layer) that the GUI shows while editing.
@@ -13,7 +14,6 @@ import re
 from typing import Any
 
 import keras
-import numpy as np
 
 from dlstudio.core.data.base import Dataset
 from dlstudio.core.errors import ModelBuildError
@@ -24,15 +24,15 @@ from dlstudio.core.model.shapes import (
     LayerReport,
     StackReport,
     inspect_stack,
-    output_head,
     resolved_params,
 )
 from dlstudio.core.project import layer_tree
 from dlstudio.core.project.project import LayerSpec, Project
+from dlstudio.core.tasks import get_task
 
 __all__ = [
     "NOT_COMPUTED", "LayerReport", "StackReport", "apply_rows", "build_layer", "build_model",
-    "build_row_layer", "inspect_stack", "output_head",
+    "build_row_layer", "inspect_stack",
 ]
 
 
@@ -83,11 +83,10 @@ def build_model(project: Project, dataset: Dataset) -> Any:
         outputs = keras.layers.Activation("linear", dtype="float32",
                                           name=names("output_float32"))(outputs)
     if head:
-        units, activation = output_head(dataset.task, num_classes)
+        task = get_task(dataset.task)
+        units, activation = task.output_head(num_classes)
         head = keras.layers.Dense(units, activation=activation, name="output", dtype="float32")
-        outputs = head(outputs)
-        if dataset.task == "regression":
-            outputs = _target_scale(dataset)(outputs)
+        outputs = task.finish_outputs(head(outputs), dataset)
     return keras.Model(inputs, outputs, name=model_name(project.name))
 
 
@@ -169,16 +168,6 @@ def _apply_row(project: Project, spec: LayerSpec, tensor: Any, names: Any, suffi
 def _mixed_precision() -> bool:
     """Whether layers compute in 16 bits (the ``mixed_float16`` or ``mixed_bfloat16`` policy)."""
     return keras.mixed_precision.global_policy().compute_dtype != "float32"
-
-
-def _target_scale(dataset: Dataset) -> Any:
-    """Return the layer that turns the head's standardized output into target units (through
-    ``expm1`` for a heavy-tailed target learned on the log scale)."""
-    from dlstudio.core.data.tabular_preprocessing import fit_target_scaling
-    from dlstudio.core.model.layers import TargetScale
-
-    offset, scale, transform = fit_target_scaling(np.asarray(dataset.targets("train")))
-    return TargetScale(offset, scale, transform, name="target_scale", dtype="float32")
 
 
 def build_layer(project: Project, index: int) -> Any:

@@ -20,7 +20,7 @@ from dlstudio.core.model import catalog
 from dlstudio.core.model.codegen_data import csv_section, image_section, ruler
 from dlstudio.core.project import layer_tree
 from dlstudio.core.project.project import LayerSpec, Project
-from dlstudio.core.training.losses import metrics_for_task, output_units_for, resolve_loss_name
+from dlstudio.core.tasks import get_task
 
 DLSTUDIO_LAYERS = ("MultiHeadSelfAttention", "TransformerEncoderBlock", "PositionalEmbedding")
 """Catalog types built from dlstudio's own Keras layers (imported by the script)."""
@@ -151,7 +151,7 @@ def model_code(project: Project, task: str, num_classes: int,
     lines += _input_stacks_code(project) if project.model.inputs else ["x = features"]
     lines += _rows_code(project.model.layers, project.training.initializer, "")
     if _adds_head(project, task, num_classes):
-        units, activation = output_head(task, num_classes)
+        units, activation = get_task(task).output_head(num_classes)
         lines.append("# The output head: what the task needs (added by dlstudio)")
         lines.append(f'x = layers.Dense({units}, activation="{activation}", name="output", '
                      'dtype="float32")(x)')
@@ -287,17 +287,10 @@ def _regularizer(value: dict[str, Any]) -> str:
     return f"keras.regularizers.L1L2(l1={value['l1']!r}, l2={value['l2']!r})"
 
 
-def output_head(task: str, num_classes: int) -> tuple[int, str]:
-    """Return the head's units and activation (softmax, one sigmoid unit, or one linear unit)."""
-    if task == "regression":
-        return 1, "linear"
-    return (1, "sigmoid") if num_classes == 2 else (num_classes, "softmax")
-
-
 def _adds_head(project: Project, task: str, num_classes: int) -> bool:
     """Whether the script adds the output head (the stack does not end in one already)."""
     return project.model.add_output_head and not _ends_in(project,
-                                                          *output_head(task, num_classes))
+                                                          *get_task(task).output_head(num_classes))
 
 
 def _ends_in(project: Project, units: int, activation: str) -> bool:
@@ -321,9 +314,10 @@ def training_code(project: Project, task: str, num_classes: int,
     """Return the code that compiles and fits ``model`` and evaluates it on the test split
     (a ``log1p`` regression ``transform`` measures the error on the log scale)."""
     training = project.training
-    loss = resolve_loss_name(training.loss, task, output_units_for(task, num_classes),
-                             training.label_smoothing)
-    metrics = metrics_for_task(task)
+    rules = get_task(task)
+    loss = rules.resolve_loss(training.loss, rules.output_units(num_classes),
+                              training.label_smoothing)
+    metrics = rules.metrics()
     lines = [ruler("Training"), "steps_per_epoch = max(1, int(train_data.cardinality()))"]
     lines += _optimizer_lines(project)
     execution = f", steps_per_execution={training.steps_per_execution}" if (

@@ -358,9 +358,9 @@ def _snake(name: str) -> str:
 
 def _choose_head(converted: ConvertedModel, task: str, num_classes: int) -> None:
     """Make the last Dense the output head when its units fit the task (see the module doc)."""
-    from dlstudio.core.model.shapes import output_head
+    from dlstudio.core.tasks import get_task
 
-    units, activation = output_head(task, num_classes)
+    units, activation = get_task(task).output_head(num_classes)
     last = converted.layers[-1] if converted.layers else None
     node = converted.last_dense
     if last is None or node is None or last.type != "Dense":

@@ -23,6 +23,7 @@ from dlstudio.core.model import blocks, catalog, shape_checks
 from dlstudio.core.model.catalog import LayerType
 from dlstudio.core.model.shape_checks import Shape, source_text
 from dlstudio.core.project.project import LayerSpec, Project
+from dlstudio.core.tasks import get_task
 
 NOT_COMPUTED = "not computed: an earlier layer has an error"
 
@@ -151,17 +152,6 @@ class StackReport:
                   if row.error is not None and row.caused_by is None and row.error != NOT_COMPUTED)
         return next(causes, None) or next(
             (row for row in self.every_row if row.error is not None), None)
-
-
-def output_head(task: str, num_classes: int) -> tuple[int, str]:
-    """Return the output layer's units and activation for ``task``.
-
-    Softmax over ``num_classes`` units for more than two classes, one sigmoid unit for two,
-    one linear unit for regression.
-    """
-    if task == "regression":
-        return 1, "linear"
-    return (1, "sigmoid") if num_classes == 2 else (num_classes, "softmax")
 
 
 def resolved_params(spec: LayerSpec, initializer: str) -> tuple[LayerType, dict, list[str]]:
@@ -449,7 +439,7 @@ def _inspect_layer(project: Project, spec: LayerSpec, previous: LayerReport,
 def _finish(project: Project, rows: list[LayerReport], task: str, num_classes: int) -> None:
     """Add the head row, or check the last row's output when it is the model's output."""
     last = rows[-1]
-    units, activation = output_head(task, num_classes)
+    units, activation = get_task(task).output_head(num_classes)
     if project.model.add_output_head and not _ends_in(project, units, activation):
         rows.append(_head_row(project, last, task, num_classes))
     elif last.output_shape is not None and last.error is None:
@@ -473,7 +463,7 @@ def _check_output(last: LayerReport, units: int, activation: str,
 
 
 def _head_row(project: Project, last: LayerReport, task: str, num_classes: int) -> LayerReport:
-    units, activation = output_head(task, num_classes)
+    units, activation = get_task(task).output_head(num_classes)
     row = LayerReport("head", None, "Dense", f"units={units}, activation={activation}", None,
                       None)
     if last.output_shape is None or last.error is not None:

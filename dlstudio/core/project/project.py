@@ -22,12 +22,13 @@ from dlstudio.core.errors import ProjectError
 from dlstudio.core.model import catalog
 from dlstudio.core.project import layer_tree
 from dlstudio.core.project.fields import describe
+from dlstudio.core.tasks import task_names
 
 SCHEMA_VERSION = 2
 PROJECT_SUFFIX = ".dlstudio.json"
 
 DATA_KINDS = ("csv", "images")
-TASKS = ("auto", "classification", "regression")
+TASKS = ("auto", *task_names())  # every registered task (core/tasks/), or chosen from the data
 COLUMN_ROLES = ("feature", "target", "ignored")
 COLUMN_KINDS = ("numeric", "categorical", "text", "identifier", "constant")
 TEXT_ENCODINGS = ("tfidf", "sequence")

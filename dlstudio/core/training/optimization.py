@@ -1,5 +1,6 @@
-"""What training minimizes and how: the loss, the optimizer, the learning-rate schedule and class
-weights, built from a project's training settings.
+"""How training minimizes: the optimizer and the learning-rate schedule, built from a project's
+training settings (what it minimizes — the loss, metrics, targets and class weights — belongs to
+the task: :mod:`dlstudio.core.tasks`).
 
 Schedules count optimizer steps: ``steps = epochs × steps_per_epoch`` (with gradient
 accumulation Keras schedules count micro-batches, so the same formula holds). Reduce-on-plateau
@@ -13,11 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-import numpy as np
 
 from dlstudio.core.errors import TrainingError
 from dlstudio.core.project.project import ScheduleSpec, TrainingSpec
-from dlstudio.core.training.losses import needs_one_hot
 
 _OPTIMIZERS = {
     "adam": keras.optimizers.Adam,
@@ -26,14 +25,6 @@ _OPTIMIZERS = {
     "rmsprop": keras.optimizers.RMSprop,
     "adagrad": keras.optimizers.Adagrad,
     "nadam": keras.optimizers.Nadam,
-}
-_LOSSES = {
-    "categorical_crossentropy": keras.losses.CategoricalCrossentropy,
-    "sparse_categorical_crossentropy": keras.losses.SparseCategoricalCrossentropy,
-    "binary_crossentropy": keras.losses.BinaryCrossentropy,
-    "mse": keras.losses.MeanSquaredError,
-    "mae": keras.losses.MeanAbsoluteError,
-    "huber": keras.losses.Huber,
 }
 
 
@@ -126,64 +117,6 @@ def replan_schedule(optimizer: keras.optimizers.Optimizer, training: TrainingSpe
     return (f"The cosine schedule was planned for {planned_epochs} epochs; it is re-planned "
             f"for {training.epochs}, as if the run had been planned that long from the start: "
             f"the learning rate goes on at {after:.3g} (it was {before:.3g}).")
-
-
-def make_loss(name: str, label_smoothing: float = 0.0, model: Any = None) -> keras.losses.Loss:
-    """Return the Keras loss object for a resolved loss name.
-
-    Args:
-        name: The resolved loss name.
-        label_smoothing: Applied by the cross-entropy losses that support it.
-        model: The model to train; when its ``target_scale`` layer learns ``log1p(target)``,
-            mean squared error is measured on that scale (:class:`LogScaleMSE`).
-    """
-    if name in ("categorical_crossentropy", "binary_crossentropy") and label_smoothing > 0:
-        return _LOSSES[name](label_smoothing=label_smoothing)
-    scale = _log_target_scale(model)
-    if name == "mse" and scale is not None:
-        from dlstudio.core.model.layers import LogScaleMSE
-
-        return LogScaleMSE(scale)
-    return _LOSSES[name]()
-
-
-def _log_target_scale(model: Any) -> float | None:
-    """Return the log-scale spread of a model whose target is learned as ``log1p``."""
-    if model is None:
-        return None
-    layer = next((item for item in model.layers if item.name == "target_scale"), None)
-    return layer.scale if getattr(layer, "transform", "none") == "log1p" else None
-
-
-def balanced_class_weights(targets: np.ndarray, num_classes: int) -> dict[int, float]:
-    """Return weights inverse to class frequency: ``samples / (classes × count)``.
-
-    Classes absent from ``targets`` get weight 1.
-    """
-    counts = np.bincount(np.asarray(targets, dtype=np.int64).ravel(), minlength=num_classes)
-    total = float(counts.sum())
-    return {index: (total / (num_classes * count) if count else 1.0)
-            for index, count in enumerate(counts[:num_classes].tolist())}
-
-
-def class_weights(mode: str, task: str, targets: np.ndarray,
-                  num_classes: int) -> dict[int, float] | None:
-    """Return the ``class_weight`` for ``fit``: balanced weights, or ``None`` (every sample
-    counts the same; also for regression, where classes do not exist)."""
-    if mode != "balanced" or task != "classification":
-        return None
-    return balanced_class_weights(targets, num_classes)
-
-
-def targets_for_loss(data: Any, loss_name: str, num_classes: int) -> Any:
-    """Return the ``tf.data`` pipeline with targets as ``loss_name`` needs them: one-hot
-    vectors for categorical cross-entropy, the class indices otherwise."""
-    if not needs_one_hot(loss_name):
-        return data
-    import tensorflow as tf
-
-    return data.map(lambda inputs, target: (inputs, tf.one_hot(target, num_classes)),
-                    num_parallel_calls=tf.data.AUTOTUNE)
 
 
 def check_schedule_conflict(optimizer: keras.optimizers.Optimizer,

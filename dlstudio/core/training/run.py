@@ -29,6 +29,7 @@ from dlstudio.core.monitoring.reference import write_reference
 from dlstudio.core.project.project import Project
 from dlstudio.core.runs.folder import RunFolder, create_run, now_text
 from dlstudio.core.runs.record import CheckpointState, RecordError
+from dlstudio.core.tasks import get_task
 from dlstudio.core.training import initial_weights, optimization
 from dlstudio.core.training.callbacks import (
     BestTracker,
@@ -49,7 +50,6 @@ from dlstudio.core.training.failures import (
     nan_message,
     oom_message,
 )
-from dlstudio.core.training.losses import metrics_for_task, resolve_loss_name
 from dlstudio.core.training.resume import ResumePoint, load_checkpoint, prepare_resume
 
 EventSink = Callable[[Event], None]
@@ -205,6 +205,7 @@ def _store_reference(run: RunFolder, dataset: Dataset, model: keras.Model,
 def _model(point: ResumePoint, run: RunFolder, dataset: Dataset, steps: int,
            plan: DevicePlan, notes: list[Message]) -> tuple[keras.Model, str]:
     training = point.project.training
+    task = get_task(dataset.task)
     if point.checkpoint:
         model = load_checkpoint(run.last_checkpoint_path)
         notes.append(Message("info", f"Resuming after epoch {point.epochs_done}; optimizer "
@@ -213,17 +214,17 @@ def _model(point: ResumePoint, run: RunFolder, dataset: Dataset, steps: int,
             model.optimizer, training, steps, point.state.epochs or training.epochs)
         if replanned:
             notes.append(Message("info", replanned))
-        return model, resolve_loss_name(training.loss, dataset.task, _output_units(model),
+        return model, task.resolve_loss(training.loss, _output_units(model),
                                         training.label_smoothing)
     model = builder.build_model(point.project, dataset)
     notes += initial_weights.apply_to_run(model, point.project)
-    loss_name = resolve_loss_name(training.loss, dataset.task, _output_units(model),
-                                  training.label_smoothing)
+    loss_name = task.resolve_loss(training.loss, _output_units(model), training.label_smoothing)
+    model = task.training_model(model, point.project)
     per_call = _steps_per_execution(model, training, steps, plan, notes)
     model.compile(
         optimizer=optimization.make_optimizer(training, steps),
-        loss=optimization.make_loss(loss_name, training.label_smoothing, model),
-        metrics=metrics_for_task(dataset.task),
+        loss=task.make_loss(loss_name, training.label_smoothing, model),
+        metrics=task.metrics(),
         steps_per_execution=per_call,
     )
     return model, loss_name
@@ -274,17 +275,17 @@ def _fit_until_done(model: keras.Model, point: ResumePoint, dataset: Dataset, lo
                     callbacks: list[Any], validation: bool) -> str:
     training = point.project.training
     classes = len(dataset.class_names)
-    train = optimization.targets_for_loss(
+    task = get_task(dataset.task)
+    train = task.training_targets(
         dataset.tf_dataset("train", training.batch_size, shuffle=True, seed=training.seed,
                            cache=True), loss_name, classes)
-    valid = optimization.targets_for_loss(
+    valid = task.training_targets(
         dataset.tf_dataset("validation", training.batch_size, cache=True), loss_name,
         classes) if validation else None
     optimization.check_schedule_conflict(
         model.optimizer, any(isinstance(item, PlateauReducer) for item in callbacks))
     reporter, recorder = callbacks[0], callbacks[-1]
-    weights = optimization.class_weights(training.class_weights, dataset.task,
-                                         dataset.targets("train"), classes)
+    weights = task.class_weights(training.class_weights, dataset.targets("train"), classes)
     try:
         model.fit(train, validation_data=valid, epochs=training.epochs,
                   initial_epoch=point.epochs_done, callbacks=callbacks, verbose=0,

@@ -14,8 +14,8 @@ from dlstudio.core.evaluation.evaluate import (
     evaluation_file,
     format_report,
     open_run,
-    table,
 )
+from dlstudio.core.evaluation.text_table import table
 from dlstudio.core.runs.folder import RunFolder
 from dlstudio.core.runs.record import RunRecord
 

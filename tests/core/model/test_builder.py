@@ -12,9 +12,9 @@ from dlstudio.core.model.builder import (
     build_model,
     inspect_stack,
     model_name,
-    output_head,
 )
 from dlstudio.core.project.project import LayerSpec, Project
+from dlstudio.core.tasks import get_task
 
 
 class TinyDataset(Dataset):
@@ -170,7 +170,7 @@ def test_other_friendly_checks():
     ("classification", 5, 5, "softmax"), ("classification", 2, 1, "sigmoid"),
     ("regression", 0, 1, "linear")])
 def test_the_head_fits_the_task(task, classes, units, activation):
-    assert output_head(task, classes) == (units, activation)
+    assert get_task(task).output_head(classes) == (units, activation)
     report = inspect(project_of(("Dense", {"units": 4})), (3,), task, classes)
     assert report.rows[-1].output_shape == (units,)
     assert report.rows[-1].summary == f"units={units}, activation={activation}"

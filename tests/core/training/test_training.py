@@ -23,13 +23,13 @@ from dlstudio.core.project.project import (
     save_project,
 )
 from dlstudio.core.runs.folder import RunFolder
+from dlstudio.core.tasks import get_task
+from dlstudio.core.tasks.classification import balanced_class_weights
 from dlstudio.core.training.callbacks import monitor_mode
 from dlstudio.core.training.control import RunControl
 from dlstudio.core.training.devices import choose_steps_per_execution
 from dlstudio.core.training.events import Batch, Epoch, Error, Finished, Message, Started, decode
-from dlstudio.core.training.losses import resolve_loss_name
 from dlstudio.core.training.optimization import (
-    balanced_class_weights,
     check_schedule_conflict,
     make_learning_rate,
     make_optimizer,
@@ -322,7 +322,7 @@ def test_reduce_on_plateau_with_a_schedule_is_a_clear_error():
     ("huber", "regression", 1, "huber"),
 ])
 def test_losses_are_chosen_from_the_task(choice, task, units, expected):
-    assert resolve_loss_name(choice, task, units) == expected
+    assert get_task(task).resolve_loss(choice, units) == expected
 
 
 @pytest.mark.parametrize("choice, task, units, hint", [
@@ -333,7 +333,7 @@ def test_losses_are_chosen_from_the_task(choice, task, units, expected):
 ])
 def test_a_loss_that_does_not_fit_names_one_that_does(choice, task, units, hint):
     with pytest.raises(TrainingError, match=hint):
-        resolve_loss_name(choice, task, units)
+        get_task(task).resolve_loss(choice, units)
 
 
 def test_balanced_class_weights_are_inverse_to_frequency():
