@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 DRIFT_STATUS = 3
 
@@ -42,7 +43,8 @@ def report_command(args: argparse.Namespace) -> int:
     """``dlstudio report RUN -o report.html [--force]``: the run's model card."""
     from dlstudio.core.reporting.model_card import write_model_card
 
-    path = write_model_card(args.run, args.output, force=args.force)
+    path = write_model_card(args.run, args.output, force=args.force,
+                            exports=[Path(item) for item in args.export or []])
     print(f"Wrote {path}")
     return 0
 
@@ -68,5 +70,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     report.add_argument("run", metavar="RUN")
     report.add_argument("-o", "--output", required=True, metavar="report.html",
                         help="the HTML file to write")
+    report.add_argument("--export", action="append", metavar="PATH", help="an export of the "
+                        "run kept outside its exports/ folder (repeat for several)")
     report.add_argument("--force", action="store_true", help="replace an existing file")
     report.set_defaults(handler=report_command)

@@ -1,0 +1,1 @@
+"""Reports about a run for people: the model card (self-contained HTML)."""
