@@ -23,10 +23,13 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
     ("bench_layer_stack.py", [], "goal: an edit on"),
     ("bench_tabular.py", ["--smoke"], "verdict: best mean rank"),
     ("bench_time_to_quality.py", ["--smoke"], "verdict: dlstudio"),
+    ("bench_serve.py", ["--smoke"], "verdict: at 32 clients"),
 ])
 def test_benchmark_script_runs_to_its_verdict(script, arguments, verdict):
     if script in ("bench_tabular.py", "bench_time_to_quality.py"):
         pytest.importorskip("sklearn", reason="the benchmark's baselines: pip install .[bench]")
+    if script == "bench_serve.py":
+        pytest.importorskip("uvicorn", reason="the server: pip install .[serve]")
     environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TF_CPP_MIN_LOG_LEVEL": "2"}
     result = subprocess.run([sys.executable, str(BENCHMARKS / script), *arguments],
                             capture_output=True, text=True, timeout=240, env=environment)
