@@ -27,7 +27,7 @@ MODEL_FILTER = "Keras models (*.keras);;All files (*)"
 
 def import_keras_dialog(window: MainWindow) -> None:
     """Ask for the model, the data and the project file, then import in the background."""
-    if not window.maybe_save():
+    if not window.may_leave_project():
         return
     model, _filter = QFileDialog.getOpenFileName(window, "Import a Keras model",
                                                  app_settings.last_folder(), MODEL_FILTER)

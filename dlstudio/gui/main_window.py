@@ -180,13 +180,13 @@ class MainWindow(QMainWindow):
 
     def new_project(self) -> None:
         """Start an empty project (asks to save unsaved changes first)."""
-        if self.maybe_save():
+        if self.may_leave_project():
             self.document.replace(Project())
             self.show_workbench("Data")
 
     def open_dialog(self) -> None:
         """Ask for a project file and open it."""
-        if not self.maybe_save():
+        if not self.may_leave_project():
             return
         path, _filter = QFileDialog.getOpenFileName(self, "Open project",
                                                     app_settings.last_folder(), PROJECT_FILTER)
@@ -200,6 +200,8 @@ class MainWindow(QMainWindow):
         Nothing is written: a broken file stays as it is, and the open project stays open.
         """
         if ask and not self.maybe_save():
+            return False
+        if not self.training_tabs.stop_before_switch():
             return False
         try:
             self.document.open(path)
@@ -245,6 +247,11 @@ class MainWindow(QMainWindow):
             return self.document.path
         return suggested_project_path(self.document.project)
 
+    def may_leave_project(self) -> bool:
+        """Whether another project may replace this one: unsaved changes are saved or
+        discarded, and a run in progress is stopped (each asked first)."""
+        return self.maybe_save() and self.training_tabs.stop_before_switch()
+
     def maybe_save(self) -> bool:
         """Ask what to do with unsaved changes; return False when the user cancels."""
         if not self.document.is_dirty():
@@ -260,7 +267,7 @@ class MainWindow(QMainWindow):
 
     def close_project(self) -> None:
         """Close the project and go back to the start view."""
-        if self.maybe_save():
+        if self.may_leave_project():
             self.document.replace(Project())
             self.show_start_view()
 
@@ -284,7 +291,7 @@ class MainWindow(QMainWindow):
         one suggested). A file that can be read is never refused for its columns: the data
         view opens with the problem marked, to be fixed there.
         """
-        if not self.maybe_save():
+        if not self.may_leave_project():
             return
         self._show_reading(path)
         if Path(path).is_dir():

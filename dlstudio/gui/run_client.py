@@ -137,6 +137,14 @@ class RunClient(QObject):
         """Whether a worker process is running a run (a waiting spare does not count)."""
         return self._process is not None
 
+    def run_in_progress(self) -> bool:
+        """Whether a run is going on: its worker is alive and has not yet reported its end.
+
+        Unlike :meth:`is_active` this is False as soon as the worker has reported
+        ``finished`` or ``error``, while its process may take a few more seconds to exit.
+        """
+        return self._process is not None and not self._ended
+
     def worker_pid(self) -> int:
         """The process id of the worker running the current run, 0 when there is none."""
         return self._process.processId() if self._process is not None else 0

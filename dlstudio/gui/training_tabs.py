@@ -225,6 +225,11 @@ class TrainingTabs(QObject):
             self.training.client.kill()
             self.training.client.wait_for_exit(3000)
 
+    def stop_before_switch(self) -> bool:
+        """Whether another project may be opened: during a run, asks, then stops it and waits
+        until the worker has saved (see :meth:`TrainingView.stop_before_switch`)."""
+        return self.pages["Train"].content is None or self.training.stop_before_switch()
+
     def confirm_close(self) -> bool:
         """Whether the window may close now: during a run, asks, then stops it without
         blocking and closes the window once the worker has saved and exited."""

@@ -48,6 +48,8 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--fail-kind", default="nan_loss")
     parser.add_argument("--write-model", action="store_true")
     parser.add_argument("--wait", action="store_true")
+    parser.add_argument("--linger", type=float, default=0.0,
+                        help="seconds to stay alive after reporting the end (a slow exit)")
     return parser.parse_args()
 
 
@@ -158,6 +160,7 @@ def main() -> None:
     best = state_file.epochs_done if state_file else 0
     _emit(events.Finished(str(run.path), best_epoch=best,
                           best_metrics={"loss": 0.5}, state=state))
+    time.sleep(options.linger)
 
 
 if __name__ == "__main__":

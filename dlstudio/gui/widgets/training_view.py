@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEventLoop, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -231,6 +231,35 @@ class TrainingView(QWidget):
         self._stop_for_close()
         return False
 
+    def stop_before_switch(self) -> bool:
+        """Whether another project may be opened now.
+
+        During a run this asks first; when the person agrees, the run is stopped and this
+        waits, with the window painting and a "Stopping…" dialog showing the progress, until
+        the worker has reported that it saved (or was ended by force).
+        """
+        if not self.client.run_in_progress():
+            return True
+        if not self.ask("A training run is in progress. Stop it and open the other project? "
+                        "The run keeps its last completed epoch and can be resumed later."):
+            return False
+        dialog = StoppingDialog(parent=self.window())
+        dialog.text.setText("Stopping the training run: the worker finishes its batch and "
+                            "saves its checkpoint, then the other project opens.")
+        dialog.kill_requested.connect(self.client.kill)
+        loop = QEventLoop(self)
+        poll = QTimer(self, interval=50)
+        poll.timeout.connect(lambda: None if self.client.run_in_progress() else loop.quit())
+        self.client.stop()
+        dialog.show()
+        poll.start()
+        loop.exec()
+        poll.stop()
+        poll.deleteLater()
+        dialog.hide()
+        dialog.deleteLater()
+        return True
+
     def _stop_for_close(self) -> None:
         dialog = StoppingDialog(parent=self.window())
         dialog.kill_requested.connect(self.client.kill)
@@ -254,9 +283,10 @@ class TrainingView(QWidget):
     def reset(self) -> None:
         """Forget the last run's progress, curves and log (another project was opened).
 
-        A run still in progress keeps showing: it goes on in its own process.
+        A run still in progress keeps showing: it goes on in its own process. A run that has
+        reported its end is forgotten even while its process is still exiting.
         """
-        if self.client.is_active():
+        if self.client.run_in_progress():
             return
         self.history = None
         self.curves.show_runs([])
