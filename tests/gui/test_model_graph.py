@@ -113,3 +113,13 @@ def test_a_new_report_relabels_the_arrows_without_drawing_the_boxes_again(qtbot,
     view.document.remove_layers(["repeat_1"])
     view.rebuild()
     assert "repeat_1" not in view.boxes and view.boxes["dense_1"] is not box
+
+
+def test_texts_out_of_step_with_the_boxes_draw_the_graph_again(qtbot):
+    view = make_graph(qtbot)
+    box = view.boxes["dense_1"]
+    del view._texts[1:]  # as if the texts no longer matched the boxes
+
+    view.rebuild()
+
+    assert view.boxes["dense_1"] is not box and len(view._texts) > 1

@@ -136,10 +136,14 @@ class ModelGraphView(QGraphicsView):
         self._stale = False
         key = self._layout()
         if key == self._layout_key and self._texts:
-            _GraphPainter(self, self.scene(), relabel=True).draw_model(
-                self.document.project.model.layers)
-            self._mark_boxes()
-            return
+            try:
+                _GraphPainter(self, self.scene(), relabel=True).draw_model(
+                    self.document.project.model.layers)
+            except StopIteration:  # the texts no longer match the boxes: draw it all again
+                pass
+            else:
+                self._mark_boxes()
+                return
         self._layout_key = key
         scene = self.scene()
         scene.clear()
