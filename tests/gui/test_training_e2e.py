@@ -71,6 +71,13 @@ def test_killing_the_worker_leaves_the_view_alive_and_offers_resume(qtbot, csv_p
     assert view.banner.isHidden()
     with qtbot.waitSignal(view.client.epoch, timeout=30_000):
         pass
-    assert view.confirm_close()
-    assert run.read_record().state == "stopped"
+    view.ready_to_close.connect(view.close)  # as the main window is wired (training_tabs)
+    with qtbot.waitSignal(view.ready_to_close, timeout=30_000):
+        assert not view.confirm_close()  # not yet: the worker finishes its batch and saves
+        assert view.stopping_dialog is not None and view.stopping_dialog.isVisible()
+        assert "Stopping" in view.stopping_dialog.windowTitle()
+    qtbot.waitUntil(lambda: not view.isVisible(), timeout=10_000)  # closed once it stopped
+    assert view.stopping_dialog is None and view.confirm_close()
+    assert run.read_record().state == "stopped"  # saved before the window closed
+    qtbot.waitUntil(lambda: not view.client.is_active(), timeout=30_000)  # then it exits
     assert view.history.epochs["loss"].x[0] == done + 1
