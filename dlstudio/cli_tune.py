@@ -167,7 +167,7 @@ def status_command(args: argparse.Namespace) -> int:
         shown_url,
         study_name_for,
     )
-    from dlstudio.core.tuning.summary import best_trial, study_counts, study_rows
+    from dlstudio.core.tuning.summary import best_trial, importances, study_counts, study_rows
 
     target = Path(args.study)
     if target.is_file():
@@ -192,7 +192,7 @@ def status_command(args: argparse.Namespace) -> int:
     report = {"study": name, "storage": shown_url(url),
               "direction": study.direction.name.lower(),
               "objective": study.user_attrs.get("objective"), "counts": study_counts(study),
-              "best": best_trial(study), "trials": rows}
+              "best": best_trial(study), "importances": importances(study), "trials": rows}
     if args.json:
         print(json.dumps(report, indent=2, default=str))
         return 0

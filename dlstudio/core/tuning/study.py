@@ -257,6 +257,8 @@ class StudyRunner:
         self.study.tell(trial, value if state == TrialState.COMPLETE else None, state=state)
         if running.interrupted:
             self._queue_again(trial._trial_id)
+        if state == TrialState.PRUNED and running.values:
+            value = running.values[-1]  # where it stood when it was stopped, as status shows
         self.emit(event("trial_finished", number=trial.number, state=state.name, value=value,
                         reason=reason, seconds=round(time.monotonic() - running.started, 2),
                         run_dir=running.run_dir, params=running.params,

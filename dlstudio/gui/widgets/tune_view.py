@@ -109,7 +109,7 @@ class TuneView(QWidget):
         splitter.addWidget(left)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([380, 1000])
+        splitter.setSizes([470, 1000])
         QVBoxLayout(self).addWidget(splitter)
         self._buttons(running=False)
 
@@ -213,6 +213,7 @@ class TuneView(QWidget):
         self.maximize = report.get("direction") == "maximize"
         for row in report["trials"]:
             self._trial(dict(row))
+        self.importance.show_importances(report.get("importances") or {})
         counts = ", ".join(f"{count} {state.lower()}" for state, count in
                            report.get("counts", {}).items())
         self.status.setText(f"This project's study has {counts}. Resume continues it; "
