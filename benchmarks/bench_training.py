@@ -10,7 +10,10 @@ for a few rounds, the best of each kept, so that other work on the machine distu
 less. Printed: samples per second of each and their ratio.
 
 Cases: an MLP on a generated 100,000-row CSV and a small CNN on a generated image folder.
-Goal: ratio >= 0.97 everywhere, above 1 where the automatic ``steps_per_execution`` helps.
+Goal (issue 9): ratio >= 1.00 for every model in every run. dlstudio's run loop chooses
+``steps_per_execution`` (up to 32 for small models) and keeps an image split's decoded pixels in
+memory after the first epoch; XLA stays Keras's ``jit_compile="auto"`` choice, which Keras 3
+turns off on machines without a GPU and on for models that support it otherwise.
 
 Run: ``python benchmarks/bench_training.py [--epochs N] [--rounds R]`` (defaults 3 and 2).
 """
@@ -147,8 +150,8 @@ def main() -> int:
             ratios.append(ours / baseline)
             print(f"{label}: model.fit {baseline:,.0f} samples/s, dlstudio {ours:,.0f} "
                   f"samples/s (steps_per_execution {per_call}): ratio {ours / baseline:.2f}")
-    verdict = "meets" if min(ratios) >= 0.97 else "misses"
-    print(f"lowest ratio {min(ratios):.2f}: {verdict} the goal (>= 0.97)")
+    verdict = "meets" if min(ratios) >= 1.0 else "misses"
+    print(f"lowest ratio {min(ratios):.2f}: {verdict} the goal (>= 1.00)")
     return 0
 
 
