@@ -13,6 +13,7 @@
                  [--runs-dir DIR] [--storage URL] [--study NAME] [--resume] [--events]
     dlstudio tune status STUDY_OR_PROJECT [--runs-dir DIR] [--storage URL] [--json]
     dlstudio evaluate RUN [--data PATH] [--json] [--threshold T]
+    dlstudio explain RUN [--repeats N] [--json]     permutation importance of a table's columns
     dlstudio export RUN --format savedmodel|keras -o PATH
     dlstudio predict RUN_OR_EXPORT --data PATH -o OUT.csv [--force]
     dlstudio serve RUN_OR_EXPORT [--host 127.0.0.1] [--port 8000]
@@ -39,13 +40,13 @@ from dlstudio import __version__
 from dlstudio.core.errors import UserInputError, storage_message
 from dlstudio.core.native_logs import import_tensorflow_quietly
 
-TENSORFLOW_COMMANDS = ("import", "info", "train", "evaluate", "export", "predict", "serve",
-                       "drift", "report")
+TENSORFLOW_COMMANDS = ("import", "info", "train", "evaluate", "explain", "export", "predict",
+                       "serve", "drift", "report")
 
 PIPE_CLOSED = 141  # the exit status when stdout's reader went away (128 + SIGPIPE)
 
-COMMANDS = ("init", "import", "info", "layers", "train", "tune", "evaluate", "export",
-            "predict", "serve", "drift", "report")
+COMMANDS = ("init", "import", "info", "layers", "train", "tune", "evaluate", "explain",
+            "export", "predict", "serve", "drift", "report")
 TUNE_STATUS = "tune-status"  # `dlstudio tune status …` is parsed as this hidden command
 
 
@@ -131,6 +132,14 @@ def build_parser() -> argparse.ArgumentParser:
                           help="two classes: save T (a probability, or 'default' for 0.5) as "
                                "the run's decision threshold first; predict and export use it")
     evaluate.set_defaults(handler=commands.evaluate_command)
+
+    explain = sub.add_parser("explain", help="which columns a table run relies on "
+                                             "(permutation importance)")
+    explain.add_argument("run", metavar="RUN")
+    explain.add_argument("--repeats", type=int, default=5, metavar="N",
+                         help="shuffles per column (default 5)")
+    explain.add_argument("--json", action="store_true", help="print importance.json")
+    explain.set_defaults(handler=commands.explain_command)
 
     export = sub.add_parser("export", help="export a run's model, checked by reloading it")
     export.add_argument("run", metavar="RUN")

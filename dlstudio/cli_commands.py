@@ -235,6 +235,15 @@ def evaluate_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def explain_command(args: argparse.Namespace) -> int:
+    """``dlstudio explain RUN [--repeats N] [--json]``."""
+    from dlstudio.core.evaluation.explain_columns import column_importance, format_importance
+
+    result = column_importance(args.run, repeats=args.repeats)
+    print(json.dumps(result, indent=2) if args.json else format_importance(result))
+    return 0
+
+
 def _threshold_value(text: str) -> float | None:
     if text.strip().lower() == "default":
         return None

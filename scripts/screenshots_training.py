@@ -7,7 +7,8 @@ Run under a virtual display or offscreen, from the repository root::
 
 It copies the bundled examples' projects into a temporary folder (so their runs land there),
 trains them through the real worker — pausing and resuming one run on the way — compares two
-runs, evaluates, exports a SavedModel and tries the model, saving one PNG per step at 1280x800.
+runs, evaluates (the ROC/PR/reliability page too), exports a SavedModel and tries the model,
+saving one PNG per step at 1280x800.
 Takes a minute or two on a laptop CPU.
 """
 
@@ -73,6 +74,13 @@ def evaluate(app: QApplication, window: object, name: str) -> None:
     tabs.evaluation.show_mistakes()
     wait_until(app, lambda: False, 1.5)
     take(app, window, OUT, name)
+    view = tabs.evaluation
+    if not view.threshold.isHidden():  # two classes: the threshold at its best F1
+        view.threshold.best_button.click()
+        view.sections.setCurrentWidget(view.curves)
+        wait_until(app, lambda: False, 1.0)
+        take(app, window, OUT, f"{name}-curves")
+        view.sections.setCurrentIndex(0)
 
 
 def export_and_try(app: QApplication, window: object, image: Path | None, suffix: str) -> None:

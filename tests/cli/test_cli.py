@@ -118,6 +118,7 @@ def test_init_refuses_to_overwrite_without_force(capsys, toy_csv, tmp_path):
     (["train", "p.json", "--epochs", "0"], ["--epochs"]),
     (["evaluate", "."], ["not a run folder"]),
     (["evaluate", ".", "--threshold", "high"], ["--threshold expects a probability"]),
+    (["explain", "."], ["not a run folder"]),
 ])
 def test_bad_input_gives_one_line_and_status_2(capsys, tmp_path, monkeypatch, arguments, words):
     monkeypatch.chdir(tmp_path)
@@ -185,6 +186,8 @@ def test_train_prints_progress_and_the_run_folder_last(capsys, toy_csv, tmp_path
 
     status, out, _ = run_cli(capsys, "evaluate", run.path, "--json")
     assert status == 0 and "accuracy" in json.dumps(json.loads(out))
+    status, out, _ = run_cli(capsys, "explain", run.path, "--repeats", 1)
+    assert status == 0 and "accuracy lost" in out and "x1" in out
     status, out, _ = run_cli(capsys, "export", run.path, "--format", "keras",
                              "-o", tmp_path / "toy.keras")
     assert status == 0 and (tmp_path / "toy.keras").is_file()

@@ -196,7 +196,7 @@ def test_the_curves_page_draws_roc_pr_and_reliability(view, run_dir, tmp_path):
     (run_dir / "evaluation.json").write_text(json.dumps(binary_result(str(tmp_path / "d.csv"))))
     view.set_run(run_dir)
 
-    view.classification_tabs.setCurrentWidget(view.curves)
+    view.sections.setCurrentWidget(view.curves)
 
     roc_lines = view.curves.roc.listDataItems()
     assert len(roc_lines) == 2  # the diagonal and the positive class
@@ -211,3 +211,26 @@ def test_a_result_without_curves_asks_to_evaluate_again(view, run_dir, tmp_path)
 
     assert view.threshold.isHidden()
     assert "Evaluate again" in view.curves.summary.text()
+
+
+def test_a_table_runs_columns_page_draws_its_importance(view, run_dir, tmp_path):
+    (run_dir / "project.dlstudio.json").write_text(json.dumps({"data": {"kind": "csv"}}))
+    (run_dir / "importance.json").write_text(json.dumps({
+        "run": {"id": "r", "name": "r"}, "split": "validation", "samples": 30,
+        "metric": "accuracy", "baseline": 0.9, "repeats": 5,
+        "columns": [{"column": "plan", "importance": 0.3, "spread": 0.02},
+                    {"column": "age", "importance": -0.01, "spread": 0.01}]}))
+    view.set_run(run_dir)
+
+    assert view.sections.isTabVisible(view.sections.indexOf(view.importance))
+    assert "relies most on plan" in view.importance.status.text()
+    ticks = view.importance.plot.getAxis("left")._tickLevels[0]
+    assert [label for _, label in ticks] == ["age", "plan"]  # the largest on top
+    assert view.importance.compute_button.text() == "Compute again"
+
+
+def test_an_image_run_has_no_columns_page(view, run_dir):
+    (run_dir / "project.dlstudio.json").write_text(json.dumps({"data": {"kind": "images"}}))
+    view.set_run(run_dir)
+
+    assert not view.sections.isTabVisible(view.sections.indexOf(view.importance))

@@ -6,7 +6,8 @@
 classification: the metrics, per-class precision, recall and F1, and the confusion matrix as a
 heat map whose cells list their samples, most confident first (for two classes a threshold
 slider above it recomputes all of these live, and saves the threshold with the run); a
-"Curves" page has ROC, precision-recall and reliability plots. For regression: the metrics, a
+"Curves" page has ROC, precision-recall and reliability plots, and a table run's "Columns" page
+the permutation importance of its columns. For regression: the metrics, a
 predicted-versus-true scatter and a residual histogram.
 """
 
@@ -39,6 +40,7 @@ from dlstudio.gui import settings as app_settings
 from dlstudio.gui.background import prepare_keras, run_in_background
 from dlstudio.gui.theme import icon
 from dlstudio.gui.widgets.confusion_matrix import ConfusionMatrixView
+from dlstudio.gui.widgets.importance_chart import ColumnImportanceView
 from dlstudio.gui.widgets.probability_plots import ProbabilityPlots
 from dlstudio.gui.widgets.sample_list import SampleList
 from dlstudio.gui.widgets.tables import fill_table, read_only_table, titled
@@ -108,10 +110,16 @@ class EvaluationView(QWidget):
         self.pages.addWidget(QWidget())
         self.pages.addWidget(self._classification_page())
         self.pages.addWidget(self._regression_page())
+        self.importance = ColumnImportanceView()
+        self.sections = QTabWidget()
+        self.sections.setDocumentMode(True)
+        self.sections.addTab(self.pages, "Scores")
+        self.sections.addTab(self.curves, "Curves")
+        self.sections.addTab(self.importance, "Columns")
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.status)
-        layout.addWidget(self.pages, 1)
+        layout.addWidget(self.sections, 1)
 
     def _classification_page(self) -> QWidget:
         left = QSplitter(Qt.Orientation.Vertical)
@@ -125,15 +133,11 @@ class EvaluationView(QWidget):
         right.addWidget(matrix_box)
         right.addWidget(self.samples)
         right.setSizes([330, 370])
-        scores = QSplitter(Qt.Orientation.Horizontal)
-        scores.addWidget(left)
-        scores.addWidget(right)
-        scores.setSizes([420, 820])
-        self.classification_tabs = QTabWidget()
-        self.classification_tabs.setDocumentMode(True)
-        self.classification_tabs.addTab(scores, "Scores")
-        self.classification_tabs.addTab(self.curves, "Curves")
-        return self.classification_tabs
+        page = QSplitter(Qt.Orientation.Horizontal)
+        page.addWidget(left)
+        page.addWidget(right)
+        page.setSizes([420, 820])
+        return page
 
     def _regression_page(self) -> QWidget:
         self.regression_metrics = read_only_table(["metric", "value"])
@@ -167,6 +171,8 @@ class EvaluationView(QWidget):
         self.predictions = []
         self._clear()
         self.pages.setCurrentIndex(0)
+        self._show_sections(curves=False)
+        self.importance.set_run(self.run_dir)
         if self.run_dir is None:
             self.heading.setText("Evaluate a finished run: choose one on the Runs tab.")
             self._set_status("")
@@ -227,6 +233,12 @@ class EvaluationView(QWidget):
         app_settings.remember_folder(path)
         if path:
             self.evaluate(path)
+
+    def _show_sections(self, curves: bool) -> None:
+        """Offer "Curves" for a classification result and "Columns" for a table run."""
+        self.sections.setTabVisible(self.sections.indexOf(self.curves), curves)
+        table = self.run_dir is not None and self._run_kind() == "csv"
+        self.sections.setTabVisible(self.sections.indexOf(self.importance), table)
 
     def _run_kind(self) -> str:
         try:
@@ -294,6 +306,7 @@ class EvaluationView(QWidget):
         self.curves.show_result(result)
         self.worst_button.setEnabled(bool(result.get("predictions")))
         self.pages.setCurrentIndex(1)
+        self._show_sections(curves=True)
         self.samples.title.setText("Click a cell of the confusion matrix to see its samples, "
                                    "or list the most confident mistakes.")
 
@@ -381,6 +394,7 @@ class EvaluationView(QWidget):
         predicted = np.array([record["predicted"] for record in records], dtype=float)
         self._plot_regression(true, predicted)
         self.pages.setCurrentIndex(2)
+        self._show_sections(curves=False)
 
     def _plot_regression(self, true: np.ndarray, predicted: np.ndarray) -> None:
         self.scatter.clear()
