@@ -20,9 +20,10 @@ import numpy as np
 
 from dlstudio.core.data import load_dataset
 from dlstudio.core.errors import UserInputError
-from dlstudio.core.evaluation.evaluate import TrainedRun, open_run, table
+from dlstudio.core.evaluation.evaluate import TrainedRun, open_run
 from dlstudio.core.evaluation.metrics import class_probabilities
 from dlstudio.core.evaluation.probability_metrics import predict_with_threshold
+from dlstudio.core.evaluation.text_table import table
 from dlstudio.core.project.project import atomic_write_text
 
 IMPORTANCE_FILE = "importance.json"
