@@ -263,6 +263,12 @@ def test_input_stacks_show_above_the_joined_input_and_take_no_drops(qtbot):
                                      -1, embedding)
     assert not model.flags(embedding) & Qt.ItemFlag.ItemIsDragEnabled
 
+    view.inference.data.info = SimpleNamespace(feature_shape=(84,),
+                                               input_shapes={"table": (20,), "review": (64,)})
+    model.refresh()
+    assert model.index(2, 0).data() == "Inputs joined"
+    assert model.index(2, 2).data() == ""  # not the single vector's size: known with shapes
+
     def input_row(group, summary, shape):
         return SimpleNamespace(id=None, role="input", type="Input", summary=summary,
                                output_shape=shape, param_count=0, error=None, fix=None,

@@ -657,7 +657,8 @@ class _RowText:
             info = inference.data.info
             if info is not None:
                 shown = cls("input", title, "from the data")
-                shown.shape_text = format_shape(info.feature_shape)
+                if not model.input_groups():  # joined stacks: their size comes with shapes
+                    shown.shape_text = format_shape(info.feature_shape)
                 return shown
             return cls("input", title, f"waiting for {inference.waiting_for}")
         if node.kind == "head":
@@ -680,7 +681,8 @@ class _RowText:
         layer = found.layer
         if node.kind == "branch":
             count = len(layer.stacks[node.stack])
-            summary = f"{count} layer{'s' if count != 1 else ''}" if count else "empty"
+            summary = (f"{count} layer{'s' if count != 1 else ''}" if count
+                       else "no layers: passes the input on")
             last = layer.stacks[node.stack][-1].id if count else None
             return cls("branch", f"branch {node.stack + 1}", summary,
                        inference.row_for(last) if last else None)
