@@ -176,6 +176,8 @@ def test_the_threshold_slider_recomputes_scores_and_matrix_live(view, run_dir, t
                                                   "class_names": ["no", "yes"]}))
     view.set_run(run_dir)
     assert not view.threshold.isHidden() and "0.500" in view.threshold.value_label.text()
+    assert "(the default)" in view.threshold.scores.text()
+    assert view.threshold.save_button.isEnabled()
     assert view.matrix.count("yes", "yes") == 1 and view.matrix.count("no", "yes") == 1
 
     view.threshold.set_threshold(0.3)  # 0.35 and 0.45 become "yes"

@@ -20,7 +20,8 @@ PALETTE = ("#2563eb", "#f97316", "#16a34a", "#dc2626", "#9333ea", "#0891b2", "#c
 CLASSES_DRAWN = 10
 
 
-def _plot(title: str, bottom: str, left: str) -> pg.PlotWidget:
+def _plot(title: str, bottom: str, left: str,
+          legend_at: tuple[int, int] = (-10, -10)) -> pg.PlotWidget:
     plot = pg.PlotWidget(title=title)
     plot.setBackground(None)
     plot.setLabel("bottom", bottom)
@@ -28,7 +29,7 @@ def _plot(title: str, bottom: str, left: str) -> pg.PlotWidget:
     plot.setXRange(0, 1, padding=0.02)
     plot.setYRange(0, 1, padding=0.02)
     plot.setMouseEnabled(False, False)
-    plot.addLegend(offset=(-10, 10) if title.startswith("ROC") else (-10, -10))
+    plot.addLegend(offset=legend_at)
     return plot
 
 
@@ -38,9 +39,10 @@ class ProbabilityPlots(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.roc = _plot("ROC (one class against the rest)", "false positive rate",
-                         "true positive rate")
+                         "true positive rate", legend_at=(-10, 10))
         self.pr = _plot("Precision-recall", "recall", "precision")
-        self.reliability = _plot("Reliability (calibration)", "confidence", "accuracy")
+        self.reliability = _plot("Reliability (calibration)", "confidence", "accuracy",
+                                 legend_at=(10, 10))
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setProperty("role", "hint")

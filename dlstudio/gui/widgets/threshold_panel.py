@@ -37,7 +37,7 @@ class ThresholdPanel(QWidget):
         self.class_names: list[str] = []
         self.positive = np.zeros(0)
         self.true = np.zeros(0, dtype=np.int64)
-        self.saved: float = 0.5
+        self.saved: float | None = None  # the run's saved threshold (None: the default 0.5)
         self.best: float | None = None
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(1, STEPS - 1)
@@ -72,11 +72,11 @@ class ThresholdPanel(QWidget):
         self.class_names = list(result["class_names"])
         self.positive = np.array([float(r["probability"]) for r in records])
         self.true = np.array([self.class_names.index(r["true"]) for r in records])
-        self.saved = float(section["value"])
+        self.saved = float(section["value"]) if section.get("saved") else None
         self.best = float(section["best_f1"]["threshold"])
         self.best_button.setText(f"Best F1 ({self.best:.3f})")
         self.setVisible(True)
-        self.set_threshold(self.saved)
+        self.set_threshold(float(section["value"]))
         return True
 
     def threshold(self) -> float:
@@ -102,9 +102,11 @@ class ThresholdPanel(QWidget):
         positive = report["positive"]
         name = self.class_names[1] if len(self.class_names) == 2 else ""
         self.value_label.setText(f"{value:.3f}")
-        saved = " (saved with the run)" if abs(value - self.saved) < 0.5 / STEPS else ""
+        saved = self.saved is not None and abs(value - self.saved) < 0.5 / STEPS
+        where = (" (saved with the run)" if saved else " (the default)"
+                 if self.saved is None and abs(value - 0.5) < 0.5 / STEPS else "")
         self.scores.setText(
-            f"{name} is predicted when its probability is at least {value:.3f}{saved}: "
+            f"{name} is predicted when its probability is at least {value:.3f}{where}: "
             f"precision {positive['precision']:.3f}, recall {positive['recall']:.3f}, "
             f"F1 {positive['f1']:.3f}, accuracy {report['accuracy']:.3f}.")
         self.save_button.setEnabled(not saved)
