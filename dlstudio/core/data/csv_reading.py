@@ -15,7 +15,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +43,22 @@ PANDAS_MISSING = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN"
                             "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None",
                             "n/a", "nan", "null"})
 """What pandas reads as missing by default; text columns keep reading them so."""
+
+
+def is_missing_cell(text: object, categories: Collection[str] = ()) -> bool:
+    """Whether a cell means "no value": blank, or a missing marker this reader knows
+    (:data:`MISSING_MARKERS` and :data:`PANDAS_MISSING`: ``?``, ``NA``, ``n/a``, ``-``,
+    ``null``, …).
+
+    Args:
+        text: The cell as written (or typed).
+        categories: Values that are real categories of the column (a file whose categories
+            include ``?`` keeps it as one); these markers are values, a blank never is.
+    """
+    cell = "" if text is None else str(text).strip()
+    return not cell or (cell in MISSING_MARKERS | PANDAS_MISSING and cell not in categories)
+
+
 STRAY_MAX_SHARE = 0.1
 STRAY_MAX_DISTINCT = 5
 STRAY_MIN_NUMBERS = 10

@@ -16,7 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dlstudio.core.evaluation.missing_inputs import describe_filled, filled_inputs
+from dlstudio.core.evaluation.missing_inputs import (
+    describe_filled,
+    filled_inputs,
+    is_empty_input,
+)
 
 
 @dataclass
@@ -66,9 +70,11 @@ class SamplePredictor:
 
         with self._lock:
             run = self._open()
-            dataset = load_rows(run.project, [dict(values)], run.class_names or None)
+            vocabularies = _vocabularies(run)
+            row = _blank_missing(run.project.data.columns, values, vocabularies)
+            dataset = load_rows(run.project, [row], run.class_names or None)
             result = self._predict(run, dataset)
-            result.filled = self._filled(run, values)
+            result.filled = self._filled(run, values, vocabularies)
         return result
 
     def predict_image(self, image: str | Path) -> SamplePrediction:
@@ -106,7 +112,8 @@ class SamplePredictor:
         return SamplePrediction(row["prediction"], probabilities)
 
     @staticmethod
-    def _filled(run: Any, values: Mapping[str, str]) -> str:
+    def _filled(run: Any, values: Mapping[str, str],
+                vocabularies: Mapping[str, list[str]]) -> str:
         medians = None
         try:
             medians = list(run.model.get_layer("impute_numeric").fill_values)
@@ -115,4 +122,36 @@ class SamplePredictor:
         columns = run.project.data.columns
         features = [c for c in columns if c.role == "feature"
                     and c.kind not in ("identifier", "constant")]
-        return describe_filled(filled_inputs(columns, values, medians), len(features))
+        return describe_filled(filled_inputs(columns, values, medians, vocabularies),
+                               len(features))
+
+
+def _blank_missing(columns: Any, values: Mapping[str, str],
+                   vocabularies: Mapping[str, list[str]]) -> dict[str, str]:
+    """The row with every typed missing marker (``NA``, ``?``, …) made blank, so the model
+    fills exactly the inputs that the note names."""
+    row = dict(values)
+    for column in columns:
+        if column.name in row and is_empty_input(column, row[column.name],
+                                                 vocabularies.get(column.name, ())):
+            row[column.name] = ""
+    return row
+
+
+def _vocabularies(run: Any) -> dict[str, list[str]]:
+    """The categories the model learned for each categorical feature (its lookup layer's
+    vocabulary; ``""`` is the category of a gap, there when training had missing values)."""
+    from dlstudio.core.data.tabular_preprocessing import input_names
+
+    features = [column for column in run.project.data.columns if column.role == "feature"]
+    names = input_names([column.name for column in features])
+    learned = {}
+    for column in features:
+        if column.kind != "categorical":
+            continue
+        try:
+            layer = run.model.get_layer(f"lookup_{names[column.name]}")
+            learned[column.name] = [str(value) for value in layer.get_vocabulary()]
+        except (ValueError, AttributeError):
+            continue  # a model that reads categories differently: say nothing certain
+    return learned

@@ -24,3 +24,29 @@ def test_a_full_row_says_nothing_and_unknown_medians_are_not_invented():
                                                    "note": "hi"}), 4) == ""
     (size,) = filled_inputs(COLUMNS, {"colour": "red", "weight": "2", "note": "x"}, medians=[1])
     assert size.how == "the training median"
+
+
+def test_missing_markers_typed_into_a_field_count_as_empty_as_in_a_csv_file():
+    row = {"size": "NA", "colour": "?", "weight": "-", "note": "null"}
+    assert [item.name for item in filled_inputs(COLUMNS, row)] == ["size", "colour", "weight",
+                                                                   "note"]
+    for marker in ("n/a", " ? ", "N/A", "NaN", "--"):
+        assert [item.name for item in filled_inputs(COLUMNS, {**row, "size": marker})][0] == \
+            "size"
+    assert filled_inputs(COLUMNS, {"size": "0", "colour": "red", "weight": "2",
+                                   "note": "na na"}) == []
+
+
+def test_a_marker_the_model_learned_as_a_category_is_a_value():
+    vocabularies = {"colour": ["?", "blue", "red"]}
+    filled = filled_inputs(COLUMNS, {"size": "1", "colour": "?", "weight": "2", "note": "x"},
+                           vocabularies=vocabularies)
+    assert filled == []
+
+
+def test_an_empty_category_says_how_the_model_fills_it_from_the_training_data():
+    row = {"size": "1", "colour": "", "weight": "2", "note": "x"}
+    (had_gaps,) = filled_inputs(COLUMNS, row, vocabularies={"colour": ["", "blue", "red"]})
+    assert "learned from the training data's own gaps" in had_gaps.how
+    (no_gaps,) = filled_inputs(COLUMNS, row, vocabularies={"colour": ["blue", "red"]})
+    assert "unseen categories" in no_gaps.how and "had no missing values" in no_gaps.how

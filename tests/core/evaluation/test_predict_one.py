@@ -32,6 +32,20 @@ def test_a_typed_row_predicts_as_the_same_row_in_a_file(csv_run, tmp_path, monke
 
 
 @pytest.mark.slow
+def test_typed_missing_markers_are_filled_and_named_like_blank_fields(csv_run):
+    predictor = SamplePredictor(csv_run.run)
+
+    marked = predictor.predict_row({"size": "NA", "colour": "?"})
+    blank = predictor.predict_row({"size": "", "colour": ""})
+    assert marked.prediction == blank.prediction
+    assert marked.probabilities == pytest.approx(blank.probabilities, abs=1e-6)
+    assert marked.filled.startswith("2 of 2 inputs were empty")
+    assert "size → the training median" in marked.filled
+    assert "colour → the slot for unseen categories (the training data had no missing " \
+           "values" in marked.filled
+
+
+@pytest.mark.slow
 def test_a_row_that_cannot_be_read_is_a_data_error(regression_run):
     predictor = SamplePredictor(regression_run.run)
 
