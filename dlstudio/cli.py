@@ -194,6 +194,8 @@ def _add_tune_parsers(sub: argparse._SubParsersAction) -> None:
     status.add_argument("--storage", metavar="URL", help="the study's database URL")
     status.add_argument("--json", action="store_true", help="print the trials as JSON")
     status.set_defaults(handler=cli_tune.status_command)
+    sub._choices_actions = [action for action in sub._choices_actions  # not listed in --help
+                            if action.dest != TUNE_STATUS]
 
 
 def _workers(text: str) -> int | str:

@@ -115,7 +115,7 @@ class StudyPrinter:
                             f"{best['value']:.4g}; run {best['run_dir']}")
 
     def _finished(self, body: dict[str, Any]) -> None:
-        self.done += 1
+        self.done = body.get("done", self.done + 1)  # every machine's trials count
         self.rows.append(body)
         filled = min(BAR_WIDTH, int(round(BAR_WIDTH * self.done / max(self.budget, 1))))
         bar = "#" * filled + "." * (BAR_WIDTH - filled)

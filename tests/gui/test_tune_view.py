@@ -140,3 +140,20 @@ def test_a_study_fills_the_table_and_plots_and_the_best_settings_are_one_undo_st
     document.undo_stack.undo()
     assert document.project.training.learning_rate == 1e-3
     assert document.project.model.layers[0].params["units"] == 8
+
+
+def test_start_on_a_study_with_trials_points_to_resume(qtbot, tmp_path):
+    document = make_document()
+    document.save(tmp_path / "p.dlstudio.json")
+    client = FakeTuneClient()
+    view = TuneView(document, client=client)
+    qtbot.addWidget(view)
+    hook_view = TrainingSettingsView(document)
+    qtbot.addWidget(hook_view)
+    hook(hook_view.fields["learning_rate"]).toggle()
+    study_events(view)
+    view.start(resume=False)
+    assert client.started == [] and "Resume continues it" in view.status.text()
+    view.start(resume=True)
+    assert client.started == [(str(tmp_path / "p.dlstudio.json"), True)]
+    assert view.table.rowCount() == 3  # a resumed study keeps its history on screen

@@ -8,7 +8,8 @@ One object per line with a ``type``:
 - ``trial_run``: ``number``, ``run_dir`` (the trial's ordinary run folder);
 - ``trial_epoch``: ``number``, ``epoch``, ``value`` (the objective), ``logs``;
 - ``trial_finished``: ``number``, ``state`` (``COMPLETE``, ``PRUNED``, ``FAIL``), ``value``,
-  ``reason``, ``seconds``, ``run_dir``, ``params``, ``epochs``;
+  ``reason``, ``seconds``, ``run_dir``, ``params``, ``epochs``, ``done`` (trials of the study
+  finished so far, every machine's);
 - ``trials``: ``rows`` — every trial already in the study (as ``tune status --json``
   lists them), sent once at the start so a resumed study shows its history;
 - ``importances``: ``values`` (searched path → Optuna's importance), after each complete trial

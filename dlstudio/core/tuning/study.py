@@ -262,7 +262,7 @@ class StudyRunner:
         self.emit(event("trial_finished", number=trial.number, state=state.name, value=value,
                         reason=reason, seconds=round(time.monotonic() - running.started, 2),
                         run_dir=running.run_dir, params=running.params,
-                        epochs=len(running.values)))
+                        epochs=len(running.values), done=self._budget()[0]))
         if state == TrialState.COMPLETE:
             values = importances(self.study)
             if values:

@@ -128,6 +128,11 @@ class TuneView(QWidget):
                 self.document.save()
         if self.document.path is None:
             return
+        if not resume and any(row.get("state") != "RUNNING" for row in self.trials.values()):
+            self.status.setText("This project already has a study with trials: Resume "
+                                "continues it (raise Trials to run more). To start afresh, "
+                                "delete runs/tuning.db beside the project.")
+            return
         if not resume:
             self._clear()
         self.client.start(str(self.document.path), resume=resume)
