@@ -112,3 +112,9 @@ def test_a_study_killed_mid_trial_resumes_without_losing_or_repeating_a_trial(tu
     assert interrupted[0]["reason"].startswith("interrupted; ran again as trial")
     retry = next(row for row in rows if row["retry_of"] == 1)
     assert retry["params"] == interrupted[0]["params"] and retry["state"] == "COMPLETE"
+
+
+def test_no_trial_starts_after_the_time_limit(tune_project):
+    runner = run_study(tune_project, [], workers=1, tuning={"timeout_minutes": 0.0005})
+    rows = study_rows(runner.study)
+    assert [row["state"] for row in rows] == ["COMPLETE"]  # the one started in time finishes
