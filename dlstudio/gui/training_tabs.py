@@ -1,4 +1,5 @@
-"""The main window's Train, Runs and Evaluate tabs, the Run menu, and how they work together.
+"""The main window's Train, Runs, Evaluate, Tune and Monitor tabs, the Run menu, and how they
+work together.
 
 :class:`TrainingTabs` adds the three tabs through :meth:`MainWindow.add_workspace_tab` and
 wires them: a run that starts or ends refreshes the runs list; the runs list resumes a run on
@@ -28,7 +29,8 @@ if TYPE_CHECKING:
     from dlstudio.gui.widgets.training_view import TrainingView
 
 WARM_WORKER_DELAY_MS = 1500  # after a project opens: its first views and data read go first
-TAB_SHORTCUTS = {"Train": "Ctrl+4", "Runs": "Ctrl+5", "Evaluate": "Ctrl+6", "Tune": "Ctrl+7"}
+TAB_SHORTCUTS = {"Train": "Ctrl+4", "Runs": "Ctrl+5", "Evaluate": "Ctrl+6", "Tune": "Ctrl+7",
+                 "Monitor": "Ctrl+8"}
 
 
 class LazyPage(QWidget):
@@ -69,9 +71,10 @@ class TrainingTabs(QObject):
         self.pages = {"Train": LazyPage(self._build_training),
                       "Runs": LazyPage(self._build_runs),
                       "Evaluate": LazyPage(self._build_evaluation),
-                      "Tune": LazyPage(self._build_tune)}
+                      "Tune": LazyPage(self._build_tune),
+                      "Monitor": LazyPage(self._build_monitor)}
         for (title, page), icon_name in zip(self.pages.items(),
-                                            ("train", "template", "table", "train"),
+                                            ("train", "template", "table", "train", "table"),
                                             strict=True):
             window.add_workspace_tab(page, title, icon(icon_name))
         self._menu()
@@ -116,7 +119,30 @@ class TrainingTabs(QObject):
         view.evaluate_requested.connect(self.evaluate)
         view.export_requested.connect(self.export)
         view.try_requested.connect(self.try_run)
+        view.monitor_requested.connect(self.monitor)
+        view.report_requested.connect(self.report)
         return view
+
+    def _build_monitor(self) -> QWidget:
+        from dlstudio.gui.widgets.monitor_view import MonitorView
+
+        return MonitorView()
+
+    @property
+    def monitoring(self) -> QWidget:
+        """The Monitor tab's view (built on first use)."""
+        return self.pages["Monitor"].ensure()
+
+    def monitor(self, run_dir: str) -> None:
+        """Show ``run_dir`` on the Monitor tab, to compare new data with its training data."""
+        self.monitoring.set_run(run_dir)
+        self.window.show_workbench("Monitor")
+
+    def report(self, run_dir: str) -> None:
+        """Ask where to write ``run_dir``'s model card (HTML) and write it in the background."""
+        from dlstudio.gui.widgets.report_action import write_report
+
+        write_report(self.window, run_dir)
 
     def _build_tune(self) -> QWidget:
         from dlstudio.gui.widgets.tune_view import TuneView

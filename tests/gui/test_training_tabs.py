@@ -29,7 +29,7 @@ def current_tab(window) -> str:
 
 def test_the_tabs_and_the_run_menu_are_there(window):
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    assert titles[-4:] == ["Train", "Runs", "Evaluate", "Tune"]
+    assert titles[-5:] == ["Train", "Runs", "Evaluate", "Tune", "Monitor"]
     menus = [action.text() for action in window.menuBar().actions()]
     assert "&Run" in menus
     assert window.training_tabs.train_action.shortcut().toString() == "F5"
@@ -42,7 +42,7 @@ def test_the_tab_contents_are_built_when_first_shown(window):
     window.show_workbench("Runs")
     assert pages["Runs"].content is window.training_tabs.runs
     assert pages["Train"].content is None and pages["Evaluate"].content is None
-    assert pages["Tune"].content is None
+    assert pages["Tune"].content is None and pages["Monitor"].content is None
     assert window.training_tabs.confirm_close()  # nothing to stop: Train was never built
     window.show_workbench("Train")
     assert pages["Train"].content is not None

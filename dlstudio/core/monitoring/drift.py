@@ -187,7 +187,7 @@ def compare_categorical(name: str, reference: dict[str, Any], values: np.ndarray
         result.test, result.statistic = "chi-square", float(
             np.sum((seen - smoothed) ** 2 / smoothed))
         result.p_value = chi_square_p(result.statistic, len(known))
-        labels = [*known, "(other)"]
+        labels = [*known, "(new or other)"]
         result.histogram = {"categories": labels, "reference": expected.tolist(),
                             "new": shares.tolist()}
     _judge(result, ks=False)

@@ -50,13 +50,16 @@ class RunsView(QWidget):
 
     Signals:
         resume_requested(str), evaluate_requested(str), export_requested(str),
-        try_requested(str): The user asked for this with the run folder.
+        try_requested(str), monitor_requested(str), report_requested(str): The user asked
+            for this with the run folder.
     """
 
     resume_requested = Signal(str)
     evaluate_requested = Signal(str)
     export_requested = Signal(str)
     try_requested = Signal(str)
+    monitor_requested = Signal(str)
+    report_requested = Signal(str)
 
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -123,6 +126,9 @@ class RunsView(QWidget):
         self.evaluate_button = self._action("Evaluate", "table", self.evaluate_requested)
         self.export_button = self._action("Export…", "export", self.export_requested)
         self.try_button = self._action("Try it…", "images", self.try_requested)
+        self.monitor_button = self._action("Check drift…", "table", self.monitor_requested)
+        self.monitor_button.setToolTip("Compare new data with this run's training data")
+        self.report_button = self._action("Model card…", "export", self.report_requested)
         self.rename_button = QPushButton("Rename")
         self.rename_button.clicked.connect(self.start_rename)
         self.delete_button = QPushButton("Delete…")
@@ -136,6 +142,7 @@ class RunsView(QWidget):
         layout.addWidget(self.notes, 1)
         for row in ((self.resume_button, self.evaluate_button),
                     (self.export_button, self.try_button),
+                    (self.monitor_button, self.report_button),
                     (self.rename_button, self.delete_button), (self.folder_button,)):
             line = QHBoxLayout()
             for button in row:
@@ -259,7 +266,8 @@ class RunsView(QWidget):
         self.resume_button.setToolTip(
             "Go on from the run's last checkpoint" if resumable else none if run is None else
             "Only a stopped or failed run with a checkpoint can be resumed")
-        for button in (self.evaluate_button, self.export_button, self.try_button):
+        for button in (self.evaluate_button, self.export_button, self.try_button,
+                       self.monitor_button, self.report_button):
             button.setEnabled(has_model)
             button.setToolTip("" if has_model else none if run is None else
                               "This run has no trained model: it must finish (or stop after "
