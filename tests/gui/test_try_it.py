@@ -65,3 +65,29 @@ def test_rows_of_a_semicolon_file_fill_the_fields(qtbot, tmp_path):
     assert dialog.fields["size"].text() == "3.5" and dialog.fields["colour"].text() == "green"
     dialog.fill_from_text("1;2;3;4;5")
     assert "expected 3" in dialog.status.text() and dialog.fields["colour"].text() == "green"
+
+
+def test_an_images_grad_cam_and_saliency_show_under_it(qtbot, tmp_path):
+    from dlstudio.core.evaluation.explain_images import ImageExplanation
+    from dlstudio.core.evaluation.predict_one import SamplePrediction
+
+    folder = tmp_path / "images"
+    (folder / "cat").mkdir(parents=True)
+    dialog = TryItDialog(run_folder(tmp_path, DataSpec(kind="images", path=str(folder))))
+    qtbot.addWidget(dialog)
+    png = tmp_path / "cat.png"
+    Image.fromarray(np.full((8, 8, 3), 200, np.uint8)).save(png)
+    dialog.set_image(png)
+    heat = np.linspace(0, 1, 64, dtype=np.float32).reshape(8, 8)
+    maps = ImageExplanation(np.full((8, 8, 3), 200.0), 0, heat, heat[::-1], "conv2d_1")
+    dialog.predictor.predict_image = lambda path, explain=False: SamplePrediction(
+        "cat", {"cat": 0.8, "dog": 0.2}, image=maps)
+
+    dialog.predict()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
+
+    assert not dialog.grad_cam.isHidden() and not dialog.saliency.isHidden()
+    assert dialog.grad_cam.pixmap().width() == 136
+    assert "Grad-CAM: where the model looked for cat" in dialog.grad_cam.toolTip()
+    corner = dialog.saliency.pixmap().toImage().pixelColor(135, 135)
+    assert corner.red() > corner.blue()  # the hottest corner is red

@@ -23,7 +23,7 @@ def test_a_row_with_empty_inputs_shows_what_was_filled_in_next_to_the_prediction
     qtbot.addWidget(dialog)
     seen = []
 
-    def predict_row(values):
+    def predict_row(values, explain=False):
         seen.append(values)
         return {"prediction": "a", "probabilities": {"a": 0.999, "b": 0.001},
                 "filled": "1 of 2 inputs were empty and were filled in: size → the training "
@@ -38,8 +38,13 @@ def test_a_row_with_empty_inputs_shows_what_was_filled_in_next_to_the_prediction
     assert dialog.answer.text() == "Prediction: a"
     assert not dialog.filled_note.isHidden()
     assert "size → the training median, 1.5" in dialog.filled_note.text()
-    dialog.predictor.predict_row = lambda values: {"prediction": "b",
-                                                   "probabilities": {"a": 0.1, "b": 0.9}}
+    dialog.predictor.predict_row = lambda values, explain=False: {
+        "prediction": "b", "probabilities": {"a": 0.1, "b": 0.9},
+        "effects": [{"column": "colour", "value": "red", "effect": 0.4},
+                    {"column": "size", "value": "2", "effect": -0.05}]}
     dialog.predict()
     qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
     assert dialog.filled_note.isHidden()
+    assert not dialog.effects.isHidden()
+    assert "+0.400</span> colour = red" in dialog.effects.text()
+    assert "-0.050</span> size = 2" in dialog.effects.text()

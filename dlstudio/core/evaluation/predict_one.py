@@ -32,16 +32,23 @@ class SamplePrediction:
         probabilities: Class name → probability (empty for regression).
         filled: Which empty inputs the model filled and how, in a sentence (empty when none
             were, and for images).
+        effects: For a row, each filled column's effect on the prediction, largest first
+            (:func:`~dlstudio.core.evaluation.explain_rows.occlusion_effects`).
+        image: For an image, its maps
+            (:class:`~dlstudio.core.evaluation.explain_images.ImageExplanation`), or ``None``.
     """
 
     prediction: Any
     probabilities: dict[str, float] = field(default_factory=dict)
     filled: str = ""
+    effects: list[dict[str, Any]] = field(default_factory=list)
+    image: Any = None
 
     def as_dict(self) -> dict[str, Any]:
-        """The prediction as a plain dict (``prediction``, ``probabilities``, ``filled``)."""
+        """The prediction as a plain dict (``prediction``, ``probabilities``, ``filled``,
+        ``effects``)."""
         return {"prediction": self.prediction, "probabilities": dict(self.probabilities),
-                "filled": self.filled}
+                "filled": self.filled, "effects": list(self.effects)}
 
 
 class SamplePredictor:
@@ -59,8 +66,9 @@ class SamplePredictor:
         self._run: Any = None
         self._lock = threading.Lock()
 
-    def predict_row(self, values: Mapping[str, str]) -> SamplePrediction:
-        """Predict one table row given as column name → text, as typed.
+    def predict_row(self, values: Mapping[str, str], explain: bool = False) -> SamplePrediction:
+        """Predict one table row given as column name → text, as typed (``explain``: with
+        each column's effect on the prediction).
 
         Raises:
             DataError: The values cannot be read as the run's columns.
@@ -75,10 +83,15 @@ class SamplePredictor:
             dataset = load_rows(run.project, [row], run.class_names or None)
             result = self._predict(run, dataset)
             result.filled = self._filled(run, values, vocabularies)
+            if explain:
+                from dlstudio.core.evaluation.explain_rows import occlusion_effects
+
+                result.effects = occlusion_effects(run, row, result.prediction,
+                                                   result.probabilities)
         return result
 
-    def predict_image(self, image: str | Path) -> SamplePrediction:
-        """Predict one image file.
+    def predict_image(self, image: str | Path, explain: bool = False) -> SamplePrediction:
+        """Predict one image file (``explain``: with its Grad-CAM and saliency maps).
 
         Raises:
             DataError: The file is not a usable image.
@@ -89,7 +102,15 @@ class SamplePredictor:
         with self._lock:
             run = self._open()
             dataset = load_images(run.project, [Path(image)], run.class_names or None)
-            return self._predict(run, dataset)
+            result = self._predict(run, dataset)
+            if explain and run.class_names:
+                from dlstudio.core.evaluation.explain_images import explain_image
+
+                batch = next(iter(dataset.tf_dataset("test", 1)))
+                inputs = batch[0] if isinstance(batch, tuple) else batch
+                result.image = explain_image(run.model, inputs,
+                                             run.class_names.index(result.prediction))
+            return result
 
     def _open(self) -> Any:
         if self._run is None:

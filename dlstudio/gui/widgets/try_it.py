@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -42,6 +42,8 @@ from dlstudio.gui.background import prepare_keras, run_in_background
 from dlstudio.gui.theme import icon
 
 CLASSES_SHOWN = 10
+EFFECTS_SHOWN = 8
+MAP_SIZE = 136
 IMAGE_FILTER = f"Images ({' '.join('*' + suffix for suffix in IMAGE_EXTENSIONS)})"
 HEAD_BYTES = 65536
 
@@ -87,10 +89,14 @@ class TryItDialog(QDialog):
         self.bars = QGridLayout()
         bars = QWidget()
         bars.setLayout(self.bars)
+        self.effects = QLabel(wordWrap=True)
+        self.effects.setTextFormat(Qt.TextFormat.RichText)
+        self.effects.hide()
         right = QVBoxLayout()
         right.addWidget(self.answer)
         right.addWidget(self.filled_note)
         right.addWidget(bars)
+        right.addWidget(self.effects)
         right.addStretch(1)
         right.addWidget(self.status)
         columns = QHBoxLayout()
@@ -118,8 +124,16 @@ class TryItDialog(QDialog):
         self.preview.setProperty("role", "hint")
         choose = QPushButton(icon("images"), "Choose image…")
         choose.clicked.connect(self._choose_image)
+        self.grad_cam = QLabel()
+        self.saliency = QLabel()
+        maps = QHBoxLayout()
+        for label in (self.grad_cam, self.saliency):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label.hide()
+            maps.addWidget(label)
         layout = QVBoxLayout(box)
         layout.addWidget(self.preview, 1)
+        layout.addLayout(maps)
         layout.addWidget(choose)
         return box
 
@@ -225,14 +239,17 @@ class TryItDialog(QDialog):
         self.status.setText("Predicting… (the first prediction loads the model and "
                             "TensorFlow, a few seconds)")
         if self.is_images:
-            work = partial(self.predictor.predict_image, self.image_path)
+            work = partial(self.predictor.predict_image, self.image_path, explain=True)
         else:
             work = partial(self.predictor.predict_row,
-                           {name: field.text() for name, field in self.fields.items()})
+                           {name: field.text() for name, field in self.fields.items()},
+                           explain=True)
         run_in_background(work, self._show, self._failed, receiver=self)
 
     def _show(self, result: SamplePrediction | dict[str, Any]) -> None:
+        image = None
         if isinstance(result, SamplePrediction):
+            image = result.image
             result = result.as_dict()
         self.busy = False
         self.predict_button.setEnabled(True)
@@ -244,6 +261,42 @@ class TryItDialog(QDialog):
         self.filled_note.setText(f"⚠ {filled}" if filled else "")
         self.filled_note.setVisible(bool(filled))
         self._show_bars(result["probabilities"])
+        self._show_effects(result.get("effects") or [], isinstance(prediction, str))
+        if self.is_images:
+            self._show_maps(image)
+
+    def _show_effects(self, effects: list[dict[str, Any]], classified: bool) -> None:
+        """List the columns that moved this prediction most (emptying each in turn)."""
+        self.effects.setVisible(bool(effects))
+        if not effects:
+            return
+        unit = "probability" if classified else "value"
+        lines = [f"<b>What moved this prediction</b> (its {unit} without each column):"]
+        for entry in effects[:EFFECTS_SHOWN]:
+            colour = "#15803d" if entry["effect"] >= 0 else "#b91c1c"
+            change = f"{entry['effect']:+.3f}" if classified else f"{entry['effect']:+.4g}"
+            lines.append(f"<span style='color:{colour}'>{change}</span> "
+                         f"{entry['column']} = {entry['value']}")
+        lines.append("<i>+ pushed toward this prediction, − pulled away; an emptied column is "
+                     "filled as in training.</i>")
+        self.effects.setText("<br>".join(lines))
+
+    def _show_maps(self, explanation: Any) -> None:
+        """Show the Grad-CAM and saliency maps over the image (hidden when absent)."""
+        from dlstudio.core.evaluation.explain_images import overlay
+
+        pairs = ((self.grad_cam, "Grad-CAM", getattr(explanation, "grad_cam", None)),
+                 (self.saliency, "Saliency", getattr(explanation, "saliency", None)))
+        for label, title, heat in pairs:
+            label.setVisible(heat is not None)
+            if heat is None:
+                continue
+            pixmap = rgb_pixmap(overlay(explanation.pixels, heat))
+            label.setPixmap(pixmap.scaled(MAP_SIZE, MAP_SIZE,
+                                          Qt.AspectRatioMode.KeepAspectRatio,
+                                          Qt.TransformationMode.SmoothTransformation))
+            label.setToolTip(f"{title}: where the model looked for "
+                             f"{self.answer.text().removeprefix('Prediction: ')} (red: most)")
 
     def _show_bars(self, probabilities: dict[str, float]) -> None:
         while self.bars.count():
@@ -261,3 +314,13 @@ class TryItDialog(QDialog):
         self.busy = False
         self.predict_button.setEnabled(True)
         self.status.setText(f"Prediction failed: {in_gui_words(str(error))}")
+
+
+def rgb_pixmap(pixels: Any) -> QPixmap:
+    """A pixmap of a ``(height, width, 3)`` uint8 array."""
+    import numpy as np
+
+    pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
+    height, width = pixels.shape[:2]
+    image = QImage(pixels.data, width, height, 3 * width, QImage.Format.Format_RGB888)
+    return QPixmap.fromImage(image.copy())

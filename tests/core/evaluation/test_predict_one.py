@@ -66,3 +66,32 @@ def test_an_image_predicts_from_where_it_lies(image_run, tmp_path, write_image):
     (tmp_path / "notes.txt").write_text("not an image")
     with pytest.raises(DataError, match="not a PNG, JPEG, BMP or GIF"):
         predictor.predict_image(tmp_path / "notes.txt")
+
+
+@pytest.mark.slow
+def test_a_rows_breakdown_is_what_emptying_each_column_changes(csv_run):
+    predictor = SamplePredictor(csv_run.run)
+    row = ROWS[0]
+
+    result = predictor.predict_row(row, explain=True)
+
+    assert {entry["column"] for entry in result.effects} == {"size", "colour"}
+    chosen = result.prediction
+    for entry in result.effects:
+        emptied = predictor.predict_row({**row, entry["column"]: ""})
+        assert entry["effect"] == pytest.approx(
+            result.probabilities[chosen] - emptied.probabilities[chosen], abs=1e-5)
+    sizes = [abs(entry["effect"]) for entry in result.effects]
+    assert sizes == sorted(sizes, reverse=True)
+    assert predictor.predict_row({"size": "", "colour": ""}, explain=True).effects == []
+
+
+@pytest.mark.slow
+def test_an_images_prediction_carries_its_saliency(image_run, tmp_path, write_image):
+    image = write_image(tmp_path / "photo.png", 220, (30, 18), 7)
+
+    result = SamplePredictor(image_run.run).predict_image(image, explain=True)
+
+    assert result.image.saliency.shape == (16, 16)
+    assert result.image.grad_cam is None  # Flatten + Dense: no convolution to look at
+    assert ["dark", "light"][result.image.class_index] == result.prediction
