@@ -17,6 +17,7 @@ from typing import Any
 
 from dlstudio.core.errors import UserInputError
 from dlstudio.core.model import catalog
+from dlstudio.core.project import layer_tree
 from dlstudio.core.project.project import load_project, save_project
 
 
@@ -35,7 +36,8 @@ def init_command(args: argparse.Namespace) -> int:
     what = f"target {data.target!r}" if data.kind == "csv" else "classes from the folder names"
     print(f"Wrote {path}")
     print(f"  data: {data.kind} {data.path} ({what}; task {data.task})")
-    print(f"  model: template {project.model.template!r}, {len(project.model.layers)} layers")
+    print(f"  model: template {project.model.template!r}, "
+          f"{layer_tree.count_layers(project.model.layers, project.model.inputs)} layers")
     print(f"Next: dlstudio info {path}   then   dlstudio train {path}")
     return 0
 
@@ -84,7 +86,8 @@ def info_command(args: argparse.Namespace) -> int:
     report = builder.inspect_stack(project, dataset.feature_shape(), dataset.task,
                                    len(dataset.class_names), dataset.input_shapes())
     print()
-    for line in layer_table(report):
+    model = project.model
+    for line in layer_table(report, layer_tree.count_layers(model.layers, model.inputs)):
         print(line)
     problem = report.first_error()
     if problem is not None:
@@ -101,7 +104,7 @@ def warn_if_data_outside(project: Any) -> str | None:
     return warning
 
 
-def layer_table(report: Any) -> list[str]:
+def layer_table(report: Any, layer_count: int | None = None) -> list[str]:
     """Return the rows of a stack report as an aligned text table, errors marked with ``!``.
 
     Layers are numbered from 1, as in error messages; the input and the head have no number.
@@ -131,6 +134,9 @@ def layer_table(report: Any) -> list[str]:
             lines.append(notes[position])
     lines.append(f"Total parameters: {report.total_params:,} "
                  f"({report.trainable_params:,} trainable)")
+    if layer_count is not None:
+        lines.append(f"Layers: {layer_count} (inner stacks and input stacks included, blocks "
+                     "not counted)")
     return lines
 
 

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox
 
 from dlstudio import __version__
 from dlstudio.core.model.templates import TEMPLATES, Template
+from dlstudio.core.project import layer_tree
 from dlstudio.gui import settings as app_settings
 from dlstudio.gui.theme import THEMES, icon
 
@@ -183,7 +184,8 @@ def _templates_menu(window: MainWindow) -> None:
 def _apply_template(window: MainWindow, template: Template) -> None:
     document = window.document
     layers = template.layers_for(document.project.data)
-    count = len(document.project.model.layers)
+    model = document.project.model
+    count = layer_tree.count_layers(model.layers, model.inputs)
     document.replace_layers(layers, template.name, f"Apply template {template.title}")
     window.show_workbench("Model")
     if count:

@@ -13,6 +13,7 @@ import pytest
 import dlstudio
 from dlstudio import cli
 from dlstudio.cli_progress import ProgressPrinter
+from dlstudio.core.project import layer_tree
 from dlstudio.core.project.project import LayerSpec, load_project, save_project
 from dlstudio.core.runs.folder import RunFolder
 from dlstudio.core.training.devices import list_gpus
@@ -69,6 +70,8 @@ def test_init_then_info_on_a_csv(capsys, toy_csv, tmp_path):
     assert status == 0
     assert "label" in out and "Output shape" in out and "Total parameters:" in out
     assert "(batch, 3)" in out  # the softmax head over three classes
+    layers = project.model.layers
+    assert f"Layers: {layer_tree.count_layers(layers)} (inner stacks" in out
     devices = next(line for line in out.splitlines() if line.startswith("Devices: "))
     if list_gpus():  # what TensorFlow lists decides which line is right
         assert devices.startswith("Devices: GPU 0: ")

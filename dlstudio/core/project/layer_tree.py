@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,6 +128,32 @@ def find(layers: Sequence[Any], layer_id: str) -> Located | None:
 def all_ids(layers: Sequence[Any]) -> list[str]:
     """Return every row's id, depth-first (empty ids included)."""
     return [found.layer.id for found in walk(layers)]
+
+
+def count_layers(layers: Sequence[Any], inputs: Mapping[str, Sequence[Any]] | None = None) -> int:
+    """Return how many layers a model has: every row of every stack (inner stacks of blocks and
+    the per-input stacks ``inputs`` included), blocks themselves not counted.
+
+    Rows may be ``LayerSpec`` objects or their JSON form (dicts, as in a saved project file);
+    a row with stacks is a block.
+    """
+    stacks = [layers, *(inputs or {}).values()]
+    return sum(_count_rows(stack) for stack in stacks)
+
+
+def _count_rows(rows: Sequence[Any]) -> int:
+    total = 0
+    for row in rows:
+        if isinstance(row, Mapping):
+            inner, block = row.get("stacks") or [], "stacks" in row
+        else:
+            inner = getattr(row, "stacks", None) or []
+            block = bool(getattr(row, "is_block", inner))
+        if block:
+            total += sum(_count_rows(stack) for stack in inner if isinstance(stack, Sequence))
+        else:
+            total += 1
+    return total
 
 
 def id_prefix(type_name: str) -> str:

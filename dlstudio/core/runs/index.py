@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dlstudio.core.project import layer_tree
 from dlstudio.core.runs.folder import RunFolder
 from dlstudio.core.runs.record import RecordError, RunRecord
 
@@ -114,7 +115,8 @@ def _settings(folder: RunFolder) -> str:
     try:
         body = json.loads(folder.project_path.read_text(encoding="utf-8"))
         training = body.get("training", {})
-        layers = len(body.get("model", {}).get("layers", []))
+        model = body.get("model", {})
+        layers = layer_tree.count_layers(model.get("layers", []), model.get("inputs") or {})
         return (f"{training.get('optimizer', '?')}, lr {training.get('learning_rate', '?')}, "
                 f"batch {training.get('batch_size', '?')}, {layers} layers")
     except (OSError, ValueError, AttributeError):

@@ -28,7 +28,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont
 
 from dlstudio.core.model import catalog
-from dlstudio.core.project import tree_edits
+from dlstudio.core.project import layer_tree, tree_edits
 from dlstudio.core.project.project import LayerSpec
 from dlstudio.core.project.tree_edits import Slot
 from dlstudio.core.project.wording import block_words, in_gui_words
@@ -680,10 +680,11 @@ class _RowText:
             return cls(node.kind, "", "")
         layer = found.layer
         if node.kind == "branch":
-            count = len(layer.stacks[node.stack])
-            summary = (f"{count} layer{'s' if count != 1 else ''}" if count
+            rows = layer.stacks[node.stack]
+            count = layer_tree.count_layers(rows)
+            summary = (f"{count} layer{'s' if count != 1 else ''}" if rows
                        else "no layers: passes the input on")
-            last = layer.stacks[node.stack][-1].id if count else None
+            last = rows[-1].id if rows else None
             return cls("branch", f"branch {node.stack + 1}", summary,
                        inference.row_for(last) if last else None)
         summary = model.summary(layer)

@@ -16,6 +16,7 @@ from dlstudio.core.project.project import (
     save_project,
 )
 from dlstudio.core.runs.folder import RunFolder, create_run, slug
+from dlstudio.core.runs.index import read_summary
 from dlstudio.core.runs.record import RUN_RECORD_VERSION, CheckpointState
 from dlstudio.core.training.resume import ResumePoint, prepare_resume
 
@@ -211,3 +212,12 @@ def test_a_damaged_state_is_an_error_only_when_asked_to_be_strict(tmp_path):
     assert run.read_state() is None
     with pytest.raises(UserInputError, match="state.json is damaged"):
         run.read_state(strict=True)
+
+
+def test_the_run_list_counts_inner_and_input_stack_layers_not_blocks(project):
+    inner = [LayerSpec.of("Dense", units=4), LayerSpec.of("Dropout")]
+    project.model = ModelSpec(layers=[LayerSpec.of("Residual", stacks=[inner])],
+                              inputs={"review": [LayerSpec.of("Flatten")]})
+    run = create_run(project)
+
+    assert read_summary(run.path).settings.endswith(", 3 layers")
