@@ -72,6 +72,10 @@ def evaluate(app: QApplication, window: object, name: str) -> None:
     tabs.evaluation.evaluate()
     wait_until(app, lambda: not tabs.evaluation.busy, TRAINING_TIMEOUT)
     tabs.evaluation.show_mistakes()
+    samples = tabs.evaluation.samples
+    if not samples.explain_box.isHidden():  # an image run: Grad-CAM over the mistakes
+        samples.explain_box.setChecked(True)
+        wait_until(app, lambda: False, 12)
     wait_until(app, lambda: False, 1.5)
     take(app, window, OUT, name)
     view = tabs.evaluation

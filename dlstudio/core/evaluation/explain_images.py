@@ -39,6 +39,10 @@ class ImageExplanation:
     grad_cam: np.ndarray | None
     layer: str | None
 
+    def overlaid(self) -> np.ndarray:
+        """The image with Grad-CAM over it (saliency without a conv layer), ``uint8`` RGB."""
+        return overlay(self.pixels, self.saliency if self.grad_cam is None else self.grad_cam)
+
 
 def last_conv_layer(model: Any) -> str | None:
     """The name of the model's last 2-D convolution (``None`` when it has none)."""

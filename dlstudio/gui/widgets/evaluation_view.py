@@ -173,6 +173,8 @@ class EvaluationView(QWidget):
         self.pages.setCurrentIndex(0)
         self._show_sections(curves=False)
         self.importance.set_run(self.run_dir)
+        self.samples.set_explainer(self._heat_maps() if self.run_dir and
+                                   self._run_kind() == "images" else None)
         if self.run_dir is None:
             self.heading.setText("Evaluate a finished run: choose one on the Runs tab.")
             self._set_status("")
@@ -233,6 +235,14 @@ class EvaluationView(QWidget):
         app_settings.remember_folder(path)
         if path:
             self.evaluate(path)
+
+    def _heat_maps(self) -> Any:
+        """A function (called off the GUI thread) from an image's path to the image with its
+        Grad-CAM (or saliency) over it, for the samples' thumbnails."""
+        from dlstudio.core.evaluation.predict_one import SamplePredictor
+
+        predictor = SamplePredictor(self.run_dir, prepare=prepare_keras)
+        return lambda path: predictor.predict_image(path, explain=True).image.overlaid()
 
     def _show_sections(self, curves: bool) -> None:
         """Offer "Curves" for a classification result and "Columns" for a table run."""

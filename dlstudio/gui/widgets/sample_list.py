@@ -9,6 +9,7 @@ ids are ``row N``). Thumbnails and rows are read off the GUI thread.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -41,6 +43,12 @@ class SampleList(QWidget):
         self.title = QLabel("Click a cell of the confusion matrix to see its samples.")
         self.title.setProperty("role", "hint")
         self.title.setWordWrap(True)
+        self.explainer: Callable[[Path], Any] | None = None
+        self.explain_box = QCheckBox("Where the model looked (Grad-CAM; saliency for models "
+                                     "without a convolution)")
+        self.explain_box.setVisible(False)
+        self.explain_box.toggled.connect(self._explain_toggled)
+        self._shown: tuple[list[dict[str, Any]], Path] | None = None
         self.thumbnails = QListWidget()
         self.thumbnails.setViewMode(QListWidget.ViewMode.IconMode)
         self.thumbnails.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
@@ -57,8 +65,22 @@ class SampleList(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
+        layout.addWidget(self.explain_box)
         layout.addWidget(self.stack, 1)
         self._request = 0
+
+    def set_explainer(self, explainer: Callable[[Path], Any] | None) -> None:
+        """Offer heat maps over image thumbnails: ``explainer(path)`` returns the image with
+        its map as a ``uint8`` RGB array (called off the GUI thread), or ``None`` for none."""
+        self.explainer = explainer
+        self.explain_box.setVisible(explainer is not None)
+        if explainer is None:
+            self.explain_box.setChecked(False)
+
+    def _explain_toggled(self) -> None:
+        if self._shown is not None and self.stack.currentWidget() is self.thumbnails:
+            self._request += 1
+            self._show_thumbnails(*self._shown)
 
     def clear_samples(self) -> None:
         """Show nothing (another run or project)."""
@@ -89,6 +111,7 @@ class SampleList(QWidget):
             self._show_rows(shown, Path(data_path))
 
     def _show_thumbnails(self, records: list[dict[str, Any]], root: Path) -> None:
+        self._shown = (records, root)
         self.stack.setCurrentWidget(self.thumbnails)
         self.thumbnails.clear()
         paths = []
@@ -105,6 +128,15 @@ class SampleList(QWidget):
         run_in_background(lambda: [_thumbnail(path) for path in paths],
                           lambda images: self._set_thumbnails(request, images),
                           lambda error: None, receiver=self)
+        explainer = self.explainer
+        if explainer is not None and self.explain_box.isChecked():
+            run_in_background(lambda: [explainer(path) for path in paths],
+                              lambda maps: self._set_thumbnails(request, [
+                                  None if pixels is None else _scaled(rgb_image(pixels))
+                                  for pixels in maps]),
+                              lambda error: self.title.setText(
+                                  f"{self.title.text()} — no heat maps: {error}"),
+                              receiver=self)
 
     def _set_thumbnails(self, request: int, images: list[QImage | None]) -> None:
         if request != self._request:
@@ -148,8 +180,21 @@ def _thumbnail(path: Path) -> QImage | None:
     image = QImage(str(path))
     if image.isNull():
         return None
+    return _scaled(image)
+
+
+def _scaled(image: QImage) -> QImage:
     return image.scaled(THUMBNAIL, THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio,
                         Qt.TransformationMode.SmoothTransformation)
+
+
+def rgb_image(pixels: Any) -> QImage:
+    """A ``QImage`` (its own copy) of a ``(height, width, 3)`` uint8 array."""
+    import numpy as np
+
+    pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
+    height, width = pixels.shape[:2]
+    return QImage(pixels.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
 
 
 def _row_number(sample: str) -> int | None:
