@@ -14,7 +14,7 @@
     dlstudio tune status STUDY_OR_PROJECT [--runs-dir DIR] [--storage URL] [--json]
     dlstudio evaluate RUN [--data PATH] [--json] [--threshold T]
     dlstudio explain RUN [--repeats N] [--json]     permutation importance of a table's columns
-    dlstudio export RUN --format savedmodel|keras -o PATH
+    dlstudio export RUN --format savedmodel|keras|onnx|litert [--quantize KIND] -o PATH
     dlstudio predict RUN_OR_EXPORT --data PATH -o OUT.csv [--force]
     dlstudio serve RUN_OR_EXPORT [--host 127.0.0.1] [--port 8000]
     dlstudio drift RUN --data PATH [--json]           exit 3 when the data drifted
@@ -141,10 +141,15 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--json", action="store_true", help="print importance.json")
     explain.set_defaults(handler=commands.explain_command)
 
-    export = sub.add_parser("export", help="export a run's model, checked by reloading it")
+    export = sub.add_parser("export", help="export a run's model, checked by reloading it in a "
+                                           "fresh process and compared with the trained model")
     export.add_argument("run", metavar="RUN")
     export.add_argument("--format", required=True, metavar="FORMAT",
-                        help="savedmodel or keras")
+                        help="savedmodel, keras, onnx or litert")
+    export.add_argument("--quantize", metavar="KIND", help="litert only: float16, dynamic "
+                                                           "(int8 weights) or int8 (full "
+                                                           "integer, calibrated on training "
+                                                           "samples)")
     export.add_argument("-o", "--output", metavar="PATH", help="where to write it (default: "
                                                                "exports/ in the run folder)")
     export.add_argument("--force", action="store_true", help="replace an existing export")

@@ -261,10 +261,11 @@ def _threshold_value(text: str) -> float | None:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    """``dlstudio export RUN --format FORMAT [-o PATH]``."""
+    """``dlstudio export RUN --format FORMAT [--quantize KIND] [-o PATH]``."""
     from dlstudio.core.export.exporter import export_run
 
-    result = export_run(args.run, args.format, args.output, overwrite=args.force)
+    result = export_run(args.run, args.format, args.output, overwrite=args.force,
+                        quantize=args.quantize)
     for line in result.summary_lines():
         print(line)
     return 0

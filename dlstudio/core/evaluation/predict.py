@@ -9,6 +9,10 @@
   ``dlstudio_export.json`` names each serving input and the CSV column it takes, so a CSV is read
   with pandas and fed column by column, and images are decoded and fed one at a time at their
   own size (the model resizes them);
+- an ONNX or LiteRT export folder (``dlstudio export --format onnx|litert``), read the same way;
+  its model file must have the SHA-256 recorded in the metadata and only standard ops
+  (:mod:`dlstudio.core.export.onnx`, :mod:`dlstudio.core.export.litert`), and CSV cells are
+  encoded by the export's own ``encode.py`` reference before the graph sees them;
 - a ``.keras`` export, read the same way through the ``<name>.dlstudio_export.json`` written
   beside it, and loaded with ``safe_mode`` on
   (:func:`dlstudio.core.evaluation.evaluate.load_keras_model`).
@@ -35,14 +39,8 @@ from dlstudio.core.data.csv_reading import read_csv_file
 from dlstudio.core.data.image_scan import scan_image_folder
 from dlstudio.core.data.tabular_columns import as_numbers, as_strings
 from dlstudio.core.errors import DataError, UserInputError, name_list, writing_into
-from dlstudio.core.evaluation.evaluate import (
-    is_run_folder,
-    load_keras_model,
-    open_run,
-    predict_outputs,
-)
-from dlstudio.core.export.exporter import METADATA_FILE, keras_metadata_path
-from dlstudio.core.export.savedmodel_safety import load_savedmodel
+from dlstudio.core.evaluation.evaluate import is_run_folder, open_run, predict_outputs
+from dlstudio.core.export.formats import METADATA_FILE, format_module, keras_metadata_path
 from dlstudio.core.output_paths import check_output_path
 from dlstudio.core.project.project import atomic_write_text
 from dlstudio.core.tasks import get_task
@@ -50,6 +48,7 @@ from dlstudio.core.tasks import get_task
 LOGGER = logging.getLogger("dlstudio.drift")
 CSV_BATCH_ROWS = 1024
 METADATA_KEYS = ("format", "task", "class_names", "data_kind", "inputs")
+FOLDER_FORMATS = ("savedmodel", "onnx", "litert")
 
 
 def predict_to_csv(run_or_export: str | Path, data_path: str | Path,
@@ -140,13 +139,13 @@ def warn_if_drifted(run_dir: Path, dataset: Any, model: Any = None) -> str | Non
 
 
 def _predict_with_export(export_dir: Path, data_path: Path) -> Predicted:
-    metadata = read_export_metadata(export_dir / METADATA_FILE, "savedmodel")
-    loaded = load_savedmodel(export_dir)  # every op checked before TensorFlow runs any
-    serve = loaded.signatures[metadata["signature"]]
-
-    def call(inputs: dict[str, Any]) -> np.ndarray:
-        return serve(**inputs)[metadata["output"]].numpy()
-
+    raw = _metadata_json(export_dir / METADATA_FILE, "savedmodel")
+    fmt = raw.get("format") if isinstance(raw, dict) and raw.get("format") in FOLDER_FORMATS \
+        else "savedmodel"
+    metadata = read_export_metadata(export_dir / METADATA_FILE, fmt)
+    # Each format's loader checks what it loads first: the SavedModel op allow-list, the
+    # SHA-256 and op checks of ONNX and LiteRT files.
+    call = format_module(fmt).load(export_dir, metadata)
     return _predict_raw(metadata, data_path, call)
 
 
@@ -159,12 +158,7 @@ def _predict_with_keras(model_path: Path, data_path: Path) -> Predicted:
             f"again with `dlstudio export RUN --format keras -o {model_path} --force` (it "
             "writes both), or predict with the run folder")
     metadata = read_export_metadata(metadata_path, "keras")
-    model = load_keras_model(model_path)
-
-    def call(inputs: dict[str, Any]) -> np.ndarray:
-        return np.asarray(model(inputs, training=False))
-
-    return _predict_raw(metadata, data_path, call)
+    return _predict_raw(metadata, data_path, format_module("keras").load(model_path, metadata))
 
 
 def _predict_raw(metadata: dict[str, Any], data_path: Path, call: Any) -> Predicted:
@@ -189,10 +183,7 @@ def read_export_metadata(path: Path, fmt: str) -> dict[str, Any]:
         UserInputError: The file is not valid JSON or does not describe such an export.
     """
     again = f"export the run again with `dlstudio export RUN --format {fmt} --force`"
-    try:
-        metadata = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as error:
-        raise UserInputError(f"{path} cannot be read ({error}); {again}") from None
+    metadata = _metadata_json(path, fmt)
     if not isinstance(metadata, dict):
         raise UserInputError(f"{path} holds no dlstudio export description; {again}")
     missing = [key for key in METADATA_KEYS if key not in metadata]
@@ -202,6 +193,14 @@ def read_export_metadata(path: Path, fmt: str) -> dict[str, Any]:
         raise UserInputError(f"{path} describes a {metadata['format']!r} export, not a {fmt} "
                              f"one; {again}")
     return metadata
+
+
+def _metadata_json(path: Path, fmt: str) -> Any:
+    again = f"export the run again with `dlstudio export RUN --format {fmt} --force`"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as error:
+        raise UserInputError(f"{path} cannot be read ({error}); {again}") from None
 
 
 def _predict_table(metadata: dict[str, Any], data_path: Path,

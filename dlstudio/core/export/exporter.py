@@ -1,30 +1,16 @@
-"""Export a trained run as a TensorFlow SavedModel or a ``.keras`` file, checked by reloading it.
+"""Export a trained run in any format, each export checked in a fresh process.
 
-``savedmodel``: a folder written through ``keras.export.ExportArchive`` (what
-``model.export(format="tf_saved_model")`` uses), with the model called as
-``model(inputs, training=False)``: ``model.export`` calls it without ``training``, and Keras 3's
-random augmentation layers (``RandomFlip``, …) default to training mode, so its export would
-flip and rotate images at inference. The ``serving_default`` signature takes raw inputs — a
-CSV's feature columns as they are in the file (numbers as float32 with NaN for missing values,
-categories and text as strings), or an image's decoded pixels (float32 in 0..255, any size:
-resized inside). dlstudio adds to the folder:
-
-- ``dlstudio_export.json``: task, class names, each serving input (name, dtype, shape and the
-  CSV column it takes), the output name, the run it came from and the check below;
-- ``labels.txt``: the class names in output order, one per line;
-- ``README.txt``: how to call it from Python with TensorFlow only.
-
-``keras``: the run's ``model.keras`` copied to a ``.keras`` path, with
-``<name>.dlstudio_export.json`` beside it (``dlstudio predict`` reads the data through it). It
-loads with ``keras.saving.load_model(path, safe_mode=True)`` once ``dlstudio.core.model.layers`` is
-imported (dlstudio's own layers).
-
-Every export is written to a temporary name, reloaded (``tf.saved_model.load`` or
-``load_model(safe_mode=True)``) and must predict what the trained model predicts on a batch of
-validation samples (computed on the CPU; :mod:`dlstudio.core.export.reload_check`) within
-``|export - model| <= CHECK_ATOL + CHECK_RTOL * |model|`` (1e-5 each); only then is it moved
-to its path, with the permissions of a newly made file or folder (:func:`new_mode`).
-Otherwise :class:`ExportCheckError` is raised and nothing is left.
+:func:`export_run` writes the export under a temporary name beside its target (the format's
+module does the writing: :mod:`~dlstudio.core.export.formats` lists them), writes the metadata
+(``dlstudio_export.json``: task, class names, the inputs and the CSV column each takes, the
+check), then reloads it **in a new Python process** through the same checked loader as
+``dlstudio predict`` (:mod:`dlstudio.core.export.check`) and compares its outputs with the
+trained model's on up to :data:`REPORT_SAMPLES` validation samples, computed on the CPU.
+Float exports must agree within the format's tolerance (1e-5 for SavedModel and ``.keras``,
+1e-4 for ONNX and float32 LiteRT) or :class:`ExportCheckError` is raised and nothing is left;
+quantized LiteRT variants report the accuracy (or R²) they lost instead. Only then is the
+export moved to its path, with the permissions of a newly made file or folder
+(:func:`new_mode`).
 """
 
 from __future__ import annotations
@@ -38,28 +24,45 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from dlstudio.core.data import Dataset, load_dataset
 from dlstudio.core.errors import UserInputError, writing_into
-from dlstudio.core.evaluation.evaluate import TrainedRun, load_keras_model, open_run
+from dlstudio.core.evaluation.evaluate import TrainedRun, open_run
+from dlstudio.core.export.check import FreshCheckError, check_in_fresh_process
+from dlstudio.core.export.encoding import FormatNotOffered
+from dlstudio.core.export.formats import (
+    EXPORT_FORMATS,
+    METADATA_FILE,
+    ExportJob,
+    format_module,
+    keras_metadata_path,
+    size_on_disk,
+)
+from dlstudio.core.export.graph import input_columns, quiet_native_output
+from dlstudio.core.export.graph_readme import graph_readme_text
 from dlstudio.core.export.readme import readme_text
 from dlstudio.core.export.reload_check import (
-    CheckBatch,
     ExportCheck,
     ExportCheckError,
     as_array,
     compare,
     on_cpu,
-    reference_batch,
     require_passed,
 )
+from dlstudio.core.export.report import ExportReport, metric
+from dlstudio.core.export.savedmodel import SIGNATURE, write_savedmodel
 from dlstudio.core.output_paths import check_output_path
 from dlstudio.core.project.project import atomic_write_text
 
-EXPORT_FORMATS = ("savedmodel", "keras")
-METADATA_FILE = "dlstudio_export.json"
+__all__ = ["EXPORT_FORMATS", "METADATA_FILE", "SIGNATURE", "ExportResult", "export_run",
+           "keras_metadata_path", "write_savedmodel", "FormatNotOffered"]
+
 LABELS_FILE = "labels.txt"
 README_FILE = "README.txt"
-SIGNATURE = "serving_default"
+REPORT_SAMPLES = 256
+DEFAULT_NAMES = {"savedmodel": "savedmodel", "keras": "model.keras", "onnx": "onnx",
+                 "litert": "litert"}
 
 
 @dataclass
@@ -67,12 +70,13 @@ class ExportResult:
     """What :func:`export_run` wrote.
 
     Attributes:
-        path: The SavedModel folder or ``.keras`` file.
-        format: ``savedmodel`` or ``keras``.
-        check: The reload check.
-        inputs: The serving inputs: ``name``, ``dtype``, ``shape`` and ``column`` (CSV only).
+        path: The export folder or ``.keras`` file.
+        format: ``savedmodel``, ``keras``, ``onnx`` or ``litert``.
+        check: The reload check (pass or fail, largest difference).
+        inputs: The raw inputs: ``name``, ``dtype``, ``shape`` and ``column`` (CSV only).
         metadata_path: The ``dlstudio_export.json`` written with it.
-        readme_path: How to call it (SavedModel only).
+        readme_path: How to call it (folder exports).
+        report: The comparison report (metric, size, latency).
     """
 
     path: Path
@@ -81,6 +85,7 @@ class ExportResult:
     inputs: list[dict[str, Any]] = field(default_factory=list)
     metadata_path: Path | None = None
     readme_path: Path | None = None
+    report: ExportReport | None = None
 
     def summary_lines(self) -> list[str]:
         """Return what was written and how it was checked, as lines for the terminal."""
@@ -90,6 +95,8 @@ class ExportResult:
             kind = "serving inputs" if self.format == "savedmodel" else "inputs"
             lines.append(f"{kind}: {described}")
         lines.append(f"check: {self.check.describe()}")
+        if self.report is not None:
+            lines += self.report.table_lines()
         if self.readme_path:
             lines.append(f"how to call it: {self.readme_path}")
         return lines
@@ -101,104 +108,189 @@ def _describe_input(spec: dict[str, Any]) -> str:
 
 
 def export_run(run_dir: str | Path, fmt: str, out_path: str | Path | None = None, *,
-               overwrite: bool = False) -> ExportResult:
-    """Export a run's trained model and check the export by reloading it.
+               overwrite: bool = False, quantize: str | None = None) -> ExportResult:
+    """Export a run's trained model and check the export in a fresh process.
 
     Args:
         run_dir: The run folder.
-        fmt: ``savedmodel`` or ``keras``.
-        out_path: The SavedModel folder or ``.keras`` file to write (an existing folder gets
-            ``model.keras`` inside for ``keras``); default ``exports/savedmodel`` or
-            ``exports/model.keras`` in the run folder.
+        fmt: ``savedmodel``, ``keras``, ``onnx`` or ``litert``.
+        out_path: The folder (or ``.keras`` file) to write; an existing folder gets
+            ``model.keras`` inside for ``keras``; default ``exports/<format>`` in the run.
         overwrite: Replace an existing export at ``out_path``.
+        quantize: LiteRT only: ``float16``, ``dynamic`` or ``int8`` (default float32).
 
     Raises:
-        UserInputError: Unknown format, not a trained run, or a path that cannot be written.
-        DataError: The run's data (needed for the check batch) cannot be read.
+        UserInputError: Unknown format or quantization, a format that cannot represent the
+            model (:class:`FormatNotOffered`), not a trained run, or a path that cannot be
+            written.
+        DataError: The run's data (needed for the check) cannot be read.
         ExportCheckError: The reloaded export predicts differently from the trained model.
     """
-    if fmt not in EXPORT_FORMATS:
-        raise UserInputError(f"unknown export format {fmt!r}; expected one of "
-                             f"{', '.join(EXPORT_FORMATS)}")
+    module = format_module(fmt)
+    quantize = _quantization(module, quantize)
     run = open_run(run_dir)
-    if fmt == "savedmodel":
-        target = Path(out_path) if out_path else run.folder.exports_dir / "savedmodel"
-    else:
-        target = _keras_target(Path(out_path)) if out_path else \
-            run.folder.exports_dir / "model.keras"
-    _check_target(target, overwrite, fmt == "savedmodel", run_inputs(run))
+    target = _target(run, module, quantize, out_path)
+    _check_target(target, overwrite, module.FOLDER, run_inputs(run))
     dataset = load_dataset(run.project, class_names=run.class_names or None)
-    inputs, split = reference_batch(dataset)
+    samples, targets, split = report_samples(dataset)
+    job = ExportJob(run, dataset, quantize, training_samples(dataset) if quantize == "int8"
+                    else {})
+    reason = module.refusal(job)
+    if reason:
+        raise FormatNotOffered(reason)
     with on_cpu():
-        batch = CheckBatch(inputs, split, as_array(run.model(inputs, training=False)))
+        expected = as_array(run.model(_tensors(samples), training=False))
     with writing_into(target.parent, "the export"):
-        if fmt == "savedmodel":
-            return _export_savedmodel(run, dataset, batch, target)
-        return _export_keras(run, dataset, batch, target)
+        return _write_and_check(job, module, target, samples, (expected, targets, split))
 
 
-def _export_savedmodel(run: TrainedRun, dataset: Dataset, batch: CheckBatch,
-                       target: Path) -> ExportResult:
+def _write_and_check(job: ExportJob, module: Any, target: Path, samples: dict[str, Any],
+                     reference: tuple[np.ndarray, Any, str]) -> ExportResult:
+    expected, targets, split = reference
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    staging = _staging(target, module.FOLDER)
+    meta_file = staging / METADATA_FILE if module.FOLDER else keras_metadata_path(staging)
     try:
-        write_savedmodel(run.model, staging)
-        inputs, output, check = _check_savedmodel(staging, batch)
-        metadata = export_metadata(run, dataset, "savedmodel", check, inputs, output)
-        _write_json(staging / METADATA_FILE, metadata)
-        atomic_write_text(staging / LABELS_FILE, "".join(f"{c}\n" for c in run.class_names))
-        atomic_write_text(staging / README_FILE, readme_text(metadata, target.resolve()))
-        os.chmod(staging, new_mode(folder=True))
-        _replace(staging, target)
+        try:
+            with quiet_native_output():
+                written = module.write(job, staging)
+        except FormatNotOffered:
+            raise
+        except Exception as error:
+            raise FormatNotOffered(_conversion_failed(module.NAME, error)) from None
+        metadata = export_metadata(job.run, job.dataset, module.NAME, written)
+        _write_json(meta_file, metadata)
+        (result,) = check_in_fresh_process([staging], samples)
+        actual = np.asarray(result["outputs"])
+        check = compare(expected, actual, split)
+        tolerance = _tolerance(module, job.quantize)
+        report = _report(job, module.NAME, check, expected, actual, targets, result, staging,
+                         tolerance)
+        if tolerance is not None:
+            check = _within(check, expected, actual, tolerance)
+            require_passed(check)
+        else:
+            check = ExportCheck(check.samples, check.split, check.max_abs_diff,
+                                quantized=True)
+        metadata["check"] = {**report.as_json(), "passed": check.passed}
+        _write_json(meta_file, metadata)
+        _finish_files(staging, metadata, target, module.FOLDER)
+        _move(staging, meta_file, target, module.FOLDER)
+    except FreshCheckError as error:
+        _remove(staging, meta_file)
+        raise ExportCheckError(f"{error}; the export was not kept. Please report this with "
+                               "the run folder") from None
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove(staging, meta_file)
         raise
-    return ExportResult(target, "savedmodel", check, inputs, target / METADATA_FILE,
-                        target / README_FILE)
+    folder_meta = target / METADATA_FILE if module.FOLDER else keras_metadata_path(target)
+    readme_path = target / README_FILE if module.FOLDER else None
+    return ExportResult(target, module.NAME, check, metadata["inputs"], folder_meta,
+                        readme_path, report)
 
 
-def write_savedmodel(model: Any, path: Path) -> None:
-    """Write ``model`` as a SavedModel whose ``serve``/``serving_default`` endpoint runs it in
-    inference mode, one input per model input, named like the model's inputs."""
-    import keras
+def _conversion_failed(fmt: str, error: Exception) -> str:
+    detail = (str(error).strip().splitlines() or [type(error).__name__])[-1][:200]
+    return (f"this model cannot be converted to {fmt} ({detail}); export it as a SavedModel "
+            "or .keras file instead")
+
+
+def _tolerance(module: Any, quantize: str) -> tuple[float, float] | None:
+    chooser = getattr(module, "tolerance", None)
+    return chooser(quantize) if chooser else module.TOLERANCE
+
+
+def _within(check: ExportCheck, expected: np.ndarray, actual: np.ndarray,
+            tolerance: tuple[float, float]) -> ExportCheck:
+    """Apply a format's own tolerance when it is looser than the default."""
+    atol, rtol = tolerance
+    if check.passed or (atol <= check.atol and rtol <= check.rtol):
+        return ExportCheck(check.samples, check.split, check.max_abs_diff, atol, rtol,
+                           check.passed)
+    expected = np.asarray(expected, dtype=np.float64).reshape(len(expected), -1)
+    actual = np.asarray(actual, dtype=np.float64).reshape(len(actual), -1)
+    passed = expected.shape == actual.shape and bool(np.all(
+        np.abs(expected - actual) <= atol + rtol * np.abs(expected)))
+    return ExportCheck(check.samples, check.split, check.max_abs_diff, atol, rtol, passed)
+
+
+def _report(job: ExportJob, fmt: str, check: ExportCheck, expected: np.ndarray,
+            actual: np.ndarray, targets: Any, result: dict[str, Any], staging: Path,
+            tolerance: tuple[float, float] | None) -> ExportReport:
+    classes = len(job.run.class_names)
+    name, model_value = metric(job.run.task, classes, expected, targets)
+    _, export_value = metric(job.run.task, classes, actual, targets)
+    return ExportReport(fmt, job.quantize, check.samples, check.split, check.max_abs_diff, name,
+                        model_value, export_value, size_on_disk(staging), result["sample_ms"],
+                        result["batch_ms"], tolerance)
+
+
+def report_samples(dataset: Dataset) -> tuple[dict[str, np.ndarray], Any, str]:
+    """Return up to :data:`REPORT_SAMPLES` raw inputs of the validation split (else test or
+    train) as NumPy arrays, their targets (``None`` without) and the split's name."""
+    from dlstudio.core.errors import DataError
+
+    for split in ("validation", "test", "train"):
+        if dataset.split_size(split):
+            return (*_first_batch(dataset, split, REPORT_SAMPLES), split)
+    raise DataError("the run's data has no samples to check the export with")
+
+
+def training_samples(dataset: Dataset) -> dict[str, np.ndarray]:
+    """Return up to :data:`REPORT_SAMPLES` raw training inputs, for int8 calibration."""
+    return _first_batch(dataset, "train", REPORT_SAMPLES)[0]
+
+
+def _first_batch(dataset: Dataset, split: str, size: int) -> tuple[dict[str, np.ndarray], Any]:
+    element = next(iter(dataset.tf_dataset(split, size)))
+    inputs, targets = element if dataset.has_targets else (element, None)
+    arrays = {name: _numpy(value) for name, value in dict(inputs).items()}
+    return arrays, None if targets is None else np.asarray(targets)
+
+
+def _numpy(tensor: Any) -> np.ndarray:
+    values = np.asarray(tensor)
+    if values.dtype == object:
+        return np.vectorize(lambda item: item.decode("utf-8") if isinstance(item, bytes)
+                            else str(item), otypes=[str])(values)
+    return values
+
+
+def _tensors(samples: dict[str, np.ndarray]) -> dict[str, Any]:
     import tensorflow as tf
 
-    def spec(tensor: Any) -> Any:
-        return tf.TensorSpec(shape=tensor.shape, dtype=tensor.dtype, name=tensor.name)
-
-    archive = keras.export.ExportArchive()
-    archive.track(model)
-    archive.add_endpoint("serve", lambda inputs: model(inputs, training=False),
-                         input_signature=[keras.tree.map_structure(spec, model.input)])
-    archive.write_out(str(path), verbose=False)
+    return {name: tf.constant(values) for name, values in samples.items()}
 
 
-def _check_savedmodel(path: Path, batch: CheckBatch
-                      ) -> tuple[list[dict[str, Any]], str, ExportCheck]:
-    import tensorflow as tf
-
-    loaded = tf.saved_model.load(str(path))
-    serve = loaded.signatures[SIGNATURE]
-    specs = serve.structured_input_signature[1]
-    missing = sorted(set(specs) - set(batch.inputs))
-    if missing:
-        raise ExportCheckError(f"the SavedModel's serving signature asks for {missing}, which "
-                               f"the data does not provide (it gives {sorted(batch.inputs)})")
-    (output,) = serve.structured_outputs
-    with on_cpu():
-        actual = serve(**{name: tf.cast(batch.inputs[name], spec.dtype)
-                          for name, spec in specs.items()})
-    check = compare(batch.expected, actual[output].numpy(), batch.split)
-    require_passed(check)
-    inputs = [{"name": name, "dtype": spec.dtype.name, "shape": list(spec.shape.as_list())}
-              for name, spec in specs.items()]
-    return inputs, output, check
+def _quantization(module: Any, quantize: str | None) -> str:
+    choices = module.QUANTIZATIONS
+    if quantize in (None, "", "none", "float32"):
+        return "float32"
+    if quantize not in choices:
+        offered = ", ".join(choice for choice in choices if choice != "float32")
+        raise UserInputError(
+            f"--quantize {quantize} does not apply to {module.NAME}; "
+            + (f"choose one of {offered}" if offered else
+               "only the litert format is quantized (float16, dynamic, int8)"))
+    return quantize
 
 
-def export_metadata(run: TrainedRun, dataset: Dataset, fmt: str, check: ExportCheck,
-                    inputs: list[dict[str, Any]], output: str | None) -> dict[str, Any]:
+def _target(run: TrainedRun, module: Any, quantize: str, out_path: str | Path | None) -> Path:
+    if out_path:
+        return _keras_target(Path(out_path)) if module.NAME == "keras" else Path(out_path)
+    name = DEFAULT_NAMES[module.NAME]
+    if quantize != "float32":
+        name = f"{name}-{quantize}"
+    return run.folder.exports_dir / name
+
+
+def export_metadata(run: TrainedRun, dataset: Dataset, fmt: str,
+                    written: dict[str, Any]) -> dict[str, Any]:
     """Return the ``dlstudio_export.json`` contents: what the export takes and gives."""
     columns = input_columns(dataset)
+    inputs = written.pop("inputs", None) or [
+        {"name": tensor.name, "dtype": "string" if str(tensor.dtype) == "string"
+         else str(tensor.dtype), "shape": list(tensor.shape)} for tensor in run.model.inputs]
     for spec in inputs:
         spec["column"] = columns.get(spec["name"])
     metadata: dict[str, Any] = {
@@ -208,15 +300,13 @@ def export_metadata(run: TrainedRun, dataset: Dataset, fmt: str, check: ExportCh
         "class_names": run.class_names,
         "threshold": run.threshold,
         "data_kind": dataset.kind,
-        "signature": SIGNATURE if fmt == "savedmodel" else None,
-        "output": output,
+        "signature": None,
+        "output": None,
         "output_units": int(run.model.outputs[0].shape[-1]),
         "inputs": inputs,
-        "run": {"id": run.record.id, "name": run.name,
-                "folder": str(run.folder.path)},
+        **written,
+        "run": {"id": run.record.id, "name": run.name, "folder": str(run.folder.path)},
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "check": {"samples": check.samples, "split": check.split,
-                  "max_abs_diff": check.max_abs_diff, "atol": check.atol, "rtol": check.rtol},
     }
     if dataset.kind == "csv":
         metadata["csv"] = {"delimiter": dataset.table.delimiter}
@@ -227,43 +317,39 @@ def export_metadata(run: TrainedRun, dataset: Dataset, fmt: str, check: ExportCh
     return metadata
 
 
-def input_columns(dataset: Dataset) -> dict[str, str]:
-    """Return which CSV column each model input takes (empty for image folders)."""
-    names = getattr(dataset, "input_names", {}) if dataset.kind == "csv" else {}
-    return {name: column for column, name in names.items()}
-
-
-def _export_keras(run: TrainedRun, dataset: Dataset, batch: CheckBatch,
-                  target: Path) -> ExportResult:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".keras", dir=target.parent)
-    os.close(handle)
-    staging = Path(name)
-    try:
-        shutil.copyfile(run.folder.model_path, staging)
+def _finish_files(staging: Path, metadata: dict[str, Any], target: Path, folder: bool) -> None:
+    if not folder:
         os.chmod(staging, new_mode(folder=False))
-        reloaded = load_keras_model(staging)
-        with on_cpu():
-            outputs = as_array(reloaded(batch.inputs, training=False))
-        check = compare(batch.expected, outputs, batch.split)
-        require_passed(check)
-        inputs = [{"name": tensor.name, "dtype": str(tensor.dtype), "shape": list(tensor.shape)}
-                  for tensor in reloaded.inputs]
-        os.replace(staging, target)
-    except BaseException:
+        return
+    atomic_write_text(staging / LABELS_FILE, "".join(f"{c}\n" for c in metadata["class_names"]))
+    write_readme = readme_text if metadata["format"] == "savedmodel" else graph_readme_text
+    atomic_write_text(staging / README_FILE, write_readme(metadata, target.resolve()))
+    os.chmod(staging, new_mode(folder=True))
+
+
+def _staging(target: Path, folder: bool) -> Path:
+    if folder:
+        return Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    handle, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".keras",
+                                    dir=target.parent)
+    os.close(handle)
+    return Path(name)
+
+
+def _move(staging: Path, meta_file: Path, target: Path, folder: bool) -> None:
+    if folder:
+        _replace(staging, target)
+        return
+    os.replace(staging, target)
+    os.replace(meta_file, keras_metadata_path(target))
+
+
+def _remove(staging: Path, meta_file: Path) -> None:
+    if staging.is_dir():
+        shutil.rmtree(staging, ignore_errors=True)
+    else:
         staging.unlink(missing_ok=True)
-        raise
-    metadata = export_metadata(run, dataset, "keras", check, inputs, None)
-    metadata["load"] = ("import keras, dlstudio.core.model.layers; "
-                        "keras.saving.load_model(path, safe_mode=True)")
-    metadata_path = keras_metadata_path(target)
-    _write_json(metadata_path, metadata)
-    return ExportResult(target, "keras", check, inputs, metadata_path)
-
-
-def keras_metadata_path(model_path: Path) -> Path:
-    """Return the ``<name>.dlstudio_export.json`` written beside a ``.keras`` export."""
-    return model_path.with_name(f"{model_path.stem}.{METADATA_FILE}")
+        meta_file.unlink(missing_ok=True)
 
 
 def new_mode(folder: bool) -> int:
@@ -301,9 +387,10 @@ def _check_target(target: Path, overwrite: bool, folder: bool,
     check_output_path(target, inputs=inputs or [], force=overwrite, folder=folder,
                       force_hint="pass --force (dlstudio export --force)")
     if folder and target.is_dir() and any(target.iterdir()) \
+            and not (target / METADATA_FILE).exists() \
             and not (target / "saved_model.pb").exists():
         raise UserInputError(f"{target} is a folder that holds other files; give a new or "
-                             "empty folder path for the SavedModel")
+                             "empty folder path for the export")
 
 
 def _replace(staging: Path, target: Path) -> None:

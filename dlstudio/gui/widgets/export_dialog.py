@@ -1,8 +1,10 @@
-"""Export a run as a TensorFlow SavedModel or a ``.keras`` file, and show the reload check.
+"""Export a run in any format (SavedModel, .keras, ONNX, LiteRT with its quantizations) and
+show the fresh-process check's report.
 
 The export runs :func:`dlstudio.core.export.exporter.export_run` off the GUI thread (it imports
-TensorFlow and reloads what it wrote); the dialog then says where it went, what inputs it takes
-and how the reloaded export compared with the trained model.
+TensorFlow, converts, and checks the export in a new process); the dialog then says where it
+went, what inputs it takes, and shows the report table: the largest difference from the trained
+model, the metric of both, the size on disk and the CPU latency.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QComboBox,
     QDialog,
     QFileDialog,
     QFrame,
@@ -24,6 +27,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -39,16 +44,33 @@ FORMATS = {
     "keras": ("Keras file (.keras)",
               "For Python with Keras: keras.saving.load_model(path) after importing "
               "dlstudio.core.model.layers."),
+    "onnx": ("ONNX (a folder with model.onnx)",
+             "For onnxruntime in any language. Category and text columns cannot live inside "
+             "the graph: it takes encoded numbers, and the folder ships encoding.json and "
+             "encode.py (NumPy) that turn a CSV row into them."),
+    "litert": ("LiteRT / TensorFlow Lite (a folder with model.tflite)",
+               "For phones and edge devices. Quantization makes it smaller and faster; the "
+               "report says what accuracy it lost. Tables take encoded numbers, as for ONNX."),
+}
+QUANTIZATIONS = {
+    "float32": "float32 (no quantization)",
+    "float16": "float16 weights (half the size)",
+    "dynamic": "dynamic range: int8 weights",
+    "int8": "full integer int8 (calibrated on training samples)",
 }
 
 
-def export_in_background(run_dir: str, fmt: str, out_path: str, overwrite: bool) -> list[str]:
-    """Export and check (call it off the GUI thread); return the summary lines."""
+def export_in_background(run_dir: str, fmt: str, out_path: str, overwrite: bool,
+                         quantize: str = "float32") -> dict[str, Any]:
+    """Export and check (call it off the GUI thread); return the summary lines, the report's
+    rows and the path."""
     prepare_keras()
     from dlstudio.core.export.exporter import export_run
 
-    result = export_run(run_dir, fmt, out_path, overwrite=overwrite)
-    return [*result.summary_lines(), str(result.path)]
+    result = export_run(run_dir, fmt, out_path, overwrite=overwrite, quantize=quantize)
+    lines = [line for line in result.summary_lines() if not line.startswith("  ")]
+    rows = result.report.rows() if result.report is not None else []
+    return {"summary": lines, "rows": rows, "path": str(result.path)}
 
 
 class ExportDialog(QDialog):
@@ -86,6 +108,15 @@ class ExportDialog(QDialog):
             layout.addWidget(button)
             layout.addWidget(note)
         self.format_group.buttonToggled.connect(lambda *_: self._format_changed())
+        self.quantize_box = QComboBox()
+        for key, title in QUANTIZATIONS.items():
+            self.quantize_box.addItem(title, key)
+        self.quantize_box.currentIndexChanged.connect(lambda *_: self._format_changed())
+        quantize_row = QHBoxLayout()
+        self.quantize_label = QLabel("LiteRT quantization")
+        quantize_row.addWidget(self.quantize_label)
+        quantize_row.addWidget(self.quantize_box, 1)
+        layout.addLayout(quantize_row)
         self.path_edit = QLineEdit()
         browse = QPushButton(icon("open"), "Browse…")
         browse.clicked.connect(self._browse)
@@ -107,7 +138,16 @@ class ExportDialog(QDialog):
         self.result_scroll.setWidget(self.result_text)
         self.result_scroll.setMinimumHeight(150)
         self.result_scroll.setStyleSheet("background: transparent")
-        QVBoxLayout(self.result_frame).addWidget(self.result_scroll)
+        frame_layout = QVBoxLayout(self.result_frame)
+        frame_layout.addWidget(self.result_scroll)
+        self.report_table = QTableWidget(0, 2)
+        self.report_table.setHorizontalHeaderLabels(["Check", "Result"])
+        self.report_table.verticalHeader().hide()
+        self.report_table.horizontalHeader().setStretchLastSection(True)
+        self.report_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.report_table.verticalHeader().setDefaultSectionSize(24)
+        self.report_table.hide()
+        frame_layout.addWidget(self.report_table)
         self.result_frame.hide()
         layout.addWidget(self.result_frame)
         layout.addStretch(1)
@@ -128,8 +168,17 @@ class ExportDialog(QDialog):
 
     @property
     def format(self) -> str:
-        """The chosen format: ``savedmodel`` or ``keras``."""
+        """The chosen format: ``savedmodel``, ``keras``, ``onnx`` or ``litert``."""
         return self.format_group.checkedButton().property("format")
+
+    @property
+    def quantize(self) -> str:
+        """The chosen LiteRT quantization (``float32`` for the other formats)."""
+        return self.quantize_box.currentData() if self.format == "litert" else "float32"
+
+    def select_quantization(self, quantize: str) -> None:
+        """Choose a LiteRT quantization: ``float32``, ``float16``, ``dynamic`` or ``int8``."""
+        self.quantize_box.setCurrentIndex(self.quantize_box.findData(quantize))
 
     def select_format(self, fmt: str) -> None:
         """Choose ``fmt``."""
@@ -137,15 +186,19 @@ class ExportDialog(QDialog):
             button.setChecked(button.property("format") == fmt)
 
     def _format_changed(self) -> None:
-        exports = self.run_dir / "exports"
-        default = exports / ("savedmodel" if self.format == "savedmodel" else "model.keras")
-        self.path_edit.setText(str(default))
+        litert = self.format == "litert"
+        self.quantize_box.setEnabled(litert)
+        self.quantize_label.setEnabled(litert)
+        name = {"savedmodel": "savedmodel", "keras": "model.keras"}.get(self.format, self.format)
+        if litert and self.quantize != "float32":
+            name = f"{name}-{self.quantize}"
+        self.path_edit.setText(str(self.run_dir / "exports" / name))
 
     def _browse(self) -> None:
-        if self.format == "savedmodel":
-            path = QFileDialog.getExistingDirectory(self, "Folder to hold the SavedModel",
+        if self.format != "keras":
+            path = QFileDialog.getExistingDirectory(self, "Folder to hold the export",
                                                     str(self.run_dir))
-            path = str(Path(path) / "savedmodel") if path else ""
+            path = str(Path(path) / Path(self.path_edit.text()).name) if path else ""
         else:
             path, _ = QFileDialog.getSaveFileName(self, "Save the .keras file",
                                                   self.path_edit.text(), "Keras (*.keras)")
@@ -158,22 +211,35 @@ class ExportDialog(QDialog):
             return
         self.busy = True
         self.export_button.setEnabled(False)
-        self._show_result("Exporting and checking the export by reloading it… (the first "
-                          "export loads TensorFlow, a few seconds)", None)
+        self._show_result("Exporting, then checking the export in a fresh process… (the "
+                          "first export loads TensorFlow, a few seconds)", None)
         arguments = (str(self.run_dir), self.format, self.path_edit.text().strip(),
-                     self.overwrite.isChecked())
+                     self.overwrite.isChecked(), self.quantize)
         run_in_background(lambda: export_in_background(*arguments), self._exported,
                           self._failed, receiver=self)
 
-    def _exported(self, lines: list[Any]) -> None:
-        *summary, path = lines
+    def _exported(self, outcome: dict[str, Any]) -> None:
         self.busy = False
         self.export_button.setEnabled(True)
-        self.exported_path = Path(path)
-        self._show_result("✔ " + "\n".join(summary), True)
+        self.exported_path = Path(outcome["path"])
+        self._show_report(outcome["rows"])
+        self._show_result("✔ " + "\n".join(outcome["summary"]), True)
         self.open_button.show()
 
+    def _show_report(self, rows: list[tuple[str, str]]) -> None:
+        self.report_table.setRowCount(len(rows))
+        for number, (what, value) in enumerate(rows):
+            self.report_table.setItem(number, 0, QTableWidgetItem(what))
+            self.report_table.setItem(number, 1, QTableWidgetItem(value))
+        self.report_table.resizeColumnToContents(0)
+        frame = 2 * self.report_table.frameWidth()
+        self.report_table.setFixedHeight(24 * (len(rows) + 1) + frame + 4)  # header + rows
+        self.report_table.setVisible(bool(rows))
+        # The summary is short when a report follows; the table must fit a small screen.
+        self.result_scroll.setMinimumHeight(90 if rows else 150)
+
     def _failed(self, error: Exception) -> None:
+        self.report_table.hide()
         self.busy = False
         self.export_button.setEnabled(True)
         self._show_result(f"Export failed: {in_gui_words(str(error))}", False)

@@ -149,8 +149,8 @@ def test_failed_check_raises_and_leaves_nothing_behind(csv_run, tmp_path, monkey
 
 
 def test_unknown_format_is_refused(tmp_path):
-    with pytest.raises(UserInputError, match="unknown export format 'onnx'.*savedmodel, keras"):
-        export_run(tmp_path, "onnx", tmp_path / "x")
+    with pytest.raises(UserInputError, match="unknown export format 'tflite'.*keras, onnx, litert"):
+        export_run(tmp_path, "tflite", tmp_path / "x")
 
 
 def test_keras_export_path_must_end_in_dot_keras(tmp_path):
