@@ -198,10 +198,22 @@ def test_train_prints_progress_and_the_run_folder_last(capsys, toy_csv, tmp_path
                                "-o", tmp_path / "toy-savedmodel")
     assert status == 0, err
     assert (tmp_path / "toy-savedmodel" / "saved_model.pb").is_file()
+    status, out, err = run_cli(capsys, "export", run.path, "--format", "onnx",
+                               "-o", tmp_path / "toy-onnx")
+    assert status == 0, err
+    assert "accuracy: model → export" in out and "ms per batch of 32" in out
+    status, _, err = run_cli(capsys, "export", run.path, "--format", "keras", "--quantize",
+                             "int8", "-o", tmp_path / "q.keras")
+    assert_one_line_error(status, err, "--quantize int8 does not apply to keras")
     status, out, _ = run_cli(capsys, "predict", run.path, "--data", toy_csv,
                              "-o", tmp_path / "predictions.csv")
     assert status == 0 and "240" in out
     assert len((tmp_path / "predictions.csv").read_text().splitlines()) == 241
+    status, out, _ = run_cli(capsys, "predict", tmp_path / "toy-onnx", "--data", toy_csv,
+                             "-o", tmp_path / "onnx-predictions.csv")
+    assert status == 0
+    assert (tmp_path / "onnx-predictions.csv").read_text().splitlines()[0] == \
+        (tmp_path / "predictions.csv").read_text().splitlines()[0]
 
 
 def test_a_terminal_gets_a_live_progress_bar_then_a_summary_line(monkeypatch):

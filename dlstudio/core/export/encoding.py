@@ -54,8 +54,10 @@ def numeric_model(model: Any, input_columns: dict[str, str]) -> tuple[Any, dict[
         entry = _text_entry(consumer, name, input_columns.get(name, name))
         inputs.append(consumer.output)
         entries.append(entry)
-    for entry in entries:
+    for entry, tensor in zip(entries, inputs, strict=True):
         entry.pop("inputs", None)
+        # TextVectorization declares (batch, 1, width) for TF-IDF: the graph wants that rank.
+        entry["shape"] = [int(size) for size in tensor.shape[1:]]
     cut = keras.Model(inputs, model.outputs, name="encoded_inputs_model")
     spec = {"dlstudio_encoding": 1, "missing_cells": list(PANDAS_MISSING), "inputs": entries}
     return cut, spec

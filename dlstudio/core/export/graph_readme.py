@@ -24,10 +24,10 @@ def graph_readme_text(metadata: dict[str, Any], export_path: Path) -> str:
     fmt = metadata["format"]
     runtime, install = RUNTIMES[fmt]
     quantize = metadata.get("quantize", "float32")
-    what = "ONNX model (model.onnx)" if fmt == "onnx" else \
-        f"LiteRT model (model.tflite, {quantize})"
+    what = "An ONNX model (model.onnx)" if fmt == "onnx" else \
+        f"A LiteRT model (model.tflite, {quantize})"
     lines = [f"dlstudio export of run \"{metadata['run']['name']}\" ({metadata['task']})", "",
-             textwrap.fill(f"A {what}, run with {runtime} ({install}).", width=92), ""]
+             textwrap.fill(f"{what}, run with {runtime} ({install}).", width=92), ""]
     if metadata["data_kind"] == "csv":
         lines += [textwrap.fill(
             "What cannot go inside this format: string lookups (categories) and text "

@@ -21,6 +21,8 @@ Each entry of ``spec["inputs"]`` is one model input, in the model's input order:
 - ``tf_idf``: lower-cased words without punctuation; per word, its count times ``idf`` of its
   slot (slot 0 for unknown words); ``token_ids``: 0 pads, 1 is an unknown word, ``i + 2`` is
   ``vocabulary[i]``, cut or padded to ``length``.
+
+Each entry's ``shape`` (when present) is the shape of one row as the graph declares it.
 """
 
 from __future__ import annotations
@@ -92,6 +94,9 @@ def encode_columns(spec, columns):
         else:
             cells = [text(cell, missing) for cell in columns[entry["column"]]]
             encoded[entry["name"]] = _encode_text(entry, cells)
+        if "shape" in entry:  # the shape the graph declares for one row
+            values = encoded[entry["name"]]
+            encoded[entry["name"]] = values.reshape(len(values), *entry["shape"])
     return encoded
 
 

@@ -32,7 +32,7 @@ def test_onnx_of_a_table_takes_encoded_inputs_and_predicts_like_the_run(csv_run,
     assert report.size_bytes > 0 and report.sample_ms > 0 and report.batch_ms > 0
     for name in ("model.onnx", ENCODING_FILE, ENCODER_FILE, "README.txt", "labels.txt"):
         assert (result.path / name).is_file()
-    readme = (result.path / "README.txt").read_text(encoding="utf-8")
+    readme = " ".join((result.path / "README.txt").read_text(encoding="utf-8").split())
     assert "cannot live inside an ONNX or LiteRT graph" in readme
     summary = "\n".join(result.summary_lines())
     assert "accuracy: model → export" in summary and "per batch of 32" in summary
@@ -118,3 +118,37 @@ def test_a_changed_model_file_is_refused_before_it_is_loaded(csv_run, tmp_path):
 def test_quantization_is_offered_for_litert_only(tmp_path, fmt, quantize, problem):
     with pytest.raises(UserInputError, match=problem):
         export_run(tmp_path, fmt, tmp_path / "x", quantize=quantize)
+
+
+@pytest.mark.slow
+def test_a_text_column_is_vectorized_by_the_reference_encoder_exactly(tmp_path):
+    from dlstudio.core.project.project import (
+        ColumnSpec,
+        DataSpec,
+        LayerSpec,
+        ModelSpec,
+        Project,
+        TrainingSpec,
+        save_project,
+    )
+    from dlstudio.core.training.run import run_training
+
+    rng = np.random.default_rng(3)
+    label = rng.choice(["pos", "neg"], 40)
+    words = {"pos": ["good", "great", "fine!"], "neg": ["bad", "awful", "Poor,"]}
+    notes = [" ".join(rng.choice(words[item], 3)) + " the end" for item in label]
+    data = tmp_path / "notes.csv"
+    pd.DataFrame({"note": notes, "label": label}).to_csv(data, index=False)
+    project = Project(
+        name="notes", data=DataSpec(kind="csv", path=str(data), target="label", columns=[
+            ColumnSpec("note", "feature", "text"), ColumnSpec("label", "target", "categorical")]),
+        model=ModelSpec(layers=[LayerSpec.of("Dense", units=4)]),
+        training=TrainingSpec(epochs=1, batch_size=16, learning_rate=0.05))
+    save_project(project, tmp_path / "notes.dlstudio.json")
+    run = run_training(project, lambda event: None, runs_dir=tmp_path / "runs").run.path
+
+    result = export_run(run, "onnx", tmp_path / "onnx")
+
+    spec = (result.path / ENCODING_FILE).read_text(encoding="utf-8")
+    assert '"kind": "tf_idf"' in spec and '"good"' in spec
+    assert result.check.passed and result.report.max_abs_diff <= 1e-4
