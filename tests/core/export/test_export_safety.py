@@ -63,3 +63,27 @@ def test_a_file_is_accepted_only_with_the_recorded_hash(tmp_path):
     for metadata in ({"sha256": "0" * 64}, {}):
         with pytest.raises(UnsafeModelError, match="not the file dlstudio exported"):
             read_verified(path, metadata)
+
+
+@pytest.mark.slow
+def test_a_recurrent_graph_converts_to_litert_for_one_sample_at_a_time():
+    import keras
+    import numpy as np
+    import tensorflow as tf
+    from ai_edge_litert.interpreter import Interpreter
+
+    from dlstudio.core.export.litert import _convert
+
+    inputs = keras.Input((5, 3), name="x")
+    model = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.LSTM(4)(inputs)))
+    spec = [tf.TensorSpec([None, 5, 3], tf.float32, name="x")]
+    with pytest.raises(Exception, match="(?i)tensor ?list"):
+        _convert(model, spec, "float32", None, None)  # a free batch size does not convert
+
+    interpreter = Interpreter(model_content=_convert(model, spec, "float32", None, 1))
+    interpreter.allocate_tensors()
+    sample = np.random.default_rng(0).random((1, 5, 3), dtype=np.float32)
+    interpreter.set_tensor(interpreter.get_input_details()[0]["index"], sample)
+    interpreter.invoke()
+    output = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+    np.testing.assert_allclose(output, model(sample).numpy(), atol=1e-5)
