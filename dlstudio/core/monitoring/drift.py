@@ -109,17 +109,18 @@ def psi(reference: np.ndarray, new: np.ndarray) -> float:
 def ks_against_percentiles(percentiles: list[float], values: np.ndarray,
                            reference_rows: int) -> tuple[float, float]:
     """Two-sample KS statistic and asymptotic p-value, the reference given by its percentiles."""
-    points = np.sort(values)
+    points = np.sort(np.asarray(values, np.float64))
     grid = np.asarray(percentiles, np.float64)
     levels = np.linspace(0.0, 1.0, grid.size)
     unique_grid, first = np.unique(grid, return_index=True)
     last = np.searchsorted(grid, unique_grid, side="right") - 1
-    below = np.interp(points, unique_grid, levels[first], left=0.0, right=1.0)
-    at = np.interp(points, unique_grid, levels[last], left=0.0, right=1.0)
+    values_at = np.unique(points)  # ties are judged once, at each distinct value
+    below = np.interp(values_at, unique_grid, levels[first], left=0.0, right=1.0)
+    at = np.interp(values_at, unique_grid, levels[last], left=0.0, right=1.0)
     count = points.size
-    new_after = np.arange(1, count + 1) / count
-    new_before = np.arange(count) / count
-    statistic = float(max(np.max(np.abs(new_after - at)), np.max(np.abs(new_before - below))))
+    new_at = np.searchsorted(points, values_at, side="right") / count
+    new_below = np.searchsorted(points, values_at, side="left") / count
+    statistic = float(max(np.max(np.abs(new_at - at)), np.max(np.abs(new_below - below))))
     effective = count * reference_rows / (count + reference_rows)
     return statistic, kolmogorov_p(statistic, effective)
 

@@ -53,7 +53,7 @@ def numeric_statistics(values: np.ndarray) -> dict[str, Any]:
     if present.size == 0:
         return {**stats, "percentiles": [], "bin_edges": [], "bin_shares": [],
                 "histogram_edges": [], "histogram_counts": []}
-    percentiles = np.percentile(present, PERCENTILES)
+    percentiles = np.percentile(present, PERCENTILES, method="inverted_cdf")
     edges = np.unique(percentiles[10:100:10])  # interior decile edges
     shares = _shares(np.bincount(np.searchsorted(edges, present, side="right"),
                                  minlength=edges.size + 1))

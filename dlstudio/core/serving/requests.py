@@ -7,6 +7,7 @@ is a path, a module name or code.
 
 from __future__ import annotations
 
+import difflib
 import io
 import math
 from dataclasses import dataclass
@@ -72,8 +73,10 @@ def rows_as_text(rows: Any, columns: list[InputColumn], known: set[str]) -> list
                                                    f"got {type(row).__name__}")
         unknown = [name for name in row if name not in known]
         if unknown:
-            raise RequestProblem(f"rows[{index}].{unknown[0]}", "unknown column; the model "
-                                 f"reads {', '.join(kinds)}")
+            close = difflib.get_close_matches(unknown[0], list(known), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise RequestProblem(f"rows[{index}].{unknown[0]}", f"unknown column; {hint}the "
+                                 f"model reads {', '.join(kinds)}")
         texts.append({name: _text(row.get(name), kind, f"rows[{index}].{name}")
                       for name, kind in kinds.items()})
     return texts
