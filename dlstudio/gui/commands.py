@@ -110,6 +110,11 @@ class TreeCommand(QUndoCommand):
     def layers(self) -> list[LayerSpec]:
         return self._document.project.model.layers
 
+    @property
+    def inputs(self) -> dict[str, list[LayerSpec]]:
+        """The input stacks (``model.inputs``): tree edits reach them too."""
+        return self._document.project.model.inputs
+
     def redo(self) -> None:  # Qt override
         self._document.announce_structure(*self._apply())
         self._document.set_selection(self._selection_after)
@@ -129,19 +134,20 @@ class InsertLayersCommand(TreeCommand):
     """Insert copies of ``layers`` (with fresh ids) at ``slot`` and select them."""
 
     def __init__(self, document: Document, slot: Slot, layers: Sequence[LayerSpec]) -> None:
-        stack = tree_edits.stack_of(document.project.model.layers, slot.parent, slot.stack)
-        self._slot = Slot(slot.parent, slot.stack, max(0, min(slot.row, len(stack))))
+        model = document.project.model
+        stack = tree_edits.slot_stack(model.layers, slot, model.inputs)
+        self._slot = Slot(slot.parent, slot.stack, max(0, min(slot.row, len(stack))), slot.group)
         self._rows = document.project.model.prepared(list(layers))
         self._ids = [layer.id for layer in self._rows]
         names = ", ".join(layer.type for layer in self._rows)
         super().__init__(document, f"Add {names}", self._ids)
 
     def _apply(self) -> tuple[str, list[str]]:
-        tree_edits.attach(self.layers, self._slot, self._rows)
+        tree_edits.attach(self.layers, self._slot, self._rows, self.inputs)
         return "inserted", self._ids
 
     def _revert(self) -> tuple[str, list[str]]:
-        tree_edits.detach(self.layers, self._ids)
+        tree_edits.detach(self.layers, self._ids, self.inputs)
         return "removed", self._ids
 
 
@@ -149,18 +155,18 @@ class RemoveLayersCommand(TreeCommand):
     """Remove the rows ``ids`` (and what blocks among them hold); the next row gets selected."""
 
     def __init__(self, document: Document, ids: Sequence[str]) -> None:
-        layers = document.project.model.layers
-        self._ids = tree_edits.outermost(layers, ids)
+        layers, inputs = document.project.model.layers, document.project.model.inputs
+        self._ids = tree_edits.outermost(layers, ids, inputs)
         self._taken: list[tuple[Slot, LayerSpec]] = []
         text = f"Delete {len(self._ids)} layers" if len(self._ids) > 1 else "Delete layer"
-        super().__init__(document, text, _neighbour_after(layers, self._ids))
+        super().__init__(document, text, _neighbour_after(layers, self._ids, inputs))
 
     def _apply(self) -> tuple[str, list[str]]:
-        self._taken = tree_edits.detach(self.layers, self._ids)
+        self._taken = tree_edits.detach(self.layers, self._ids, self.inputs)
         return "removed", self._ids
 
     def _revert(self) -> tuple[str, list[str]]:
-        tree_edits.restore(self.layers, self._taken)
+        tree_edits.restore(self.layers, self._taken, self.inputs)
         return "inserted", self._ids
 
 
@@ -168,21 +174,22 @@ class MoveLayersCommand(TreeCommand):
     """Move the rows ``ids`` (in tree order) to ``slot``, counted before the move."""
 
     def __init__(self, document: Document, ids: Sequence[str], slot: Slot) -> None:
-        layers = document.project.model.layers
-        self._ids = tree_edits.outermost(layers, ids)
-        self._target = tree_edits.target_after_detach(layers, self._ids, slot)
+        layers, inputs = document.project.model.layers, document.project.model.inputs
+        self._ids = tree_edits.outermost(layers, ids, inputs)
+        self._target = tree_edits.target_after_detach(layers, self._ids, slot, inputs)
         self._taken: list[tuple[Slot, LayerSpec]] = []
         text = "Move layers" if len(self._ids) > 1 else "Move layer"
         super().__init__(document, text, self._ids)
 
     def _apply(self) -> tuple[str, list[str]]:
-        self._taken = tree_edits.detach(self.layers, self._ids)
-        tree_edits.attach(self.layers, self._target, [layer for _, layer in self._taken])
+        self._taken = tree_edits.detach(self.layers, self._ids, self.inputs)
+        tree_edits.attach(self.layers, self._target, [layer for _, layer in self._taken],
+                          self.inputs)
         return "moved", self._ids
 
     def _revert(self) -> tuple[str, list[str]]:
-        tree_edits.detach(self.layers, self._ids)
-        tree_edits.restore(self.layers, self._taken)
+        tree_edits.detach(self.layers, self._ids, self.inputs)
+        tree_edits.restore(self.layers, self._taken, self.inputs)
         return "moved", self._ids
 
 
@@ -219,14 +226,15 @@ class RemoveBranchCommand(TreeCommand):
         return "stacks", [self._block_id]
 
 
-def _neighbour_after(layers: Sequence[LayerSpec], ids: Sequence[str]) -> list[str]:
+def _neighbour_after(layers: Sequence[LayerSpec], ids: Sequence[str],
+                     inputs: tree_edits.Inputs = None) -> list[str]:
     """Return the row to select once ``ids`` are deleted: the next sibling of the last one, else
     the previous sibling of the first, else the enclosing block."""
     if not ids:
         return []
     doomed = set(ids)
-    last = tree_edits.slot_of(layers, ids[-1])
-    stack = tree_edits.stack_of(list(layers), last.parent, last.stack)
+    last = tree_edits.slot_of(layers, ids[-1], inputs)
+    stack = tree_edits.slot_stack(list(layers), last, inputs)
     after = [layer.id for layer in stack[last.row + 1:] if layer.id not in doomed]
     before = [layer.id for layer in stack[:last.row] if layer.id not in doomed]
     if after or before:

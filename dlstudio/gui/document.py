@@ -26,7 +26,7 @@ from dlstudio.core.project.project import LayerSpec, Project, load_project, save
 from dlstudio.core.project.tree_edits import Slot
 from dlstudio.gui import commands
 
-_LAYER_FIELD = re.compile(r"(model\.layers.*\])\.(params|name)(\.|\[|$)")
+_LAYER_FIELD = re.compile(r"(model\.(?:layers|inputs).*\])\.(params|name)(\.|\[|$)")
 
 
 class Document(QObject):
@@ -63,6 +63,7 @@ class Document(QObject):
         self._project = Project()
         self._selection: list[str] = []
         self._located: dict[str, layer_tree.Located] | None = None
+        self._groups: dict[str, str | None] = {}
         self._never_saved = False
         self._dirty = False
         self.undo_stack = QUndoStack(self)
@@ -95,10 +96,27 @@ class Document(QObject):
             raise KeyError(f"no layer with id {layer_id!r}")
         return found.layer
 
+    def group_of(self, layer_id: str) -> str | None:
+        """Return the input group whose stack holds row ``layer_id`` (``None``: the main
+        stack, or no such row)."""
+        self._locations()
+        return self._groups.get(layer_id)
+
+    def place(self, layer_id: str) -> str:
+        """Return the project path of row ``layer_id``: ``model.layers[id=dense_1]``,
+        ``model.inputs.review[id=embedding_1]`` (``KeyError`` when there is none)."""
+        found = self.locate(layer_id)
+        if found is None:
+            raise KeyError(f"no layer with id {layer_id!r}")
+        group = self._groups.get(layer_id)
+        return found.place() if group is None else found.place(layer_tree.input_place(group))
+
     def _locations(self) -> dict[str, layer_tree.Located]:
         if self._located is None:
-            self._located = {found.layer.id: found
-                             for found in layer_tree.walk(self._project.model.layers)}
+            model = self._project.model
+            every = tree_edits.walk_all(model.layers, model.inputs)
+            self._located = {found.layer.id: found for _group, found in every}
+            self._groups = {found.layer.id: group for group, found in every}
         return self._located
 
     def is_dirty(self) -> bool:
@@ -175,7 +193,7 @@ class Document(QObject):
         self.push(commands.SetValuesCommand(self, values, text))
 
     def insert_layers(self, row: int, layers: Sequence[LayerSpec], parent: str | None = None,
-                      stack: int = 0) -> None:
+                      stack: int = 0, group: str | None = None) -> None:
         """Insert copies of ``layers`` before row ``row`` of a stack and select them.
 
         Args:
@@ -183,9 +201,10 @@ class Document(QObject):
             layers: The rows to insert; each gets a fresh id.
             parent: The id of the block whose stack receives them (``None``: the top level).
             stack: Which of the block's stacks.
+            group: With ``parent`` ``None``: the input group whose stack receives them.
         """
         if layers:
-            self.push(commands.InsertLayersCommand(self, Slot(parent, stack, row), layers))
+            self.push(commands.InsertLayersCommand(self, Slot(parent, stack, row, group), layers))
 
     def append_layer(self, type_name: str) -> None:
         """Add a layer of catalog type ``type_name`` with default parameters at the end."""
@@ -198,17 +217,17 @@ class Document(QObject):
             self.push(commands.RemoveLayersCommand(self, ids))
 
     def move_layers(self, ids: Sequence[str], row: int, parent: str | None = None,
-                    stack: int = 0) -> bool:
+                    stack: int = 0, group: str | None = None) -> bool:
         """Move the rows ``ids`` before row ``row`` of a stack (counted before the move).
 
         Returns:
             Whether they moved: a block cannot move into its own stacks.
         """
         ids = [layer_id for layer_id in ids if self.locate(layer_id) is not None]
-        layers = self._project.model.layers
-        if not ids or not tree_edits.can_move_into(layers, ids, parent):
+        model = self._project.model
+        if not ids or not tree_edits.can_move_into(model.layers, ids, parent, model.inputs):
             return False
-        slot = Slot(parent, stack, row)
+        slot = Slot(parent, stack, row, group)
         if self._lands_where_it_is(ids, slot):
             return False
         self.push(commands.MoveLayersCommand(self, ids, slot))
@@ -216,14 +235,15 @@ class Document(QObject):
 
     def duplicate_layers(self, ids: Sequence[str]) -> None:
         """Insert copies of the rows ``ids`` right after the last of them, in its stack."""
-        chosen = tree_edits.outermost(self._project.model.layers, ids)
+        model = self._project.model
+        chosen = tree_edits.outermost(model.layers, ids, model.inputs)
         if not chosen:
             return
-        last = tree_edits.slot_of(self._project.model.layers, chosen[-1])
+        last = tree_edits.slot_of(model.layers, chosen[-1], model.inputs)
         rows = [self.layer(layer_id) for layer_id in chosen]
         text = "Duplicate layers" if len(rows) > 1 else f"Duplicate {rows[0].type}"
-        command = commands.InsertLayersCommand(self, Slot(last.parent, last.stack, last.row + 1),
-                                               rows)
+        slot = Slot(last.parent, last.stack, last.row + 1, last.group)
+        command = commands.InsertLayersCommand(self, slot, rows)
         command.setText(text)
         self.push(command)
 
@@ -249,22 +269,32 @@ class Document(QObject):
 
     def set_layer_param(self, layer_id: str, name: str, value: Any) -> None:
         """Set parameter ``name`` of the row ``layer_id``."""
-        found = self.locate(layer_id)
-        if found is None:
-            raise KeyError(f"no layer with id {layer_id!r}")
-        self.set_value(f"{found.place()}.params.{name}", value,
-                       f"Set {found.layer.type} {name.replace('_', ' ')}")
+        place = self.place(layer_id)
+        self.set_value(f"{place}.params.{name}", value,
+                       f"Set {self.layer(layer_id).type} {name.replace('_', ' ')}")
 
     def rename_layer(self, layer_id: str, name: str | None) -> None:
         """Give the row ``layer_id`` a label of its own (``None`` removes it)."""
-        found = self.locate(layer_id)
-        if found is not None:
-            self.set_value(f"{found.place()}.name", name, "Rename layer", mergeable=False)
+        if self.locate(layer_id) is not None:
+            self.set_value(f"{self.place(layer_id)}.name", name, "Rename layer", mergeable=False)
 
     def replace_layers(self, layers: Sequence[LayerSpec], template: str | None,
                        text: str) -> None:
         """Replace the whole layer stack (a template) in one undo step."""
         self.push(commands.ReplaceLayersCommand(self, layers, template, text))
+
+    def set_input_stacks(self, groups: Sequence[str] | None) -> None:
+        """Give each input group of ``groups`` its own, empty, stack (``model.inputs``), or with
+        ``None`` go back to one stack over the joined inputs; one undo step either way (undo
+        brings back the rows the input stacks held)."""
+        model = self._project.model
+        if groups is None:
+            inputs: dict[str, list[LayerSpec]] = {}
+            text = "Join the inputs into one stack"
+        else:
+            inputs = {group: list(model.inputs.get(group, [])) for group in groups}
+            text = "Give each input its own stack"
+        self.push(commands.SetValuesCommand(self, {"model.inputs": inputs}, text, selection=[]))
 
     def push(self, command: commands.SetValuesCommand | commands.TreeCommand) -> None:
         """Apply ``command`` and put it on the undo stack, unless it changes nothing."""
@@ -279,7 +309,8 @@ class Document(QObject):
         field = _LAYER_FIELD.match(path)
         if field is not None:
             self.layerChanged.emit(project_paths.get_value(self._project, field.group(1)).id)
-        elif project_paths.affects(path, "model.layers"):
+        elif project_paths.affects(path, "model.layers") or project_paths.affects(
+                path, "model.inputs"):
             self._located = None
             self.layersReset.emit()
         self.changed.emit(path)
@@ -312,12 +343,13 @@ class Document(QObject):
 
     def _lands_where_it_is(self, ids: list[str], slot: Slot) -> bool:
         """Whether moving ``ids`` to ``slot`` would leave the tree as it is."""
-        layers = self._project.model.layers
-        chosen = tree_edits.outermost(layers, ids)
-        target = tree_edits.target_after_detach(layers, chosen, slot)
-        slots = [tree_edits.slot_of(layers, layer_id) for layer_id in chosen]
+        layers, inputs = self._project.model.layers, self._project.model.inputs
+        chosen = tree_edits.outermost(layers, ids, inputs)
+        target = tree_edits.target_after_detach(layers, chosen, slot, inputs)
+        slots = [tree_edits.slot_of(layers, layer_id, inputs) for layer_id in chosen]
         first = slots[0]
         return all(s.parent == target.parent and s.stack == target.stack
+                   and s.group == target.group
                    and s.row == first.row + number for number, s in enumerate(slots)) and (
             first.row == target.row)
 

@@ -3,15 +3,19 @@
 The document names every edit by such a path, and views ask whether a change touches what they
 show with :func:`affects`. Rows of the layer tree are reached by position
 (``model.layers[2].stacks[0][1]``) or by id (``model.layers[id=residual_1].stacks[0][id=dense_2]``,
-the form messages use; see :mod:`dlstudio.core.project.layer_tree`).
+the form messages use; see :mod:`dlstudio.core.project.layer_tree`). Input stacks are keys of
+``model.inputs``: ``model.inputs.review[id=embedding_1]``, or with a name that is not a plain word
+``model.inputs["last note"][0]`` (a JSON string in brackets).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
-_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\[id=([A-Za-z][A-Za-z0-9_]*)\]")
+_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\[id=([A-Za-z][A-Za-z0-9_]*)\]"
+                    r"|\[(\"(?:[^\"\\]|\\.)*\")\]")
 
 
 class IdKey(str):
@@ -19,7 +23,8 @@ class IdKey(str):
 
 
 def parse(path: str) -> list[str | int]:
-    """Split ``path`` into attribute names, list indices and :class:`IdKey` parts.
+    """Split ``path`` into attribute names (or dict keys), list indices and :class:`IdKey`
+    parts.
 
     Raises:
         ValueError: ``path`` is not a dotted path with optional ``[index]`` or ``[id=…]`` parts.
@@ -30,8 +35,10 @@ def parse(path: str) -> list[str | int]:
         separator = path[position:match.start()]
         if separator not in ("", ".") or (separator == "." and not parts):
             raise ValueError(f"bad project path {path!r}")
-        name, index, layer_id = match.groups()
-        if layer_id is not None:
+        name, index, layer_id, quoted = match.groups()
+        if quoted is not None:
+            parts.append(json.loads(quoted))
+        elif layer_id is not None:
             parts.append(IdKey(layer_id))
         else:
             parts.append(int(index) if index is not None else name)

@@ -47,3 +47,13 @@ def test_a_move_target_is_counted_before_the_move_and_never_inside_itself():
                       [0][1:])
     assert [row.id for row in layers[0].stacks[1][0].stacks[0]] == [
         "dense_3", "dropout_1", "dense_1"]
+
+
+def test_input_stacks_are_slots_of_their_group() -> None:
+    inputs = {"review": [LayerSpec("Embedding", id="embedding_1")]}
+    layers = [LayerSpec("Dense", id="dense_1")]
+    assert tree_edits.slot_of(layers, "embedding_1", inputs) == Slot(None, 0, 0, "review")
+    taken = tree_edits.detach(layers, ["embedding_1", "dense_1"], inputs)
+    assert inputs == {"review": []} and layers == []
+    tree_edits.restore(layers, taken, inputs)
+    assert [row.id for row in inputs["review"]] == ["embedding_1"] and len(layers) == 1
