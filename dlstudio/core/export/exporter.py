@@ -30,7 +30,7 @@ from dlstudio.core.data import Dataset, load_dataset
 from dlstudio.core.errors import UserInputError, writing_into
 from dlstudio.core.evaluation.evaluate import TrainedRun, open_run
 from dlstudio.core.export.check import FreshCheckError, check_in_fresh_process
-from dlstudio.core.export.encoding import FormatNotOffered
+from dlstudio.core.export.encoding import ENCODER_FILE, FormatNotOffered
 from dlstudio.core.export.formats import (
     EXPORT_FORMATS,
     METADATA_FILE,
@@ -77,6 +77,8 @@ class ExportResult:
         metadata_path: The ``dlstudio_export.json`` written with it.
         readme_path: How to call it (folder exports).
         report: The comparison report (metric, size, latency).
+        graph_inputs: What an ONNX or LiteRT graph itself takes (encoded numbers for tables,
+            pixels of the training size for images); empty for the other formats.
     """
 
     path: Path
@@ -86,6 +88,7 @@ class ExportResult:
     metadata_path: Path | None = None
     readme_path: Path | None = None
     report: ExportReport | None = None
+    graph_inputs: list[dict[str, Any]] = field(default_factory=list)
 
     def summary_lines(self) -> list[str]:
         """Return what was written and how it was checked, as lines for the terminal."""
@@ -94,6 +97,12 @@ class ExportResult:
             described = ", ".join(_describe_input(spec) for spec in self.inputs)
             kind = "serving inputs" if self.format == "savedmodel" else "inputs"
             lines.append(f"{kind}: {described}")
+        if self.graph_inputs:
+            what = "graph inputs (encoded from those by encode.py)" \
+                if (self.path / ENCODER_FILE).is_file() else "graph input"
+            lines.append(f"{what}: " + ", ".join(f"{item['name']} ({item['dtype']} "
+                                                  f"{item['shape']})"
+                                                  for item in self.graph_inputs))
         lines.append(f"check: {self.check.describe()}")
         if self.report is not None:
             lines += self.report.table_lines()
@@ -186,7 +195,7 @@ def _write_and_check(job: ExportJob, module: Any, target: Path, samples: dict[st
     folder_meta = target / METADATA_FILE if module.FOLDER else keras_metadata_path(target)
     readme_path = target / README_FILE if module.FOLDER else None
     return ExportResult(target, module.NAME, check, metadata["inputs"], folder_meta,
-                        readme_path, report)
+                        readme_path, report, metadata.get("graph_inputs") or [])
 
 
 def _conversion_failed(fmt: str, error: Exception) -> str:

@@ -36,6 +36,7 @@ def test_onnx_of_a_table_takes_encoded_inputs_and_predicts_like_the_run(csv_run,
     assert "cannot live inside an ONNX or LiteRT graph" in readme
     summary = "\n".join(result.summary_lines())
     assert "accuracy: model → export" in summary and "per batch of 32" in summary
+    assert "graph inputs (encoded from those by encode.py): numeric (float32" in summary
 
     data = tmp_path / "new.csv"
     data.write_text(NEW_ROWS, encoding="utf-8")
