@@ -223,7 +223,11 @@ class ExportModel(ServedModel):
 
 
 def call_model(model: Any, inputs: dict[str, Any]) -> np.ndarray:
-    """Call a Keras model on the inputs it takes (strings as ``tf.string``) in inference mode."""
+    """Call a Keras model on the inputs it takes (strings as ``tf.string``) in inference mode.
+
+    The call runs as one traced graph per model (any batch size), which is several times
+    faster than calling the model eagerly layer by layer.
+    """
     import tensorflow as tf
 
     wanted = model.input if isinstance(model.input, dict) else None
@@ -235,8 +239,29 @@ def call_model(model: Any, inputs: dict[str, Any]) -> np.ndarray:
             tensors[name] = tf.constant(values.astype(str), dtype=tf.string)
         else:
             tensors[name] = tf.convert_to_tensor(values, dtype=tf.float32)
-    outputs = np.asarray(model(tensors, training=False))
+    call = _traced(model) if wanted is not None else None
+    outputs = np.asarray(call(tensors) if call is not None else model(tensors, training=False))
     return outputs.reshape(len(outputs), -1)
+
+
+_TRACED: dict[int, tuple[Any, Any]] = {}
+_TRACED_LOCK = threading.Lock()
+
+
+def _traced(model: Any) -> Any:
+    """The model's inference call as a ``tf.function`` whose inputs take any batch size."""
+    import tensorflow as tf
+
+    with _TRACED_LOCK:
+        cached = _TRACED.get(id(model))
+        if cached is not None and cached[0] is model:
+            return cached[1]
+        signature = {name: tf.TensorSpec(tensor.shape, tensor.dtype, name=name)
+                     for name, tensor in model.input.items()}
+        traced = tf.function(lambda inputs: model(inputs, training=False),
+                             input_signature=[signature])
+        _TRACED[id(model)] = (model, traced)
+        return traced
 
 
 def open_served_model(path: str | Path) -> ServedModel:

@@ -57,3 +57,10 @@ def test_the_card_renders_offline_in_a_headless_browser(card, tmp_path):
                     f"--screenshot={shot}", card.as_uri()],
                    check=True, capture_output=True, timeout=120)
     assert shot.stat().st_size > 10_000  # a page with tables and plots, not a blank one
+
+
+def test_a_regression_card_plots_predictions_against_truth(regression_run, tmp_path):
+    path = write_model_card(regression_run.run, tmp_path / "regression.html")
+    html = path.read_text(encoding="utf-8")
+    assert "Predicted against true" in html and "<circle" in html
+    assert "r2" in html and not re.search(r"https?://", html)
