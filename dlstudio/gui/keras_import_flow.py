@@ -18,6 +18,7 @@ from dlstudio.core.project.project import PROJECT_SUFFIX
 from dlstudio.core.project.wording import in_gui_words
 from dlstudio.gui import settings as app_settings
 from dlstudio.gui.background import prepare_keras, run_in_background
+from dlstudio.gui.output_choice import confirmed_output
 
 if TYPE_CHECKING:
     from dlstudio.gui.main_window import MainWindow
@@ -68,12 +69,15 @@ def _target_chosen(window: MainWindow, model: str, data: str, candidates: list[A
 def _ask_output_and_import(window: MainWindow, model: str, data: str,
                            target: str | None) -> None:
     suggested = Path(model).with_name(Path(model).name.removesuffix(".keras") + PROJECT_SUFFIX)
-    output, _filter = QFileDialog.getSaveFileName(window, "Save the imported project as",
-                                                  str(suggested), "dlstudio projects (*.json)")
+    output, _filter = QFileDialog.getSaveFileName(
+        window, "Save the imported project as", str(suggested), "dlstudio projects (*.json)",
+        options=QFileDialog.Option.DontConfirmOverwrite)  # asked below, suffix added
     if not output:
         return
     if not output.endswith(".json"):
         output += PROJECT_SUFFIX
+    if confirmed_output(window, output, inputs=[model, data]) is None:
+        return
     window.statusBar().showMessage(f"Importing {Path(model).name}…")
     QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
     run_in_background(lambda: _import(model, data, output, target),

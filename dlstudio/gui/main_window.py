@@ -39,6 +39,7 @@ from dlstudio.gui.background import run_in_background
 from dlstudio.gui.data_session import DataSession
 from dlstudio.gui.document import Document
 from dlstudio.gui.main_menus import build_menus
+from dlstudio.gui.output_choice import confirmed_output, project_inputs
 from dlstudio.gui.shape_inference import ShapeInference
 from dlstudio.gui.theme import apply_theme, icon
 from dlstudio.gui.training_tabs import TrainingTabs
@@ -97,6 +98,10 @@ class MainWindow(QMainWindow):
         self._changes_settled = False
         self.busy_label = QLabel()
         self.statusBar().addPermanentWidget(self.busy_label)
+        self.data_path_label = QLabel()
+        self.data_path_label.setStyleSheet("color: #b45309")
+        self.data_path_label.hide()
+        self.statusBar().addPermanentWidget(self.data_path_label)
         self.actions = build_menus(self)
         self.training_tabs = TrainingTabs(self)
         self._keep_help_menu_last()
@@ -136,6 +141,10 @@ class MainWindow(QMainWindow):
         self.document.dirtyChanged.connect(lambda _dirty: self._update_title())
         self.document.fileChanged.connect(self._update_title)
         self.document.changed.connect(lambda path: path in ("", "name") and self._update_title())
+        self.document.fileChanged.connect(self._show_data_path_warning)
+        self.document.replaced.connect(self._show_data_path_warning)
+        self.document.changed.connect(
+            lambda path: path in ("", "data", "data.path") and self._show_data_path_warning())
         self.palette.layerActivated.connect(self.document.append_layer)
         self.data_panel.dataSourceRequested.connect(self.choose_data_source)
         self.start_view.openRequested.connect(self.open_dialog)
@@ -175,6 +184,16 @@ class MainWindow(QMainWindow):
         else:
             text = ""
         self.busy_label.setText(text)
+
+    def _show_data_path_warning(self) -> None:
+        """Keep a warning in the status bar while the data lies outside the project's folder
+        (a project file from someone else can point anywhere)."""
+        warning = self.document.project.data_path_warning()
+        self.data_path_label.setVisible(warning is not None)
+        if warning is not None:
+            data = Path(self.document.project.data_path())
+            self.data_path_label.setText(f"⚠ Data outside the project's folder: {data.name}")
+            self.data_path_label.setToolTip(warning[:1].upper() + warning[1:])
 
     # Documents -------------------------------------------------------------------------------
 
@@ -223,13 +242,19 @@ class MainWindow(QMainWindow):
 
     def save_as(self) -> bool:
         """Ask for a file name and save there; return whether it was saved."""
-        path, _filter = QFileDialog.getSaveFileName(self, "Save project as",
-                                                    str(self._suggested_path()), PROJECT_FILTER)
+        path, _filter = QFileDialog.getSaveFileName(
+            self, "Save project as", str(self._suggested_path()), PROJECT_FILTER,
+            options=QFileDialog.Option.DontConfirmOverwrite)  # asked below, suffix added
         if not path:
             return False
         app_settings.remember_folder(path)
         if not path.endswith(".json"):
             path += PROJECT_SUFFIX
+        same = self.document.path is not None and Path(path).resolve() == \
+            Path(self.document.path).resolve()
+        if not same and confirmed_output(self, path,
+                                         inputs=project_inputs(self.document.project)) is None:
+            return False
         return self._save_to(Path(path))
 
     def _save_to(self, path: Path) -> bool:

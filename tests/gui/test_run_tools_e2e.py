@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from dlstudio.core.project.project import load_project, save_project
+from dlstudio.gui import output_choice
 from dlstudio.gui.widgets.evaluation_view import EvaluationView
 from dlstudio.gui.widgets.export_dialog import ExportDialog
 from dlstudio.gui.widgets.try_it import TryItDialog
@@ -55,7 +56,8 @@ def test_evaluation_view_evaluates_and_lists_a_cell(qtbot, trained_run):
     assert listed == view.matrix.count("a", "a")
 
 
-def test_export_dialog_exports_a_keras_file_and_reports_the_check(qtbot, trained_run):
+def test_export_dialog_exports_a_keras_file_and_reports_the_check(qtbot, trained_run,
+                                                                  monkeypatch):
     dialog = ExportDialog(trained_run)
     qtbot.addWidget(dialog)
     dialog.select_format("keras")
@@ -65,9 +67,13 @@ def test_export_dialog_exports_a_keras_file_and_reports_the_check(qtbot, trained
     assert dialog.exported_path is not None, dialog.result_text.text()
     assert dialog.exported_path.is_file()
     assert "compared with the trained model" in dialog.result_text.text()
-    dialog.export()
-    qtbot.waitUntil(lambda: not dialog.busy, timeout=TIMEOUT)
-    assert "Export failed" in dialog.result_text.text()
+    asked = []
+    monkeypatch.setattr(output_choice, "ask_replace",
+                        lambda parent, path: asked.append(path) or False)
+    written = dialog.exported_path.stat().st_mtime_ns
+    dialog.export()  # the file exists: asked, and kept when the answer is no
+    assert asked == [dialog.exported_path] and not dialog.busy
+    assert dialog.exported_path.stat().st_mtime_ns == written
 
 
 def test_export_dialog_exports_a_savedmodel_folder(qtbot, trained_run):

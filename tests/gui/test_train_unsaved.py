@@ -22,7 +22,7 @@ def test_train_on_an_unsaved_project_asks_where_to_save_beside_the_data_then_tra
     assert "saved first" in training.train_button.toolTip()
     offered = []
 
-    def save_dialog(parent, title, start, filters):
+    def save_dialog(parent, title, start, filters, **_options):
         offered.append(start)
         return start, filters
 
@@ -38,7 +38,7 @@ def test_train_on_an_unsaved_project_asks_where_to_save_beside_the_data_then_tra
 def test_cancelling_the_save_does_not_train(window, csv_path, qtbot, monkeypatch):
     window.start_from_data(str(csv_path))
     qtbot.waitUntil(lambda: window.document.project.data.path != "", timeout=20_000)
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: ("", ""))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kw: ("", ""))
     training = window.training_tabs.training
     started = []
     training.client.start = lambda *args, **kwargs: started.append(args)

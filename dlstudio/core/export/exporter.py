@@ -383,9 +383,7 @@ def _keras_target(path: Path) -> Path:
 def run_inputs(run: TrainedRun) -> list[Path]:
     """Return what an export of ``run`` reads and must never write over: the run folder's own
     files (all but ``exports/``) and the data it was trained on."""
-    folder = run.folder
-    inputs = [folder.model_path, folder.project_path, folder.info_path, folder.events_path,
-              folder.metrics_path, folder.checkpoint_dir, folder.evaluation_path]
+    inputs = run.folder.own_files()
     if run.project.data.path:
         inputs.append(run.project.data_path())
     return inputs

@@ -72,6 +72,12 @@ class RunFolder:
                 "`dlstudio train` created, such as runs/20250101-120000-my-project")
         return run
 
+    def own_files(self) -> list[Path]:
+        """The run's own files and folders (all but ``exports/``): what a command that reads
+        the run must never write over."""
+        return [self.model_path, self.project_path, self.info_path, self.events_path,
+                self.metrics_path, self.checkpoint_dir, self.evaluation_path]
+
     def read_record(self) -> RunRecord:
         """Return ``run.json``.
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from dlstudio.core.project.project import Project
 from dlstudio.gui.background import run_in_background
+from dlstudio.gui.output_choice import confirmed_output, project_inputs
 from dlstudio.gui.theme import is_dark
 
 _RULES = (
@@ -79,10 +80,12 @@ class CodeDialog(QDialog):
         layout.addWidget(self.editor, 1)
         layout.addWidget(buttons)
         self._stem = "model"
+        self._inputs: list = []
 
     def show_project(self, project: Project) -> None:
         """Generate and show the script of ``project`` (a copy is taken)."""
         snapshot = project.copy()
+        self._inputs = project_inputs(project)
         self._stem = "".join(c if c.isalnum() else "_" for c in project.name).strip("_") or "model"
         self.editor.setPlainText("# Generating the script…")
         self._set_ready(False)
@@ -102,9 +105,10 @@ class CodeDialog(QDialog):
         self.save_button.setEnabled(ready)
 
     def _save(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(self, "Save the script", f"{self._stem}.py",
-                                                    "Python files (*.py)")
-        if path:
+        path, _filter = QFileDialog.getSaveFileName(
+            self, "Save the script", f"{self._stem}.py", "Python files (*.py)",
+            options=QFileDialog.Option.DontConfirmOverwrite)  # asked below, inputs guarded
+        if path and confirmed_output(self, path, inputs=self._inputs) is not None:
             with open(path, "w", encoding="utf-8") as stream:
                 stream.write(self.editor.toPlainText())
 

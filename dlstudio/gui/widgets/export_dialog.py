@@ -9,6 +9,7 @@ model, the metric of both, the size on disk and the CPU latency.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dlstudio.core.errors import ProjectError
+from dlstudio.core.project.project import load_project
 from dlstudio.core.project.wording import in_gui_words
+from dlstudio.core.runs.folder import RunFolder
 from dlstudio.gui.background import prepare_keras, run_in_background
+from dlstudio.gui.output_choice import confirmed_output
 from dlstudio.gui.theme import icon
 
 FORMATS = {
@@ -209,14 +214,28 @@ class ExportDialog(QDialog):
         """Export off the GUI thread; the result shows in the dialog."""
         if self.busy:
             return
+        path = self.path_edit.text().strip()
+        replace = self.overwrite.isChecked()
+        if path and not replace:
+            if confirmed_output(self, path, inputs=self._inputs(),
+                                folder=self.format != "keras") is None:
+                return
+            replace = True  # the person agreed to replace what is there (or nothing is)
         self.busy = True
         self.export_button.setEnabled(False)
         self._show_result("Exporting, then checking the export in a fresh process… (the "
                           "first export loads TensorFlow, a few seconds)", None)
-        arguments = (str(self.run_dir), self.format, self.path_edit.text().strip(),
-                     self.overwrite.isChecked(), self.quantize)
+        arguments = (str(self.run_dir), self.format, path, replace, self.quantize)
         run_in_background(lambda: export_in_background(*arguments), self._exported,
                           self._failed, receiver=self)
+
+    def _inputs(self) -> list[Path]:
+        """The run's own files and its data: an export never replaces them."""
+        folder = RunFolder(self.run_dir)
+        inputs = folder.own_files()
+        with contextlib.suppress(ProjectError, OSError):
+            inputs.append(load_project(folder.project_path).data_path())
+        return inputs
 
     def _exported(self, outcome: dict[str, Any]) -> None:
         self.busy = False
