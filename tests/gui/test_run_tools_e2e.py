@@ -89,6 +89,21 @@ def test_export_dialog_exports_a_savedmodel_folder(qtbot, trained_run):
     assert not dialog.open_button.isHidden()
 
 
+def test_export_dialog_exports_int8_litert_and_shows_the_report_table(qtbot, trained_run):
+    dialog = ExportDialog(trained_run)
+    qtbot.addWidget(dialog)
+    dialog.select_format("litert")
+    dialog.select_quantization("int8")
+    dialog.export()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=TIMEOUT)
+    assert dialog.exported_path is not None, dialog.result_text.text()
+    assert (dialog.exported_path / "model.tflite").is_file()
+    rows = {dialog.report_table.item(row, 0).text(): dialog.report_table.item(row, 1).text()
+            for row in range(dialog.report_table.rowCount())}
+    assert rows["format"] == "litert int8"
+    assert "→" in rows["accuracy: model → export"] and "per batch of 32" in rows["CPU latency"]
+
+
 def test_try_it_predicts_a_pasted_row(qtbot, trained_run):
     dialog = TryItDialog(trained_run)
     qtbot.addWidget(dialog)
