@@ -241,7 +241,7 @@ def test_a_problem_inside_a_block_is_named_by_its_block_in_the_row_and_the_banne
     assert "inside layer" not in banner
 
 
-def test_input_stacks_show_above_the_joined_input_and_take_no_drops(qtbot):
+def test_input_stacks_show_above_the_joined_input_and_are_edited_like_the_main_stack(qtbot):
     document = Document()
     project = Project(name="inputs")
     project.model.inputs = {
@@ -257,11 +257,33 @@ def test_input_stacks_show_above_the_joined_input_and_take_no_drops(qtbot):
                              "  GlobalAveragePooling1D", "Inputs joined", "Dense",
                              "Output head"]
     embedding = model.index_of_layer("embedding_1")
-    assert embedding.data(KIND_ROLE) == "input_row"
-    assert "edited in the file" in embedding.data(Qt.ItemDataRole.ToolTipRole)
-    assert not model.canDropMimeData(layer_type_mime("Dense"), Qt.DropAction.CopyAction, -1,
-                                     -1, embedding)
-    assert not model.flags(embedding) & Qt.ItemFlag.ItemIsDragEnabled
+    assert embedding.data(KIND_ROLE) == "layer"
+    assert model.flags(embedding) & Qt.ItemFlag.ItemIsDragEnabled
+    review = model.index(1, 0)
+    assert model.dropMimeData(layer_type_mime("Dropout"), Qt.DropAction.CopyAction, 1, 0, review)
+    assert [row.id for row in project.model.inputs["review"]] == [
+        "embedding_1", "dropout_1", "global_average_pooling1d_1"]
+    assert outline(view)[2:6] == ["Input: review", "  Embedding", "  Dropout",
+                                  "  GlobalAveragePooling1D"]
+    assert model.drop_hint(0, review) == "Drop: the input stack of review, row 1 of 4"
+    data = model.mimeData([model.index_of_layer("dense_1")])  # table's Dense into review's
+    assert model.dropMimeData(data, Qt.DropAction.MoveAction, 0, 0, review)
+    assert outline(view)[:3] == ["Input: table", "  " + EMPTY_STACK_TEXT, "Input: review"]
+    document.set_selection(["dense_1"])
+    view.move_down_action.trigger()
+    assert [row.id for row in project.model.inputs["review"]][:2] == ["embedding_1", "dense_1"]
+    view.delete_action.trigger()
+    assert [row.id for row in project.model.inputs["review"]] == [
+        "embedding_1", "dropout_1", "global_average_pooling1d_1"]
+    table_empty = model.index(0, 0, model.index(0, 0))
+    data = model.mimeData([model.index_of_layer("dropout_1")])
+    assert model.dropMimeData(data, Qt.DropAction.MoveAction, -1, 0, table_empty)
+    assert [row.id for row in project.model.inputs["table"]] == ["dropout_1"]
+    assert document.undo_stack.count() == 5
+    for _ in range(5):
+        document.undo_stack.undo()
+    assert outline(view)[:5] == ["Input: table", "  Dense", "Input: review", "  Embedding",
+                                 "  GlobalAveragePooling1D"]
 
     view.inference.data.info = SimpleNamespace(feature_shape=(84,),
                                                input_shapes={"table": (20,), "review": (64,)})
@@ -286,7 +308,7 @@ def test_input_stacks_show_above_the_joined_input_and_take_no_drops(qtbot):
 
     model.dropMimeData(layer_type_mime("Dropout"), Qt.DropAction.CopyAction, 3, 0,
                        QModelIndex())
-    assert [row.id for row in document.project.model.layers] == ["dropout_1", "dense_2"]
+    assert [row.id for row in document.project.model.layers] == ["dropout_2", "dense_2"]
     assert outline(view)[5:8] == ["Inputs joined", "Dropout", "Dense"]
 
 

@@ -469,25 +469,28 @@ class LayerStackView(QWidget):
             self.document.add_branch(block)
 
     def _move(self, step: int) -> None:
-        layers = self.document.project.model.layers
-        chosen = tree_edits.outermost(layers, self.document.selection)
+        layers, inputs = self.document.project.model.layers, self.document.project.model.inputs
+        chosen = tree_edits.outermost(layers, self.document.selection, inputs)
         if not chosen:
             return
-        slots = [tree_edits.slot_of(layers, layer_id) for layer_id in chosen]
+        slots = [tree_edits.slot_of(layers, layer_id, inputs) for layer_id in chosen]
         first, last = slots[0], slots[-1]
-        if any((s.parent, s.stack) != (first.parent, first.stack) for s in slots):
+        if any((s.parent, s.stack, s.group) != (first.parent, first.stack, first.group)
+               for s in slots):
             return
-        stack = tree_edits.stack_of(layers, first.parent, first.stack)
+        stack = tree_edits.slot_stack(layers, first, inputs)
         if step < 0 and first.row > 0:
-            target = tree_edits.Slot(first.parent, first.stack, first.row - 1)
+            target = tree_edits.Slot(first.parent, first.stack, first.row - 1, first.group)
         elif step > 0 and last.row + 1 < len(stack):
-            target = tree_edits.Slot(first.parent, first.stack, last.row + 2)
+            target = tree_edits.Slot(first.parent, first.stack, last.row + 2, first.group)
         elif first.parent is not None:
-            block = tree_edits.slot_of(layers, first.parent)
-            target = tree_edits.Slot(block.parent, block.stack, block.row + (step > 0))
+            target = tree_edits.slot_of(layers, first.parent, inputs)
+            target = tree_edits.Slot(target.parent, target.stack, target.row + (step > 0),
+                                     target.group)
         else:
             return
-        self.document.move_layers(chosen, target.row, target.parent, target.stack)
+        self.document.move_layers(chosen, target.row, target.parent, target.stack,
+                                  target.group)
 
     def _select_first_problem(self) -> None:
         problem = self.model.first_problem()
@@ -507,10 +510,11 @@ class LayerStackView(QWidget):
         if problem is not None:
             node, row = problem
             project = self.document.project
+            group = self.document.group_of(node.layer_id) if node.kind == "layer" else None
             words = (row_words(project.model.layers, node.layer_id) if node.kind == "layer"
                      else None)
-            if node.kind == "input_row":
-                words = f"{row.type} in the input stack of {node.group}"
+            if group is not None:
+                words = f"{row.type} in the input stack of {group}"
             where = (words[0].upper() + words[1:] if words
                      else "The output head" if node.kind == "head" else "The input")
             error = html.escape(in_gui_words(row.error, project))

@@ -78,11 +78,11 @@ class StackNode:
     """One row of the tree as the model holds it (the layer itself stays in the document).
 
     Attributes:
-        kind: ``root``, ``input``, ``layer``, ``branch``, ``empty``, ``head`` or
-            ``input_row`` (a row of an input stack, shown but edited in the project file).
+        kind: ``root``, ``input``, ``layer``, ``branch``, ``empty`` or ``head``; the rows of
+            an input stack are ``layer`` rows under their group's ``input`` row.
         layer_id: The layer's id (a branch or empty row: its block's id).
         stack: A branch or empty row's stack index.
-        group: An input group's name, on its input row and the rows of its stack.
+        group: An input group's name, on its input row (and its stack's "drop here" row).
         parent: The node above (``None`` for the root).
         children: The rows below.
     """
@@ -174,8 +174,8 @@ class LayerStackModel(QAbstractItemModel):
         self._groups = self.input_groups()
         for group in self._groups:
             node = StackNode("input", parent=self.root, group=group)
-            node.children = [self._input_node(row, node, group)
-                             for row in self.document.project.model.inputs.get(group, [])]
+            node.children = self._stack_nodes(self.document.project.model.inputs.get(group, []),
+                                              node)
             self.root.children.append(node)
         self.root.children.append(StackNode("input", parent=self.root))
         for layer in self.document.project.model.layers:
@@ -193,14 +193,6 @@ class LayerStackModel(QAbstractItemModel):
         info = self.inference.data.info
         shapes = getattr(info, "input_shapes", None) or {}
         return [*shapes, *(group for group in inputs if group not in shapes)]
-
-    def _input_node(self, layer: LayerSpec, parent: StackNode, group: str) -> StackNode:
-        """Return a row of an input stack (inner rows of its blocks below it, in order)."""
-        node = StackNode("input_row", layer.id, parent=parent, group=group)
-        self._nodes[layer.id] = node
-        node.children = [self._input_node(inner, node, group)
-                         for stack in layer.stacks for inner in stack]
-        return node
 
     def _make_node(self, layer: LayerSpec, parent: StackNode) -> StackNode:
         node = StackNode("layer", layer.id, parent=parent)
@@ -220,7 +212,7 @@ class LayerStackModel(QAbstractItemModel):
     def _stack_nodes(self, stack: list[LayerSpec], parent: StackNode) -> list[StackNode]:
         """Return the rows of an inner stack: its layers, or one "drop layers here" row."""
         if not stack:
-            return [StackNode("empty", parent.layer_id, parent.stack, parent)]
+            return [StackNode("empty", parent.layer_id, parent.stack, parent, parent.group)]
         return [self._make_node(inner, parent) for inner in stack]
 
     def _drop_empty_row(self, container: StackNode) -> None:
@@ -232,10 +224,12 @@ class LayerStackModel(QAbstractItemModel):
 
     def _add_empty_row(self, container: StackNode) -> None:
         """Give an inner stack that lost its last layer its "drop layers here" row."""
-        if container.kind in ("layer", "branch") and not container.children:
+        inner = container.kind in ("layer", "branch") or (
+            container.kind == "input" and container.group is not None)
+        if inner and not container.children:
             self.beginInsertRows(self.index_of(container), 0, 0)
             container.children.append(StackNode("empty", container.layer_id, container.stack,
-                                                container))
+                                                container, container.group))
             self.endInsertRows()
 
     def _forget(self, node: StackNode) -> None:
@@ -246,6 +240,8 @@ class LayerStackModel(QAbstractItemModel):
 
     def _container(self, slot: Slot) -> tuple[StackNode, int]:
         """Return the node whose children hold ``slot``'s stack, and the rows before it."""
+        if slot.parent is None and slot.group is not None:
+            return next(node for node in self.root.children if node.group == slot.group), 0
         if slot.parent is None:
             return self.root, self.leading_rows()
         block = self._nodes[slot.parent]
@@ -257,7 +253,8 @@ class LayerStackModel(QAbstractItemModel):
         self._generation += 1
         located = [self.document.locate(layer_id) for layer_id in ids]
         for found in sorted((f for f in located if f is not None), key=lambda f: f.address):
-            slot = tree_edits.slot_of(self.document.project.model.layers, found.layer.id)
+            model = self.document.project.model
+            slot = tree_edits.slot_of(model.layers, found.layer.id, model.inputs)
             container, offset = self._container(slot)
             self._drop_empty_row(container)
             row = slot.row + offset
@@ -382,7 +379,7 @@ class LayerStackModel(QAbstractItemModel):
         """Return what a layer row's text is made of besides the layer itself (which resets
         the row when edited): its report row's values and its problem state. ``None`` for other
         rows. A 200-row report mostly repeats the last one; this tells so cheaply."""
-        if node.kind not in ("layer", "input_row"):
+        if node.kind != "layer":
             return None
         row = self.inference.row_for(node.layer_id)
         values = None if row is None else (row.type, row.output_shape, row.param_count,
@@ -522,8 +519,6 @@ class LayerStackModel(QAbstractItemModel):
         node = index.internalPointer()
         if node.kind == "empty":
             return _DROP_INTO
-        if node.group is not None:  # input stacks: shown, edited in the project file
-            return _SHOWN_ONLY
         return _LAYER if node.kind == "layer" else _ROW
 
     def supportedDropActions(self) -> Qt.DropAction:  # Qt override
@@ -538,22 +533,22 @@ class LayerStackModel(QAbstractItemModel):
     def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:  # Qt override
         chosen = {index.internalPointer().layer_id for index in indexes
                   if index.isValid() and index.internalPointer().kind == "layer"}
-        ids = tree_edits.outermost(self.document.project.model.layers, list(chosen))
+        model = self.document.project.model
+        ids = tree_edits.outermost(model.layers, list(chosen), model.inputs)
         data = QMimeData()
         data.setData(LAYER_ROWS_MIME, json.dumps(ids).encode("utf-8"))
         return data
 
     def canDropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
                         parent: _Index) -> bool:  # Qt override
-        if self.node(parent).group is not None:
-            return False
         if data.hasFormat(LAYER_TYPE_MIME):
             return True
         if not data.hasFormat(LAYER_ROWS_MIME):
             return False
         slot = self.drop_slot(row, parent)
-        return tree_edits.can_move_into(self.document.project.model.layers,
-                                        _dragged_ids(data), slot.parent)
+        model = self.document.project.model
+        return tree_edits.can_move_into(model.layers, _dragged_ids(data), slot.parent,
+                                        model.inputs)
 
     def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
                      parent: _Index) -> bool:  # Qt override
@@ -562,19 +557,17 @@ class LayerStackModel(QAbstractItemModel):
         ``row`` -1 means "on ``parent``": into a block (at the end of its first stack), into a
         branch (at its end), or before a plain layer; with no parent, the end of the stack.
         """
-        if self.node(parent).group is not None:
-            return False
         slot = self.drop_slot(row, parent)
         if data.hasFormat(LAYER_TYPE_MIME):
             type_name = bytes(data.data(LAYER_TYPE_MIME).data()).decode("utf-8")
             if catalog.find(type_name) is None:
                 return False
             self.document.insert_layers(slot.row, [LayerSpec.of(type_name)], slot.parent,
-                                        slot.stack)
+                                        slot.stack, slot.group)
             return True
         if data.hasFormat(LAYER_ROWS_MIME):
             return self.document.move_layers(_dragged_ids(data), slot.row, slot.parent,
-                                             slot.stack)
+                                             slot.stack, slot.group)
         return False
 
     def removeRows(self, row: int, count: int, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
@@ -585,7 +578,10 @@ class LayerStackModel(QAbstractItemModel):
         """Return where a drop at ``row`` under ``parent`` puts rows, in words: ``Drop: inside
         residual_1, row 2 of 3``, ``Drop: the main stack, row 4 of 7``."""
         slot = self.drop_slot(row, parent)
-        if slot.parent is None:
+        if slot.parent is None and slot.group is not None:
+            where = f"the input stack of {slot.group}"
+            size = len(self.document.project.model.inputs.get(slot.group, []))
+        elif slot.parent is None:
             where, size = "the main stack", len(self.document.project.model.layers)
         else:
             block = self.document.layer(slot.parent)
@@ -601,8 +597,13 @@ class LayerStackModel(QAbstractItemModel):
             count = len(layers)
             first = self.leading_rows()
             return Slot(None, 0, count if row < 0 else max(0, min(row - first, count)))
+        if node.kind == "input" and node.group is not None:
+            stack = self.document.project.model.inputs.get(node.group, [])
+            return Slot(None, 0, len(stack) if row < 0 else row, node.group)
         if node.kind in ("input", "head"):
             return Slot(None, 0, 0 if node.kind == "input" else len(layers))
+        if node.kind == "empty" and node.group is not None and not node.layer_id:
+            return Slot(None, 0, 0, node.group)
         if node.kind == "empty":
             return Slot(node.layer_id, node.stack, 0)
         if node.kind == "branch":
@@ -616,7 +617,7 @@ class LayerStackModel(QAbstractItemModel):
                 stack = layer.stacks[branch]
                 return Slot(node.layer_id, branch, len(stack) if at_end else 0)
             return Slot(node.layer_id, 0, len(layer.stacks[0]) if row < 0 else row)
-        return tree_edits.slot_of(layers, node.layer_id)
+        return tree_edits.slot_of(layers, node.layer_id, self.document.project.model.inputs)
 
 
 def _report_key(row: Any) -> str:
@@ -669,12 +670,6 @@ class _RowText:
             return cls("head", "Output head", "added to fit the task")
         if node.kind == "empty":
             return cls("empty", EMPTY_STACK_TEXT, "")
-        if node.kind == "input_row":
-            layer = model.document.project.model.find(node.layer_id)
-            if layer is None:
-                return cls(node.kind, "", "")
-            return cls("input_row", layer.type, model.summary(layer),
-                       inference.row_for(layer.id), layer.id in model._blocked)
         found = model.document.locate(node.layer_id)
         if found is None:  # asked while the row is being removed: the layer is already gone
             return cls(node.kind, "", "")
@@ -745,10 +740,6 @@ class _RowText:
             return "The output layer the task needs (classes or a value); added automatically."
         if self.kind == "branch":
             return "One branch of the block: its layers run on the block's input."
-        if self.kind == "input_row":
-            layer_type = catalog.find(self.type)
-            return ((layer_type.doc + "\n\n" if layer_type else "") + "A row of an input stack "
-                    "(model.inputs in the project file): shown here, edited in the file.")
         if self.kind == "empty":
             return ("This stack inside the block is empty: drag layers from the palette (or "
                     "rows of the stack) onto this row to put them inside the block.")
