@@ -37,7 +37,10 @@ import pandas as pd  # noqa: E402
 LEVELS = (1, 8, 32)
 GOAL = 0.5
 LEVEL_SECONDS = 20.0  # no level runs longer than this
-ROW = {"x1": 0.3, "x2": -1.2, "colour": "red"}
+
+def sample_row(served) -> dict:
+    """One row of the served model's columns (a number or a word each)."""
+    return {column.name: 1.0 if column.kind == "numeric" else "a" for column in served.columns}
 
 
 def train_tiny_run(folder: Path) -> Path:
@@ -67,13 +70,14 @@ def train_tiny_run(folder: Path) -> Path:
 
 def in_process(served, requests: int) -> tuple[float, list[float]]:
     """Requests per second and latencies of back-to-back single-row calls."""
-    rows = served.check_rows([ROW])
+    row = sample_row(served)
+    rows = served.check_rows([row])
     served.predict_rows(rows)  # warm up
     latencies = []
     start = time.perf_counter()
     for _ in range(requests):
         begin = time.perf_counter()
-        served.predict_rows(served.check_rows([ROW]))
+        served.predict_rows(served.check_rows([row]))
         latencies.append(time.perf_counter() - begin)
         if time.perf_counter() - start > LEVEL_SECONDS:
             break
@@ -101,7 +105,7 @@ def start_server(served) -> tuple[object, int]:
     return server, port
 
 
-def over_http(port: int, clients: int, requests: int) -> tuple[float, list[float]]:
+def over_http(port: int, clients: int, requests: int, row: dict) -> tuple[float, list[float]]:
     """Requests per second and latencies with ``clients`` threads sharing ``requests``."""
     import httpx
 
@@ -113,14 +117,14 @@ def over_http(port: int, clients: int, requests: int) -> tuple[float, list[float
 
     def client() -> None:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-            http.post("/predict", json={"rows": [ROW]})  # connect and warm up
+            http.post("/predict", json={"rows": [row]})  # connect and warm up
             while time.perf_counter() < stop_at:
                 with lock:
                     if remaining[0] <= 0:
                         return
                     remaining[0] -= 1
                 begin = time.perf_counter()
-                answer = http.post("/predict", json={"rows": [ROW]})
+                answer = http.post("/predict", json={"rows": [row]})
                 took = time.perf_counter() - begin
                 with lock:
                     latencies.append(took)
@@ -170,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             rates = {}
             for clients in LEVELS:
-                rates[clients], latencies = over_http(port, clients, requests)
+                rates[clients], latencies = over_http(port, clients, requests, sample_row(served))
                 print(_line(f"HTTP, {clients} clients", rates[clients], latencies, baseline))
         finally:
             server.should_exit = True
