@@ -40,3 +40,17 @@ def test_serve_refuses_a_path_that_is_not_a_model(tmp_path, capsys):
     assert status == 2 and "export written by dlstudio" in err
     status, _, err = _run(capsys, "serve", tmp_path, "--port", "70000")
     assert status == 2
+
+
+def test_report_writes_an_offline_page_and_keeps_an_existing_one(trained_toy_run, tmp_path,
+                                                                  capsys):
+    import shutil
+
+    run = trained_toy_run.parent / f"copy-{tmp_path.name}"  # the report evaluates the run
+    shutil.copytree(trained_toy_run, run)
+    page = tmp_path / "card.html"
+    status, out, _ = _run(capsys, "report", run, "-o", page)
+    assert status == 0 and f"Wrote {page}" in out
+    assert "<h2>Evaluation</h2>" in page.read_text(encoding="utf-8")
+    status, _, err = _run(capsys, "report", run, "-o", page)
+    assert status == 2 and "--force" in err

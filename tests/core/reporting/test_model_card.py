@@ -64,3 +64,9 @@ def test_a_regression_card_plots_predictions_against_truth(regression_run, tmp_p
     html = path.read_text(encoding="utf-8")
     assert "Predicted against true" in html and "<circle" in html
     assert "r2" in html and not re.search(r"https?://", html)
+
+
+def test_an_image_card_lists_the_layers(image_run, tmp_path):
+    html = write_model_card(image_run.run, tmp_path / "images.html").read_text(encoding="utf-8")
+    assert "Rescaling" in html or "Resizing" in html
+    assert "Confusion matrix" in html and not re.search(r"https?://", html)
