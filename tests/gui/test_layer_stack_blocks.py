@@ -343,3 +343,36 @@ def test_the_drop_indicator_is_drawn_in_the_highlight_colour(view):
     highlight = view.tree.palette().color(QPalette.ColorRole.Highlight)
     assert image.pixelColor(100, 10).rgb() == highlight.rgb()
     assert image.pixelColor(24, 13) != QColor(Qt.GlobalColor.white)  # the dot at its start
+
+
+def test_input_stacks_are_turned_on_from_the_stack_when_the_data_has_several_inputs(qtbot):
+    document = Document()
+    project = Project(name="text and table")
+    project.model.layers = [LayerSpec.of("Dense", units=8)]
+    document.replace(project)
+    view = LayerStackView(document, ShapeInference(document, DataSession(document)))
+    qtbot.addWidget(view)
+    action = view.input_stacks_action
+    assert not action.isEnabled()  # no data read: one input
+    assert action in view.tree.actions()
+    view.inference.data.info = SimpleNamespace(feature_shape=(84,),
+                                               input_shapes={"table": (20,), "review": (64,)})
+    view.inference.data.infoChanged.emit()
+    assert action.isEnabled() and not action.isChecked()
+
+    action.trigger()
+    assert document.project.model.inputs == {"table": [], "review": []}
+    assert action.isChecked() and document.undo_stack.count() == 1
+    assert outline(view)[:4] == ["Input: table", "  " + EMPTY_STACK_TEXT, "Input: review",
+                                 "  " + EMPTY_STACK_TEXT]
+    review_empty = view.model.index(0, 0, view.model.index(1, 0))
+    view.model.dropMimeData(layer_type_mime("Embedding"), Qt.DropAction.CopyAction, -1, 0,
+                            review_empty)
+    assert [row.type for row in document.project.model.inputs["review"]] == ["Embedding"]
+
+    action.trigger()
+    assert document.project.model.inputs == {} and not action.isChecked()
+    assert outline(view)[0] == "Input"
+    document.undo_stack.undo()
+    assert [row.type for row in document.project.model.inputs["review"]] == ["Embedding"]
+    assert action.isChecked() and document.undo_stack.count() == 3

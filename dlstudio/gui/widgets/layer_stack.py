@@ -241,6 +241,8 @@ class LayerStackView(QWidget):
         inference.reportChanged.connect(self._update_summary)
         inference.reportChanged.connect(self._relayout_if_problems_moved)
         document.changed.connect(self._on_document_changed)
+        inference.data.infoChanged.connect(self._update_input_stacks_action)
+        self._update_input_stacks_action()
         self._after_reset()
 
     @property
@@ -318,6 +320,37 @@ class LayerStackView(QWidget):
             action.triggered.connect(slot)
             self.addAction(action)
             setattr(self, attribute, action)
+        tip = ("Give each kind of input (the table's columns, each text column read as a "
+               "sequence) a stack of its own, joined before the main stack; uncheck to go back "
+               "to one stack over the joined inputs")
+        self.input_stacks_action = QAction("Give each input its own stack", self, toolTip=tip,
+                                           statusTip=tip, checkable=True)
+        self.input_stacks_action.triggered.connect(self._toggle_input_stacks)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.tree.addActions([self.move_up_action, self.move_down_action,
+                              self.duplicate_action, self.delete_action,
+                              self.add_branch_action, self.input_stacks_action])
+
+    def data_input_groups(self) -> list[str]:
+        """Return the data's input groups (``table``, then each text column read as a
+        sequence); empty until the data is read."""
+        info = self.inference.data.info
+        return list(getattr(info, "input_shapes", None) or {})
+
+    def _update_input_stacks_action(self) -> None:
+        """Offer per-input stacks when the data has more than one input group (and always
+        offer to turn them off)."""
+        has_stacks = bool(self.document.project.model.inputs)
+        self.input_stacks_action.setChecked(has_stacks)
+        self.input_stacks_action.setEnabled(has_stacks or len(self.data_input_groups()) > 1)
+
+    def _toggle_input_stacks(self, on: bool) -> None:
+        groups = self.data_input_groups()
+        if on and len(groups) > 1:
+            self.document.set_input_stacks(groups)
+        elif not on:
+            self.document.set_input_stacks(None)
+        self._update_input_stacks_action()
 
     def _layout(self) -> None:
         heading = QLabel("Model")
@@ -388,6 +421,8 @@ class LayerStackView(QWidget):
             self.tree.scheduleDelayedItemsLayout()
 
     def _on_document_changed(self, path: str) -> None:
+        if path in ("", "model") or path.startswith("model.inputs"):
+            self._update_input_stacks_action()
         if path in ("", "model", "model.add_output_head") or path.startswith("model.layers"):
             self._update_summary()
 
