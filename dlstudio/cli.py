@@ -14,6 +14,7 @@
     dlstudio tune status STUDY_OR_PROJECT [--runs-dir DIR] [--storage URL] [--json]
     dlstudio evaluate RUN [--data PATH] [--json] [--threshold T]
     dlstudio explain RUN [--repeats N] [--json]     permutation importance of a table's columns
+    dlstudio robustness RUN [--epsilons E,…] [--json]   accuracy under attacks and noise
     dlstudio export RUN --format savedmodel|keras|onnx|litert [--quantize KIND] -o PATH
     dlstudio predict RUN_OR_EXPORT --data PATH -o OUT.csv [--force]
     dlstudio serve RUN_OR_EXPORT [--host 127.0.0.1] [--port 8000]
@@ -40,13 +41,13 @@ from dlstudio import __version__
 from dlstudio.core.errors import UserInputError, storage_message
 from dlstudio.core.native_logs import import_tensorflow_quietly
 
-TENSORFLOW_COMMANDS = ("import", "info", "train", "evaluate", "explain", "export", "predict",
-                       "serve", "drift", "report")
+TENSORFLOW_COMMANDS = ("import", "info", "train", "evaluate", "explain", "robustness", "export",
+                       "predict", "serve", "drift", "report")
 
 PIPE_CLOSED = 141  # the exit status when stdout's reader went away (128 + SIGPIPE)
 
 COMMANDS = ("init", "import", "info", "layers", "train", "tune", "evaluate", "explain",
-            "export", "predict", "serve", "drift", "report")
+            "robustness", "export", "predict", "serve", "drift", "report")
 TUNE_STATUS = "tune-status"  # `dlstudio tune status …` is parsed as this hidden command
 
 
@@ -140,6 +141,15 @@ def build_parser() -> argparse.ArgumentParser:
                          help="shuffles per column (default 5)")
     explain.add_argument("--json", action="store_true", help="print importance.json")
     explain.set_defaults(handler=commands.explain_command)
+
+    robustness = sub.add_parser("robustness", help="accuracy under FGSM and PGD attacks and "
+                                                   "Gaussian noise")
+    robustness.add_argument("run", metavar="RUN")
+    robustness.add_argument("--epsilons", metavar="E,…",
+                            help="perturbation sizes, comma-separated (pixel values for images, "
+                                 "standard deviations for table columns)")
+    robustness.add_argument("--json", action="store_true", help="print robustness.json")
+    robustness.set_defaults(handler=commands.robustness_command)
 
     export = sub.add_parser("export", help="export a run's model, checked by reloading it in a "
                                            "fresh process and compared with the trained model")

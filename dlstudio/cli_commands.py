@@ -250,6 +250,22 @@ def explain_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def robustness_command(args: argparse.Namespace) -> int:
+    """``dlstudio robustness RUN [--epsilons E,…] [--json]``."""
+    from dlstudio.core.evaluation.robustness import format_robustness, robustness_report
+
+    epsilons = None
+    if args.epsilons is not None:
+        try:
+            epsilons = [float(part) for part in args.epsilons.split(",") if part.strip()]
+        except ValueError:
+            raise UserInputError(f"--epsilons expects numbers separated by commas, such as "
+                                 f"0,1,4,8; got {args.epsilons!r}") from None
+    result = robustness_report(args.run, epsilons)
+    print(json.dumps(result, indent=2) if args.json else format_robustness(result))
+    return 0
+
+
 def _threshold_value(text: str) -> float | None:
     if text.strip().lower() == "default":
         return None

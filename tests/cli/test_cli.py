@@ -122,6 +122,7 @@ def test_init_refuses_to_overwrite_without_force(capsys, toy_csv, tmp_path):
     (["evaluate", "."], ["not a run folder"]),
     (["evaluate", ".", "--threshold", "high"], ["--threshold expects a probability"]),
     (["explain", "."], ["not a run folder"]),
+    (["robustness", ".", "--epsilons", "1,big"], ["--epsilons expects numbers"]),
 ])
 def test_bad_input_gives_one_line_and_status_2(capsys, tmp_path, monkeypatch, arguments, words):
     monkeypatch.chdir(tmp_path)
@@ -191,6 +192,8 @@ def test_train_prints_progress_and_the_run_folder_last(capsys, toy_csv, tmp_path
     assert status == 0 and "accuracy" in json.dumps(json.loads(out))
     status, out, _ = run_cli(capsys, "explain", run.path, "--repeats", 1)
     assert status == 0 and "accuracy lost" in out and "x1" in out
+    status, out, _ = run_cli(capsys, "robustness", run.path, "--epsilons", "0,0.5")
+    assert status == 0 and "PGD" in out and "adversarial training" in out
     status, out, _ = run_cli(capsys, "export", run.path, "--format", "keras",
                              "-o", tmp_path / "toy.keras")
     assert status == 0 and (tmp_path / "toy.keras").is_file()
