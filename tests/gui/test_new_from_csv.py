@@ -100,3 +100,19 @@ def test_a_series_of_identifier_like_columns_opens_the_data_view_with_the_proble
     qtbot.waitUntil(lambda: session.info is not None, timeout=20_000)
     assert all(model.index(row, 0).data(PROBLEM_ROLE) is None for row in range(2))
     assert "VALUE" in view.target_banner.text()
+
+
+def test_the_target_question_shows_each_line_whole(qtbot):
+    from dlstudio.core.data.target_choice import TargetCandidate
+    from dlstudio.gui.widgets.target_dialog import TargetDialog
+
+    reason = "the only category among numbers; the last column"
+    candidates = [TargetCandidate("cultivar", "categorical", 5.0, reason)] + [
+        TargetCandidate(f"od280/od315_of_diluted_wines_{n}", "numeric", 1.0, "a number")
+        for n in range(12)]
+    dialog = TargetDialog("wine_train.csv", candidates)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.list.horizontalScrollBar().maximum() == 0  # nothing cut at the right
+    assert dialog.list.item(0).text().endswith("— suggested")

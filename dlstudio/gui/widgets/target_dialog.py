@@ -64,6 +64,11 @@ class TargetDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Use this target")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        # As wide as the longest line ("cultivar (the only category …) — suggested"), within
+        # reason: a clipped suggestion with a sideways scroll bar hides the advice.
+        widest = self.list.sizeHintForColumn(0) + 2 * self.list.frameWidth() + \
+            self.list.verticalScrollBar().sizeHint().width() + 8
+        self.list.setMinimumWidth(min(widest, 900))
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.list, 1)
