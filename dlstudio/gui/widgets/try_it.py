@@ -271,7 +271,8 @@ class TryItDialog(QDialog):
         if not effects:
             return
         unit = "probability" if classified else "value"
-        lines = [f"<b>What moved this prediction</b> (its {unit} without each column):"]
+        lines = [f"<b>What moved this prediction</b> (how much its {unit} falls when each "
+                 "column is emptied):"]
         for entry in effects[:EFFECTS_SHOWN]:
             colour = "#15803d" if entry["effect"] >= 0 else "#b91c1c"
             change = f"{entry['effect']:+.3f}" if classified else f"{entry['effect']:+.4g}"
