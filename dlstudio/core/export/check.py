@@ -60,7 +60,9 @@ def check_in_fresh_process(paths: list[Path], samples: dict[str, np.ndarray]
     return results
 
 
-def _check_one(path: str, samples: dict[str, np.ndarray]) -> dict[str, Any]:
+def check_one(path: str, samples: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Load the export at ``path``, predict ``samples`` and time it (the checker's work for
+    one export, in the process that calls it)."""
     from dlstudio.core.export.formats import open_export
 
     started = time.perf_counter()
@@ -92,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         samples = {name: data[name] for name in data.files}
     for path in request["exports"]:
         try:
-            result = _check_one(path, samples)
+            result = check_one(path, samples)
         except Exception as error:  # noqa: BLE001 - reported to the parent as data
             result = {"path": path, "error": f"{type(error).__name__}: {error}"}
         print(json.dumps(result), flush=True)

@@ -138,7 +138,8 @@ def test_existing_export_is_kept_unless_overwrite(csv_run, tmp_path):
 
 
 @pytest.mark.slow
-def test_failed_check_raises_and_leaves_nothing_behind(csv_run, tmp_path, monkeypatch):
+def test_failed_check_raises_and_leaves_nothing_behind(csv_run, tmp_path, monkeypatch,
+                                                       checked_in_process):
     def mismatch(expected, actual, split):
         return ExportCheck(len(expected), split, 0.5, passed=False)
 
@@ -208,6 +209,17 @@ def test_readme_example_is_valid_python_for_every_kind(kind, task, class_names, 
 
 
 @pytest.fixture
+def checked_in_process(monkeypatch):
+    """Run the export check in this process, through the same loader as the fresh one, for
+    tests about other things (the fresh process itself is tested above and in
+    test_export_formats.py): importing TensorFlow again costs seconds per export."""
+    from dlstudio.core.export.check import check_one
+
+    monkeypatch.setattr(export, "check_in_fresh_process",
+                        lambda paths, samples: [check_one(str(path), samples) for path in paths])
+
+
+@pytest.fixture
 def umask_027():
     """Run the test under umask 027, so new files are 0640 and new folders 0750."""
     previous = os.umask(0o027)
@@ -216,7 +228,8 @@ def umask_027():
 
 
 @pytest.mark.slow
-def test_savedmodel_gets_the_permissions_of_new_files_and_folders(csv_run, tmp_path, umask_027):
+def test_savedmodel_gets_the_permissions_of_new_files_and_folders(csv_run, tmp_path, umask_027,
+                                                                  checked_in_process):
     folder = export_run(csv_run.run, "savedmodel", tmp_path / "shared").path
 
     assert folder.stat().st_mode & 0o777 == 0o750
@@ -225,7 +238,8 @@ def test_savedmodel_gets_the_permissions_of_new_files_and_folders(csv_run, tmp_p
 
 
 @pytest.mark.slow
-def test_keras_export_gets_the_permissions_of_a_new_file(csv_run, tmp_path, umask_027):
+def test_keras_export_gets_the_permissions_of_a_new_file(csv_run, tmp_path, umask_027,
+                                                        checked_in_process):
     result = export_run(csv_run.run, "keras", tmp_path / "model.keras")
 
     assert result.path.stat().st_mode & 0o777 == 0o640
