@@ -227,6 +227,10 @@ def _exports(entries: list[Path]) -> str:
         check = metadata.get("check") or {}
         checked = ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
                             for k, v in check.items()) or "–"
+        recorded = metadata.get("sha256")
+        if isinstance(recorded, str) and entry.is_file():
+            same = recorded == sha256_of(entry)
+            checked += "; SHA-256 as recorded" if same else "; CHANGED since export"
         rows.append([entry.name, metadata.get("format", entry.suffix.lstrip(".") or "folder"),
                      f"{_size(entry):,}", checked, f"<code>{sha256_of(entry)}</code>"])
     return _section("Exports", _table(["export", "format", "bytes", "check", "SHA-256"],
@@ -249,19 +253,13 @@ def _export_metadata(entry: Path) -> dict[str, Any]:
 
 def sha256_of(path: Path) -> str:
     """SHA-256 of a file; for a folder, of every file's relative path and SHA-256 in order."""
+    from dlstudio.core.export.file_integrity import sha256
+
     if path.is_file():
-        return _file_digest(path)
+        return sha256(path)
     digest = hashlib.sha256()
     for file in sorted(p for p in path.rglob("*") if p.is_file()):
-        digest.update(f"{file.relative_to(path).as_posix()}\0{_file_digest(file)}\n".encode())
-    return digest.hexdigest()
-
-
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+        digest.update(f"{file.relative_to(path).as_posix()}\0{sha256(file)}\n".encode())
     return digest.hexdigest()
 
 
