@@ -376,3 +376,19 @@ def test_input_stacks_are_turned_on_from_the_stack_when_the_data_has_several_inp
     document.undo_stack.undo()
     assert [row.type for row in document.project.model.inputs["review"]] == ["Embedding"]
     assert action.isChecked() and document.undo_stack.count() == 3
+
+
+def test_a_parameter_set_on_an_input_row_shows_in_its_row_and_selection_reaches_it(qtbot):
+    document = Document()
+    project = Project(name="inputs")
+    project.model.inputs = {"table": [LayerSpec.of("Dense", units=16)]}
+    document.replace(project)
+    view = LayerStackView(document, ShapeInference(document, DataSession(document)))
+    qtbot.addWidget(view)
+    row = view.model.index_of_layer("dense_1", 1)
+    assert "16" in row.data()
+    document.set_layer_param("dense_1", "units", 5)
+    assert "5" in view.model.index_of_layer("dense_1", 1).data()
+    assert "16" not in view.model.index_of_layer("dense_1", 1).data()
+    select(view, view.model.index_of_layer("dense_1"))
+    assert document.selection == ["dense_1"]

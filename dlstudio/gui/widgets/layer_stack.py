@@ -460,7 +460,8 @@ class LayerStackView(QWidget):
         """Return the ids of the layers selected in the tree, in tree order."""
         chosen = {index.data(LAYER_ID_ROLE) for index in self.tree.selectionModel().selectedRows()
                   if index.data(KIND_ROLE) == "layer"}
-        return [found.layer.id for found in self.document.project.model.walk()
+        model = self.document.project.model
+        return [found.layer.id for _group, found in tree_edits.walk_all(model.layers, model.inputs)
                 if found.layer.id in chosen]
 
     def selected_branch(self) -> tuple[str, int] | None:
