@@ -236,3 +236,16 @@ def test_an_image_run_has_no_columns_page(view, run_dir):
     view.set_run(run_dir)
 
     assert not view.sections.isTabVisible(view.sections.indexOf(view.importance))
+
+
+def test_the_robustness_page_draws_three_lines_and_the_summary(view, run_dir):
+    (run_dir / "robustness.json").write_text(json.dumps({
+        "run": {"id": "r", "name": "r"}, "split": "test", "samples": 20, "metric": "accuracy",
+        "unit": "pixel values (0-255)", "epsilons": [0, 4, 16], "fgsm": [0.9, 0.6, 0.3],
+        "pgd": [0.9, 0.5, 0.1], "noise": [0.9, 0.88, 0.8],
+        "summary": "Accuracy 0.90 on clean inputs falls to 0.10."}))
+    view.set_run(run_dir)
+
+    assert len(view.robustness.plot.listDataItems()) == 3
+    assert view.robustness.status.text().startswith("Accuracy 0.90")
+    assert view.robustness.compute_button.text() == "Run again"

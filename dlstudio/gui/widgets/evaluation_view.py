@@ -7,7 +7,8 @@ classification: the metrics, per-class precision, recall and F1, and the confusi
 heat map whose cells list their samples, most confident first (for two classes a threshold
 slider above it recomputes all of these live, and saves the threshold with the run); a
 "Curves" page has ROC, precision-recall and reliability plots, and a table run's "Columns" page
-the permutation importance of its columns. For regression: the metrics, a
+the permutation importance of its columns, and "Robustness" the score under FGSM, PGD and noise
+against ε. For regression: the metrics, a
 predicted-versus-true scatter and a residual histogram.
 """
 
@@ -42,6 +43,7 @@ from dlstudio.gui.theme import icon
 from dlstudio.gui.widgets.confusion_matrix import ConfusionMatrixView
 from dlstudio.gui.widgets.importance_chart import ColumnImportanceView
 from dlstudio.gui.widgets.probability_plots import ProbabilityPlots
+from dlstudio.gui.widgets.robustness_view import RobustnessView
 from dlstudio.gui.widgets.sample_list import SampleList
 from dlstudio.gui.widgets.tables import fill_table, read_only_table, titled
 from dlstudio.gui.widgets.threshold_panel import ThresholdPanel
@@ -116,6 +118,8 @@ class EvaluationView(QWidget):
         self.sections.addTab(self.pages, "Scores")
         self.sections.addTab(self.curves, "Curves")
         self.sections.addTab(self.importance, "Columns")
+        self.robustness = RobustnessView()
+        self.sections.addTab(self.robustness, "Robustness")
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.status)
@@ -173,6 +177,7 @@ class EvaluationView(QWidget):
         self.pages.setCurrentIndex(0)
         self._show_sections(curves=False)
         self.importance.set_run(self.run_dir)
+        self.robustness.set_run(self.run_dir)
         self.samples.set_explainer(self._heat_maps() if self.run_dir and
                                    self._run_kind() == "images" else None)
         if self.run_dir is None:
