@@ -366,6 +366,7 @@ def test_input_stacks_are_turned_on_from_the_stack_when_the_data_has_several_inp
     assert outline(view)[:4] == ["Input: table", "  " + EMPTY_STACK_TEXT, "Input: review",
                                  "  " + EMPTY_STACK_TEXT]
     review_empty = view.model.index(0, 0, view.model.index(1, 0))
+    assert "input stack of review is empty" in review_empty.data(Qt.ItemDataRole.ToolTipRole)
     view.model.dropMimeData(layer_type_mime("Embedding"), Qt.DropAction.CopyAction, -1, 0,
                             review_empty)
     assert [row.type for row in document.project.model.inputs["review"]] == ["Embedding"]

@@ -669,7 +669,9 @@ class _RowText:
                            "<head>" in model._blocked)
             return cls("head", "Output head", "added to fit the task")
         if node.kind == "empty":
-            return cls("empty", EMPTY_STACK_TEXT, "")
+            shown = cls("empty", EMPTY_STACK_TEXT, "")
+            shown.group = node.group
+            return shown
         found = model.document.locate(node.layer_id)
         if found is None:  # asked while the row is being removed: the layer is already gone
             return cls(node.kind, "", "")
@@ -692,6 +694,7 @@ class _RowText:
 
     shape_text = ""
     basis: tuple | None = None
+    group: str | None = None
 
     def signature(self) -> tuple:
         """Return everything the row shows, to tell whether it changed."""
@@ -740,6 +743,10 @@ class _RowText:
             return "The output layer the task needs (classes or a value); added automatically."
         if self.kind == "branch":
             return "One branch of the block: its layers run on the block's input."
+        if self.kind == "empty" and self.group:
+            return (f"The input stack of {self.group} is empty: the input joins the others "
+                    "as it arrives. Drag layers from the palette (or rows of the stack) onto this "
+                    "row to give it layers of its own.")
         if self.kind == "empty":
             return ("This stack inside the block is empty: drag layers from the palette (or "
                     "rows of the stack) onto this row to put them inside the block.")
