@@ -13,6 +13,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from dlstudio.core.export.readme import print_results
+
 RUNTIMES = {
     "onnx": ("onnxruntime", "pip install onnxruntime numpy"),
     "litert": ("the LiteRT interpreter", "pip install ai-edge-litert numpy"),
@@ -95,7 +97,9 @@ image = image.resize(({shape[2]}, {shape[1]}), Image.BILINEAR)
 pixels = np.asarray(image, dtype=np.float32).reshape(1, {shape[1]}, {shape[2]}, {shape[-1]})
 inputs = {{{json.dumps(metadata["graph_inputs"][0]["name"])}: pixels}}
 '''
-    return feed + (_onnx_run() if metadata["format"] == "onnx" else _litert_run(metadata))
+    run = _onnx_run() if metadata["format"] == "onnx" else _litert_run(metadata)
+    names = f"CLASS_NAMES = {json.dumps(metadata['class_names'], ensure_ascii=False)}\n"
+    return feed + run + names + print_results(metadata) + "\n"
 
 
 def _onnx_run() -> str:
@@ -103,10 +107,11 @@ def _onnx_run() -> str:
 import onnxruntime
 
 session = onnxruntime.InferenceSession(EXPORT + "/model.onnx")
-feeds = {item.name: np.asarray(value).astype(np.int64 if "int64" in item.type else np.float32)
-         for item, value in zip(session.get_inputs(), inputs.values())}
+feeds = {}
+for item in session.get_inputs():  # graph input "name:0" takes inputs["name"]
+    value = np.asarray(inputs[item.name.split(":")[0]])
+    feeds[item.name] = value.astype(np.int64 if "int64" in item.type else np.float32)
 outputs = session.run(None, feeds)[0]
-print(outputs)
 '''
 
 
@@ -117,13 +122,19 @@ def _litert_run(metadata: dict[str, Any]) -> str:
 from ai_edge_litert.interpreter import Interpreter
 
 interpreter = Interpreter(model_path=EXPORT + "/model.tflite")
-details = interpreter.get_input_details()
-for detail, value in zip(details, inputs.values()):
-{resize}    pass
-interpreter.allocate_tensors()
-for detail, value in zip(details, inputs.values()):
-    interpreter.set_tensor(detail["index"], np.asarray(value).astype(detail["dtype"]))
+details = interpreter.get_input_details()  # not in a fixed order: match them by name
+
+
+def value_for(detail):
+    """inputs["name"] for the interpreter's input "serving_default_name:0"."""
+    return inputs[detail["name"].split(":")[0].removeprefix("serving_default_")]
+
+
+for detail in details:
+    value = value_for(detail)
+{resize}interpreter.allocate_tensors()
+for detail in details:
+    interpreter.set_tensor(detail["index"], np.asarray(value_for(detail)).astype(detail["dtype"]))
 interpreter.invoke()
 outputs = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
-print(outputs)
 '''

@@ -111,7 +111,7 @@ def example_code(metadata: dict[str, Any], export_path: Path) -> str:
         body = _csv_example(metadata, export_path)
     else:
         body = _image_example(metadata, export_path)
-    return body + "\n" + _print_results(metadata)
+    return body + "\n" + print_results(metadata)
 
 
 def _csv_example(metadata: dict[str, Any], export_path: Path) -> str:
@@ -177,7 +177,9 @@ outputs = tf.stack(results).numpy()
 '''
 
 
-def _print_results(metadata: dict[str, Any]) -> str:
+def print_results(metadata: dict[str, Any]) -> str:
+    """Return code that prints each row of ``outputs`` as a class (with the run's decision
+    threshold) or a value; it expects ``CLASS_NAMES`` defined."""
     if metadata["task"] != "classification":
         return "for value in outputs[:, 0]:\n    print(value)"
     threshold = metadata.get("threshold") or 0.5

@@ -48,17 +48,21 @@ def test_onnx_of_a_table_takes_encoded_inputs_and_predicts_like_the_run(csv_run,
     assert from_onnx["prediction"].tolist() == from_run["prediction"].tolist()
     np.testing.assert_allclose(from_onnx.iloc[:, 2:], from_run.iloc[:, 2:], atol=1e-4)
 
-    # The README's example runs in a Python without TensorFlow or dlstudio, on raw rows.
-    (tmp_path / "new_data.csv").write_text(NEW_ROWS, encoding="utf-8")
-    program = readme_program(result.path) + (
+    np.testing.assert_allclose(readme_outputs(result.path, tmp_path), from_run.iloc[:, 2:],
+                               atol=1e-4)
+
+
+def readme_outputs(export_dir, folder):
+    """Run the README's example on NEW_ROWS in a Python without TensorFlow or dlstudio."""
+    (folder / "new_data.csv").write_text(NEW_ROWS, encoding="utf-8")
+    program = readme_program(export_dir) + (
         "\nimport sys\nassert 'tensorflow' not in sys.modules and 'dlstudio' not in sys.modules"
         "\nnp.save('outputs.npy', outputs)\n")
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    finished = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, env=env,
+    finished = subprocess.run([sys.executable, "-c", program], cwd=folder, env=env,
                               capture_output=True, text=True, timeout=120)
     assert finished.returncode == 0, finished.stderr[-2000:]
-    np.testing.assert_allclose(np.load(tmp_path / "outputs.npy"), from_run.iloc[:, 2:],
-                               atol=1e-4)
+    return np.load(folder / "outputs.npy")
 
 
 @pytest.mark.slow
@@ -101,12 +105,15 @@ def test_image_exports_take_pixels_of_the_training_size_and_predict_any_size(
 
 
 @pytest.mark.slow
-def test_a_changed_model_file_is_refused_before_it_is_loaded(csv_run, tmp_path):
+def test_litert_readme_predicts_like_dlstudio_and_a_changed_file_is_refused(csv_run, tmp_path):
     result = export_run(csv_run.run, "litert", tmp_path / "litert")
-    model = result.path / "model.tflite"
-    model.write_bytes(model.read_bytes() + b"\0")
     data = tmp_path / "new.csv"
     data.write_text(NEW_ROWS, encoding="utf-8")
+    predict_to_csv(result.path, data, tmp_path / "before.csv")
+    np.testing.assert_allclose(readme_outputs(result.path, tmp_path),
+                               pd.read_csv(tmp_path / "before.csv").iloc[:, 2:], atol=1e-5)
+    model = result.path / "model.tflite"
+    model.write_bytes(model.read_bytes() + b"\0")
 
     with pytest.raises(UserInputError, match="not the file dlstudio exported"):
         predict_to_csv(result.path, data, tmp_path / "out.csv")
