@@ -37,6 +37,7 @@ _VARIABLES = """
 _MATH = """
     Abs Acos Acosh Add AddN AddV2 All Any ApproximateEqual ArgMax ArgMin Asin Asinh Atan Atan2
     Atanh BatchMatMul BatchMatMulV2 BatchMatMulV3 Betainc BiasAdd Bincount DenseBincount
+    RaggedBincount SparseBincount
     Bucketize Cast Ceil ClipByValue Cos Cosh Cross Cumprod Cumsum CumulativeLogsumexp Digamma
     Div DivNoNan Einsum Elu Equal Erf Erfc Erfinv Exp Expm1 Floor FloorDiv FloorMod Gelu Greater
     GreaterEqual Igamma Igammac Inv Reciprocal IsFinite IsInf IsNan L2Loss LeakyRelu Less

@@ -72,3 +72,25 @@ def test_a_folder_without_a_graph_is_refused(tmp_path):
     (tmp_path / "saved_model.pb").write_bytes(b"\xff\xff\xff garbage")
     with pytest.raises(UnsafeModelError, match="cannot be read"):
         check_savedmodel(tmp_path)
+
+
+@pytest.mark.slow
+def test_the_counting_ops_of_category_and_text_encodings_pass(tmp_path):
+    # Keras's CategoryEncoding and TextVectorization count with RaggedBincount/SparseBincount:
+    # the churn example's SavedModel export was refused for it ("RaggedBincount … is not pure
+    # computation") and not kept.
+    import tensorflow as tf
+
+    class Counts(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int64, name="ids")])
+        def serve(self, ids):
+            ragged = tf.RaggedTensor.from_tensor(ids, padding=-1)
+            sparse = tf.sparse.from_dense(ids)
+            return {"ragged": tf.math.bincount(ragged, minlength=4, maxlength=4, axis=-1),
+                    "sparse": tf.math.bincount(sparse, minlength=4, maxlength=4, axis=-1)}
+
+    module = Counts()
+    tf.saved_model.save(module, str(tmp_path / "counts"),
+                        signatures={"serving_default": module.serve})
+    found = check_savedmodel(tmp_path / "counts")
+    assert {"RaggedBincount", "SparseBincount"} <= found
