@@ -40,6 +40,7 @@ from dlstudio.core.training.callbacks import (
 )
 from dlstudio.core.training.control import RunControl, StopRequested
 from dlstudio.core.training.devices import DevicePlan, choose_steps_per_execution, plan_devices
+from dlstudio.core.training.doctor import Doctor
 from dlstudio.core.training.events import Error, Event, Finished, Message, Started, encode
 from dlstudio.core.training.failures import (
     NanLossError,
@@ -75,7 +76,8 @@ class RunResult:
 
 
 class EventLog:
-    """Sends each event to a sink and, once the run folder exists, to its ``events.jsonl``.
+    """Sends each event to a sink and, once the run folder exists, to its ``events.jsonl``;
+    after each epoch, the training doctor's hints (:mod:`dlstudio.core.training.doctor`) too.
 
     Safe to call from several threads (batch events come from Keras's callback thread); the
     sink is called under a lock, so it never runs twice at once.
@@ -84,13 +86,15 @@ class EventLog:
     def __init__(self, sink: EventSink) -> None:
         self.sink = sink
         self.run: RunFolder | None = None
+        self.doctor = Doctor()
         self._lock = threading.Lock()
 
     def __call__(self, event: Event) -> None:
         with self._lock:
-            if self.run is not None:
-                self.run.append_event_line(encode(event))
-            self.sink(event)
+            for item in (event, *self.doctor.observe(event)):  # its hints follow the epoch
+                if self.run is not None:
+                    self.run.append_event_line(encode(item))
+                self.sink(item)
 
 
 def run_training(

@@ -354,3 +354,15 @@ def test_small_models_run_several_steps_per_call_and_big_ones_one():
 
 def test_monitor_direction():
     assert monitor_mode("val_accuracy") == "max" and monitor_mode("val_loss") == "min"
+
+
+@pytest.mark.slow
+def test_the_doctor_speaks_up_in_a_run_whose_learning_rate_is_far_too_low(tmp_path):
+    project = toy_project(tmp_path, rows=48, epochs=5, learning_rate=1e-7)
+
+    result, events = train(project, tmp_path)
+
+    hints = [event.text for event in of_type(events, Message) if "doctor" in event.text]
+    assert len(hints) == 1 and "has not decreased" in hints[0]
+    logged = result.run.events_path.read_text()
+    assert "Training doctor" in logged  # the hint is in events.jsonl as well
