@@ -232,21 +232,6 @@ class LayerSpec:
         layer_type = catalog.find(self.type)
         return bool(self.stacks) or (layer_type is not None and layer_type.is_block)
 
-    def data_path_warning(self) -> str | None:
-        """Return a warning when the data path leads out of the project file's folder.
-
-        A project file from someone else can point anywhere (``/etc/passwd``); reading it is
-        allowed, but said. ``None`` for data inside the folder, or a project never saved.
-        """
-        if not self.data.path or self.path is None:
-            return None
-        folder = Path(os.path.realpath(self.base_dir))
-        data = Path(os.path.realpath(self.data_path()))
-        if data == folder or folder in data.parents:
-            return None
-        return (f"the project's data path leads out of its folder: it reads {data}, outside "
-                f"{folder}; check that this is the data you mean")
-
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-ready form: ``id``, ``type``, ``name`` (when set), ``params`` and
         ``stacks`` (blocks only)."""
@@ -327,21 +312,6 @@ class ModelSpec:
     def walk(self) -> list[layer_tree.Located]:
         """Return every row depth-first with its enclosing blocks and position."""
         return list(layer_tree.walk(self.layers))
-
-    def data_path_warning(self) -> str | None:
-        """Return a warning when the data path leads out of the project file's folder.
-
-        A project file from someone else can point anywhere (``/etc/passwd``); reading it is
-        allowed, but said. ``None`` for data inside the folder, or a project never saved.
-        """
-        if not self.data.path or self.path is None:
-            return None
-        folder = Path(os.path.realpath(self.base_dir))
-        data = Path(os.path.realpath(self.data_path()))
-        if data == folder or folder in data.parents:
-            return None
-        return (f"the project's data path leads out of its folder: it reads {data}, outside "
-                f"{folder}; check that this is the data you mean")
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-ready form (ids are assigned first where missing)."""
