@@ -27,8 +27,8 @@ from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from stall_probe import STALL_GOAL_MS, StallProbe  # noqa: E402
 
+from dlstudio.core.runs.history import RunHistory  # noqa: E402
 from dlstudio.core.training import events  # noqa: E402
-from dlstudio.gui.run_history import RunHistory  # noqa: E402
 from dlstudio.gui.widgets.curves import LEARNING_RATE_PLOT, CurvesView  # noqa: E402
 
 POINTS = 100_000
