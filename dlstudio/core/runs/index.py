@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dlstudio.core.processes import process_alive
 from dlstudio.core.project import layer_tree
 from dlstudio.core.runs.folder import RunFolder
 from dlstudio.core.runs.record import RecordError, RunRecord
@@ -95,7 +95,7 @@ def read_summary(path: str | os.PathLike[str]) -> RunSummary:
     except RecordError as error:  # a damaged run.json still lists the run, as failed
         record = RunRecord(id=folder.path.name, state="failed", error=str(error))
     summary = RunSummary(folder, record, _settings(folder), record.state)
-    if summary.state == "running" and not _alive(record.pid):
+    if summary.state == "running" and not process_alive(record.pid, unknown=True):
         summary.state = "failed"
         summary.record.error = (summary.record.error
                                 or "the training process ended without saying why")
@@ -121,16 +121,3 @@ def _settings(folder: RunFolder) -> str:
                 f"batch {training.get('batch_size', '?')}, {layers} layers")
     except (OSError, ValueError, AttributeError):
         return ""
-
-
-def _alive(pid: Any) -> bool:
-    """Whether process ``pid`` still runs (assumed so where that cannot be checked)."""
-    if not isinstance(pid, int) or pid <= 0 or sys.platform == "win32":
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from dlstudio.core.errors import UserInputError
+from dlstudio.core.processes import process_alive
 from dlstudio.core.project.project import Project, save_project
 from dlstudio.core.training.events import Epoch, Error, Event, Finished, Started
 from dlstudio.core.tuning import samplers, space
@@ -300,7 +301,7 @@ class StudyRunner:
         host = socket.gethostname()
         for trial in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
             attrs = trial.user_attrs
-            if attrs.get("host") == host and not _alive(attrs.get("pid")):
+            if attrs.get("host") == host and not process_alive(attrs.get("pid"), unknown=False):
                 self.storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)
                 self._queue_again(trial._trial_id)
                 self.emit(event("message", level="info",
@@ -349,16 +350,3 @@ def _check_same_study(study: Any, options: StudyOptions, runner: StudyRunner,
         raise UserInputError(f"the study {name!r} searches other settings or another "
                              "objective than this project now does; use --study NEW_NAME, or "
                              "put the search back as it was")
-
-
-def _alive(pid: Any) -> bool:
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
