@@ -52,6 +52,8 @@ INITIALIZER_DEFAULTS = ("layer_default",) + catalog.INITIALIZERS
 TUNING_DIRECTIONS = ("auto", "minimize", "maximize")
 TUNING_SAMPLERS = ("tpe", "random", "grid", "cmaes")
 TUNING_PRUNERS = ("median", "hyperband", "successive_halving", "none")
+CALENDAR_FEATURES = ("day_of_week", "month", "day_of_year", "hour")
+MISSING_RULES = ("interpolate", "forward_fill", "drop_windows")
 
 
 @dataclass
@@ -89,6 +91,51 @@ class AugmentationSpec:
 
 
 @dataclass
+class SeriesSpec:
+    """How a CSV file is read as a time series for forecasting (``data.task = "forecasting"``).
+
+    Each sample is a window of ``window`` consecutive rows; the model forecasts the targets'
+    next ``horizon`` rows after it. Ranges and help live in
+    :data:`dlstudio.core.project.settings_schema.SERIES_SETTINGS`.
+
+    Attributes:
+        time_column: The column of dates, datetimes or ordered whole numbers (a year) that
+            orders the rows; empty: the rows are in time order as they are.
+        targets: The series to forecast (one, or several for a multivariate output); their
+            past is always an input.
+        past_covariates: Other columns known only up to the forecast's start (inputs over
+            the window).
+        known_covariates: Columns known in advance for the forecast's steps too (a holiday
+            flag, a planned price); inputs over the window and the horizon.
+        window: Rows of history the model sees (the lookback).
+        horizon: Steps forecast ahead, 1..horizon, all at once (direct multi-output).
+        stride: Rows between the starts of two training windows.
+        calendar_features: Known covariates derived from the time column, each as a sine and
+            a cosine: ``day_of_week``, ``month``, ``day_of_year``, ``hour``.
+        missing: How missing values are filled: ``interpolate`` (linearly in time),
+            ``forward_fill`` (the last value seen) or ``drop_windows`` (windows that touch a
+            missing value are left out).
+        season_length: Rows per season for the seasonal-naive baseline (12 for monthly data
+            with a yearly cycle); 0 detects it from the training part.
+    """
+
+    time_column: str = ""
+    targets: list[str] = field(default_factory=list)
+    past_covariates: list[str] = field(default_factory=list)
+    known_covariates: list[str] = field(default_factory=list)
+    window: int = 24
+    horizon: int = 1
+    stride: int = 1
+    calendar_features: list[str] = field(default_factory=list)
+    missing: str = "interpolate"
+    season_length: int = 0
+
+    def input_columns(self) -> list[str]:
+        """The file's columns the model reads: targets, then past, then known covariates."""
+        return [*self.targets, *self.past_covariates, *self.known_covariates]
+
+
+@dataclass
 class DataSpec:
     """Where the data is and how to read it.
 
@@ -97,7 +144,8 @@ class DataSpec:
         path: The CSV file or image folder, relative to the project file (or absolute).
         target: The CSV column to predict (``None`` for image folders: the class folders are it).
         task: ``auto`` (classification for a categorical target, regression for a numeric one),
-            ``classification`` or ``regression``.
+            ``classification``, ``regression`` or ``forecasting`` (with ``series``), or another
+            registered task.
         columns: How each CSV column is read; columns not listed are inferred on load.
         text_encoding: Text columns as a TF-IDF bag of words (``tfidf``) or as token sequences
             for an Embedding layer (``sequence``).
@@ -110,6 +158,8 @@ class DataSpec:
             the main file then holds training and validation rows only (``split.test`` is 0).
         validation_path: A separate CSV file whose rows are the validation split
             (``split.validation`` is then 0).
+        series: How the file is read as a time series (``None`` unless ``task`` is
+            ``forecasting``); written to the file only when set.
     """
 
     kind: str = "csv"
@@ -125,6 +175,7 @@ class DataSpec:
     augmentation: AugmentationSpec = field(default_factory=AugmentationSpec)
     test_path: str | None = None
     validation_path: str | None = None
+    series: SeriesSpec | None = None
 
     def column(self, name: str) -> ColumnSpec | None:
         """Return the spec of column ``name``, or ``None`` when it is not listed."""
@@ -564,6 +615,8 @@ class Project:
         body = asdict(self)
         body.pop("path")
         body["model"] = self.model.to_dict()
+        if body["data"]["series"] is None:
+            body["data"].pop("series")
         if self.tuning == TuningSpec():
             body.pop("tuning")
         else:

@@ -33,7 +33,7 @@ from dlstudio.core.project.project import (
     Project,
     SplitSpec,
 )
-from dlstudio.core.project.settings_schema import read_training
+from dlstudio.core.project.settings_schema import read_series, read_training
 from dlstudio.core.project.tuning_fields import check_search, read_tuning
 
 
@@ -136,7 +136,10 @@ def _read_data(reader: FieldReader) -> DataSpec:
         augmentation=_read_augmentation(reader.child("augmentation")),
         test_path=reader.string("test_path", None, optional=True) or None,
         validation_path=reader.string("validation_path", None, optional=True) or None,
+        series=(read_series(reader.child("series"))
+                if reader.raw("series", None) is not None else None),
     )
+    _check_series(reader, spec)
     if spec.kind != "csv":
         for name in ("test_path", "validation_path"):
             if getattr(spec, name):
@@ -146,6 +149,21 @@ def _read_data(reader: FieldReader) -> DataSpec:
     for duplicate in sorted({name for name in names if names.count(name) > 1}):
         reader.problem(reader.place("columns"), f"column {describe(duplicate)} is listed twice")
     return spec
+
+
+def _check_series(reader: FieldReader, spec: DataSpec) -> None:
+    """A forecast reads its file as a series (``data.series``), and only a forecast does."""
+    if spec.task == "forecasting" and spec.series is None:
+        reader.problem(reader.place("series"), "is missing, but data.task is forecasting; add "
+                                               "the series settings (time_column, targets, "
+                                               "window, horizon) or choose another task")
+    elif spec.series is not None and spec.task != "forecasting":
+        reader.problem(reader.place("series"), f"is set, but data.task is {describe(spec.task)};"
+                                               " set data.task to forecasting, or remove "
+                                               "data.series")
+    if spec.series is not None and spec.kind != "csv":
+        reader.problem(reader.place("kind"), "a time series is read from a CSV file; set "
+                                             "data.kind to csv")
 
 
 def _read_column(reader: FieldReader) -> ColumnSpec:

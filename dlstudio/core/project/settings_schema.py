@@ -1,10 +1,13 @@
-"""The training settings, described once: label, kind, range, default, help and when each applies.
+"""The training and time-series settings, described once: label, kind, range, default, help and
+when each applies.
 
-The project reader (:func:`read_training`), the GUI's training form
+The project reader (:func:`read_training`, :func:`read_series`), the GUI's forms
 (``gui/widgets/training_settings.py``) and ``dlstudio info`` (:func:`training_lines`) all walk
-:data:`TRAINING_GROUPS`, so a range, a choice or a help text is written here and nowhere else.
-Defaults are the :class:`~dlstudio.core.project.project.TrainingSpec` dataclass defaults (one
-place for them); a test checks that every dataclass field has exactly one setting here.
+:data:`TRAINING_GROUPS` and :data:`SERIES_SETTINGS`, so a range, a choice or a help text is
+written here and nowhere else. Defaults are the dataclass defaults
+(:class:`~dlstudio.core.project.project.TrainingSpec`,
+:class:`~dlstudio.core.project.project.SeriesSpec`; one place for them); a test checks that every
+dataclass field has exactly one setting here.
 """
 
 from __future__ import annotations
@@ -15,24 +18,31 @@ from typing import Any
 
 from dlstudio.core.model.catalog import ParamSpec
 from dlstudio.core.project import project as project_module
-from dlstudio.core.project.fields import FieldReader
-from dlstudio.core.project.project import EarlyStoppingSpec, ScheduleSpec, TrainingSpec
+from dlstudio.core.project.fields import FieldReader, describe
+from dlstudio.core.project.project import (
+    EarlyStoppingSpec,
+    ScheduleSpec,
+    SeriesSpec,
+    TrainingSpec,
+)
 
 MONITORS = ("val_loss", "val_accuracy", "val_mae", "loss", "accuracy", "mae")
 """What training logs and early stopping can watch (accuracy for classes, MAE for values)."""
 MOST_EPOCHS = 100_000
-
-_DEFAULTS = TrainingSpec()
+MOST_STEPS = 100_000
+"""The longest window, horizon, stride or season a series setting takes."""
 
 
 @dataclass(frozen=True)
 class Setting:
-    """One training setting.
+    """One setting of a section (``training``, ``data.series``).
 
     Attributes:
-        path: Its place under ``training`` (``schedule.factor``).
+        path: Its place under the section (``schedule.factor``).
         label: What forms call it.
-        kind: ``int``, ``float``, ``bool`` or ``choice``.
+        kind: ``int``, ``float``, ``bool``, ``choice``, ``column`` (one column's name, empty
+            for none), ``columns`` (a list of column names) or ``choices`` (a list of values
+            from ``choices``, each at most once).
         help: One line a beginner understands.
         minimum: Smallest allowed number.
         maximum: Largest allowed number.
@@ -40,6 +50,7 @@ class Setting:
         choices: The allowed values of a ``choice``.
         applies: Whether the setting has an effect with these settings (forms hide it, and
             ``info`` leaves it out, when it has none); ``None``: always.
+        owner: The dataclass of the section, whose defaults are the settings' defaults.
     """
 
     path: str
@@ -50,26 +61,24 @@ class Setting:
     maximum: float | None = None
     exclusive_minimum: bool = False
     choices: tuple[str, ...] = ()
-    applies: Callable[[TrainingSpec], bool] | None = None
+    applies: Callable[[Any], bool] | None = None
+    owner: type = TrainingSpec
 
     @property
     def default(self) -> Any:
         """The value used when a project leaves the setting out."""
-        value: Any = _DEFAULTS
+        return self.value_in(self.owner())
+
+    def value_in(self, section: Any) -> Any:
+        """The setting's value in ``section`` (a ``TrainingSpec``, a ``SeriesSpec``)."""
+        value: Any = section
         for part in self.path.split("."):
             value = getattr(value, part)
         return value
 
-    def value_in(self, training: TrainingSpec) -> Any:
-        """The setting's value in ``training``."""
-        value: Any = training
-        for part in self.path.split("."):
-            value = getattr(value, part)
-        return value
-
-    def is_active(self, training: TrainingSpec) -> bool:
-        """Whether the setting has an effect with ``training``'s other settings."""
-        return self.applies is None or self.applies(training)
+    def is_active(self, section: Any) -> bool:
+        """Whether the setting has an effect with ``section``'s other settings."""
+        return self.applies is None or self.applies(section)
 
     def param_spec(self) -> ParamSpec:
         """The setting as a catalog parameter (what the GUI's value editors take)."""
@@ -87,7 +96,26 @@ class Setting:
                                  exclusive_minimum=self.exclusive_minimum)
         if self.kind == "bool":
             return reader.boolean(key, self.default)
+        if self.kind == "column":
+            return reader.string(key, self.default)
+        if self.kind in ("columns", "choices"):
+            return _read_names(reader, key, self.choices if self.kind == "choices" else None)
         return reader.choice(key, self.choices, self.default)
+
+
+def _read_names(reader: FieldReader, key: str, choices: tuple[str, ...] | None) -> list[str]:
+    """Read a list of distinct non-empty names (each one of ``choices`` when given)."""
+    names: list[str] = []
+    for item, place in reader.items(key):
+        if not isinstance(item, str) or not item:
+            reader.problem(place, f"expected a name, got {describe(item)}")
+        elif choices is not None and item not in choices:
+            reader.problem(place, f"expected one of {', '.join(choices)}, got {describe(item)}")
+        elif item in names:
+            reader.problem(place, f"{describe(item)} is listed twice; list it once")
+        else:
+            names.append(item)
+    return names
 
 
 def _whole(value: float | None) -> int | None:
@@ -181,6 +209,75 @@ TRAINING_GROUPS: tuple[tuple[str, tuple[Setting, ...]], ...] = (
 TRAINING_SETTINGS: dict[str, Setting] = {
     setting.path: setting for _title, settings in TRAINING_GROUPS for setting in settings}
 """Every training setting by its path under ``training``."""
+
+
+def _series(label: str, path: str, kind: str, help_text: str, **extra: Any) -> Setting:
+    return Setting(path, label, kind, help_text, owner=SeriesSpec, **extra)
+
+
+SERIES_GROUPS: tuple[tuple[str, tuple[Setting, ...]], ...] = (
+    ("Columns", (
+        _series("Time column", "time_column", "column", "The column of dates, datetimes or "
+                "ordered whole numbers (a year) that orders the rows; empty: the rows are in "
+                "time order as they are."),
+        _series("Forecast", "targets", "columns", "The series to forecast; their past is "
+                "always an input."),
+        _series("Past inputs", "past_covariates", "columns", "Other columns the model sees "
+                "over the window, known only up to the forecast's start."),
+        _series("Known inputs", "known_covariates", "columns", "Columns known in advance for "
+                "the forecast's steps too (a holiday flag, a planned price)."),
+        _series("Calendar inputs", "calendar_features", "choices", "Known inputs made from "
+                "the time column, each as a sine and a cosine.",
+                choices=project_module.CALENDAR_FEATURES),
+    )),
+    ("Windows", (
+        _series("Window", "window", "int", "Rows of history the model sees before each "
+                "forecast (the lookback).", minimum=1, maximum=MOST_STEPS),
+        _series("Horizon", "horizon", "int", "Steps forecast ahead, all at once (1 = the next "
+                "row only).", minimum=1, maximum=MOST_STEPS),
+        _series("Stride", "stride", "int", "Rows between the starts of two training windows "
+                "(1 = every window).", minimum=1, maximum=MOST_STEPS),
+        _series("Missing values", "missing", "choice", "interpolate: linearly in time; "
+                "forward_fill: the last value seen; drop_windows: leave out windows that "
+                "touch one.", choices=project_module.MISSING_RULES),
+        _series("Season length", "season_length", "int", "Rows per season for the seasonal "
+                "naive baseline (12 for monthly data); 0 detects it.", minimum=0,
+                maximum=MOST_STEPS),
+    )),
+)
+
+SERIES_SETTINGS: dict[str, Setting] = {
+    setting.path: setting for _title, settings in SERIES_GROUPS for setting in settings}
+"""Every time-series setting by its path under ``data.series``."""
+
+
+def read_series(reader: FieldReader) -> SeriesSpec:
+    """Read the ``data.series`` section through the schema; problems go to ``reader``.
+
+    Besides each setting's own range it checks that there is a target and that no column has
+    two roles (the time column, a target, a past or a known input).
+    """
+    reader.check_known(SeriesSpec.__dataclass_fields__)
+    series = SeriesSpec(**{path: setting.read(reader, path)
+                           for path, setting in SERIES_SETTINGS.items()})
+    if not series.targets:
+        reader.problem(reader.place("targets"), "lists no column to forecast; name at least "
+                                                "one numeric column")
+    roles: dict[str, str] = {}
+    if series.time_column:
+        roles[series.time_column] = "time_column"
+    for role in ("targets", "past_covariates", "known_covariates"):
+        for name in getattr(series, role):
+            if name in roles:
+                reader.problem(reader.place(role), f"{describe(name)} is already in "
+                                                   f"{roles[name]}; give each column one role")
+            roles.setdefault(name, role)
+    if series.calendar_features and not series.time_column:
+        reader.problem(reader.place("calendar_features"),
+                       "needs a time column of dates to derive them from; set time_column, "
+                       "or remove the calendar inputs")
+    return series
+
 
 _SECTIONS = {"schedule": ScheduleSpec, "early_stopping": EarlyStoppingSpec}
 

@@ -1,0 +1,87 @@
+"""Forecasting: the next ``horizon`` values of one or more series from a window of their past.
+
+A sample is a window of rows (see :mod:`dlstudio.core.data.series`); the head is one linear unit
+per target per horizon step, step-major (``t+1`` of every target, then ``t+2`` …), so a model's
+output row reshapes to ``(horizon, targets)``. The dataset names those outputs in its
+``class_names`` (``VALUE t+1``, ``VALUE t+2``), which is how the head learns its width from the
+``num_classes`` the builder passes. The head learns standardized values; the target transform
+(``TargetScale`` fitted on the training part's targets) turns them back into the targets' units
+inside the model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from dlstudio.core.errors import TrainingError
+from dlstudio.core.tasks.base import Task, register
+
+LOSSES = ("mse", "mae", "huber")
+
+
+@register
+class Forecasting(Task):
+    """Forecast the next steps of a series."""
+
+    name = "forecasting"
+    loss_names = LOSSES
+
+    def output_head(self, num_classes: int) -> tuple[int, str]:
+        """One linear unit per output (``num_classes``: horizon × targets)."""
+        return max(num_classes, 1), "linear"
+
+    def finish_outputs(self, outputs: Any, dataset: Any) -> Any:
+        """Turn the head's standardized outputs into the targets' units (``TargetScale``)."""
+        from dlstudio.core.model.layers import TargetScale
+
+        offset, scale = dataset.target_scaling()
+        return TargetScale(offset, scale, "none", name="target_scale", dtype="float32")(outputs)
+
+    def resolve_loss(self, choice: str, output_units: int, label_smoothing: float = 0.0) -> str:
+        """Return the loss to train with: ``mse`` for ``auto``."""
+        if choice == "auto":
+            return "mse"
+        if choice not in LOSSES:
+            raise TrainingError(f"training.loss {choice!r} is for classification, but this "
+                                "project forecasts numbers; use mse, mae, huber or auto")
+        return choice
+
+    def make_loss(self, name: str, label_smoothing: float = 0.0, model: Any = None) -> Any:
+        """Return the Keras loss ``name``."""
+        import keras
+
+        return {"mse": keras.losses.MeanSquaredError, "mae": keras.losses.MeanAbsoluteError,
+                "huber": keras.losses.Huber}[name]()
+
+    def metrics(self) -> list[str]:
+        """Mean absolute error (over every output)."""
+        return ["mae"]
+
+    def report(self, outputs: np.ndarray, true: np.ndarray, sample_ids: list[str],
+               class_names: list[str], threshold: float | None = None) -> dict[str, Any]:
+        """Overall ``mae`` and ``rmse`` and ``predictions`` (``sample``, ``true``,
+        ``predicted`` lists, one value per output)."""
+        outputs = np.asarray(outputs, dtype=np.float64).reshape(len(sample_ids), -1)
+        true = np.asarray(true, dtype=np.float64).reshape(outputs.shape)
+        errors = outputs - true
+        predictions = [{"sample": sample, "true": t.tolist(), "predicted": p.tolist()}
+                       for sample, t, p in zip(sample_ids, true, outputs, strict=True)]
+        return {"mae": float(np.mean(np.abs(errors))) if errors.size else float("nan"),
+                "rmse": float(np.sqrt(np.mean(errors ** 2))) if errors.size else float("nan"),
+                "predictions": predictions}
+
+    def report_lines(self, result: dict[str, Any]) -> list[str]:
+        """The overall errors."""
+        return ["", f"MAE {result['mae']:.6g}, RMSE {result['rmse']:.6g}"]
+
+    def prediction_table(self, sample_ids: list[str], outputs: np.ndarray,
+                         class_names: list[str], threshold: float | None = None) -> Any:
+        """``sample`` then one column per output (``VALUE t+1`` …)."""
+        import pandas as pd
+
+        values = np.asarray(outputs, dtype=np.float64).reshape(len(sample_ids), -1)
+        names = class_names or [f"output {index + 1}" for index in range(values.shape[1])]
+        return pd.DataFrame({"sample": sample_ids,
+                             **{name: values[:, index] for index, name in enumerate(names)}})
