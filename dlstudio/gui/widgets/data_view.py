@@ -35,6 +35,8 @@ from dlstudio.gui.widgets.data_models import (
     DataFrameModel,
     set_column_role,
 )
+from dlstudio.gui.widgets.series_section import SeriesSection
+from dlstudio.gui.widgets.series_settings import SeriesSettings, default_series
 from dlstudio.gui.widgets.split_editor import SplitEditor
 from dlstudio.gui.widgets.value_editors import ParamField
 
@@ -103,8 +105,11 @@ class CsvDataView(QWidget):
                              "numeric one")
         self.task_note = QLabel()
         self.task_note.setProperty("role", "hint")
+        self.task_note.setWordWrap(True)
         self.chart = ClassBalanceChart()
         self.split_editor = SplitEditor(session)
+        self.series_section = SeriesSection()
+        self.series_settings = SeriesSettings(self.document)
         self.text_fields = {spec.name: ParamField(spec) for spec in TEXT_SETTINGS}
         self.messages = QLabel()
         self.messages.setWordWrap(True)
@@ -136,11 +141,14 @@ class CsvDataView(QWidget):
         columns_box = self._titled(columns_title, self.columns_table)
         rows_box = self._titled(self.rows_title, self.rows_table)
         tables = QSplitter(Qt.Orientation.Vertical)
+        tables.addWidget(self.series_section)
         tables.addWidget(columns_box)
         tables.addWidget(rows_box)
-        tables.setSizes([300, 400])
+        tables.setSizes([380, 160, 200])
+        self.tables = tables
         target_box = QGroupBox("What to predict")
         form = QFormLayout(target_box)
+        self.target_form = form
         form.addRow("Target", self.target)
         form.addRow("Task", self.task)
         form.addRow(self.task_note)
@@ -154,8 +162,8 @@ class CsvDataView(QWidget):
                 lambda value, key=name: self.document.set_value(f"data.{key}", value))
         side = QWidget()
         side_layout = QVBoxLayout(side)
-        for widget in (self.source_label, target_box, self.chart_box, self.split_editor,
-                       self.text_box, self.messages):
+        for widget in (self.source_label, target_box, self.series_settings, self.chart_box,
+                       self.split_editor, self.text_box, self.messages):
             side_layout.addWidget(widget)
         side_layout.addStretch(1)
         scroll = QScrollArea()
@@ -189,9 +197,7 @@ class CsvDataView(QWidget):
         self.session.infoChanged.connect(self._show_messages)
         self.document.changed.connect(self._on_document_changed)
         self.target.activated.connect(lambda _i: self._pick_target(self.target.currentText()))
-        self.task.activated.connect(
-            lambda _i: self.document.set_value("data.task", self.task.currentText(), "Set task",
-                                               mergeable=False))
+        self.task.activated.connect(lambda _i: self._pick_task(self.task.currentText()))
 
     def _on_source(self) -> None:
         self.rows_model.set_frame(self.session.source.frame)
@@ -213,8 +219,36 @@ class CsvDataView(QWidget):
         self.rows_model.set_roles(columns)
         self.rows_table.resizeColumnsToContents()  # the target's header gained its mark
         self._show_target(columns)
+        self._show_series()
         self._show_text_settings(columns)
         self._show_messages()
+
+    def _show_series(self) -> None:
+        """Show the series plot and settings when the table is read as a time series."""
+        series = self.document.project.data.series
+        frame = self.session.source.frame
+        shown = series is not None
+        self.series_section.setVisible(shown)
+        self.series_settings.setVisible(shown)
+        # A forecast's roles are the series settings', not the columns table's.
+        self.columns_table.setColumnHidden(ColumnsModel.ROLE_COLUMN, shown)
+        if shown:
+            self.series_settings.set_columns([] if frame is None else list(frame.columns))
+            self.series_section.show_series(frame, series)
+
+    def _pick_task(self, task: str) -> None:
+        """Set the task; forecasting reads the table as a series (and only forecasting)."""
+        data = self.document.project.data
+        if task == data.task:
+            return
+        if task == "forecasting":
+            series = default_series(self.session.source.frame, data.target)
+            self.document.set_values({"data.task": task, "data.series": series},
+                                     "Forecast a time series")
+        elif data.series is not None:
+            self.document.set_values({"data.task": task, "data.series": None}, f"Set task {task}")
+        else:
+            self.document.set_value("data.task", task, "Set task", mergeable=False)
 
     def _show_target(self, columns: list[Any]) -> None:
         data = self.document.project.data
@@ -223,9 +257,10 @@ class CsvDataView(QWidget):
         self.target.setCurrentText(data.target or NO_TARGET)
         self.task.setCurrentText(data.task)
         frame = self.session.source.frame
+        self.target_form.setRowVisible(self.target, data.series is None)
         target = next((c for c in columns if c.role == "target"), None)
-        classes = target is not None and (data.task == "classification" or (
-            data.task == "auto" and target.kind != "numeric"))
+        classes = data.series is None and target is not None and (
+            data.task == "classification" or (data.task == "auto" and target.kind != "numeric"))
         self.chart_box.setVisible(bool(classes and frame is not None))
         if classes and frame is not None:
             self.chart.set_counts(class_counts(frame, target.name))
@@ -235,6 +270,11 @@ class CsvDataView(QWidget):
         """Say in large type what the model predicts, or that nothing is chosen yet."""
         if self.session.source.frame is None:
             self.target_banner.hide()
+            return
+        series = self.document.project.data.series
+        if series is not None:
+            self.target_banner.setText(_forecast_banner(series))
+            self.target_banner.show()
             return
         if target is None:
             text = (f"<span style='color:{PROBLEM_COLOUR}'>⚠ No target yet:</span> choose the "
@@ -285,5 +325,19 @@ class CsvDataView(QWidget):
         html += "".join(f"<p>• {escape(n)}</p>" for n in notes)
         self.messages.setText(html)
         self.messages.setVisible(bool(html))
-        if not self.document.project.data.target and self.session.source.frame is not None:
+        data = self.document.project.data
+        if data.series is not None:
+            self.task_note.setText("Set the series to forecast, the window and the horizon "
+                                   "under “Time series”.")
+        elif not data.target and self.session.source.frame is not None:
             self.task_note.setText("Pick the column to predict.")
+
+
+def _forecast_banner(series: Any) -> str:
+    """Say in large type what the forecast is, or that it has no series to forecast yet."""
+    if not series.targets:
+        return (f"<span style='color:{PROBLEM_COLOUR}'>⚠ Nothing to forecast yet:</span> set a "
+                "column to “forecast” under “Time series”.")
+    names = ", ".join(f"◎ <b>{escape(name)}</b>" for name in series.targets)
+    steps = "the next step" if series.horizon == 1 else f"the next {series.horizon} steps"
+    return f"Forecasting {names} — {steps} from the last {series.window} rows"

@@ -31,7 +31,6 @@ class SeriesPlot(QWidget):
         self.plot = pg.PlotWidget()
         self.plot.setBackground(None)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
-        self.plot.addLegend(offset=(10, 5))
         item = self.plot.getPlotItem()
         item.setDownsampling(auto=True, mode="peak")
         item.setClipToView(True)
@@ -82,7 +81,6 @@ class SeriesPlot(QWidget):
         self.targets = [name for name in targets if name in columns]
         covariates = [name for name in columns if name not in self.targets]
         item.setLabel("left", ", ".join(self.targets) or "value")
-        item.showAxis("right", bool(covariates))
         for number, name in enumerate(self.targets + covariates):
             target = name in self.targets
             colours = TARGET_COLOURS if target else COVARIATE_COLOURS
@@ -95,9 +93,8 @@ class SeriesPlot(QWidget):
                 item.addItem(curve)
             else:
                 self.covariate_box.addItem(curve)
-                item.legend.addItem(curve, f"{name} (right axis)")
             self.curves[name] = curve
-            box = QCheckBox(name if target else f"{name} (covariate)")
+            box = QCheckBox(name if target else f"{name} (right axis)")
             box.setStyleSheet(f"QCheckBox {{ color: {colour}; }}")
             box.setToolTip("Predicted (target): drawn on the left axis" if target else
                            "An input series (covariate): drawn on the right axis, on its own "
@@ -109,6 +106,7 @@ class SeriesPlot(QWidget):
             self.toggles.addWidget(box)
         self.toggles.addStretch(1)
         self._shade_gaps(gaps)
+        self._show_right_axis()
         item.getAxis("right").setLabel("covariates" if covariates else "")
         item.enableAutoRange()
         self.covariate_box.enableAutoRange()
@@ -133,10 +131,17 @@ class SeriesPlot(QWidget):
         if name not in self.curves:
             return
         self.curves[name].setVisible(shown)
+        self._show_right_axis()
         box = self.boxes[name]
         if box.isChecked() != shown:
             box.setChecked(shown)
         self.covariate_box.enableAutoRange()
+
+    def _show_right_axis(self) -> None:
+        """The right axis is the covariates': shown while one of them is."""
+        shown = any(curve.isVisible() for name, curve in self.curves.items()
+                    if name not in self.targets)
+        self.plot.getPlotItem().showAxis("right", shown)
 
     def clear(self) -> None:
         """Remove every curve, check box and shaded gap."""
@@ -146,7 +151,6 @@ class SeriesPlot(QWidget):
                 item.removeItem(curve)
             else:
                 self.covariate_box.removeItem(curve)
-                item.legend.removeItem(curve)
         for region in self.gap_regions:
             item.removeItem(region)
         self.curves, self.gap_regions = {}, []
