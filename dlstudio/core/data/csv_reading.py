@@ -64,7 +64,8 @@ STRAY_MAX_DISTINCT = 5
 STRAY_MIN_NUMBERS = 10
 """A column of numbers may hold a few stray words (at most this share of its values and this
 many distinct ones, beside at least this many numbers); they become missing, with a warning."""
-_ID_NAME = re.compile(r"(?i)(^|[_\W])(id|key|uuid|index)$|^id[_\W]|[a-z]ID$")
+ID_NAME = re.compile(r"(?i)(^|[_\W])(id|key|uuid|index)$|^id[_\W]|[a-z]ID$")
+"""Column names that say "identifier": ``customer_id``, ``key``, ``uuid``, ``userID``."""
 
 
 @dataclass
@@ -408,4 +409,4 @@ def _looks_like_id_number(series: pd.Series) -> bool:
     if not np.all(np.mod(values, 1) == 0):
         return False
     steps = np.diff(np.sort(values))
-    return bool(_ID_NAME.search(str(series.name)) or np.all(steps == 1))
+    return bool(ID_NAME.search(str(series.name)) or np.all(steps == 1))

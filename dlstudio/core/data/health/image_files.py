@@ -1,0 +1,215 @@
+"""Checks of an image folder's files: unreadable files (found by the folder scan's
+:func:`~dlstudio.core.data.image_check.image_problem`), exact copies by content hash (within
+the folder, across classes and across splits), tiny images, sizes far from the rest, and
+colour modes (grayscale among colour, transparency)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PIL import Image
+
+from dlstudio.core.data.base import SPLITS
+from dlstudio.core.data.health.findings import Finding, Fix, count_words, listing
+
+if TYPE_CHECKING:
+    from dlstudio.core.data.image_scan import ImageFolderScan
+
+TINY_SHARE = 0.25
+"""An image whose longer side is under this share of the model's image size is tiny."""
+TINY_PIXELS = 8
+SIZE_RATIO = 16.0
+"""An image whose pixel count is this many times above or below the median is far off."""
+GRAY_MODES = frozenset({"1", "L", "LA", "I", "I;16", "F"})
+ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    """What the checks need of one image: its content hash, size and colour mode."""
+
+    digest: str
+    width: int
+    height: int
+    mode: str
+
+
+def read_image_facts(scan: ImageFolderScan) -> dict[str, ImageFacts]:
+    """Hash every usable image of a scan and read its size and mode (headers only)."""
+    facts = {}
+    for image_file in scan.files:
+        try:
+            data = (scan.root / image_file.path).read_bytes()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                with Image.open(io.BytesIO(data)) as image:
+                    width, height, mode = image.width, image.height, image.mode
+        except (OSError, ValueError, Image.DecompressionBombError):
+            continue  # changed since the scan; the next scan names it
+        facts[image_file.path] = ImageFacts(hashlib.blake2b(data, digest_size=16).hexdigest(),
+                                            width, height, mode)
+    return facts
+
+
+def image_findings(scan: ImageFolderScan, splits: Mapping[str, list[str]],
+                   facts: Mapping[str, ImageFacts], image_size: tuple[int, int],
+                   color_mode: str) -> list[Finding]:
+    """Run the file checks.
+
+    Args:
+        scan: The folder scan (its skipped files and classes).
+        splits: Split name to the paths in it.
+        facts: From :func:`read_image_facts`.
+        image_size: ``(height, width)`` the model resizes to.
+        color_mode: The project's ``data.color_mode``.
+    """
+    classes = {image_file.path: image_file.class_name for image_file in scan.files}
+    return [*unreadable(scan), *copies(facts, classes), *shared_between_splits(splits, facts),
+            *odd_sizes(facts, image_size), *colour_modes(facts, color_mode)]
+
+
+def unreadable(scan: ImageFolderScan) -> list[Finding]:
+    """Files the scan skipped (damaged, empty, a format TensorFlow cannot decode)."""
+    if not scan.skipped:
+        return []
+    shown = [f"{item.path} ({item.reason.split(';')[0]})" for item in scan.skipped]
+    message = (f"{count_words(len(shown), 'image file')} cannot be read and "
+               f"{'is' if len(shown) == 1 else 'are'} left out of training: "
+               f"{listing(shown, 3)}. Fix: re-save them as PNG or JPEG, or delete them.")
+    return [Finding("unreadable_images", "warning",
+                    f"{count_words(len(shown), 'image file')} cannot be read", message,
+                    items=tuple(item.path for item in scan.skipped), count=len(shown))]
+
+
+def copies(facts: Mapping[str, ImageFacts],
+           classes: Mapping[str, str | None]) -> list[Finding]:
+    """Images whose content equals another's: in another class (contradicting labels) or in
+    the same one (counted twice)."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for path, fact in facts.items():
+        groups[fact.digest].append(path)
+    clashing, repeated = [], []
+    for paths in groups.values():
+        if len(paths) < 2:
+            continue
+        if len({classes.get(path) for path in paths}) > 1:
+            clashing.append(paths)
+        else:
+            repeated += paths[1:]
+    findings = []
+    if clashing:
+        pairs = [" = ".join(paths[:2]) for paths in clashing]
+        members = [path for paths in clashing for path in paths]
+        verb = "appears" if len(clashing) == 1 else "appear"
+        message = (f"{count_words(len(clashing), 'image')} {verb} in more than one class "
+                   f"({listing(pairs, 2)}): the same picture cannot be both, so at least one "
+                   "label is wrong. Fix: delete the copy in the wrong class folder.")
+        findings.append(Finding("conflicting_images", "warning",
+                                f"{count_words(len(clashing), 'image')} filed under two "
+                                "classes", message, items=tuple(members), count=len(members)))
+    if repeated:
+        message = (f"{count_words(len(repeated), 'image file')} repeat another file of the same "
+                   f"class byte for byte ({listing(repeated, 3)}); copies weigh more in "
+                   "training and can land in the test split. Fix: delete the copies.")
+        findings.append(Finding("duplicate_images", "warning",
+                                f"{count_words(len(repeated), 'image')} are exact copies",
+                                message, items=tuple(repeated), count=len(repeated)))
+    return findings
+
+
+def shared_between_splits(splits: Mapping[str, list[str]],
+                          facts: Mapping[str, ImageFacts]) -> list[Finding]:
+    """Validation or test images whose content is also in the training split (leakage)."""
+    training = {facts[path].digest for path in splits.get("train", []) if path in facts}
+    findings = []
+    for split in SPLITS[1:]:
+        held_out = [path for path in splits.get(split, []) if path in facts]
+        leaked = [path for path in held_out if facts[path].digest in training]
+        if not leaked:
+            continue
+        message = (f"{count_words(len(leaked), 'image')} of the {split} split "
+                   f"({len(leaked) / len(held_out):.0%}) {'is' if len(leaked) == 1 else 'are'} "
+                   f"also in the training split ({listing(leaked, 2)}): the model has seen "
+                   f"{'it' if len(leaked) == 1 else 'them'}, so the {split} score overstates "
+                   "how it does on new images. Fix: delete the copies, so each picture is in "
+                   "one split only.")
+        findings.append(Finding("shared_between_splits", "critical",
+                                f"{count_words(len(leaked), split + ' image')} also in training",
+                                message, items=tuple(leaked), count=len(leaked)))
+    return findings
+
+
+def odd_sizes(facts: Mapping[str, ImageFacts], image_size: tuple[int, int]) -> list[Finding]:
+    """Images much smaller than the model's size, and sizes far from the rest."""
+    if not facts:
+        return []
+    findings = []
+    floor = max(TINY_PIXELS, TINY_SHARE * min(image_size))
+    tiny = [path for path, fact in facts.items()
+            if max(fact.width, fact.height) < floor or min(fact.width, fact.height) < TINY_PIXELS]
+    if tiny:
+        shown = [f"{path} ({facts[path].width}×{facts[path].height})" for path in tiny]
+        message = (f"{listing(shown, 3)} {'is' if len(tiny) == 1 else 'are'} far smaller than "
+                   f"the {image_size[0]}×{image_size[1]} the model works at; stretched that "
+                   "much they are mostly blur. Fix: replace them with larger images or delete "
+                   "them (or lower the image size if every image is small).")
+        findings.append(Finding("tiny_images", "warning",
+                                f"{count_words(len(tiny), 'image')} are tiny", message,
+                                items=tuple(tiny), count=len(tiny)))
+    areas = {path: fact.width * fact.height for path, fact in facts.items() if path not in tiny}
+    if len(areas) >= 3:
+        median = float(np.median(list(areas.values())))
+        far = [path for path, area in areas.items()
+               if area > SIZE_RATIO * median or area * SIZE_RATIO < median]
+        if far:
+            shown = [f"{path} ({facts[path].width}×{facts[path].height})" for path in far]
+            common = Counter(f"{f.width}×{f.height}" for f in facts.values()).most_common(1)[0]
+            message = (f"{listing(shown, 3)} differ{'s' if len(far) == 1 else ''} in size "
+                       f"from the rest by a factor of {SIZE_RATIO:.0f} or more (most are "
+                       f"{common[0]}); resized to one size their objects appear at a very "
+                       "different scale. Fix: check they belong here; crop or resize them like "
+                       "the others.")
+            findings.append(Finding("odd_image_sizes", "note",
+                                    f"{count_words(len(far), 'image')} of an unusual size",
+                                    message, items=tuple(far), count=len(far)))
+    return findings
+
+
+def colour_modes(facts: Mapping[str, ImageFacts], color_mode: str) -> list[Finding]:
+    """Grayscale images read as colour, grayscale among colour, and transparency."""
+    if not facts:
+        return []
+    gray = [path for path, fact in facts.items() if fact.mode in GRAY_MODES]
+    findings = []
+    if len(gray) == len(facts) and color_mode == "rgb":
+        message = ("Every image is grayscale, yet the project reads them as colour: three "
+                   "equal channels, three times the input for nothing. Fix: read them as "
+                   "grayscale.")
+        findings.append(Finding("colour_mode", "note", "All images are grayscale", message,
+                                fix=Fix("Read images as grayscale",
+                                        {"data.color_mode": "grayscale"})))
+    elif gray and color_mode == "rgb":
+        message = (f"{listing(gray, 3)} {'is' if len(gray) == 1 else 'are'} grayscale among "
+                   "colour images; they are read as colour with three equal channels. Fine "
+                   "if that is how they were taken; if they are another kind of picture "
+                   "(scans, thumbnails), replace them with colour versions.")
+        findings.append(Finding("colour_mode", "note",
+                                f"{count_words(len(gray), 'image')} grayscale among colour",
+                                message, items=tuple(gray), count=len(gray)))
+    alpha = [path for path, fact in facts.items() if fact.mode in ALPHA_MODES]
+    if alpha:
+        message = (f"{listing(alpha, 3)} {'has' if len(alpha) == 1 else 'have'} a transparency "
+                   "channel, which is dropped: transparent areas show whatever colour they "
+                   "hide (often black). Fix: if that matters, flatten them onto the background "
+                   "the other images have.")
+        findings.append(Finding("transparent_images", "note",
+                                f"{count_words(len(alpha), 'image')} with transparency",
+                                message, items=tuple(alpha), count=len(alpha)))
+    return findings
