@@ -68,9 +68,14 @@ def check_health(project: Project, dataset: Dataset | None = None) -> HealthRepo
         from dlstudio.core.data import load_dataset
 
         dataset = load_dataset(project)
-    if dataset.kind == "csv":
+    from dlstudio.core.data.images import ImageDataset
+    from dlstudio.core.data.tabular import TabularDataset
+
+    if isinstance(dataset, TabularDataset):
         return table_health(dataset)
-    return image_health(dataset.scan, project, dataset=dataset)
+    if isinstance(dataset, ImageDataset):
+        return image_health(dataset.scan, project, dataset=dataset)
+    return HealthReport()  # a kind of data with no checks yet
 
 
 def table_health(dataset: TabularDataset) -> HealthReport:
