@@ -6,7 +6,7 @@
     dlstudio init DATA -o PROJECT [--target COL] [--template NAME] [--test FILE]
                  [--validation FILE]
     dlstudio import MODEL.keras --data DATA -o PROJECT [--target COL]
-    dlstudio info PROJECT                           data summary; devices; layer table
+    dlstudio info PROJECT [--json]                  data summary and health; devices; layers
     dlstudio layers [--json]                        the layer catalog, with every parameter
     dlstudio train PROJECT [--epochs N] [--runs-dir DIR] [--resume RUN] [--events]
     dlstudio tune PROJECT [--search PATH=SPEC]… [--trials N] [--workers K] [--epochs E]
@@ -101,8 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     imported.add_argument("--force", action="store_true", help="replace existing files")
     imported.set_defaults(handler=commands.import_command)
 
-    info = sub.add_parser("info", help="data summary and layer table of a project")
+    info = sub.add_parser("info", help="data summary and health, and layer table of a project")
     info.add_argument("project", metavar="PROJECT")
+    info.add_argument("--json", action="store_true", help="print it as JSON (data, health, "
+                      "devices, model)")
     info.set_defaults(handler=commands.info_command)
 
     layers = sub.add_parser("layers", help="the layer catalog, with every parameter")

@@ -66,9 +66,10 @@ def import_command(args: argparse.Namespace) -> int:
 
 
 def info_command(args: argparse.Namespace) -> int:
-    """``dlstudio info PROJECT``: the data summary, the devices that would train, the training
-    settings that apply, then the layer table."""
+    """``dlstudio info PROJECT [--json]``: the data summary and its health, the devices that
+    would train, the training settings that apply, then the layer table."""
     from dlstudio.core.data import load_dataset
+    from dlstudio.core.data.health import check_health
     from dlstudio.core.model import builder
     from dlstudio.core.project.settings_schema import training_lines
     from dlstudio.core.training.devices import describe_devices
@@ -76,23 +77,50 @@ def info_command(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     outside = warn_if_data_outside(project)
     dataset = load_dataset(project)
-    for line in dataset.summary_lines():
-        print(line)
-    if outside:
-        print(f"Warning: {outside}")
-    print(f"Devices: {describe_devices(project.training.device)}")
-    for line in training_lines(project.training):
-        print(line)
+    health = check_health(project, dataset)
     report = builder.inspect_stack(project, dataset.feature_shape(), dataset.task,
                                    len(dataset.class_names), dataset.input_shapes())
-    print()
     model = project.model
-    for line in layer_table(report, layer_tree.count_layers(model.layers, model.inputs)):
-        print(line)
+    layer_count = layer_tree.count_layers(model.layers, model.inputs)
     problem = report.first_error()
+    if args.json:
+        print(json.dumps({
+            "project": str(project.path), "data": dataset.summary(),
+            "health": health.to_json(project), "devices": describe_devices(
+                project.training.device),
+            "model": stack_json(report, layer_count)}, indent=2))
+    else:
+        for line in dataset.summary_lines():
+            print(line)
+        if outside:
+            print(f"Warning: {outside}")
+        for line in health.lines(project):
+            print(line)
+        print(f"Devices: {describe_devices(project.training.device)}")
+        for line in training_lines(project.training):
+            print(line)
+        print()
+        for line in layer_table(report, layer_count):
+            print(line)
     if problem is not None:
         raise UserInputError(problem.message())
     return 0
+
+
+def stack_json(report: Any, layer_count: int) -> dict[str, Any]:
+    """Return a stack report as ``info --json`` prints it: the top-level rows (the input and
+    the head included), the parameter counts and the first error."""
+    problem = report.first_error()
+    return {
+        "layers": [{"index": row.index, "id": row.id, "type": row.type,
+                    "summary": row.summary, "input_group": row.input_group,
+                    "output_shape": None if row.output_shape is None else list(
+                        row.output_shape),
+                    "params": row.param_count, "error": row.error} for row in report.rows],
+        "layer_count": layer_count, "total_params": report.total_params,
+        "trainable_params": report.trainable_params,
+        "error": None if problem is None else problem.message(),
+    }
 
 
 def warn_if_data_outside(project: Any) -> str | None:

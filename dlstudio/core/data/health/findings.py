@@ -123,11 +123,16 @@ class HealthReport:
         """Return the findings of one check."""
         return [finding for finding in self.findings if finding.check == check]
 
-    def to_json(self) -> dict[str, Any]:
-        """Return the report as JSON-ready data."""
+    def to_json(self, project: Project | None = None) -> dict[str, Any]:
+        """Return the report as JSON-ready data; with ``project``, each fix says whether the
+        project has it already (``applied``)."""
+        findings = [finding.to_json() for finding in self.findings]
+        if project is not None:
+            for finding, entry in zip(self.findings, findings, strict=True):
+                if finding.fix is not None:
+                    entry["fix"]["applied"] = fix_applied(project, finding.fix)
         return {"summary": self.headline(), "counts": self.counts(), "checks": list(self.checks),
-                "seconds": round(self.seconds, 3),
-                "findings": [finding.to_json() for finding in self.findings]}
+                "seconds": round(self.seconds, 3), "findings": findings}
 
     def lines(self, project: Project | None = None) -> list[str]:
         """Return the report as text lines for ``dlstudio info``; with ``project``, a fix it

@@ -1,0 +1,68 @@
+"""``dlstudio info``: the data health report, as text and as JSON."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from dlstudio import cli
+
+
+def run_cli(capsys, *arguments):
+    status = cli.main([str(item) for item in arguments])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def planted_project(capsys, tmp_path):
+    """A project on a CSV with a column that gives the answer away and imbalanced classes."""
+    generator = np.random.default_rng(0)
+    x1 = generator.normal(size=200)
+    label = np.where(np.arange(200) % 8 == 0, "rare", "common")
+    pd.DataFrame({"x1": x1.round(4), "refund": np.where(label == "rare", 1, 0),
+                  "label": label}).to_csv(tmp_path / "planted.csv", index=False)
+    project = tmp_path / "planted.dlstudio.json"
+    run_cli(capsys, "init", tmp_path / "planted.csv", "-o", project, "--target", "label")
+    return project
+
+
+def test_info_says_when_the_data_is_healthy(capsys, toy_csv, tmp_path):
+    project = tmp_path / "toy.dlstudio.json"
+    run_cli(capsys, "init", toy_csv, "-o", project)
+
+    status, out, _ = run_cli(capsys, "info", project)
+
+    assert status == 0
+    assert "Data health: no problems found" in out
+
+
+def test_info_prints_each_finding_with_its_fix(capsys, tmp_path):
+    project = planted_project(capsys, tmp_path)
+
+    status, out, _ = run_cli(capsys, "info", project)
+
+    assert status == 0
+    assert "Data health: 1 critical, 1 warning" in out
+    assert "  Critical: Column 'refund' alone predicts the target (100%)" in out
+    assert "    fix: set the role of column 'refund' to ignored" in out
+    assert "    fix: set training.class_weights to balanced" in out
+    assert out.index("Data health:") < out.index("Total parameters:")
+
+
+def test_info_json_carries_data_health_and_model(capsys, tmp_path):
+    project = planted_project(capsys, tmp_path)
+
+    status, out, _ = run_cli(capsys, "info", project, "--json")
+
+    assert status == 0
+    info = json.loads(out)
+    assert info["data"]["target"] == "label"
+    findings = {finding["check"]: finding for finding in info["health"]["findings"]}
+    assert findings["leaky_column"]["columns"] == ["refund"]
+    assert findings["class_imbalance"]["fix"] == {
+        "label": "Use balanced class weights", "settings": {"training.class_weights": "balanced"},
+        "ignore_columns": [], "applied": False}
+    assert info["model"]["total_params"] > 0 and info["model"]["error"] is None
+    assert info["model"]["layers"][0]["type"] == "Input"
