@@ -11,7 +11,7 @@ from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from dlstudio import __version__
-from dlstudio.core.model.templates import TEMPLATES, Template
+from dlstudio.core.model.templates import TEMPLATES, Template, choose_template
 from dlstudio.core.project import layer_tree
 from dlstudio.gui import settings as app_settings
 from dlstudio.gui.theme import THEMES, icon
@@ -173,11 +173,48 @@ def _view_menu(window: MainWindow, actions: WindowActions) -> None:
 def _templates_menu(window: MainWindow) -> None:
     menu = window.menuBar().addMenu("&Templates")
     menu.setToolTipsVisible(True)
-    for template in TEMPLATES.values():
+    menu.aboutToShow.connect(lambda: fill_templates_menu(window, menu))
+    fill_templates_menu(window, menu)
+
+
+def template_data_kind(window: MainWindow) -> str:
+    """The kind of data the open project feeds a model, in the templates' words: ``series``
+    (windows of a time series), ``images``, ``text`` (token sequences) or ``table``."""
+    data = window.document.project.data
+    if data.series is not None:
+        return "series"
+    if data.kind == "images":
+        return "images"
+    return "text" if data.text_encoding == "sequence" else "table"
+
+
+def fill_templates_menu(window: MainWindow, menu: QMenu) -> None:
+    """List the templates that fit the project's data first, the one the core would choose
+    marked, then the others under their own heading."""
+    menu.clear()
+    kind = template_data_kind(window)
+    info = window.data_session.info
+    suggested = choose_template(kind, info.task if info else "regression",
+                                info.feature_shape if info else ()).name
+    fitting = [t for t in TEMPLATES.values() if kind in t.kinds]
+    others = [t for t in TEMPLATES.values() if kind not in t.kinds]
+    words = {"series": "a time series", "images": "images", "text": "text sequences",
+             "table": "a table"}
+    if fitting:
+        menu.addSection(f"For {words.get(kind, kind)}")
+    for template in fitting + others:
+        if template is (others[0] if others else None):
+            menu.addSection("For other kinds of data")
         kinds = ", ".join(template.kinds)
-        action = menu.addAction(icon("template"), f"{template.title}  ({kinds})")
+        mark = "  — suggested" if template.name == suggested and fitting else ""
+        action = menu.addAction(icon("template"), f"{template.title}  ({kinds}){mark}")
         action.setToolTip(template.doc)
         action.setStatusTip(template.doc)
+        action.setData(template.name)
+        if mark:
+            font = action.font()
+            font.setBold(True)
+            action.setFont(font)
         action.triggered.connect(lambda _checked=False, t=template: _apply_template(window, t))
 
 

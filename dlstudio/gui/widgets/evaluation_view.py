@@ -9,7 +9,9 @@ slider above it recomputes all of these live, and saves the threshold with the r
 "Curves" page has ROC, precision-recall and reliability plots, and a table run's "Columns" page
 the permutation importance of its columns, and "Robustness" the score under FGSM, PGD and noise
 against ε. For regression: the metrics, a
-predicted-versus-true scatter and a residual histogram.
+predicted-versus-true scatter and a residual histogram. For forecasting: the scores beside the
+baselines' with a verdict against persistence, the forecast plot of the test windows and the
+residuals over time.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -41,6 +44,9 @@ from dlstudio.gui import settings as app_settings
 from dlstudio.gui.background import prepare_keras, run_in_background
 from dlstudio.gui.theme import icon
 from dlstudio.gui.widgets.confusion_matrix import ConfusionMatrixView
+from dlstudio.gui.widgets.forecast_data import forecast_data_from_result
+from dlstudio.gui.widgets.forecast_plot import ForecastPlot
+from dlstudio.gui.widgets.forecast_scores import ForecastScores
 from dlstudio.gui.widgets.importance_chart import ColumnImportanceView
 from dlstudio.gui.widgets.probability_plots import ProbabilityPlots
 from dlstudio.gui.widgets.robustness_view import RobustnessView
@@ -112,6 +118,7 @@ class EvaluationView(QWidget):
         self.pages.addWidget(QWidget())
         self.pages.addWidget(self._classification_page())
         self.pages.addWidget(self._regression_page())
+        self.pages.addWidget(self._forecast_page())
         self.importance = ColumnImportanceView()
         self.sections = QTabWidget()
         self.sections.setDocumentMode(True)
@@ -166,6 +173,23 @@ class EvaluationView(QWidget):
         page.setSizes([300, 940])
         return page
 
+    def _forecast_page(self) -> QWidget:
+        self.forecast_scores = ForecastScores()
+        self.forecast_plot = ForecastPlot()
+        self.forecast_target = QComboBox()
+        self.forecast_target.setToolTip("The forecast series to show")
+        self.forecast_target.activated.connect(lambda _i: self._show_forecast_target())
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.forecast_target)
+        column.addWidget(self.forecast_scores, 1)
+        page = QSplitter(Qt.Orientation.Horizontal)
+        page.addWidget(left)
+        page.addWidget(self.forecast_plot)
+        page.setSizes([380, 860])
+        return page
+
     # Loading ------------------------------------------------------------------------------
 
     def set_run(self, run_dir: str | Path | None) -> None:
@@ -197,6 +221,8 @@ class EvaluationView(QWidget):
         self.threshold.setVisible(False)
         self.samples.clear_samples()
         self._plot_regression(np.array([]), np.array([]))
+        self.forecast_plot.set_data(None)
+        self.forecast_scores.set_data(None)
 
     def _load_file(self) -> None:
         path = self.run_dir / EVALUATION_FILE
@@ -250,17 +276,28 @@ class EvaluationView(QWidget):
         return lambda path: predictor.predict_image(path, explain=True).image.overlaid()
 
     def _show_sections(self, curves: bool) -> None:
-        """Offer "Curves" for a classification result and "Columns" for a table run."""
+        """Offer "Curves" for a classification result, "Columns" for a table run, and
+        neither "Columns" nor "Robustness" for a forecast (a window is no row of columns)."""
         self.sections.setTabVisible(self.sections.indexOf(self.curves), curves)
-        table = self.run_dir is not None and self._run_kind() == "csv"
+        forecast = self.run_dir is not None and self._run_task() == "forecasting"
+        table = self.run_dir is not None and self._run_kind() == "csv" and not forecast
         self.sections.setTabVisible(self.sections.indexOf(self.importance), table)
+        self.sections.setTabVisible(self.sections.indexOf(self.robustness), not forecast)
 
     def _run_kind(self) -> str:
+        return str(self._run_data().get("kind", "csv"))
+
+    def _run_task(self) -> str:
+        return str(self._run_data().get("task", "auto"))
+
+    def _run_data(self) -> dict[str, Any]:
+        """The ``data`` section of the run's project snapshot (empty when unreadable)."""
         try:
             snapshot = json.loads((self.run_dir / "project.dlstudio.json").read_text("utf-8"))
-            return str(snapshot.get("data", {}).get("kind", "csv"))
+            data = snapshot.get("data", {})
+            return data if isinstance(data, dict) else {}
         except (OSError, ValueError, AttributeError):
-            return "csv"
+            return {}
 
     def _evaluated(self, run_dir: str, result: dict[str, Any]) -> None:
         self.busy = False
@@ -310,6 +347,8 @@ class EvaluationView(QWidget):
                          or f"Evaluated {str(result.get('created', ''))[:16].replace('T', ' ')}")
         if result.get("task") == "classification":
             self._show_classification(result)
+        elif result.get("task") == "forecasting":
+            self._show_forecast(result)
         else:
             self._show_regression(result)
         self._update_button()
@@ -410,6 +449,27 @@ class EvaluationView(QWidget):
         self._plot_regression(true, predicted)
         self.pages.setCurrentIndex(2)
         self._show_sections(curves=False)
+
+    def _show_forecast(self, result: dict[str, Any]) -> None:
+        targets = [str(name) for name in result.get("targets") or []]
+        self.forecast_target.clear()
+        self.forecast_target.addItems(targets)
+        self.forecast_target.setVisible(len(targets) > 1)
+        self.pages.setCurrentIndex(3)
+        self._show_sections(curves=False)
+        self._show_forecast_target()
+
+    def _show_forecast_target(self) -> None:
+        """Show the forecast of the chosen target (the first one of a univariate run)."""
+        try:
+            data = forecast_data_from_result(self.result or {},
+                                             max(0, self.forecast_target.currentIndex()))
+        except (KeyError, ValueError, TypeError, IndexError) as error:
+            self._set_status(f"This evaluation has no test windows to plot ({error}); press "
+                             "“Evaluate again”.", True)
+            data = None
+        self.forecast_plot.set_data(data)
+        self.forecast_scores.set_data(data)
 
     def _plot_regression(self, true: np.ndarray, predicted: np.ndarray) -> None:
         self.scatter.clear()

@@ -8,6 +8,7 @@ horizon step — so the widgets can be fed by the evaluation result of a run
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -89,3 +90,55 @@ def verdict(data: ForecastData) -> tuple[str, bool]:
     gain = 100.0 * (1.0 - model / naive) if naive else 0.0
     return (f"✓ The model beats persistence: its average miss is {model:.4g} against "
             f"{naive:.4g} for repeating the last value ({gain:.0f}% smaller)."), False
+
+
+def forecast_data_from_result(result: dict[str, Any], target: int = 0) -> ForecastData:
+    """Read one target's test windows and scores out of a forecasting ``evaluation.json``.
+
+    Args:
+        result: The evaluation result of a forecasting run.
+        target: Which of the run's targets (their order in ``targets``).
+
+    Raises:
+        KeyError, ValueError, TypeError: The result is not a forecasting result of this shape.
+    """
+    targets = list(result.get("targets") or ["value"])
+    name = targets[target]
+    windows = result["windows"]
+
+    def one_target(values: Any) -> np.ndarray:
+        array = np.asarray(values, dtype=float)
+        return array[..., target] if array.ndim == 3 else array
+
+    times = np.asarray(windows["times"])
+    baselines = {key: one_target(values)
+                 for key, values in (windows.get("baselines") or {}).items()}
+    scores = {MODEL: _metrics(result.get("metrics", {}).get("overall", {}))}
+    steps = {MODEL: _per_step(result.get("metrics", {}).get("per_step", []))}
+    for key, entry in (result.get("baselines") or {}).items():
+        scores[key] = _metrics(entry.get("overall", entry))
+        steps[key] = _per_step(entry.get("per_step", []))
+    history = result.get("history") or {}
+    history_values = history.get("values")
+    return ForecastData(
+        target=name, times=times, truth=one_target(windows["truth"]),
+        forecast=one_target(windows["forecast"]), baselines=baselines, scores=scores,
+        step_scores=steps,
+        history_times=np.asarray(history["times"]) if history.get("times") else None,
+        history=_history(history_values, target) if history_values is not None else None,
+        verdict=str(result.get("verdict") or ""))
+
+
+def _history(values: Any, target: int) -> np.ndarray:
+    """One target's history: ``(rows, targets)`` values, or ``(rows,)`` of a single one."""
+    array = np.asarray(values, dtype=float)
+    return array[:, target] if array.ndim == 2 else array
+
+
+def _metrics(entry: dict[str, Any]) -> dict[str, float]:
+    return {key: float(entry[key]) for key in METRICS if entry.get(key) is not None}
+
+
+def _per_step(entries: list[dict[str, Any]]) -> dict[str, list[float]]:
+    return {key: [float(entry.get(key, np.nan)) for entry in entries]
+            for key in METRICS if any(key in entry for entry in entries)}

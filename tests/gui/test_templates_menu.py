@@ -1,0 +1,48 @@
+"""The Templates menu lists the templates that fit the project's data first, one suggested."""
+
+from __future__ import annotations
+
+from dlstudio.core.model.templates import TEMPLATES
+from dlstudio.core.project.project import DataSpec, Project, SeriesSpec, save_project
+from dlstudio.gui.main_menus import template_data_kind
+
+
+def templates_menu(window):
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Templates")
+    menu.aboutToShow.emit()
+    return menu
+
+
+def listed(menu) -> list[tuple[str, str]]:
+    """(section or template name, text) in menu order."""
+    return [("section", a.text()) if a.isSeparator() else (a.data(), a.text())
+            for a in menu.actions()]
+
+
+def test_a_tables_templates_come_first_with_the_suggested_one_marked(window, csv_project):
+    window.open_path(str(csv_project))
+    entries = listed(templates_menu(window))
+    assert entries[0] == ("section", "For a table")
+    fitting = entries[1:entries.index(("section", "For other kinds of data"))]
+    assert fitting and all("table" in TEMPLATES[name].kinds for name, _text in fitting)
+    suggested = [name for name, text in fitting if text.endswith("— suggested")]
+    assert suggested == ["mlp"]
+    others = entries[entries.index(("section", "For other kinds of data")) + 1:]
+    assert ("cnn" in [name for name, _text in others])
+
+
+def test_a_series_asks_for_the_templates_of_a_series(window, tmp_path):
+    csv = tmp_path / "yearly.csv"
+    csv.write_text("YEAR,VALUE\n" + "".join(f"{1900 + i},{i % 7}\n" for i in range(40)))
+    project = Project(name="Yearly", data=DataSpec(
+        kind="csv", path=str(csv), task="forecasting",
+        series=SeriesSpec(time_column="YEAR", targets=["VALUE"], window=8, horizon=2)))
+    window.open_path(str(save_project(project, tmp_path / "yearly.dlstudio.json")))
+    assert template_data_kind(window) == "series"
+    entries = listed(templates_menu(window))
+    series = [name for name in TEMPLATES if "series" in TEMPLATES[name].kinds]
+    fitting = [name for name, _text in entries if name in series]
+    assert fitting == series
+    if series:  # the series templates come first
+        assert entries[0] == ("section", "For a time series")
+        assert [name for name, _text in entries[1:len(series) + 1]] == series
