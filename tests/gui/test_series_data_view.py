@@ -99,3 +99,13 @@ def test_choosing_forecasting_reads_the_table_as_a_series_and_back(qtbot, tmp_pa
     view._pick_task("regression")
     assert view.document.project.data.series is None
     assert view.series_section.isHidden()
+
+
+def test_a_series_is_split_in_time_order_without_seed_or_classes(series_panel):
+    split = series_panel.csv_view.split_editor
+    assert split.title() == "Split, in time order"
+    assert not split.form.isRowVisible(split.seed)
+    assert not split.form.isRowVisible(split.stratified)
+    assert not split.form.isRowVisible(split.test_file)
+    assert split.form.isRowVisible(split.time_order)
+    assert split.form.isRowVisible(split.train)

@@ -1,6 +1,7 @@
 """The split settings: training and validation fractions (test takes the rest), seed,
 stratification, and the number of samples each split gets; for a CSV file, the test and the
-validation rows may come from separate files (``init --test/--validation``)."""
+validation rows may come from separate files (``init --test/--validation``). A time series is
+split in time order: only the fractions apply, and a line says how."""
 
 from __future__ import annotations
 
@@ -93,6 +94,13 @@ class SplitEditor(QGroupBox):
         form.addRow("Test", self.test)
         form.addRow("Seed", self.seed)
         form.addRow(self.stratified)
+        self.time_order = QLabel("Training comes first, then validation, then test, with a gap "
+                                 "of the horizon between them; nothing is shuffled across them, "
+                                 "so the test measures forecasts of a future the model never "
+                                 "saw.")
+        self.time_order.setWordWrap(True)
+        self.time_order.setProperty("role", "hint")
+        form.addRow(self.time_order)
         form.addRow(self.counts)
         self.train.valueChanged.connect(lambda _v: self._set_fractions())
         self.validation.valueChanged.connect(lambda _v: self._set_fractions())
@@ -178,9 +186,15 @@ class SplitEditor(QGroupBox):
         self.test.setText(f"{split.test:.2f}")
         project = self.document.project
         files = project.split_file_paths() if project.data.kind == "csv" else {}
+        series = project.data.series is not None
         for row in (self.test_file, self.validation_file):
             row.show_path(files.get(row.split))
-            self.form.setRowVisible(row, project.data.kind == "csv")
+            self.form.setRowVisible(row, project.data.kind == "csv" and not series)
+        # A series is split in time order: no seed, no classes to stratify, no other files.
+        self.form.setRowVisible(self.seed, not series)
+        self.form.setRowVisible(self.stratified, not series)
+        self.form.setRowVisible(self.time_order, series)
+        self.setTitle("Split, in time order" if series else "Split")
         self.validation.setEnabled("validation" not in files)
         self.validation.setToolTip(
             f"The validation rows come from {files['validation'].name}." if "validation" in files
