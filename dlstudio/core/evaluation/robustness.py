@@ -73,7 +73,8 @@ def robustness_report(run_dir: str | Path, epsilons: list[float] | None = None,
     if not dataset.split_size(split):
         raise UserInputError(f"run {run.name} has no test or validation samples to attack; "
                              "give the split a test share and train again")
-    attack = _Attack(run.model, run.task == "classification", _scales(dataset, images), images)
+    attack = _Attack(run.model, run.task == "classification",
+                     perturbation_scales(dataset, images), images)
     rng = np.random.default_rng(seed)
     scores: dict[str, list[float]] = {name: [] for name in ATTACKS}
     for epsilon in epsilons:
@@ -94,8 +95,9 @@ def robustness_report(run_dir: str | Path, epsilons: list[float] | None = None,
     return result
 
 
-def _scales(dataset: Any, images: bool) -> dict[str, float] | None:
-    """Per numeric input, its training standard deviation (``None`` for images)."""
+def perturbation_scales(dataset: Any, images: bool) -> dict[str, float] | None:
+    """Per numeric input, its training standard deviation (``None`` for images): what one ε
+    counts in a table (here and in adversarial training)."""
     if images:
         return None
     scales = {}

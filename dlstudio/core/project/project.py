@@ -446,6 +446,9 @@ class TrainingSpec:
         seed: Fixes shuffling and initial weights (the split has its own seed).
         device: ``auto`` (all GPUs, else the CPU), ``cpu``, ``gpu`` (the first) or ``all_gpus``.
         steps_per_execution: Steps run per call into the backend; 0 chooses automatically.
+        adversarial_epsilon: Adversarial training: FGSM perturbation size ε in the input's
+            units (pixel values; a numeric column's standard deviation); 0 = off.
+        adversarial_share: The fraction of each batch replaced by its perturbed copy.
     """
 
     epochs: int = 20
@@ -468,6 +471,8 @@ class TrainingSpec:
     seed: int = 42
     device: str = "auto"
     steps_per_execution: int = 0
+    adversarial_epsilon: float = 0.0
+    adversarial_share: float = 0.5
 
 
 @dataclass

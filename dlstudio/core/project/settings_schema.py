@@ -194,6 +194,17 @@ TRAINING_GROUPS: tuple[tuple[str, tuple[Setting, ...]], ...] = (
         Setting("initializer", "Initializer", "choice", "Starting weights of layers left at "
                 "their default.", choices=project_module.INITIALIZER_DEFAULTS),
     )),
+    ("Adversarial training", (
+        Setting("adversarial_epsilon", "Attack size ε", "float", "Trains on inputs an "
+                "attacker nudged by ε (FGSM) so small deliberate changes fool the model less; "
+                "ε is in pixel values (0-255) for images, in standard deviations of each "
+                "numeric column for tables. Compare runs on Evaluate ▸ Robustness. 0 = off.",
+                minimum=0.0, maximum=255.0),
+        Setting("adversarial_share", "Share attacked", "float", "The fraction of each batch "
+                "replaced by its attacked copy (0.5: half clean, half attacked).",
+                minimum=0.0, maximum=1.0, exclusive_minimum=True,
+                applies=lambda t: t.adversarial_epsilon > 0),
+    )),
     ("Hardware and reproducibility", (
         Setting("seed", "Seed", "int", "Fixes shuffling and initial weights: the same seed "
                 "gives the same run.", minimum=0),

@@ -28,6 +28,8 @@ import math
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any, ClassVar
 
+from dlstudio.core.data.health.findings import Fix
+
 PROTOCOL_VERSION = 1
 MESSAGE_LEVELS = ("info", "warning")
 FINISHED_STATES = ("finished", "stopped")
@@ -52,6 +54,9 @@ class Started:
         initial_epoch: Epochs already done (0 unless resuming).
         samples: Samples per split (``{"train": 700, "validation": 150, "test": 150}``).
         protocol: The protocol version.
+        baselines: What a trivial model scores on the validation split, by log name
+            (``val_accuracy`` of always predicting the most common training class,
+            ``val_mae`` of always predicting the training mean); empty when unknown.
     """
 
     TYPE: ClassVar[str] = "started"
@@ -64,6 +69,7 @@ class Started:
     initial_epoch: int = 0
     samples: dict[str, int] = field(default_factory=dict)
     protocol: int = PROTOCOL_VERSION
+    baselines: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -96,6 +102,9 @@ class Epoch:
         learning_rate: The learning rate at the end of the epoch.
         elapsed: Seconds of training in this run so far, resumed sessions included.
         best_epoch: The epoch with the best monitored value so far.
+        diagnostics: What the training doctor measures besides the logs (``gradient_norm``:
+            the gradients' global norm on one training batch; ``dead_relu_share``: the share
+            of ReLU units never active on one validation batch); empty when not measured.
     """
 
     TYPE: ClassVar[str] = "epoch"
@@ -104,6 +113,7 @@ class Epoch:
     learning_rate: float
     elapsed: float
     best_epoch: int
+    diagnostics: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -113,11 +123,17 @@ class Message:
     Attributes:
         level: ``info`` or ``warning``.
         text: One or a few sentences.
+        fix: A change to the project's settings that would help, as
+            :meth:`~dlstudio.core.data.health.findings.Fix.to_json` writes it (``{"label": …,
+            "settings": {path: value}, "ignore_columns": []}``, the form data health's fixes
+            take too); ``None`` (and left out of the line) when there is none. The GUI offers
+            it as a button.
     """
 
     TYPE: ClassVar[str] = "message"
     level: str
     text: str
+    fix: dict[str, Any] | None = None
 
 
 @dataclass
@@ -180,6 +196,8 @@ _CHOICES = {"level": MESSAGE_LEVELS, "state": FINISHED_STATES, "kind": ERROR_KIN
 def encode(event: Event) -> str:
     """Return ``event`` as one line of JSON (no newline); NaN and infinity become strings."""
     body = {"type": event.TYPE, **asdict(event)}
+    if body.get("fix", "") is None:
+        del body["fix"]  # lines without a fix stay as they were
     return json.dumps(_finite(body), ensure_ascii=False, separators=(",", ":"))
 
 
@@ -263,6 +281,11 @@ def _field_value(kind: type, name: str, annotation: str, body: dict[str, Any]) -
     if name in _CHOICES and value not in _CHOICES[name]:
         raise ProtocolError(f"{kind.TYPE}.{name}: expected one of {_CHOICES[name]}, "
                             f"got {value!r}")
+    if name == "fix" and value is not None:
+        try:
+            Fix.from_json(value)
+        except ValueError as error:
+            raise ProtocolError(f"{kind.TYPE}.fix: {error}") from None
     if annotation == "dict[str, float]":
         return {key: _number(item) for key, item in value.items()}
     return float(value) if annotation == "float" else value
@@ -272,6 +295,7 @@ def _matches(annotation: str, value: Any) -> bool:
     checks = {
         "str": lambda v: isinstance(v, str),
         "str | None": lambda v: v is None or isinstance(v, str),
+        "dict[str, Any] | None": lambda v: v is None or isinstance(v, dict),
         "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
         "float": _is_number,
         "list[str]": lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v),

@@ -24,13 +24,14 @@ import tensorflow as tf
 
 from dlstudio.core.data import Dataset, load_dataset
 from dlstudio.core.errors import DataError, StorageError, UserInputError, storage_message
+from dlstudio.core.evaluation.robustness import perturbation_scales
 from dlstudio.core.model import builder
 from dlstudio.core.monitoring.reference import write_reference
 from dlstudio.core.project.project import Project
 from dlstudio.core.runs.folder import RunFolder, create_run, now_text
 from dlstudio.core.runs.record import CheckpointState, RecordError
 from dlstudio.core.tasks import get_task
-from dlstudio.core.training import initial_weights, optimization
+from dlstudio.core.training import adversarial, initial_weights, optimization
 from dlstudio.core.training.callbacks import (
     BestTracker,
     PlateauReducer,
@@ -172,6 +173,7 @@ def _fit(point: ResumePoint, run: RunFolder, plan: DevicePlan, dataset: Dataset,
     steps = math.ceil(samples / training.batch_size)
     with plan.strategy.scope():
         model, loss_name = _model(point, run, dataset, steps, plan, notes)
+    notes += _adversarial(model, training, dataset)
     validation = dataset.split_size("validation") > 0
     callbacks, tracker = _callbacks(point, run, emit, control, steps, samples, validation)
     if tracker.monitor != training.early_stopping.monitor and training.early_stopping.enabled:
@@ -232,6 +234,22 @@ def _model(point: ResumePoint, run: RunFolder, dataset: Dataset, steps: int,
         steps_per_execution=per_call,
     )
     return model, loss_name
+
+
+def _adversarial(model: keras.Model, training: Any, dataset: Dataset) -> list[Message]:
+    """Turn on adversarial training when asked; return what to tell the user."""
+    epsilon = training.adversarial_epsilon
+    if epsilon <= 0:
+        return []
+    if type(model).train_step is not keras.Model.train_step:
+        return [Message("warning", "Adversarial training needs a model that predicts a "
+                                   "target; this task trains its own way, so it is off.")]
+    images = dataset.kind == "images"
+    adversarial.enable_adversarial(model, epsilon, training.adversarial_share,
+                                   perturbation_scales(dataset, images), images)
+    unit = "pixel values" if images else "standard deviations of each numeric column"
+    return [Message("info", f"Adversarial training: {training.adversarial_share:.0%} of each "
+                            f"batch is attacked by FGSM with ε = {epsilon:g} {unit}.")]
 
 
 def _steps_per_execution(model: keras.Model, training: Any, steps: int, plan: DevicePlan,

@@ -122,3 +122,26 @@ def test_the_run_command_round_trips_and_fills_in_what_is_left_out():
 def test_bad_run_commands_are_refused_with_the_reason(line, complaint):
     with pytest.raises(ProtocolError, match=complaint):
         decode_run_command(line)
+
+
+def test_a_message_carries_a_fix_and_lines_without_one_stay_unchanged():
+    fix = {"label": "Set the learning rate to 0.01", "settings": {"training.learning_rate": 0.01},
+           "ignore_columns": []}
+    event = Message("warning", "Training doctor: too high.", fix)
+
+    assert decode(encode(event)) == event
+    assert "fix" not in json.loads(encode(Message("info", "plain")))
+
+
+def test_a_malformed_fix_is_refused_with_its_reason():
+    line = '{"type":"message","level":"warning","text":"t","fix":{"label":"x","settings":{}}}'
+
+    with pytest.raises(ProtocolError, match="message.fix: a fix sets values or ignores"):
+        decode(line)
+
+
+def test_epoch_diagnostics_and_started_baselines_round_trip():
+    epoch = Epoch(1, {"loss": 0.5}, 0.01, 1.0, 1, {"gradient_norm": 2.5, "dead_relu_share": 0.0})
+    started = Started("/r", ["CPU"], "default", 3, 2, 8, baselines={"val_accuracy": 0.5})
+
+    assert decode(encode(epoch)) == epoch and decode(encode(started)) == started

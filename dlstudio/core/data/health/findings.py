@@ -47,6 +47,32 @@ class Fix:
         return {"label": self.label, "settings": dict(self.settings),
                 "ignore_columns": sorted(self.ignore_columns)}
 
+    @classmethod
+    def from_json(cls, data: Any) -> Fix:
+        """Read a fix written by :meth:`to_json` (the training doctor's ``message`` events
+        carry fixes so). A column ignored by a fix read back is added, when the project does
+        not list it, as ``categorical`` (an ignored column's kind is never used).
+
+        Raises:
+            ValueError: ``data`` is not such a dict; the message says which part is wrong.
+        """
+        from dlstudio.core.project import paths as project_paths
+
+        if not isinstance(data, dict) or not {"label", "settings"} <= set(data):
+            raise ValueError(f"a fix is an object with 'label' and 'settings', got {data!r}")
+        label, settings = data["label"], data["settings"]
+        ignored = data.get("ignore_columns", [])
+        if not isinstance(label, str) or not label:
+            raise ValueError(f"a fix's label must be a non-empty string, got {label!r}")
+        if not isinstance(settings, dict) or not isinstance(ignored, list) or not (
+                settings or ignored):
+            raise ValueError(f"a fix sets values or ignores columns, got {data!r}")
+        for path, value in settings.items():
+            project_paths.parse(path)  # raises ValueError on a bad path
+            if not isinstance(value, bool | int | float | str):
+                raise ValueError(f"a fix sets plain values; {path} got {value!r}")
+        return cls(label, dict(settings), {str(name): "categorical" for name in ignored})
+
     def describe(self) -> str:
         """Return the change in a project's terms (``set training.class_weights to
         balanced``), for the command line."""
