@@ -97,7 +97,7 @@ def info_command(args: argparse.Namespace) -> int:
         for line in health.lines(project):
             print(line)
         print(f"Devices: {describe_devices(project.training.device)}")
-        for line in training_lines(project.training):
+        for line in training_lines(project.training, dataset.task):
             print(line)
         print()
         for line in layer_table(report, layer_count):

@@ -84,7 +84,7 @@ class RunClient(QObject):
             ``--wait`` for the spare).
 
     Signals:
-        started, batch, epoch, message, finished, error: The decoded protocol events
+        started, batch, epoch, message, samples, finished, error: The decoded protocol events
             (:class:`dlstudio.core.training.events.Started` and so on).
         log: One line of the worker's stderr, or a line of stdout that is not an event.
         crashed: ``(explanation, run_dir)`` when the worker ended without a ``finished`` or
@@ -97,6 +97,7 @@ class RunClient(QObject):
     batch = Signal(object)
     epoch = Signal(object)
     message = Signal(object)
+    samples = Signal(object)
     finished = Signal(object)
     error = Signal(object)
     log = Signal(str)
@@ -119,7 +120,8 @@ class RunClient(QObject):
         self._spare_log: list[str] = []
         self._signals = {
             events.Started: self.started, events.Batch: self.batch, events.Epoch: self.epoch,
-            events.Message: self.message, events.Finished: self.finished,
+            events.Message: self.message, events.Samples: self.samples,
+            events.Finished: self.finished,
             events.Error: self.error,
         }
 

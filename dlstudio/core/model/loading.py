@@ -31,6 +31,7 @@ def load_keras_file(path: str | Path, fix: str = "export or train it again") -> 
     """
     import keras
 
+    import dlstudio.core.model.gan_model  # noqa: F401  (registers the GAN's training model)
     import dlstudio.core.model.layers  # noqa: F401  (registers dlstudio's own layers)
 
     source = Path(path)

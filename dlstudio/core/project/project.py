@@ -421,6 +421,26 @@ class EarlyStoppingSpec:
 
 
 @dataclass
+class GanSpec:
+    """How a GAN's two networks train against each other (task ``gan`` only).
+
+    Attributes:
+        generator_learning_rate: The generator's optimizer's learning rate.
+        discriminator_learning_rate: The discriminator's optimizer's learning rate.
+        label_smoothing: One-sided label smoothing: the discriminator learns real images as
+            ``1 - label_smoothing`` instead of 1 (0 = off).
+        critic_steps: Discriminator updates per generator update.
+        grid_seed: Seeds the fixed noise of the live sample grid.
+    """
+
+    generator_learning_rate: float = 2e-4
+    discriminator_learning_rate: float = 2e-4
+    label_smoothing: float = 0.1
+    critic_steps: int = 1
+    grid_seed: int = 0
+
+
+@dataclass
 class TrainingSpec:
     """Training settings.
 
@@ -449,6 +469,8 @@ class TrainingSpec:
         adversarial_epsilon: Adversarial training: FGSM perturbation size ε in the input's
             units (pixel values; a numeric column's standard deviation); 0 = off.
         adversarial_share: The fraction of each batch replaced by its perturbed copy.
+        gan: A GAN's own settings (written to the file only when they differ from the
+            defaults).
     """
 
     epochs: int = 20
@@ -473,6 +495,7 @@ class TrainingSpec:
     steps_per_execution: int = 0
     adversarial_epsilon: float = 0.0
     adversarial_share: float = 0.5
+    gan: GanSpec = field(default_factory=GanSpec)
 
 
 @dataclass
@@ -622,6 +645,8 @@ class Project:
         body["model"] = self.model.to_dict()
         if body["data"]["series"] is None:
             body["data"].pop("series")
+        if self.training.gan == GanSpec():
+            body["training"].pop("gan")
         if self.tuning == TuningSpec():
             body.pop("tuning")
         else:

@@ -21,6 +21,7 @@ from dlstudio.core.project import project as project_module
 from dlstudio.core.project.fields import FieldReader, describe
 from dlstudio.core.project.project import (
     EarlyStoppingSpec,
+    GanSpec,
     ScheduleSpec,
     SeriesSpec,
     TrainingSpec,
@@ -51,6 +52,7 @@ class Setting:
         applies: Whether the setting has an effect with these settings (forms hide it, and
             ``info`` leaves it out, when it has none); ``None``: always.
         owner: The dataclass of the section, whose defaults are the settings' defaults.
+        tasks: The tasks (``data.task``) it applies to; empty: every task.
     """
 
     path: str
@@ -63,6 +65,7 @@ class Setting:
     choices: tuple[str, ...] = ()
     applies: Callable[[Any], bool] | None = None
     owner: type = TrainingSpec
+    tasks: tuple[str, ...] = ()
 
     @property
     def default(self) -> Any:
@@ -76,8 +79,11 @@ class Setting:
             value = getattr(value, part)
         return value
 
-    def is_active(self, section: Any) -> bool:
-        """Whether the setting has an effect with ``section``'s other settings."""
+    def is_active(self, section: Any, task: str | None = None) -> bool:
+        """Whether the setting has an effect with ``section``'s other settings and, when
+        ``task`` is given, for that task."""
+        if task is not None and self.tasks and task not in self.tasks:
+            return False
         return self.applies is None or self.applies(section)
 
     def param_spec(self) -> ParamSpec:
@@ -215,6 +221,22 @@ TRAINING_GROUPS: tuple[tuple[str, tuple[Setting, ...]], ...] = (
         Setting("steps_per_execution", "Steps per call", "int", "Steps run per call into "
                 "TensorFlow; 0 chooses automatically.", minimum=0, maximum=10_000),
     )),
+    ("GAN", (
+        Setting("gan.generator_learning_rate", "Generator rate", "float", "The generator's "
+                "learning rate (its optimizer is the one chosen above).", minimum=0.0,
+                maximum=10.0, exclusive_minimum=True, tasks=("gan",)),
+        Setting("gan.discriminator_learning_rate", "Discriminator rate", "float", "The "
+                "discriminator's learning rate; lower it when the discriminator wins too "
+                "easily.", minimum=0.0, maximum=10.0, exclusive_minimum=True, tasks=("gan",)),
+        Setting("gan.label_smoothing", "Real label", "float", "One-sided label smoothing: "
+                "real images count as 1 minus this for the discriminator, so it is never "
+                "fully sure (0 = off, 0.1 is usual).", minimum=0.0, maximum=0.5,
+                tasks=("gan",)),
+        Setting("gan.critic_steps", "Critic steps", "int", "Discriminator updates per "
+                "generator update.", minimum=1, maximum=20, tasks=("gan",)),
+        Setting("gan.grid_seed", "Grid seed", "int", "Fixes the noise behind the live grid "
+                "of samples, so each epoch shows the same cells.", minimum=0, tasks=("gan",)),
+    )),
 )
 
 TRAINING_SETTINGS: dict[str, Setting] = {
@@ -290,7 +312,7 @@ def read_series(reader: FieldReader) -> SeriesSpec:
     return series
 
 
-_SECTIONS = {"schedule": ScheduleSpec, "early_stopping": EarlyStoppingSpec}
+_SECTIONS = {"schedule": ScheduleSpec, "early_stopping": EarlyStoppingSpec, "gan": GanSpec}
 
 
 def read_training(reader: FieldReader) -> TrainingSpec:
@@ -311,8 +333,9 @@ def read_training(reader: FieldReader) -> TrainingSpec:
     return TrainingSpec(**top, **sections)
 
 
-def training_lines(training: TrainingSpec) -> list[str]:
-    """The settings that have an effect, one line per group, for ``dlstudio info``.
+def training_lines(training: TrainingSpec, task: str | None = None) -> list[str]:
+    """The settings that have an effect (for ``task``, when given), one line per group, for
+    ``dlstudio info``.
 
     A value that differs from the default is marked with ``*``.
     """
@@ -320,12 +343,13 @@ def training_lines(training: TrainingSpec) -> list[str]:
     for title, settings in TRAINING_GROUPS:
         shown = []
         for setting in settings:
-            if not setting.is_active(training):
+            if not setting.is_active(training, task):
                 continue
             value = setting.value_in(training)
             mark = "" if value == setting.default else "*"
             shown.append(f"{setting.label.lower()} {_text(value)}{mark}")
-        lines.append(f"  {title}: {', '.join(shown)}")
+        if shown:
+            lines.append(f"  {title}: {', '.join(shown)}")
     return ["Training (* = changed from the default):", *lines]
 
 

@@ -87,4 +87,6 @@ def assign_variables(model: Any, values: list[Any]) -> None:
 
 
 def _variables(model: Any) -> list[Any]:
-    return list(model.variables) + list(model.optimizer.variables)
+    """The model's variables and every optimizer's (a GAN's discriminator optimizer too)."""
+    optimizers = [model.optimizer, *getattr(model, "extra_optimizers", ())]
+    return list(model.variables) + [v for optimizer in optimizers for v in optimizer.variables]

@@ -1,7 +1,8 @@
 """The worker protocol: training events and their JSON-lines codec.
 
 A training run reports what happens as a stream of events, one JSON object per line, each with a
-``type``: ``started``, ``batch``, ``epoch``, ``message``, ``finished`` or ``error``. The worker
+``type``: ``started``, ``batch``, ``epoch``, ``message``, ``finished`` or ``error``, and
+``samples`` for a generative run (a grid of generated images written after each epoch). The worker
 writes them on its stdout, ``dlstudio train --events`` prints them, and every run keeps them in
 its ``events.jsonl``. Epochs count from 1; ``started.initial_epoch`` is the number of epochs
 already done (0 for a new run, more when resuming).
@@ -137,6 +138,23 @@ class Message:
 
 
 @dataclass
+class Samples:
+    """A generative run wrote its epoch's grid of samples (from the same noise every epoch).
+
+    Attributes:
+        epoch: The epoch, from 1.
+        path: The grid's PNG file (in the run folder's ``samples/``).
+        diversity: How much the samples differ from one another, relative to real images
+            (about 1: as varied as the data; near 0: the same image every time).
+    """
+
+    TYPE: ClassVar[str] = "samples"
+    epoch: int
+    path: str
+    diversity: float
+
+
+@dataclass
 class Finished:
     """Training ended normally or on request.
 
@@ -182,9 +200,9 @@ class Ready:
     protocol: int = PROTOCOL_VERSION
 
 
-Event = Started | Batch | Epoch | Message | Finished | Error | Ready
+Event = Started | Batch | Epoch | Message | Samples | Finished | Error | Ready
 EVENT_TYPES: dict[str, type] = {
-    kind.TYPE: kind for kind in (Started, Batch, Epoch, Message, Finished, Error, Ready)
+    kind.TYPE: kind for kind in (Started, Batch, Epoch, Message, Samples, Finished, Error, Ready)
 }
 RUN_COMMAND = "run"
 RUN_OPTIONS = {"project": "str | None", "epochs": "int | None", "runs_dir": "str | None",

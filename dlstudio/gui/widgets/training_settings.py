@@ -39,6 +39,7 @@ class TrainingSettingsView(QWidget):
         self.document = document
         self.fields: dict[str, ParamField] = {}
         self._labels: dict[str, QLabel] = {}
+        self._boxes: dict[str, QGroupBox] = {}
         body = QWidget()
         columns = QHBoxLayout(body)
         columns.setSpacing(16)
@@ -63,6 +64,7 @@ class TrainingSettingsView(QWidget):
 
     def _group(self, title: str, entries: tuple[tuple[str, ParamSpec], ...]) -> QGroupBox:
         box = QGroupBox(title)
+        self._boxes[title] = box
         form = QFormLayout(box)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -80,13 +82,17 @@ class TrainingSettingsView(QWidget):
         return box
 
     def _on_changed(self, path: str) -> None:
-        if project_paths.affects(path, "training"):
+        if project_paths.affects(path, "training") or project_paths.affects(path, "data.task"):
             self._show_values()
 
     def _show_values(self) -> None:
         training = self.document.project.training
+        task = self.document.project.data.task
         for path, field in self.fields.items():
             field.editor.set_value(project_paths.get_value(training, path))
-            visible = TRAINING_SETTINGS[path].is_active(training)
+            visible = TRAINING_SETTINGS[path].is_active(training, task)
             field.setVisible(visible)
             self._labels[path].setVisible(visible)
+        for title, settings in TRAINING_GROUPS:  # a group with nothing for this task hides
+            self._boxes[title].setVisible(any(
+                setting.tasks == () or task in setting.tasks for setting in settings))

@@ -5,7 +5,13 @@ import dataclasses
 import pytest
 
 from dlstudio.core.errors import ProjectError
-from dlstudio.core.project.project import EarlyStoppingSpec, ScheduleSpec, TrainingSpec
+from dlstudio.core.project.project import (
+    EarlyStoppingSpec,
+    GanSpec,
+    Project,
+    ScheduleSpec,
+    TrainingSpec,
+)
 from dlstudio.core.project.reading import project_from_dict
 from dlstudio.core.project.settings_schema import (
     MOST_EPOCHS,
@@ -17,7 +23,8 @@ from dlstudio.core.project.settings_schema import (
 def _paths(spec: type, prefix: str = "") -> set[str]:
     paths = set()
     for item in dataclasses.fields(spec):
-        nested = {"schedule": ScheduleSpec, "early_stopping": EarlyStoppingSpec}.get(item.name)
+        nested = {"schedule": ScheduleSpec, "early_stopping": EarlyStoppingSpec,
+                  "gan": GanSpec}.get(item.name)
         paths |= _paths(nested, f"{item.name}.") if nested else {prefix + item.name}
     return paths
 
@@ -65,3 +72,18 @@ def test_info_lists_the_settings_that_apply_and_marks_changes():
     text = "\n".join(training_lines(training))
     assert "epochs 3*" in text and "optimizer sgd*" in text and "momentum 0.9" in text
     assert "warm-up" not in text and "patience" not in text
+
+
+def test_gan_settings_apply_to_gan_projects_only_and_are_written_when_changed():
+    training = TrainingSpec()
+    setting = TRAINING_SETTINGS["gan.critic_steps"]
+    assert setting.is_active(training, "gan")
+    assert not setting.is_active(training, "classification")
+    assert not any("GAN" in line for line in training_lines(training, "classification"))
+    assert any(line.startswith("  GAN: ") for line in training_lines(training, "gan"))
+    project = Project()
+    assert "gan" not in project.to_dict()["training"]
+    project.training.gan.critic_steps = 2
+    written = project.to_dict()
+    assert written["training"]["gan"]["critic_steps"] == 2
+    assert project_from_dict(written).training.gan.critic_steps == 2
