@@ -13,7 +13,8 @@ The generator takes noise (``latent_dim`` numbers drawn from a standard normal) 
 preprocessed images (pixels in 0..1); ``preprocess`` turns real batches as the data gives them
 (``{"image": raw pixels}``) into the same units (resizing, rescaling, and in training the
 project's augmentation); the discriminator takes preprocessed images and returns one logit.
-Calling the model runs the generator.
+Calling the model on noise runs the generator; on the data's inputs (``{"image": …}``) it gives
+the discriminator's probability that each image is real (what evaluation reports).
 """
 
 from __future__ import annotations
@@ -62,9 +63,15 @@ class GanModel(keras.Model):
 
     # Keras plumbing ----------------------------------------------------------------------
 
-    def call(self, noise: Any, training: bool = False) -> Any:
-        """Return the generator's images for ``noise``."""
-        return self.generator(noise, training=training)
+    def call(self, inputs: Any, training: bool = False) -> Any:
+        """Return the generator's images for noise, or for the data's inputs (a dict, as
+        evaluation and prediction feed real images) the discriminator's probability that each
+        image is real."""
+        if isinstance(inputs, dict):
+            logits = self.discriminator(self.preprocess(inputs, training=False),
+                                        training=training)
+            return tf.sigmoid(tf.cast(logits, "float32"))
+        return self.generator(inputs, training=training)
 
     @property
     def metrics(self) -> list[Any]:

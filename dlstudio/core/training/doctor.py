@@ -8,7 +8,9 @@ the likely cause and the fix:
 - the loss grew well above where it started (learning rate too high);
 - the loss stopped decreasing (learning rate too low or too high);
 - validation loss rising while training loss falls (overfitting);
-- validation accuracy frozen while the loss moves (predictions collapsed to one class).
+- validation accuracy frozen while the loss moves (predictions collapsed to one class);
+- a GAN's discriminator loss near 0 (it wins every time, so the generator learns nothing);
+- a GAN's samples that stopped varying (mode collapse), from the sample grid's diversity.
 
 The run loop's event log asks it after every event, so the hints reach the GUI's Train view,
 ``dlstudio train`` and ``events.jsonl`` like any other ``message``.
@@ -24,6 +26,8 @@ from dlstudio.core.training.events import Epoch, Message, Started
 PATIENCE = 3
 EXPLODING = 1.5
 STALLED = 0.99
+DISCRIMINATOR_WON = 0.05  # d_loss below this for PATIENCE - 1 epochs in a row
+COLLAPSED_DIVERSITY = 0.2  # samples this much less varied than real images
 
 
 class Doctor:
@@ -45,7 +49,8 @@ class Doctor:
         self.learning_rate = event.learning_rate
         hints = []
         for rule in (self._not_a_number, self._exploding, self._stalled, self._overfitting,
-                     self._collapsed):
+                     self._collapsed, self._gan_not_a_number, self._discriminator_won,
+                     self._mode_collapse):
             found = rule()
             if found is not None and found[0] not in self.told:
                 self.told.add(found[0])
@@ -115,6 +120,37 @@ class Doctor:
                     "dead ReLUs after a too-high learning rate). Fix: set class weights to "
                     "balanced, lower the learning rate, or check the class counts.")
         return None
+
+    def _gan_not_a_number(self) -> tuple[str, str] | None:
+        for key in ("d_loss", "g_loss"):
+            values = self._series(key)
+            if values and not math.isfinite(values[-1]):
+                return ("nan", f"the GAN's {key} became {values[-1]} at epoch {len(values)}. "
+                        "The weights blew up. Fix: lower both learning rates "
+                        "(training.gan), by ten for example, or clip gradients.")
+        return None
+
+    def _discriminator_won(self) -> tuple[str, str] | None:
+        recent = self._series("d_loss")[-(PATIENCE - 1):]
+        if len(recent) < PATIENCE - 1 or max(recent) >= DISCRIMINATOR_WON:
+            return None
+        return ("discriminator_won", f"the discriminator's loss is near 0 "
+                f"({recent[-1]:.3g}): it tells real from generated images every time, so "
+                "the generator gets almost no signal to learn from. Fix: lower the "
+                "discriminator's learning rate (training.gan), turn on label smoothing "
+                "(0.1), add Dropout to the discriminator, or make it smaller than the "
+                "generator.")
+
+    def _mode_collapse(self) -> tuple[str, str] | None:
+        diversity = self._series("sample_diversity")
+        if len(diversity) < 2 or max(diversity[-2:]) >= COLLAPSED_DIVERSITY:
+            return None
+        return ("mode_collapse", f"the generated samples have stopped varying: they differ "
+                f"from one another {diversity[-1]:.0%} as much as real images do (the sample "
+                "grid shows nearly the same image in every cell). This is mode collapse: the "
+                "generator found a few images that fool the discriminator. Fix: lower the "
+                "generator's learning rate, turn on label smoothing, add BatchNormalization "
+                "to the generator, or restart with another seed.")
 
     def _lower(self) -> str:
         return f"{self.learning_rate / 10:.3g}" if self.learning_rate else "a tenth of it"
