@@ -3,8 +3,10 @@
 The :class:`DataSession` follows the document: when the data source changes it reads the CSV
 table (or scans the image folder) in the background; when any data or split setting changes it
 opens the dataset through the core to learn the feature shape, task and classes that shape
-inference and the split counts need. Results are cached here, not in the project: they are
-derived from the files and the settings, and the views read them on the signals.
+inference and the split counts need, and checks the data's health on the same opened dataset
+(an image folder's file hashes and sizes are read once per scan and kept). Results are cached
+here, not in the project: they are derived from the files and the settings, and the views read
+them on the signals.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from dlstudio.core.data.health import HealthReport, check_health, image_health
 from dlstudio.core.data.source_info import (
     DataInfo,
     SourceData,
@@ -28,6 +31,7 @@ from dlstudio.core.project.project import Project
 from dlstudio.gui.background import hide_gpus_from_this_process, run_in_background
 
 if TYPE_CHECKING:
+    from dlstudio.core.data.image_scan import ImageFolderScan
     from dlstudio.gui.document import Document
 
 INFO_DELAY_MS = 300
@@ -39,11 +43,14 @@ class DataSession(QObject):
     Signals:
         sourceChanged(): :attr:`source` or :attr:`source_error` changed.
         infoChanged(): :attr:`info` or :attr:`info_error` changed.
+        healthChanged(): :attr:`health` or :attr:`health_error` changed (``health`` is
+            ``None`` while a check runs or when the data cannot be opened).
         busyChanged(bool): Reading started or ended.
     """
 
     sourceChanged = Signal()
     infoChanged = Signal()
+    healthChanged = Signal()
     busyChanged = Signal(bool)
 
     def __init__(self, document: Document, parent: QObject | None = None) -> None:
@@ -53,6 +60,10 @@ class DataSession(QObject):
         self.source_error: str | None = None
         self.info: DataInfo | None = None
         self.info_error: str | None = None
+        self.health: HealthReport | None = None
+        self.health_error: str | None = None
+        self._health_request = 0
+        self._image_facts: tuple[object, dict] | None = None  # (scan, facts) read for it
         self._source_key: tuple[str, str] | None = None
         self._info_key: str | None = None
         self._pending = 0
@@ -83,6 +94,8 @@ class DataSession(QObject):
     def _load_source(self, key: tuple[str, str] | None) -> None:
         self.source, self.source_error = SourceData(), None
         self._set_info(None, None)
+        self._set_health(None, None)
+        self._image_facts = None
         self._info_key = None
         if key is None:
             self.sourceChanged.emit()
@@ -118,6 +131,31 @@ class DataSession(QObject):
         sizes = image_split_sizes(scan, project)
         self._set_info(DataInfo((height, width, channels), "classification",
                                 tuple(scan.class_names), sizes, tuple(scan.warnings)), None)
+        self._check_image_health(scan, project.copy())
+
+    def _check_image_health(self, scan: ImageFolderScan, project: Project) -> None:
+        request = self._start_health()
+        kept = self._image_facts
+        facts = kept[1] if kept is not None and kept[0] is scan else None
+
+        def check() -> tuple[dict, HealthReport]:
+            from dlstudio.core.data.health.image_files import read_image_facts
+
+            read = read_image_facts(scan) if facts is None else facts
+            return read, image_health(scan, project, facts=read)
+
+        def done(result: tuple[dict, HealthReport]) -> None:
+            self._end()
+            if scan is self.source.scan:
+                self._image_facts = (scan, result[0])
+            self._health_read(request, result[1], None)
+
+        def failed(error: Exception) -> None:
+            self._end()
+            self._health_read(request, None, _message(error))
+
+        self._begin()
+        run_in_background(check, done, failed, receiver=self)
 
     def _load_info(self) -> None:
         project = self.document.project.copy()
@@ -125,16 +163,38 @@ class DataSession(QObject):
             return
         key = _info_key(project)
         self._info_key = key
+        request = self._start_health()
         self._begin()
         run_in_background(lambda: _open_dataset(project),
-                          lambda info: self._info_read(key, info, None),
-                          lambda error: self._info_read(key, None, _message(error)),
+                          lambda result: self._info_read(key, request, *result),
+                          lambda error: self._info_read(key, request, None, _message(error),
+                                                        None, None),
                           receiver=self)
 
-    def _info_read(self, key: str, info: DataInfo | None, error: str | None) -> None:
+    def _info_read(self, key: str, request: int, info: DataInfo | None, error: str | None,
+                   health: HealthReport | None, health_error: str | None) -> None:
         self._end()
         if key == self._info_key:
             self._set_info(info, error)
+        self._health_read(request, health, health_error)
+
+    # Health ------------------------------------------------------------------------------
+
+    def _start_health(self) -> int:
+        """Forget the report (a check is starting); return the number of this request."""
+        self._health_request += 1
+        self._set_health(None, None)
+        return self._health_request
+
+    def _health_read(self, request: int, health: HealthReport | None,
+                     error: str | None) -> None:
+        if request == self._health_request:
+            self._set_health(health, error)
+
+    def _set_health(self, health: HealthReport | None, error: str | None) -> None:
+        if health is not self.health or error != self.health_error:
+            self.health, self.health_error = health, error
+            self.healthChanged.emit()
 
     def _set_info(self, info: DataInfo | None, error: str | None) -> None:
         if (info, error) != (self.info, self.info_error):
@@ -157,9 +217,18 @@ def _info_key(project: Project) -> str:
                       sort_keys=True)
 
 
-def _open_dataset(project: Project) -> DataInfo:
+def _open_dataset(project: Project) -> tuple[DataInfo, None, HealthReport | None, str | None]:
+    """Open the dataset once for what the model needs and for the health check; a failed
+    check does not hide the information."""
+    from dlstudio.core.data import load_dataset
+
     hide_gpus_from_this_process()
-    return data_info(project)
+    dataset = load_dataset(project)
+    info = data_info(project, dataset)
+    try:
+        return info, None, check_health(project, dataset), None
+    except Exception as error:  # shown in the Health box; the rest of the view still works
+        return info, None, None, f"the data health check failed: {_message(error)}"
 
 
 def _message(error: Exception) -> str:

@@ -17,6 +17,7 @@ from dlstudio.core.project.project import ColumnSpec, Project
 if TYPE_CHECKING:
     import pandas as pd
 
+    from dlstudio.core.data.base import Dataset
     from dlstudio.core.data.image_scan import ImageFolderScan
 
 
@@ -78,15 +79,16 @@ def read_source(kind: str, path: str) -> SourceData:
                       statistics=column_statistics(frame), inferred=infer_columns(frame))
 
 
-def data_info(project: Project) -> DataInfo:
-    """Open the project's dataset and return what the model needs to know of it.
+def data_info(project: Project, dataset: Dataset | None = None) -> DataInfo:
+    """Open the project's dataset (unless given opened) and return what the model needs to
+    know of it.
 
     Raises:
         DataError: The data cannot be read through the project's settings.
     """
     from dlstudio.core.data import SPLITS, load_dataset
 
-    dataset = load_dataset(project)
+    dataset = load_dataset(project) if dataset is None else dataset
     return DataInfo(tuple(dataset.feature_shape()), dataset.task, tuple(dataset.class_names),
                     {split: dataset.split_size(split) for split in SPLITS},
                     tuple(dataset.warnings), dict(dataset.input_shapes()))

@@ -35,6 +35,7 @@ from dlstudio.gui.widgets.data_models import (
     DataFrameModel,
     set_column_role,
 )
+from dlstudio.gui.widgets.health_panel import HealthPanel
 from dlstudio.gui.widgets.series_section import SeriesSection
 from dlstudio.gui.widgets.series_settings import SeriesSettings, default_series
 from dlstudio.gui.widgets.split_editor import SplitEditor
@@ -108,6 +109,7 @@ class CsvDataView(QWidget):
         self.task_note.setWordWrap(True)
         self.chart = ClassBalanceChart()
         self.split_editor = SplitEditor(session)
+        self.health = HealthPanel(session)
         self.series_section = SeriesSection()
         self.series_settings = SeriesSettings(self.document)
         self.text_fields = {spec.name: ParamField(spec) for spec in TEXT_SETTINGS}
@@ -162,8 +164,8 @@ class CsvDataView(QWidget):
                 lambda value, key=name: self.document.set_value(f"data.{key}", value))
         side = QWidget()
         side_layout = QVBoxLayout(side)
-        for widget in (self.source_label, target_box, self.series_settings, self.chart_box,
-                       self.split_editor, self.text_box, self.messages):
+        for widget in (self.source_label, target_box, self.series_settings, self.health,
+                       self.chart_box, self.split_editor, self.text_box, self.messages):
             side_layout.addWidget(widget)
         side_layout.addStretch(1)
         scroll = QScrollArea()

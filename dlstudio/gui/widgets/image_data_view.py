@@ -29,6 +29,7 @@ from dlstudio.core.project import project as project_module
 from dlstudio.gui.background import run_in_background
 from dlstudio.gui.data_session import DataSession
 from dlstudio.gui.widgets.augmentation_preview import AugmentationPreview, to_pixmap
+from dlstudio.gui.widgets.health_panel import HealthPanel
 from dlstudio.gui.widgets.split_editor import SplitEditor
 from dlstudio.gui.widgets.tables import fill_table, read_only_table, titled
 from dlstudio.gui.widgets.value_editors import ParamField
@@ -130,6 +131,7 @@ class ImageDataView(QWidget):
         self.thumbnails.setMovement(QListWidget.Movement.Static)
         self.thumbnails.setSpacing(4)
         self.preview = AugmentationPreview()
+        self.health = HealthPanel(session)
         self.fields: dict[str, ParamField] = {}
         self._layout()
         session.sourceChanged.connect(self._on_source)
@@ -153,6 +155,7 @@ class ImageDataView(QWidget):
         middle_layout.addWidget(self.summary)
         right = QWidget()
         right_layout = QVBoxLayout(right)
+        right_layout.addWidget(self.health)
         right_layout.addWidget(self._settings_group("Images", IMAGE_SETTINGS, "data"))
         augmentation = self._settings_group("Augmentation (training only)",
                                             AUGMENTATION_SETTINGS, "data.augmentation")

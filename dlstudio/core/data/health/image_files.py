@@ -126,24 +126,28 @@ def copies(facts: Mapping[str, ImageFacts],
 
 def shared_between_splits(splits: Mapping[str, list[str]],
                           facts: Mapping[str, ImageFacts]) -> list[Finding]:
-    """Validation or test images whose content is also in the training split (leakage)."""
+    """Validation and test images whose content is also in the training split (leakage)."""
     training = {facts[path].digest for path in splits.get("train", []) if path in facts}
-    findings = []
+    leaked, parts = [], []
     for split in SPLITS[1:]:
         held_out = [path for path in splits.get(split, []) if path in facts]
-        leaked = [path for path in held_out if facts[path].digest in training]
-        if not leaked:
-            continue
-        message = (f"{count_words(len(leaked), 'image')} of the {split} split "
-                   f"({len(leaked) / len(held_out):.0%}) {'is' if len(leaked) == 1 else 'are'} "
-                   f"also in the training split ({listing(leaked, 2)}): the model has seen "
-                   f"{'it' if len(leaked) == 1 else 'them'}, so the {split} score overstates "
-                   "how it does on new images. Fix: delete the copies, so each picture is in "
-                   "one split only.")
-        findings.append(Finding("shared_between_splits", "critical",
-                                f"{count_words(len(leaked), split + ' image')} also in training",
-                                message, items=tuple(leaked), count=len(leaked)))
-    return findings
+        found = [path for path in held_out if facts[path].digest in training]
+        if found:
+            leaked += found
+            parts.append((split, f"{split}: {len(found)} of {len(held_out)}"))
+    if not leaked:
+        return []
+    names = " and ".join(split for split, _text in parts)
+    message = (f"{count_words(len(leaked), 'held-out image')} "
+               f"({', '.join(text for _split, text in parts)}) "
+               f"{'is' if len(leaked) == 1 else 'are'} also in the training split "
+               f"({listing(leaked, 2)}): the model has seen "
+               f"{'it' if len(leaked) == 1 else 'them'}, so the {names} score"
+               f"{'s overstate' if len(parts) > 1 else ' overstates'} how it does on new "
+               "images. Fix: delete the copies, so each picture is in one split only.")
+    return [Finding("shared_between_splits", "critical",
+                    f"{count_words(len(leaked), names + ' image')} also in training",
+                    message, items=tuple(leaked), count=len(leaked))]
 
 
 def odd_sizes(facts: Mapping[str, ImageFacts], image_size: tuple[int, int]) -> list[Finding]:

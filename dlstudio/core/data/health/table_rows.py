@@ -156,27 +156,35 @@ def conflicting_targets(rows: TableRows, features: np.ndarray) -> list[Finding]:
 
 def shared_between_splits(rows: TableRows, features: np.ndarray,
                           natural: bool) -> list[Finding]:
-    """Validation or test rows whose features also appear in a training row (leakage)."""
+    """Validation and test rows whose features also appear in a training row (leakage)."""
     in_training = np.isin(features, features[rows.split == 0])
-    findings = []
+    held_out = rows.split > 0
+    leaked = np.flatnonzero(held_out & in_training)
+    if not len(leaked):
+        return []
+    parts, worst = [], 0.0
     for position, split in enumerate(SPLITS[1:], start=1):
-        held_out = rows.split == position
-        leaked = np.flatnonzero(held_out & in_training)
-        if not len(leaked):
-            continue
-        share = len(leaked) / int(held_out.sum())
-        severity = "note" if natural else ("critical" if share >= LEAKED_SHARE else "warning")
-        where = (f"remove them from {rows.split_files[split]} or from the main file"
-                 if split in rows.split_files else
-                 "remove the copies from the file (keep one of each), so every row lands in "
-                 "one split only")
-        expected = (" The features take few distinct values, so some of this is expected."
-                    if natural else "")
-        message = (f"{count_words(len(leaked), 'row')} of the {split} split ({share:.0%}) "
-                   f"also appear in the training split with the same features (such as "
-                   f"{listing(rows.names(leaked), 2)}): the model has seen them, so the "
-                   f"{split} score overstates how it does on new data.{expected} Fix: {where}.")
-        findings.append(Finding("shared_between_splits", severity,
-                                f"{count_words(len(leaked), split + ' row')} also in training",
-                                message, items=tuple(rows.names(leaked)), count=len(leaked)))
-    return findings
+        size = int((rows.split == position).sum())
+        count = int((rows.split[leaked] == position).sum())
+        if count:
+            parts.append((split, count, size))
+            worst = max(worst, count / size)
+    severity = "note" if natural else ("critical" if worst >= LEAKED_SHARE else "warning")
+    files = [rows.split_files[split] for split, _count, _size in parts
+             if split in rows.split_files]
+    where = (f"remove them from {' and '.join(files)} or from the main file" if files else
+             "remove the copies from the file (keep one of each), so every row lands in one "
+             "split only")
+    expected = (" The features take few distinct values, so some of this is expected."
+                if natural else "")
+    splits = ", ".join(f"{split}: {count} of {size}" for split, count, size in parts)
+    scores = " and ".join(split for split, _count, _size in parts)
+    message = (f"{count_words(len(leaked), 'held-out row')} ({splits}) also appear in the "
+               f"training split with the same features (such as "
+               f"{listing(rows.names(leaked), 2)}): the model has seen them, so the {scores} "
+               f"score{'s overstate' if len(parts) > 1 else ' overstates'} how it does on new "
+               f"data.{expected} Fix: {where}.")
+    title = " and ".join(split for split, _count, _size in parts)
+    return [Finding("shared_between_splits", severity,
+                    f"{count_words(len(leaked), title + ' row')} also in training",
+                    message, items=tuple(rows.names(leaked)), count=len(leaked))]

@@ -1,0 +1,129 @@
+"""The data views' "Data health" box: findings by severity, fix buttons that change the project
+in one undo step, and the report kept up to date as the project changes."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dlstudio.core.project.project import DataSpec, Project
+from dlstudio.gui.data_session import DataSession
+from dlstudio.gui.document import Document
+from dlstudio.gui.widgets.data_panel import DataPanel
+
+
+@pytest.fixture
+def open_panel(qtbot):
+    """Return a function that shows a project in a data panel and waits for its health."""
+    def open_project(project: Project) -> DataPanel:
+        document = Document()
+        document.replace(project)
+        session = DataSession(document)
+        panel = DataPanel(session)
+        qtbot.addWidget(panel)
+        session.setParent(panel)
+        wait_for_health(qtbot, session)
+        return panel
+
+    return open_project
+
+
+def wait_for_health(qtbot, session, timeout: int = 20_000) -> None:
+    qtbot.waitUntil(lambda: session.health is not None or session.health_error is not None,
+                    timeout=timeout)
+
+
+def planted_csv(path, leaky: bool = True):
+    generator = np.random.default_rng(0)
+    label = np.where(np.arange(120) % 6 == 0, "rare", "common")
+    frame = pd.DataFrame({"x1": generator.normal(size=120).round(4),
+                          "city": generator.choice(["paris", "rome"], size=120),
+                          "label": label})
+    if leaky:
+        frame["refund"] = np.where(label == "rare", 1, 0)
+    frame.to_csv(path, index=False)
+    return path
+
+
+def csv_project(path) -> Project:
+    return Project(data=DataSpec(kind="csv", path=str(path), target="label"))
+
+
+def titles(panel_view) -> list[str]:
+    return [row.finding.title for row in panel_view.health.rows]
+
+
+def test_findings_are_listed_most_serious_first_with_their_fix(open_panel, tmp_path):
+    panel = open_panel(csv_project(planted_csv(tmp_path / "planted.csv")))
+    view = panel.csv_view
+
+    assert titles(view) == ["Column 'refund' alone predicts the target (100%)",
+                            "Classes are imbalanced (5 to 1)"]
+    assert "1 critical, 1 warning" in view.health.headline.text()
+    leak, imbalance = view.health.rows
+    assert leak.fix_button.text() == "Ignore column 'refund'"
+    assert imbalance.fix_button.text() == "Use balanced class weights"
+
+
+def test_the_balanced_weights_button_is_one_undo_step(open_panel, tmp_path):
+    panel = open_panel(csv_project(planted_csv(tmp_path / "planted.csv", leaky=False)))
+    view = panel.csv_view
+    document = view.document
+    [row] = view.health.rows
+
+    row.fix_button.click()
+
+    assert document.project.training.class_weights == "balanced"
+    assert row.fix_button.isHidden() and not row.applied.isHidden()
+    document.undo_stack.undo()
+    assert document.project.training.class_weights == "none"
+    assert not row.fix_button.isHidden() and row.applied.isHidden()
+
+
+def test_ignoring_a_column_checks_again_without_it(open_panel, qtbot, tmp_path):
+    panel = open_panel(csv_project(planted_csv(tmp_path / "planted.csv")))
+    view = panel.csv_view
+    session = view.session
+
+    view.health.rows[0].fix_button.click()
+
+    assert view.document.project.data.column("refund").role == "ignored"
+    qtbot.waitUntil(lambda: session.health is not None and titles(view) == [
+        "Classes are imbalanced (5 to 1)"], timeout=20_000)
+    assert view.columns_model.columns[-1].role == "ignored"  # the columns table shows it too
+
+
+def test_clean_data_says_so(open_panel, tmp_path):
+    path = tmp_path / "clean.csv"
+    generator = np.random.default_rng(1)
+    pd.DataFrame({"x1": generator.normal(size=60).round(4),
+                  "x2": generator.normal(size=60).round(4),
+                  "label": np.where(np.arange(60) % 2 == 0, "a", "b")}).to_csv(path, index=False)
+
+    view = open_panel(csv_project(path)).csv_view
+
+    assert view.health.rows == []
+    assert view.health.headline.text().startswith("✓ No problems found")
+
+
+def test_the_image_view_shows_copies_across_classes(open_panel, tmp_path):
+    root = tmp_path / "images"
+    generator = np.random.default_rng(2)
+    from PIL import Image
+
+    for name in ("cat", "dog"):
+        (root / name).mkdir(parents=True)
+        for number in range(12):
+            pixels = generator.integers(0, 255, (16, 16, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(root / name / f"{number}.png")
+    shutil.copy(root / "cat" / "0.png", root / "dog" / "copy.png")
+    project = Project(data=DataSpec(kind="images", path=str(root), image_size=[16, 16]))
+
+    view = open_panel(project).image_view
+
+    assert "1 image filed under two classes" in titles(view)
+    assert "dog/copy.png" in view.health.rows[titles(view).index(
+        "1 image filed under two classes")].toolTip()
