@@ -2,11 +2,12 @@
 
 :class:`TrainingView` drives a :class:`~dlstudio.gui.run_client.RunClient` (the worker process)
 for the document's saved project. It shows the devices in use, a progress bar with epoch and
-step, samples per second, elapsed time and time left, the live curves, and a log of the
-worker's messages and stderr. A worker that crashes or is killed leaves a banner that says what
-happened and offers to resume the run from its last checkpoint — or, when it ran out of
-memory, to halve the batch size (one undo step) and train again, since resuming with the same
-batch size would run out of memory again.
+step, samples per second, elapsed time and time left, the live curves (and, for a generative
+run, the grid of samples it writes each epoch), and a log of the worker's messages and stderr.
+A worker that crashes or is killed leaves a banner that says what happened and offers to
+resume the run from its last checkpoint — or, when it ran out of memory, to halve the batch
+size (one undo step) and train again, since resuming with the same batch size would run out
+of memory again.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from dlstudio.gui.run_client import RunClient
 from dlstudio.gui.theme import icon
 from dlstudio.gui.widgets.curves import LEARNING_RATE_PLOT, CurvesView
 from dlstudio.gui.widgets.log_panel import LogPanel
+from dlstudio.gui.widgets.sample_grid_view import SampleGridView
 from dlstudio.gui.widgets.stopping_dialog import StoppingDialog
 from dlstudio.gui.widgets.training_progress import ProgressClock, format_duration
 
@@ -121,9 +123,15 @@ class TrainingView(QWidget):
         stats.addStretch(1)
         self.banner, self.banner_text, self.banner_button = self._banner()
         self.curves = CurvesView()
+        self.samples = SampleGridView()
         self.log = LogPanel()
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.curves)
+        top.addWidget(self.samples)
+        top.setStretchFactor(0, 3)
+        top.setStretchFactor(1, 2)
         splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.curves)
+        splitter.addWidget(top)
         splitter.addWidget(self.log)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
@@ -165,6 +173,7 @@ class TrainingView(QWidget):
         client.batch.connect(self._on_batch)
         client.epoch.connect(self._on_epoch)
         client.message.connect(self._on_message)
+        client.samples.connect(self.samples.show_samples)
         client.finished.connect(self._on_finished)
         client.error.connect(self._on_error)
         client.log.connect(self.log.add_output)
@@ -290,6 +299,7 @@ class TrainingView(QWidget):
             return
         self.history = None
         self.curves.show_runs([])
+        self.samples.clear()
         self.clock = ProgressClock()
         self.progress.setValue(0)
         self.progress.setFormat("Not started")
@@ -320,6 +330,7 @@ class TrainingView(QWidget):
         self._resume_dir = ""
         self._devices, self._device_notes = [], []
         self.history = RunHistory(label)
+        self.samples.clear()
         self.curves.show_runs([self.history], expected=("loss", LEARNING_RATE_PLOT))
         self.clock = ProgressClock()
         self.progress.setValue(0)
