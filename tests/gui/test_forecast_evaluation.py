@@ -10,32 +10,39 @@ from dlstudio.gui.widgets.evaluation_view import EvaluationView
 
 
 def forecasting_result(model_error: float = 0.2) -> dict:
-    """Ten test windows of a horizon of 2 on a yearly series; persistence repeats the last."""
+    """Ten test windows of a horizon of 2 on a yearly series, in the shape of the core's
+    forecast report; persistence repeats the last value."""
     years = np.arange(1900, 1940)
     values = 10 + (years % 6).astype(float)
     starts = np.arange(28, 38)
-    times = [[int(years[s]), int(years[s + 1])] for s in starts]
     truth = np.array([[values[s], values[s + 1]] for s in starts])
     forecast = truth + model_error
     persistence = np.repeat(values[starts - 1][:, None], 2, axis=1)
 
     def scores(predicted):
         errors = np.abs(truth - predicted)
-        return {"overall": {"mae": float(errors.mean()), "rmse": float(errors.mean()),
-                            "smape": 1.0, "mase": float(errors.mean() / 2)},
+        return {"mae": float(errors.mean()), "rmse": float(errors.mean()), "smape": 1.0,
+                "mase": float(errors.mean() / 2),
                 "per_step": [{"step": k + 1, "mae": float(errors[:, k].mean())}
                              for k in range(2)]}
 
-    model = scores(forecast)
+    model, naive = scores(forecast), scores(persistence)
+    windows = [{"origin": str(years[s]), "timestamps": [str(years[s]), str(years[s + 1])],
+                "truth": {"VALUE": truth[i].tolist()},
+                "forecast": {"VALUE": forecast[i].tolist()},
+                "baselines": {"persistence": {"VALUE": persistence[i].tolist()}}}
+               for i, s in enumerate(starts)]
     return {
         "run": {"id": "r", "name": "gru run", "folder": "x"}, "data": "yearly.csv",
         "split": "test", "samples": 10, "task": "forecasting", "warnings": [],
-        "created": "2026-01-01T10:00:00+00:00", "targets": ["VALUE"],
-        "metrics": model, "baselines": {"persistence": scores(persistence)},
-        "windows": {"times": times, "truth": truth[..., None].tolist(),
-                    "forecast": forecast[..., None].tolist(),
-                    "baselines": {"persistence": persistence[..., None].tolist()}},
-        "history": {"times": years.tolist(), "values": values[:, None].tolist()},
+        "created": "2026-01-01T10:00:00+00:00", "targets": ["VALUE"], "window": 8,
+        "horizon": 2, **model, "baselines": {"persistence": naive},
+        "beats_persistence": model["mae"] < naive["mae"],
+        "verdict": "The model beats persistence." if model["mae"] < naive["mae"] else
+                   "The model does not beat persistence (repeating the last value).",
+        "history": {"timestamps": [str(year) for year in years],
+                    "values": {"VALUE": values.tolist()}},
+        "windows": windows, "windows_total": 10, "windows_every": 1,
     }
 
 
@@ -54,7 +61,7 @@ def test_a_forecasting_run_shows_scores_baselines_and_the_forecast_plot(qtbot, t
     scores = view.forecast_scores
     assert scores.overall.horizontalHeaderItem(2).text() == "Persistence"
     assert scores.overall.item(0, 1).text() == "0.2"
-    assert "beats persistence" in scores.verdict.text()
+    assert scores.verdict.text() == "✓ The model beats persistence."
     plot = view.forecast_plot
     assert plot.slider.maximum() == 9 and plot.step.maximum() == 2
     x, y = plot.items["history"].getData()
@@ -68,7 +75,9 @@ def test_a_forecast_worse_than_persistence_is_flagged(qtbot):
     view = EvaluationView()
     qtbot.addWidget(view)
     view.show_result(forecasting_result(model_error=5.0))
-    assert "does not beat persistence" in view.forecast_scores.verdict.text()
-    view.show_result({**forecasting_result(), "windows": {}})
+    verdict = view.forecast_scores.verdict
+    assert verdict.text().startswith("⚠ The model does not beat persistence")
+    assert verdict.property("role") == "error"
+    view.show_result({**forecasting_result(), "windows": []})
     assert "no test windows" in view.status.text()
     assert view.forecast_plot.data is None

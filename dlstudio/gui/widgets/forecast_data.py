@@ -51,6 +51,8 @@ class ForecastData:
         step_scores: ``{MODEL or baseline: {metric: [value per step]}}``.
         history_times, history: The series before and through the test period (optional).
         verdict: The plain-words judgement against the baselines ("" to derive one).
+        beats_persistence: Whether the model's MAE is below persistence's (``None``: derive
+            it from ``scores``).
     """
 
     target: str
@@ -63,6 +65,7 @@ class ForecastData:
     history_times: np.ndarray | None = None
     history: np.ndarray | None = None
     verdict: str = ""
+    beats_persistence: bool | None = None
 
     @property
     def windows(self) -> int:
@@ -77,13 +80,16 @@ class ForecastData:
 
 def verdict(data: ForecastData) -> tuple[str, bool]:
     """A plain-words judgement of the model against persistence, and whether it is a warning."""
-    if data.verdict:
-        return data.verdict, "not" in data.verdict.lower() or "worse" in data.verdict.lower()
     model = data.scores.get(MODEL, {}).get("mae")
     naive = data.scores.get("persistence", {}).get("mae")
+    beats = data.beats_persistence
+    if beats is None and model is not None and naive is not None:
+        beats = model < naive
+    if data.verdict:
+        return ("✓ " if beats else "⚠ " if beats is False else "") + data.verdict, beats is False
     if model is None or naive is None:
         return "", False
-    if model >= naive:
+    if not beats:
         return (f"⚠ The model does not beat persistence: repeating the last value misses by "
                 f"{naive:.4g} on average, the model by {model:.4g}. It has learned nothing "
                 "useful yet — try a longer window, more epochs, or a simpler model."), True
@@ -95,44 +101,44 @@ def verdict(data: ForecastData) -> tuple[str, bool]:
 def forecast_data_from_result(result: dict[str, Any], target: int = 0) -> ForecastData:
     """Read one target's test windows and scores out of a forecasting ``evaluation.json``.
 
+    The shape is the core's (``core/evaluation/forecast_report.py``): the model's metrics at
+    the top with ``per_step``, ``baselines`` by name with the same metrics, ``history`` and one
+    entry per test window in ``windows`` (values by target name).
+
     Args:
         result: The evaluation result of a forecasting run.
         target: Which of the run's targets (their order in ``targets``).
 
     Raises:
-        KeyError, ValueError, TypeError: The result is not a forecasting result of this shape.
+        KeyError, ValueError, TypeError, IndexError: The result is not of that shape.
     """
-    targets = list(result.get("targets") or ["value"])
-    name = targets[target]
-    windows = result["windows"]
+    name = str(list(result["targets"])[target])
+    windows = list(result["windows"])
+    if not windows:
+        raise ValueError("the test split has no windows")
+    baseline_names = list(windows[0].get("baselines") or {})
 
-    def one_target(values: Any) -> np.ndarray:
-        array = np.asarray(values, dtype=float)
-        return array[..., target] if array.ndim == 3 else array
+    def stack(part: str) -> np.ndarray:
+        return np.array([window[part][name] for window in windows], dtype=float)
 
-    times = np.asarray(windows["times"])
-    baselines = {key: one_target(values)
-                 for key, values in (windows.get("baselines") or {}).items()}
-    scores = {MODEL: _metrics(result.get("metrics", {}).get("overall", {}))}
-    steps = {MODEL: _per_step(result.get("metrics", {}).get("per_step", []))}
+    scores = {MODEL: _metrics(result)}
+    steps = {MODEL: _per_step(result.get("per_step") or [])}
     for key, entry in (result.get("baselines") or {}).items():
-        scores[key] = _metrics(entry.get("overall", entry))
-        steps[key] = _per_step(entry.get("per_step", []))
+        scores[key] = _metrics(entry)
+        steps[key] = _per_step(entry.get("per_step") or [])
     history = result.get("history") or {}
-    history_values = history.get("values")
+    values = (history.get("values") or {}).get(name)
+    beats = result.get("beats_persistence")
     return ForecastData(
-        target=name, times=times, truth=one_target(windows["truth"]),
-        forecast=one_target(windows["forecast"]), baselines=baselines, scores=scores,
-        step_scores=steps,
-        history_times=np.asarray(history["times"]) if history.get("times") else None,
-        history=_history(history_values, target) if history_values is not None else None,
-        verdict=str(result.get("verdict") or ""))
-
-
-def _history(values: Any, target: int) -> np.ndarray:
-    """One target's history: ``(rows, targets)`` values, or ``(rows,)`` of a single one."""
-    array = np.asarray(values, dtype=float)
-    return array[:, target] if array.ndim == 2 else array
+        target=name, times=np.array([window["timestamps"] for window in windows]),
+        truth=stack("truth"), forecast=stack("forecast"),
+        baselines={key: np.array([window["baselines"][key][name] for window in windows],
+                                 dtype=float) for key in baseline_names},
+        scores=scores, step_scores=steps,
+        history_times=np.array(history["timestamps"]) if values is not None else None,
+        history=np.array(values, dtype=float) if values is not None else None,
+        verdict=str(result.get("verdict") or ""),
+        beats_persistence=None if beats is None else bool(beats))
 
 
 def _metrics(entry: dict[str, Any]) -> dict[str, float]:
