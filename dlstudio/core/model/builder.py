@@ -16,9 +16,10 @@ from typing import Any
 import keras
 
 from dlstudio.core.data.base import Dataset
-from dlstudio.core.errors import ModelBuildError
+from dlstudio.core.errors import ModelBuildError, UserInputError
 from dlstudio.core.model import blocks, catalog
 from dlstudio.core.model.catalog_layers.blocks import merge_layer
+from dlstudio.core.model.catalog_layers.pretrained import BASE_DIR
 from dlstudio.core.model.shapes import (
     NOT_COMPUTED,
     LayerReport,
@@ -197,7 +198,13 @@ def build_row_layer(project: Project, spec: LayerSpec, name: str | None = None) 
     if problems:
         raise ModelBuildError(f"{where} ({spec.type}): {'; '.join(problems)}",
                               _top_index(project, spec), spec.id)
-    layer = layer_type.build(params)
+    if layer_type.name == "Backbone":  # a relative weights path starts at the project file
+        params = {**params, BASE_DIR: str(project.base_dir)}
+    try:
+        layer = layer_type.build(params)
+    except UserInputError as error:  # a Backbone's weights file: missing or damaged
+        raise ModelBuildError(f"{where} ({spec.type}): {error}", _top_index(project, spec),
+                              spec.id) from None
     if name:
         layer.name = name
     return layer

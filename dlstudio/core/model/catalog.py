@@ -28,10 +28,11 @@ INITIALIZERS = (
 REGULARIZERS = ("none", "l1", "l2", "l1_l2")
 PARAM_KINDS = (
     "int", "float", "choice", "bool", "shape", "activation", "initializer", "regularizer",
+    "text",
 )
 CATEGORIES = (
     "Core", "Convolution", "Pooling", "Normalization", "Regularization", "Reshaping",
-    "Recurrent", "Attention", "Embedding", "Blocks",
+    "Recurrent", "Attention", "Embedding", "Blocks", "Pretrained",
 )
 
 
@@ -43,7 +44,8 @@ class ParamSpec:
         name: The parameter's name in the project file (usually the Keras argument name).
         kind: One of :data:`PARAM_KINDS`. ``regularizer`` values are ``{"kind": "l2",
             "l1": 0.0, "l2": 0.01}`` objects or ``"none"``; ``shape`` values are lists of
-            whole numbers (``-1`` allowed once where Keras allows it).
+            whole numbers (``-1`` allowed once where Keras allows it); ``text`` values are
+            non-empty strings (a file path, or one of ``choices`` as a keyword).
         default: The value used when the project leaves it out.
         doc: One line a beginner understands.
         minimum: Smallest allowed value (numbers; for ``shape``, of each element).
@@ -108,6 +110,9 @@ class ParamSpec:
             return 'a regularizer: "none" or {"kind": "l1"|"l2"|"l1_l2", "l1": x, "l2": y}'
         if self.kind == "bool":
             return "true or false"
+        if self.kind == "text":
+            keywords = " or ".join(describe(v) for v in self.choices)
+            return f"{keywords} or a file path" if keywords else "some text"
         values = ", ".join(describe(v) for v in self.allowed_values())
         return f"one of {values}"
 
@@ -133,6 +138,9 @@ class LayerType:
             (``Residual``, ``Branches``, ``Skip``, ``Repeat``) holds one or more, and its
             ``build`` returns the layer that joins its paths (``Add``, ``Concatenate``, …), or
             ``None`` when nothing joins them (``Repeat``).
+        infer: ``infer(params, input_shape) -> (output_shape, param_count, trainable_count)``
+            for a type whose shapes are known without building it (a pretrained network);
+            ``None``: shape inference builds the layer.
     """
 
     name: str
@@ -144,6 +152,8 @@ class LayerType:
     icon: str = field(default="")
     input_ranks: tuple[int, ...] = ()
     stack_count: tuple[int, int | None] = (0, 0)
+    infer: Callable[[dict[str, Any], tuple[Any, ...]], tuple[tuple[Any, ...], int, int]] | None \
+        = None
 
     @property
     def is_block(self) -> bool:
@@ -350,6 +360,12 @@ def _check_shape(spec: ParamSpec, value: Any) -> tuple[Any, str | None]:
     return list(value), None
 
 
+def _check_text(spec: ParamSpec, value: Any) -> tuple[Any, str | None]:
+    if not isinstance(value, str) or not value.strip():
+        return _fail(spec, value)
+    return value.strip(), None
+
+
 def _check_regularizer(spec: ParamSpec, value: Any) -> tuple[Any, str | None]:
     if value == "none" or value is None:
         return "none", None
@@ -376,4 +392,5 @@ _CHECKERS: dict[str, Callable[[ParamSpec, Any], tuple[Any, str | None]]] = {
     "initializer": _check_member,
     "regularizer": _check_regularizer,
     "shape": _check_shape,
+    "text": _check_text,
 }

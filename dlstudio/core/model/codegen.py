@@ -22,7 +22,8 @@ from dlstudio.core.project import layer_tree
 from dlstudio.core.project.project import LayerSpec, Project
 from dlstudio.core.tasks import get_task
 
-DLSTUDIO_LAYERS = ("MultiHeadSelfAttention", "TransformerEncoderBlock", "PositionalEmbedding")
+DLSTUDIO_LAYERS = ("MultiHeadSelfAttention", "TransformerEncoderBlock", "PositionalEmbedding",
+                   "Backbone")
 """Catalog types built from dlstudio's own Keras layers (imported by the script)."""
 
 _RENAMED = {
@@ -258,6 +259,8 @@ def layer_code(spec: LayerSpec, initializer: str = "layer_default") -> str:
             inner.pop("recurrent_activation", None)
         return (f"layers.Bidirectional(layers.{params['cell']}({_arguments(inner)}), "
                 f"merge_mode={params['merge_mode']!r})")
+    if spec.type == "Backbone":
+        params = _backbone_arguments(params)
     renamed = _RENAMED.get(spec.type, {})
     arguments = {}
     for name, value in params.items():
@@ -265,6 +268,19 @@ def layer_code(spec: LayerSpec, initializer: str = "layer_default") -> str:
             arguments[keras_name] = value
     module = "dlstudio_layers" if spec.type in DLSTUDIO_LAYERS else "layers"
     return f"{module}.{spec.type}({_arguments(arguments)})"
+
+
+def _backbone_arguments(params: dict[str, Any]) -> dict[str, Any]:
+    """The Backbone layer's arguments: the weights as the file they come from (the Keras
+    cache's file for ``imagenet``)."""
+    from dlstudio.core.model.backbone_weights import cache_path
+
+    weights = params["weights"]
+    file = None if weights == "none" else (
+        str(cache_path(params["network"])) if weights == "imagenet" else weights)
+    return {"network": params["network"], "input_size": params["input_size"],
+            "pooling": params["pooling"], "trainable_mode": params["trainable"],
+            "top_layers": params["top_layers"], "weights_file": file}
 
 
 def _arguments(params: dict[str, Any]) -> str:

@@ -296,3 +296,6 @@ class PositionalEmbedding(keras.layers.Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "max_length": self.max_length}
+
+
+from dlstudio.core.model.backbone_layer import Backbone  # noqa: E402, F401  (registered there)

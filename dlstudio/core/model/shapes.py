@@ -532,6 +532,11 @@ def _infer(layer_type: LayerType, params: dict, shape: Shape,
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
+    if layer_type.infer is not None:
+        result = _infer_from_table(layer_type, params, shape)
+        with _cache_lock:
+            _cache[key] = result
+        return result
     seed_state = random.getstate()  # Keras draws initializer seeds from `random`; a cache
     try:                             # miss here must not change the weights trained later
         layer = layer_type.build(dict(params))
@@ -548,6 +553,18 @@ def _infer(layer_type: LayerType, params: dict, shape: Shape,
         if len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return result
+
+
+def _infer_from_table(layer_type: LayerType, params: dict, shape: Shape) -> _Inference:
+    """Ask a type that knows its shapes without being built (a pretrained network); its
+    ``ValueError(error, fix)`` is the row's problem."""
+    try:
+        output, count, trainable = layer_type.infer(dict(params), shape)
+    except ValueError as error:
+        if len(error.args) == 2:
+            return _Inference(problem=(str(error.args[0]), str(error.args[1])))
+        raise
+    return _Inference(tuple(output), count, trainable)
 
 
 @contextlib.contextmanager

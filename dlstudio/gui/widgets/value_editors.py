@@ -161,6 +161,21 @@ class ShapeEditor(_TextValueEditor):
         return [int(part) for part in parts if part.strip()]
 
 
+class TextEditor(_TextValueEditor):
+    """Free text such as a file path, with the parameter's keywords as the placeholder."""
+
+    def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.line.setMaximumWidth(360)
+        self.line.setPlaceholderText(" or ".join(str(choice) for choice in spec.choices))
+
+    def format(self, value: Any) -> str:
+        return str(value)
+
+    def parse(self, text: str) -> Any:
+        return text
+
+
 class ChoiceEditor(ValueEditor):
     """A drop-down of the allowed values (activations, initializers, choices)."""
 
@@ -307,7 +322,7 @@ def create_editor(spec: ParamSpec, parent: QWidget | None = None) -> ValueEditor
     kinds: dict[str, type[ValueEditor]] = {
         "int": IntEditor, "float": FloatEditor, "bool": BoolEditor, "shape": ShapeEditor,
         "regularizer": RegularizerEditor, "choice": ChoiceEditor, "activation": ChoiceEditor,
-        "initializer": ChoiceEditor,
+        "initializer": ChoiceEditor, "text": TextEditor,
     }
     editor = kinds[spec.kind](spec)
     if spec.optional and spec.kind != "regularizer":

@@ -14,6 +14,7 @@ from dlstudio.core.model.catalog_layers import (  # noqa: F401  (each module reg
     embedding,
     normalization,
     pooling,
+    pretrained,
     recurrent,
     regularization,
     reshaping,
