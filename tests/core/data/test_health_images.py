@@ -17,13 +17,15 @@ from dlstudio.core.project.from_data import new_project
 
 def make_folder(root: Path, classes: dict[str, int], size: int = 32, mode: str = "RGB",
                 seed: int = 0) -> Path:
-    """Class folders of distinct random images (``classes``: name → image count)."""
+    """Class folders of distinct random images, smooth as photos are (random 4x4 pixels
+    enlarged) (``classes``: name → image count)."""
     generator = np.random.default_rng(seed)
     for name, count in classes.items():
         (root / name).mkdir(parents=True, exist_ok=True)
         for index in range(count):
-            pixels = generator.integers(0, 255, size=(size, size, 3), dtype=np.uint8)
-            Image.fromarray(pixels).convert(mode).save(root / name / f"{index:03d}.png")
+            pixels = generator.integers(0, 255, size=(4, 4, 3), dtype=np.uint8)
+            image = Image.fromarray(pixels).resize((size, size), Image.Resampling.BILINEAR)
+            image.convert(mode).save(root / name / f"{index:03d}.png")
     return root
 
 
@@ -115,3 +117,16 @@ def test_facts_kept_between_settings_give_the_same_report(tmp_path):
     again = image_health(scan, project, facts=read_image_facts(scan))
 
     assert [f.to_json() for f in again.findings] == [f.to_json() for f in report.findings]
+
+
+def test_a_resized_jpeg_copy_is_a_near_copy(tmp_path):
+    root = make_folder(tmp_path / "data", {"a": 12, "b": 12})
+    with Image.open(root / "a" / "003.png") as image:
+        image.resize((48, 48)).save(root / "b" / "bigger.jpg", quality=85)
+
+    _project, report = report_of(root)
+
+    [found] = report.by_check("near_duplicate_images")
+    assert found.items == ("b/bigger.jpg",)
+    assert "a/003.png ≈ b/bigger.jpg" in found.message
+    assert report.by_check("duplicate_images") == []  # not the same file
