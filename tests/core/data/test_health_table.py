@@ -76,6 +76,20 @@ def test_duplicate_rows_are_found_even_with_a_new_id(tmp_path):
     assert "row 201 repeats row 1" in found.message
 
 
+def test_near_repeats_differ_in_case_spacing_or_float_noise(tmp_path):
+    frame = clean_frame()
+    copy = frame.iloc[[5]].copy()
+    copy["city"] = " " + copy["city"].str.upper() + "  "
+    copy["x1"] = copy["x1"] + 1e-9
+    frame = pd.concat([frame, copy], ignore_index=True)
+
+    _project, report = report_of(tmp_path, frame)
+
+    [found] = report.by_check("near_duplicate_rows")
+    assert found.items == ("row 201",) and "row 6 ≈ row 201" in found.message
+    assert report.by_check("duplicate_rows") == []
+
+
 def test_rows_shared_between_splits_are_critical(tmp_path):
     frame = clean_frame()
     frame = pd.concat([frame, frame.iloc[:40]], ignore_index=True)

@@ -4,8 +4,9 @@
 fits its kind; the result is one :class:`HealthReport` of :class:`Finding`\\ s that the data
 view, ``dlstudio info`` and ``dlstudio info --json`` all show. Checks, one module per family:
 
-- ``table_rows``: exact duplicate rows, same features with a different target, rows shared
-  between the training split and the validation or test split;
+- ``table_rows``: exact and near duplicate rows (numbers rounded, text folded), the same
+  features with a different target, rows shared between the training split and the
+  validation or test split;
 - ``table_columns``: constant and nearly constant columns, identifiers, mostly empty columns;
 - ``leakage``: a column that alone predicts the target almost perfectly;
 - ``image_files``: unreadable files, copies by content hash (also across classes and splits),
@@ -45,9 +46,9 @@ if TYPE_CHECKING:
 __all__ = ["SEVERITIES", "Finding", "Fix", "HealthReport", "apply_fix", "check_health",
            "fix_applied", "fix_edits", "image_health", "table_health"]
 
-TABLE_CHECKS = ("duplicate_rows", "conflicting_targets", "shared_between_splits",
-                "constant_column", "id_column", "missing_values", "leaky_column",
-                "class_imbalance", "few_samples", "look_alike_classes")
+TABLE_CHECKS = ("duplicate_rows", "near_duplicate_rows", "conflicting_targets",
+                "shared_between_splits", "constant_column", "id_column", "missing_values",
+                "leaky_column", "class_imbalance", "few_samples", "look_alike_classes")
 IMAGE_CHECKS = ("unreadable_images", "duplicate_images", "conflicting_images",
                 "near_duplicate_images", "shared_between_splits", "tiny_images",
                 "odd_image_sizes", "colour_mode",
@@ -83,13 +84,15 @@ def table_health(dataset: TabularDataset) -> HealthReport:
     """Check an opened CSV table (every split, the rows with a target)."""
     from dlstudio.core.data.health.classes import class_findings
     from dlstudio.core.data.health.leakage import leakage_findings
-    from dlstudio.core.data.health.table_columns import column_findings, identifier_columns
+    from dlstudio.core.data.health.table_columns import column_findings
     from dlstudio.core.data.health.table_rows import TableRows, row_findings
 
     started = time.perf_counter()
     rows = TableRows.of(dataset)
-    identifiers = identifier_columns(rows)
-    findings = [*row_findings(rows, identifiers), *column_findings(rows),
+    columns = column_findings(rows)
+    identifiers = {finding.columns[0] for finding in columns
+                   if finding.check in ("id_column", "constant_column")}
+    findings = [*row_findings(rows, identifiers), *columns,
                 *leakage_findings(rows, identifiers)]
     if rows.task == "classification" and rows.targets is not None:
         counts = np.bincount(rows.targets.astype(np.int64), minlength=len(rows.class_names))

@@ -40,13 +40,6 @@ def column_findings(rows: TableRows) -> list[Finding]:
     return findings
 
 
-def identifier_columns(rows: TableRows) -> set[str]:
-    """The feature columns that :func:`identifier` or :func:`constant` report (the leakage
-    check leaves them out: an identifier predicts every row of its own)."""
-    return {spec.name for spec in rows.features
-            if identifier(spec, rows.frame[spec.name]) or constant(spec, rows.frame[spec.name])}
-
-
 def constant(spec: ColumnSpec, series: pd.Series) -> list[Finding]:
     """A column with one value (or none) on every row."""
     values = series.dropna()

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 NATURAL_REPEATS = 0.5
 """When the features take fewer distinct combinations than this share of the rows, repeats
 are how the data is (few categories, coarse numbers), not a copying mistake."""
+NEAR_DIGITS = 6
+"""Numbers equal in this many significant digits count as the same for near repeats (float
+noise and formatting, not chance: at 3 digits, 0.3% of 100,000 random rows matched)."""
 LEAKED_SHARE = 0.01
 """A held-out split with at least this share of its rows also in training is critical."""
 
@@ -106,7 +109,8 @@ def row_findings(rows: TableRows, skip: set[str]) -> list[Finding]:
         return []
     features = rows.feature_hashes(skip)
     natural = len(np.unique(features)) < NATURAL_REPEATS * len(features)
-    return [*duplicate_rows(rows, skip, natural), *conflicting_targets(rows, features),
+    return [*duplicate_rows(rows, skip, natural), *near_duplicate_rows(rows, skip),
+            *conflicting_targets(rows, features),
             *shared_between_splits(rows, features, natural)]
 
 
@@ -132,6 +136,51 @@ def duplicate_rows(rows: TableRows, skip: set[str], natural: bool) -> list[Findi
     return [Finding("duplicate_rows", severity,
                     f"{count_words(len(repeats), 'row')} repeat another row exactly", message,
                     items=tuple(rows.names(repeats)), count=len(repeats))]
+
+
+def near_duplicate_rows(rows: TableRows, skip: set[str]) -> list[Finding]:
+    """Rows that equal an earlier row once numbers are rounded to
+    :data:`NEAR_DIGITS` significant digits and text is compared without case or extra
+    spaces, but are not exact repeats (the same sample typed or exported twice)."""
+    names = [spec.name for spec in rows.features if spec.name not in skip]
+    names += [rows.target] if rows.target else []
+    near = pd.Series(pd.util.hash_pandas_object(
+        pd.DataFrame({name: _coarse(rows.frame[name]) for name in names}), index=False)
+        .to_numpy())
+    if near.nunique() < NATURAL_REPEATS * len(near):
+        return []  # coarse values repeat by nature
+    exact = pd.Series(rows.row_hashes(skip))
+    later = np.flatnonzero((near.duplicated(keep="first") & ~exact.duplicated(keep="first"))
+                           .to_numpy())
+    if not len(later):
+        return []
+    first = near.drop_duplicates(keep="first")
+    originals = pd.Series(first.index, index=first.to_numpy()).loc[
+        near.iloc[later[:2]].to_numpy()].to_numpy()
+    pairs = [f"{one} ≈ {other}" for one, other in
+             zip(rows.names(originals), rows.names(later[:2]), strict=True)]
+    message = (f"{count_words(len(later), 'row')} equal an earlier row once numbers are "
+               f"rounded to {NEAR_DIGITS} significant digits and text is compared without case "
+               f"or extra spaces ({listing(pairs, 2)}): likely the same sample recorded twice. "
+               "Fix: check them and remove the copies from the file if they are.")
+    return [Finding("near_duplicate_rows", "note",
+                    f"{count_words(len(later), 'row')} nearly repeat another row", message,
+                    items=tuple(rows.names(later)), count=len(later))]
+
+
+def _coarse(series: pd.Series) -> pd.Series:
+    """Numbers rounded to :data:`NEAR_DIGITS` significant digits; text folded in case and
+    spacing."""
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        values = series.to_numpy(dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = 10.0 ** (np.floor(np.log10(np.abs(values))) - (NEAR_DIGITS - 1))
+            rounded = np.where(values == 0, 0.0, np.round(values / scale) * scale)
+        return pd.Series(rounded)
+    codes, values = pd.factorize(series)  # fold each distinct value once
+    folded = pd.Series(values).astype(str).str.casefold().str.replace(r"\s+", " ", regex=True)
+    same = pd.factorize(folded.str.strip())[0]
+    return pd.Series(np.where(codes < 0, -1, same[codes]))
 
 
 def conflicting_targets(rows: TableRows, features: np.ndarray) -> list[Finding]:
