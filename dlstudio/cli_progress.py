@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from typing import TextIO
 
+from dlstudio.core.data.health.findings import Fix
 from dlstudio.core.training.events import Batch, Epoch, Event, Finished, Message, Started
 
 BAR_WIDTH = 24
@@ -42,6 +43,9 @@ class ProgressPrinter:
             self._clear_bar()
             self.err.write(f"{'warning' if event.level == 'warning' else 'note'}: "
                            f"{event.text}\n")
+            if event.fix is not None:
+                self.err.write(f"  fix for the next run: "
+                               f"{Fix.from_json(event.fix).describe()}\n")
             self.err.flush()
         elif isinstance(event, Finished):
             self._finished(event)

@@ -236,6 +236,16 @@ def test_a_terminal_gets_a_live_progress_bar_then_a_summary_line(monkeypatch):
     assert err.getvalue() == "warning: Skipped 2 files.\n"
 
 
+def test_a_hint_with_a_fix_prints_the_setting_it_changes():
+    err = io.StringIO()
+    fix = {"label": "Set the learning rate to 0.1", "settings": {"training.learning_rate": 0.1}}
+
+    ProgressPrinter(io.StringIO(), err, live=False)(Message("warning", "Too high.", fix))
+
+    assert err.getvalue() == ("warning: Too high.\n"
+                              "  fix for the next run: set training.learning_rate to 0.1\n")
+
+
 @pytest.mark.slow
 def test_train_events_prints_only_protocol_lines(toy_csv, tmp_path):
     project_path = tmp_path / "toy.dlstudio.json"

@@ -27,6 +27,7 @@ from dlstudio.core.runs.folder import RunFolder
 from dlstudio.core.runs.record import CheckpointState
 from dlstudio.core.training.checkpoints import Checkpointer
 from dlstudio.core.training.control import RunControl
+from dlstudio.core.training.diagnostics import DoctorProbe
 from dlstudio.core.training.events import Batch, Epoch, Event, Message
 from dlstudio.core.training.failures import NonFiniteLoss
 
@@ -233,12 +234,15 @@ class RunRecorder(keras.callbacks.Callback):
         plateau: The reduce-on-plateau callback, if any (likewise).
         base_state: Fixed facts stored in every state.json (batch size, steps per epoch, …)
             and where training starts (epochs done, time elapsed).
+        probe: The training doctor's measurements (they go into the epoch event), if any;
+            it must come before this callback in ``fit``'s list.
     """
 
     def __init__(self, run: RunFolder, emit: Callable[[Event], None], control: RunControl,
                  tracker: BestTracker, plateau: PlateauReducer | None,
-                 base_state: CheckpointState) -> None:
+                 base_state: CheckpointState, probe: DoctorProbe | None = None) -> None:
         super().__init__()
+        self.probe = probe
         self.run, self.emit, self.control = run, emit, control
         self.tracker, self.plateau = tracker, plateau
         self.base_state = base_state
@@ -262,7 +266,9 @@ class RunRecorder(keras.callbacks.Callback):
         last = (epoch + 1 >= self.params.get("epochs", 0) or self.model.stop_training
                 or self.control.stop_requested)
         self.checkpointer.epoch_done(self.model, self._state(elapsed), force=last)
-        self.emit(Epoch(epoch + 1, logs, learning_rate, elapsed, self.tracker.best_epoch))
+        diagnostics = dict(self.probe.values) if self.probe is not None else {}
+        self.emit(Epoch(epoch + 1, logs, learning_rate, elapsed, self.tracker.best_epoch,
+                        diagnostics))
         self.control.check()
 
     def _state(self, elapsed: float) -> CheckpointState:

@@ -41,6 +41,7 @@ from dlstudio.core.training.callbacks import (
 )
 from dlstudio.core.training.control import RunControl, StopRequested
 from dlstudio.core.training.devices import DevicePlan, choose_steps_per_execution, plan_devices
+from dlstudio.core.training.diagnostics import PROBE_SAMPLES, DoctorProbe, trivial_baselines
 from dlstudio.core.training.doctor import Doctor
 from dlstudio.core.training.events import Error, Event, Finished, Message, Started, encode
 from dlstudio.core.training.failures import (
@@ -159,6 +160,7 @@ def _train_point(point: ResumePoint, emit: EventLog, runs_dir: Any,
     dataset = load_dataset(point.project)
     run = point.run or create_run(point.project, runs_dir, dataset)
     emit.run = run
+    emit.doctor.project = point.project
     notes = [Message("info", text) for text in plan.messages + precision]
     notes += [Message("warning", text) for text in dataset.warnings]
     return _fit(point, run, plan, dataset, emit, control, notes)
@@ -189,11 +191,22 @@ def _fit(point: ResumePoint, run: RunFolder, plan: DevicePlan, dataset: Dataset,
     emit(Started(str(run.path), plan.devices, plan.strategy_name, training.epochs, steps,
                  training.batch_size, point.epochs_done,
                  {split: dataset.split_size(split)
-                  for split in ("train", "validation", "test")}))
+                  for split in ("train", "validation", "test")},
+                 baselines=_baselines(dataset, validation)))
     for note in notes:
         emit(note)
     state = _fit_until_done(model, point, dataset, loss_name, callbacks, validation)
     return _finish(run, model, tracker, callbacks[-1], state, emit, dataset)
+
+
+def _baselines(dataset: Dataset, validation: bool) -> dict[str, float]:
+    """What a model that ignores its inputs scores, for the doctor (empty when unknown)."""
+    split = "validation" if validation else "train"
+    try:
+        return trivial_baselines(dataset.targets("train"), dataset.targets(split),
+                                 bool(dataset.class_names), "val_" if validation else "")
+    except Exception:  # a task without targets, or targets of another shape
+        return {}
 
 
 def _store_reference(run: RunFolder, dataset: Dataset, model: keras.Model,
@@ -279,9 +292,12 @@ def _callbacks(point: ResumePoint, run: RunFolder, emit: EventLog, control: RunC
     base_state = CheckpointState(epochs=training.epochs, steps_per_epoch=steps,
                                  batch_size=training.batch_size, seed=training.seed,
                                  epochs_done=point.epochs_done, elapsed=point.state.elapsed)
-    recorder = RunRecorder(run, emit, control, tracker, plateau, base_state)
+    model = point.project.model
+    probe = DoctorProbe(model.layers[0].id if model.layers and not model.inputs else None)
+    recorder = RunRecorder(run, emit, control, tracker, plateau, base_state, probe)
     reporter = ProgressReporter(emit, control, steps, training.batch_size, samples)
-    return [cb for cb in (reporter, plateau, tracker, recorder) if cb is not None], tracker
+    return [cb for cb in (reporter, plateau, tracker, probe, recorder) if cb is not None], \
+        tracker
 
 
 def _plateau(point: ResumePoint, monitor: str) -> PlateauReducer | None:
@@ -307,6 +323,9 @@ def _fit_until_done(model: keras.Model, point: ResumePoint, dataset: Dataset, lo
     optimization.check_schedule_conflict(
         model.optimizer, any(isinstance(item, PlateauReducer) for item in callbacks))
     reporter, recorder = callbacks[0], callbacks[-1]
+    recorder.probe.set_batch(task.training_targets(
+        dataset.tf_dataset("validation" if validation else "train", PROBE_SAMPLES), loss_name,
+        classes))
     weights = task.class_weights(training.class_weights, dataset.targets("train"), classes)
     try:
         model.fit(train, validation_data=valid, epochs=training.epochs,

@@ -2,6 +2,7 @@
 
 import math
 
+from dlstudio.core.project.project import EarlyStoppingSpec, Project, TrainingSpec
 from dlstudio.core.training.doctor import Doctor
 from dlstudio.core.training.events import Batch, Epoch, Started
 
@@ -55,3 +56,94 @@ def test_frozen_validation_accuracy_is_one_class_predicted():
     hints = feed([{"loss": 0.7 - n / 20, "val_accuracy": 0.8} for n in range(5)])
 
     assert len(hints) == 1 and "predicts one class" in hints[0] and "balanced" in hints[0]
+
+
+def feed_events(logs_per_epoch, diagnostics=(), baselines=None, learning_rate=0.01,
+                project=None):
+    """The hints (as Message events) for epochs with logs and the doctor's measurements."""
+    doctor = Doctor(project)
+    hints = doctor.observe(Started("r", ["CPU"], "default", len(logs_per_epoch), 10, 32,
+                                   baselines=baselines or {}))
+    diagnostics = list(diagnostics) or [{}] * len(logs_per_epoch)
+    for number, (logs, measured) in enumerate(zip(logs_per_epoch, diagnostics, strict=True), 1):
+        hints += doctor.observe(Epoch(number, logs, learning_rate, 1.0, 1, measured))
+    return hints
+
+
+def falling(epochs):
+    return [{"loss": 1 / n, "val_loss": 1.1 / n} for n in range(1, epochs + 1)]
+
+
+def test_a_rising_loss_carries_a_lower_learning_rate_as_its_fix():
+    hints = feed_events([{"loss": 1.0}, {"loss": 3.0}], learning_rate=1.0)
+
+    assert hints[0].fix == {"label": "Set the learning rate to 0.1",
+                            "settings": {"training.learning_rate": 0.1}, "ignore_columns": []}
+
+
+def test_overfitting_offers_early_stopping_unless_the_project_has_it():
+    losses = [1.0, 0.8, 0.6, 0.5, 0.4]
+    validation = [1.0, 0.9, 0.95, 1.0, 1.1]
+    logs = [{"loss": t, "val_loss": v} for t, v in zip(losses, validation, strict=True)]
+    stopping = Project(training=TrainingSpec(early_stopping=EarlyStoppingSpec(enabled=True)))
+
+    offered = feed_events(logs, project=Project())
+    already = feed_events(logs, project=stopping)
+
+    assert offered[0].fix["settings"] == {"training.early_stopping.enabled": True}
+    assert already[0].fix is None and "memorising" in already[0].text
+
+
+def test_one_class_predicted_offers_balanced_class_weights():
+    hints = feed_events([{"loss": 0.7 - n / 20, "val_accuracy": 0.8} for n in range(5)])
+
+    assert hints[0].fix["settings"] == {"training.class_weights": "balanced"}
+
+
+def test_a_gradient_norm_that_explodes_offers_clipping():
+    norms = [{"gradient_norm": value} for value in (0.5, 3.0, 80.0)]
+
+    hints = feed_events(falling(3), norms, project=Project())
+
+    assert len(hints) == 1 and "gradient norm grew from 0.5" in hints[0].text
+    assert hints[0].fix["settings"] == {"training.clip_mode": "norm", "training.clip_value": 1.0}
+
+
+def test_vanishing_gradients_while_the_loss_is_high_are_named():
+    norms = [{"gradient_norm": value} for value in (1e-3, 1e-8)]
+
+    hints = feed_events([{"loss": 0.69}, {"loss": 0.69}], norms)
+
+    assert len(hints) == 1 and "vanished" in hints[0].text and "He initialisation" in hints[0].text
+
+
+def test_mostly_dead_relus_say_lower_the_learning_rate():
+    hints = feed_events(falling(2), [{"dead_relu_share": 0.1}, {"dead_relu_share": 0.75}],
+                        learning_rate=0.5)
+
+    assert len(hints) == 1 and "75% of the ReLU units are dead" in hints[0].text
+    assert hints[0].fix["settings"] == {"training.learning_rate": 0.05}
+
+
+def test_no_better_than_the_majority_class_is_a_trivial_model():
+    logs = [{"loss": 1 / n, "val_accuracy": 0.70 + n / 1000} for n in range(1, 6)]
+
+    hints = feed_events(logs, baselines={"val_accuracy": 0.70})
+    better = feed_events(logs, baselines={"val_accuracy": 0.60})
+
+    assert len(hints) == 1 and "most common class (0.7)" in hints[0].text and not better
+
+
+def test_a_regression_no_better_than_the_mean_is_a_trivial_model():
+    logs = [{"loss": 1 / n, "val_mae": 2.0} for n in range(1, 6)]
+
+    hints = feed_events(logs, baselines={"val_mae": 2.0})
+
+    assert len(hints) == 1 and "always predicting the mean" in hints[0].text
+
+
+def test_large_inputs_to_the_first_layer_are_unnormalised():
+    hints = feed_events(falling(2), [{"input_scale": 120.0}, {}])
+    normal = feed_events(falling(2), [{"input_scale": 1.2}, {}])
+
+    assert len(hints) == 1 and "root mean square 120" in hints[0].text and not normal

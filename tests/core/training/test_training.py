@@ -366,3 +366,18 @@ def test_the_doctor_speaks_up_in_a_run_whose_learning_rate_is_far_too_low(tmp_pa
     assert len(hints) == 1 and "has not decreased" in hints[0]
     logged = result.run.events_path.read_text()
     assert "Training doctor" in logged  # the hint is in events.jsonl as well
+
+
+@pytest.mark.slow
+def test_a_learning_rate_of_one_gets_a_hint_whose_fix_lowers_it(tmp_path):
+    project = toy_project(tmp_path, rows=120, epochs=4, learning_rate=1.0)
+
+    _result, events = train(project, tmp_path)
+
+    fixes = [event.fix for event in of_type(events, Message) if event.fix]
+    assert fixes and fixes[0]["settings"] == {"training.learning_rate": 0.1}
+    assert of_type(events, Started)[0].baselines["val_accuracy"] > 0
+    measured = [event.diagnostics for event in of_type(events, Epoch)]
+    assert all(values["gradient_norm"] > 0 and 0 <= values["dead_relu_share"] <= 1
+               for values in measured)
+    assert "input_scale" in measured[0]  # measured once, at the first epoch

@@ -1,0 +1,129 @@
+"""What the training doctor measures besides the logs, cheaply, once per epoch.
+
+:class:`DoctorProbe` is a Keras callback that, at the end of each epoch, measures on one fixed
+batch (validation when there is a split, else training; at most :data:`PROBE_SAMPLES`
+samples):
+
+- ``gradient_norm``: the global norm of the loss's gradients with respect to the trainable
+  weights (one forward and backward pass, in inference mode);
+- ``dead_relu_share``: the share of ReLU units (a Dense unit, a convolution's channel) that are
+  zero for every sample and position of the batch — units that no longer learn;
+- ``input_scale`` (first epoch only): the root mean square of the numbers entering the first
+  layer of the stack (about 1 when inputs are normalised, in the hundreds for raw pixels).
+
+:func:`trivial_baselines` is what a model that ignores its inputs scores. Nothing here may fail
+a run: a measurement that cannot be made is left out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+
+PROBE_SAMPLES = 64
+
+
+class DoctorProbe(keras.callbacks.Callback):
+    """Measures the doctor's numbers on one batch after each epoch (see the module docstring).
+
+    Args:
+        first_row: The id of the stack's first row (where ``input_scale`` is measured), or
+            ``None``.
+    """
+
+    def __init__(self, first_row: str | None = None) -> None:
+        super().__init__()
+        self.first_row = first_row
+        self.batch: tuple[Any, Any] | None = None
+        self.values: dict[str, float] = {}
+        self._relu_model: keras.Model | None = None
+        self._measured_input = False
+
+    def set_batch(self, batched: Any) -> None:
+        """Take the probe batch from a ``tf.data`` dataset of ``(inputs, targets)`` batches."""
+        try:
+            inputs, targets = next(iter(batched.unbatch().batch(PROBE_SAMPLES).take(1)))[:2]
+            self.batch = (inputs, targets)
+        except Exception:  # an empty split, an odd dataset: measure nothing
+            self.batch = None
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.values = {}
+        if self.batch is None:
+            return
+        for name, measure in (("gradient_norm", self._gradient_norm),
+                              ("dead_relu_share", self._dead_relu_share),
+                              ("input_scale", self._input_scale)):
+            try:
+                value = measure()
+            except Exception:  # a diagnostic must never fail a run
+                value = None
+            if value is not None and not np.isnan(value):
+                self.values[name] = float(value)
+
+    def _gradient_norm(self) -> float | None:
+        import tensorflow as tf
+
+        inputs, targets = self.batch
+        weights = self.model.trainable_variables
+        with tf.GradientTape() as tape:
+            outputs = self.model(inputs, training=False)
+            loss = self.model.compute_loss(y=targets, y_pred=outputs, training=False)
+        gradients = [g for g in tape.gradient(loss, weights) if g is not None]
+        return float(tf.linalg.global_norm(gradients)) if gradients else None
+
+    def _dead_relu_share(self) -> float | None:
+        if self._relu_model is None:
+            layers = [layer for layer in self.model.layers if _is_relu(layer)]
+            if not layers:
+                return None
+            self._relu_model = keras.Model(self.model.inputs, [layer.output for layer in layers])
+        outputs = self._relu_model(self.batch[0], training=False)
+        outputs = outputs if isinstance(outputs, list | tuple) else [outputs]
+        dead = total = 0
+        for output in outputs:
+            values = np.asarray(output, dtype=np.float32)
+            values = values.reshape(-1, values.shape[-1])
+            dead += int((values.max(axis=0) <= 0).sum())
+            total += values.shape[-1]
+        return dead / total if total else None
+
+    def _input_scale(self) -> float | None:
+        if self._measured_input or self.first_row is None:
+            return None
+        self._measured_input = True
+        layer = self.model.get_layer(self.first_row)
+        entering = keras.Model(self.model.inputs, layer.input)(self.batch[0], training=False)
+        values = np.asarray(entering, dtype=np.float64)
+        return float(np.sqrt(np.nanmean(values ** 2)))
+
+
+def _is_relu(layer: keras.layers.Layer) -> bool:
+    if isinstance(layer, keras.layers.ReLU):
+        return layer.negative_slope == 0 and layer.threshold == 0
+    activation = getattr(layer, "activation", None)
+    return getattr(activation, "__name__", "") == "relu"
+
+
+def trivial_baselines(train_targets: Any, check_targets: Any, classes: bool,
+                      prefix: str) -> dict[str, float]:
+    """What a model that ignores its inputs scores on ``check_targets``.
+
+    Args:
+        train_targets: The training split's targets (class indices, or values).
+        check_targets: The targets it is scored on (validation, else training).
+        classes: The targets are class indices: always predict the most common training class
+            (``accuracy``); else always predict the training mean (``mae``).
+        prefix: ``val_`` when scored on validation, else empty: the keys match the logs.
+    """
+    train, check = np.asarray(train_targets), np.asarray(check_targets)
+    if not len(train) or not len(check) or (not classes and train.ndim != 1):
+        return {}
+    if classes:
+        values, counts = np.unique(train.reshape(-1), return_counts=True)
+        majority = values[np.argmax(counts)]
+        return {f"{prefix}accuracy": float(np.mean(check.reshape(-1) == majority))}
+    train, check = train.astype(np.float64), check.astype(np.float64)
+    return {f"{prefix}mae": float(np.nanmean(np.abs(check - np.nanmean(train))))}
