@@ -8,6 +8,7 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from PySide6.QtCore import Qt
 
 from dlstudio.core.project.project import DataSpec, Project
 from dlstudio.gui.data_session import DataSession
@@ -127,3 +128,15 @@ def test_the_image_view_shows_copies_across_classes(open_panel, tmp_path):
     assert "1 image filed under two classes" in titles(view)
     assert "dog/copy.png" in view.health.rows[titles(view).index(
         "1 image filed under two classes")].toolTip()
+
+
+def test_the_columns_table_marks_the_columns_a_finding_names(open_panel, tmp_path):
+    view = open_panel(csv_project(planted_csv(tmp_path / "planted.csv"))).csv_view
+    model = view.columns_model
+    names = [column.name for column in model.columns]
+    refund = model.index(names.index("refund"), 0)
+    x1 = model.index(names.index("x1"), 0)
+
+    assert "alone predicts the target" in refund.data(Qt.ItemDataRole.ToolTipRole)
+    assert refund.data(Qt.ItemDataRole.DecorationRole) is not None
+    assert x1.data(Qt.ItemDataRole.DecorationRole) is None

@@ -125,7 +125,21 @@ class ColumnsModel(QAbstractTableModel):
         self.session = session
         self.columns: list[ColumnSpec] = []
         self.problems: dict[str, str] = {}
+        self.health_notes: dict[str, str] = {}
         self.refresh()
+        session.healthChanged.connect(self._show_health)
+
+    def _show_health(self) -> None:
+        """Mark the columns that the data health check names (critical and warning)."""
+        notes: dict[str, list[str]] = {}
+        for finding in self.session.health.findings if self.session.health else ():
+            if finding.severity in ("critical", "warning"):
+                for name in finding.columns:
+                    notes.setdefault(name, []).append(finding.title)
+        self.health_notes = {name: "Data health: " + "; ".join(titles)
+                             for name, titles in notes.items()}
+        if self.columns:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.columns) - 1, 0))
 
     def refresh(self) -> None:
         """Re-read the columns from the document and the source."""
@@ -160,7 +174,8 @@ class ColumnsModel(QAbstractTableModel):
             return self._text(index.row(), index.column())
         if role == PROBLEM_ROLE:
             return problem
-        if problem and role == Qt.ItemDataRole.DecorationRole and index.column() == 0:
+        note = self.health_notes.get(column.name) if column.role == "feature" else None
+        if (problem or note) and role == Qt.ItemDataRole.DecorationRole and index.column() == 0:
             return icon("warning")
         if problem and role == Qt.ItemDataRole.ForegroundRole:
             return QColor(PROBLEM_COLOUR)
@@ -169,7 +184,7 @@ class ColumnsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             hint = ("Double-click to change how this column is read"
                     if index.column() in self.CHOICES else "")
-            return "\n".join(text for text in (problem, hint) if text) or None
+            return "\n".join(text for text in (problem, note, hint) if text) or None
         return None
 
     def _text(self, row: int, column: int) -> str:

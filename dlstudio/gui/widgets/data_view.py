@@ -197,9 +197,14 @@ class CsvDataView(QWidget):
     def _connect(self) -> None:
         self.session.sourceChanged.connect(self._on_source)
         self.session.infoChanged.connect(self._show_messages)
+        self.session.healthChanged.connect(self._fit_column_names)
         self.document.changed.connect(self._on_document_changed)
         self.target.activated.connect(lambda _i: self._pick_target(self.target.currentText()))
         self.task.activated.connect(lambda _i: self._pick_task(self.task.currentText()))
+
+    def _fit_column_names(self) -> None:
+        """Widen the names when the health check marks some with an icon."""
+        self.columns_table.resizeColumnToContents(0)
 
     def _on_source(self) -> None:
         self.rows_model.set_frame(self.session.source.frame)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
@@ -140,6 +140,12 @@ class HealthPanel(QGroupBox):
             self._rows_layout.addWidget(row)
             self.rows.append(row)
         self._show_applied()
+
+    def changeEvent(self, event: QEvent) -> None:  # Qt override
+        """Redraw the findings in the new theme's severity colours."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self.rows:
+            self._show()
 
     def _waiting_text(self) -> str:
         session = self.session
