@@ -48,6 +48,8 @@ HIGH_RATE = 0.1
 """A stalled loss at this learning rate or above is offered a ten times lower one."""
 _TRIVIAL_MODELS = {"accuracy": "always predicting the most common class",
                    "mae": "always predicting the mean"}
+HINT_PREFIX = "Training doctor: "
+"""What every hint's text starts with (the GUI shows such messages as hints)."""
 FINDER = ("Run the learning-rate finder (Find… beside the learning rate, or `dlstudio lr-find "
           "PROJECT`) for a rate that suits this model.")
 
@@ -115,7 +117,7 @@ class Doctor:
         fix = hint.fix
         if fix is not None and self.project is not None and fix_applied(self.project, fix):
             fix = None
-        return Message("warning", f"Training doctor: {hint.text}",
+        return Message("warning", HINT_PREFIX + hint.text,
                        fix.to_json() if fix is not None else None)
 
     def _series(self, key: str) -> list[float]:

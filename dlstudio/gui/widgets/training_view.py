@@ -3,7 +3,9 @@
 :class:`TrainingView` drives a :class:`~dlstudio.gui.run_client.RunClient` (the worker process)
 for the document's saved project. It shows the devices in use, a progress bar with epoch and
 step, samples per second, elapsed time and time left, the live curves (and, for a generative
-run, the grid of samples it writes each epoch), and a log of the worker's messages and stderr.
+run, the grid of samples it writes each epoch), the training doctor's hints with their fix
+buttons (:mod:`~dlstudio.gui.widgets.doctor_hints`), and a log of the worker's messages and
+stderr.
 A worker that crashes or is killed leaves a banner that says what happened and offers to
 resume the run from its last checkpoint — or, when it ran out of memory, to halve the batch
 size (one undo step) and train again, since resuming with the same batch size would run out
@@ -37,6 +39,7 @@ from dlstudio.gui.document import Document
 from dlstudio.gui.run_client import RunClient
 from dlstudio.gui.theme import icon
 from dlstudio.gui.widgets.curves import LEARNING_RATE_PLOT, CurvesView
+from dlstudio.gui.widgets.doctor_hints import DoctorHints
 from dlstudio.gui.widgets.log_panel import LogPanel
 from dlstudio.gui.widgets.sample_grid_view import SampleGridView
 from dlstudio.gui.widgets.stopping_dialog import StoppingDialog
@@ -125,6 +128,7 @@ class TrainingView(QWidget):
         self.curves = CurvesView()
         self.samples = SampleGridView()
         self.log = LogPanel()
+        self.hints = DoctorHints(self.document)
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.curves)
         top.addWidget(self.samples)
@@ -132,10 +136,11 @@ class TrainingView(QWidget):
         top.setStretchFactor(1, 2)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(top)
+        splitter.addWidget(self.hints)
         splitter.addWidget(self.log)
         splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([600, 200])
+        splitter.setStretchFactor(2, 1)
+        splitter.setSizes([600, 160, 200])
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
@@ -311,6 +316,7 @@ class TrainingView(QWidget):
         self.banner.hide()
         self._resume_dir = ""
         self.log.clear()
+        self.hints.clear()
 
     def _saved_project(self) -> bool:
         if self.document.path is None:
@@ -331,6 +337,7 @@ class TrainingView(QWidget):
         self._devices, self._device_notes = [], []
         self.history = RunHistory(label)
         self.samples.clear()
+        self.hints.clear()
         self.curves.show_runs([self.history], expected=("loss", LEARNING_RATE_PLOT))
         self.clock = ProgressClock()
         self.progress.setValue(0)
@@ -380,6 +387,7 @@ class TrainingView(QWidget):
             self._show_devices()
         colour = "#b45309" if event.level == "warning" else None
         self.log.add(f"{event.level}: {event.text}", colour)
+        self.hints.add(event)
 
     def _on_finished(self, event: events.Finished) -> None:
         self._record(event)
