@@ -59,8 +59,8 @@ def test_a_forecasting_run_shows_scores_baselines_and_the_forecast_plot(qtbot, t
     view.set_run(run)
     assert view.pages.currentIndex() == 3
     scores = view.forecast_scores
-    assert scores.overall.horizontalHeaderItem(2).text() == "Persistence"
-    assert scores.overall.item(0, 1).text() == "0.2"
+    assert scores.overall.item(1, 0).text() == "Persistence"
+    assert scores.overall.item(0, 1).text() == "0.2"  # the model's MAE
     assert scores.verdict.text() == "✓ The model beats persistence."
     plot = view.forecast_plot
     assert plot.slider.maximum() == 9 and plot.step.maximum() == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtWidgets import QCheckBox
 
 from dlstudio.gui.widgets.forecast_data import ForecastData, verdict
 from dlstudio.gui.widgets.forecast_plot import ForecastPlot
@@ -84,6 +85,11 @@ def test_baselines_are_toggled_by_their_check_boxes(plot):
     box.setChecked(False)
     assert not plot.items["persistence"].isVisible()
     assert not plot.fans["persistence"].isVisible()
+    plot.set_data(made_up())  # the first boxes go at once, not when Qt gets round to it
+    old = [box for box in plot.findChildren(QCheckBox)
+           if box not in plot.baseline_boxes.values()]
+    assert old and all(box.isHidden() for box in old)
+    assert "truth" in plot.key.text() and "history" in plot.key.text()
     plot.set_data(None)
     assert plot.baseline_boxes == {}
 
@@ -102,11 +108,13 @@ def test_scores_sit_beside_the_baselines_with_the_best_in_bold(qtbot):
     scores.set_data(made_up(model_error=0.1))
     headers = [scores.overall.horizontalHeaderItem(c).text()
                for c in range(scores.overall.columnCount())]
-    assert headers == ["metric", "Model", "Persistence"]
-    assert scores.overall.item(0, 0).text() == "MAE"
-    assert scores.overall.item(0, 1).font().bold()
-    assert not scores.overall.item(0, 2).font().bold()
+    assert headers == ["forecast", "MAE", "RMSE"]
+    assert [scores.overall.item(r, 0).text() for r in range(2)] == ["Model", "Persistence"]
+    assert scores.overall.item(0, 1).font().bold()  # the model's MAE is the lowest
+    assert not scores.overall.item(1, 1).font().bold()
     assert scores.per_step.rowCount() == 3
+    assert scores.per_step.horizontalHeaderItem(2).text() == "Persist."
+    assert scores.per_step.item(0, 1).font().bold()
     assert "beats persistence" in scores.verdict.text()
 
 
@@ -118,4 +126,4 @@ def test_a_model_worse_than_persistence_is_flagged_in_plain_words(qtbot):
     text, warning = verdict(data)
     assert warning and "does not beat persistence" in text
     assert scores.verdict.text() == text
-    assert scores.overall.item(0, 2).font().bold()  # persistence is the best
+    assert scores.overall.item(1, 1).font().bold()  # persistence is the best

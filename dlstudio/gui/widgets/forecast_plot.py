@@ -71,8 +71,11 @@ class ForecastPlot(QWidget):
         self.residuals = self._plot("truth − forecast")
         self.residuals.setXLink(self.forecast)
         self.residuals.addLine(y=0, pen=pg.mkPen("#94a3b8", style=Qt.PenStyle.DashLine))
-        self.forecast.addLegend(offset=(10, 5), brush=pg.mkBrush(255, 255, 255, 210),
-                                labelTextColor="#334155")
+        self.key = QLabel()
+        self.key.setTextFormat(Qt.TextFormat.RichText)
+        self.key.setToolTip("The dots are the whole forecast of the test window the slider "
+                            "chose; the lines join one forecast per window, at the chosen "
+                            "steps ahead")
         self.forecast.getViewBox().sigXRangeChanged.connect(lambda *_args: self._follow_x())
         self.items: dict[str, pg.PlotDataItem] = {}
         self.fans: dict[str, pg.PlotDataItem] = {}
@@ -93,6 +96,8 @@ class ForecastPlot(QWidget):
     def _layout(self) -> None:
         controls = QHBoxLayout()
         controls.addWidget(self.step)
+        controls.addSpacing(12)
+        controls.addWidget(self.key)
         controls.addSpacing(12)
         controls.addWidget(QLabel("Baselines:"))
         controls.addLayout(self.baseline_row)
@@ -157,14 +162,19 @@ class ForecastPlot(QWidget):
         for item in (*self.items.values(), *self.fans.values()):
             self.forecast.removeItem(item)
             self.residuals.removeItem(item)
-        self.forecast.getPlotItem().legend.clear()
         self.items, self.fans = {}, {}
         for box in self.baseline_boxes.values():
             self.baseline_row.removeWidget(box)
+            box.hide()  # deleted when control returns to the event loop
             box.deleteLater()
         self.baseline_boxes = {}
 
     def _add_items(self, data: ForecastData) -> None:
+        key = [("truth", TRUTH_PEN[0]), ("model", MODEL_PEN[0])]
+        if data.history is not None:
+            key.append(("history", HISTORY_PEN[0]))
+        self.key.setText("&nbsp;&nbsp;".join(f"<span style='color:{colour}'>━ {name}</span>"
+                                             for name, colour in key))
         if data.history is not None and data.history_times is not None:
             hx, _dates = plot_times(data.history_times)
             self._line("history", hx, np.asarray(data.history, dtype=float), HISTORY_PEN,

@@ -7,9 +7,18 @@ line that says whether the model beats persistence — the first thing to know a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QLabel, QSplitter, QTableWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from dlstudio.gui.widgets.forecast_data import (
     BASELINE_TIPS,
@@ -32,7 +41,7 @@ class ForecastScores(QWidget):
         self.verdict = QLabel()
         self.verdict.setWordWrap(True)
         self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.overall = read_only_table(["metric", "model"])
+        self.overall = read_only_table(["forecast", "MAE"])
         self.per_step = read_only_table(["steps ahead", "model"])
         self.per_step_title = "MAE per step ahead"
         tables = QSplitter(Qt.Orientation.Vertical)
@@ -53,20 +62,21 @@ class ForecastScores(QWidget):
             return
         names = [MODEL] + [name for name in data.baselines if name in data.scores] + \
             [name for name in data.scores if name != MODEL and name not in data.baselines]
-        titles = [_title(name) for name in names]
-        self._headers(self.overall, ["metric", *titles], names)
-        rows = []
-        for metric in METRICS:
-            values = [data.scores.get(name, {}).get(metric) for name in names]
-            if all(value is None for value in values):
-                continue
-            rows.append((METRIC_TITLES[metric], metric, values))
-        fill_table(self.overall, [[title] + [_number(v) for v in values]
-                                  for title, _metric, values in rows],
-                   numeric_columns=range(1, len(names) + 1))
-        for row, (_title_text, metric, values) in enumerate(rows):
-            self.overall.item(row, 0).setToolTip(METRIC_TIPS[metric])
-            _bold_best(self.overall, row, values)
+        metrics = [metric for metric in METRICS
+                   if any(metric in data.scores.get(name, {}) for name in names)]
+        self.overall.setColumnCount(len(metrics) + 1)
+        self.overall.setHorizontalHeaderLabels(["forecast"] +
+                                               [METRIC_TITLES[metric] for metric in metrics])
+        for column, metric in enumerate(metrics, start=1):
+            self.overall.horizontalHeaderItem(column).setToolTip(METRIC_TIPS[metric])
+        fill_table(self.overall, [[_title(name)] + [_number(data.scores.get(name, {}).get(m))
+                                                    for m in metrics] for name in names],
+                   numeric_columns=range(1, len(metrics) + 1))
+        for row, name in enumerate(names):
+            self.overall.item(row, 0).setToolTip(_tip(name))
+        for column, metric in enumerate(metrics, start=1):
+            _bold_best(self.overall, [data.scores.get(name, {}).get(metric) for name in names],
+                       lambda row, c=column: self.overall.item(row, c))
         self._fill_steps(data, names)
         text, warning = verdict(data)
         self.verdict.setText(text)
@@ -76,7 +86,7 @@ class ForecastScores(QWidget):
 
     def _fill_steps(self, data: ForecastData, names: list[str]) -> None:
         steps = [name for name in names if data.step_scores.get(name, {}).get("mae")]
-        self._headers(self.per_step, ["steps ahead", *(_title(name) for name in steps)], steps)
+        self._headers(self.per_step, ["steps ahead", *(_short(name) for name in steps)], steps)
         count = max((len(data.step_scores[name]["mae"]) for name in steps), default=0)
         rows, numbers = [], []
         for step in range(count):
@@ -85,19 +95,30 @@ class ForecastScores(QWidget):
             rows.append([str(step + 1)] + [_number(value) for value in values])
         fill_table(self.per_step, rows, numeric_columns=range(1, len(steps) + 1))
         for row, values in enumerate(numbers):
-            _bold_best(self.per_step, row, values)
+            _bold_best(self.per_step, values,
+                       lambda column, r=row: self.per_step.item(r, column + 1))
 
     @staticmethod
     def _headers(table: QTableWidget, headers: list[str], names: list[str]) -> None:
         table.setColumnCount(len(headers))
         table.setHorizontalHeaderLabels(headers)
         for column, name in enumerate(names, start=1):
-            tip = BASELINE_TIPS.get(name, "The trained model" if name == MODEL else "")
-            table.horizontalHeaderItem(column).setToolTip(tip)
+            table.horizontalHeaderItem(column).setToolTip(_tip(name))
 
 
 def _title(name: str) -> str:
     return "Model" if name == MODEL else BASELINE_TITLES.get(name, name.replace("_", " "))
+
+
+def _short(name: str) -> str:
+    """A column title that leaves room for four forecasters side by side."""
+    return {MODEL: "Model", "persistence": "Persist.", "seasonal_naive": "Season.",
+            "linear_ar": "Lin. AR"}.get(name, name.replace("_", " "))
+
+
+def _tip(name: str) -> str:
+    return f"{_title(name)}: " + BASELINE_TIPS.get(name, "the trained model" if name == MODEL
+                                                  else "a simple forecast to compare with")
 
 
 def _number(value: float | None) -> str:
@@ -108,15 +129,17 @@ def _at(values: list[float], step: int) -> float | None:
     return values[step] if step < len(values) else None
 
 
-def _bold_best(table: QTableWidget, row: int, values: list[float | None]) -> None:
-    """Make the lowest value of a row bold (every metric here is better when lower)."""
-    known = [(value, column) for column, value in enumerate(values) if value is not None]
+def _bold_best(table: QTableWidget, values: list[float | None],
+               item_at: Callable[[int], QTableWidgetItem | None]) -> None:
+    """Make the lowest of ``values`` bold (every metric here is better when lower);
+    ``item_at(i)`` is the cell of ``values[i]``."""
+    known = [(value, index) for index, value in enumerate(values) if value is not None]
     if not known:
         return
     best = min(known)[0]
-    for value, column in known:
-        if value == best:
-            item = table.item(row, column + 1)
+    for value, index in known:
+        item = item_at(index)
+        if value == best and item is not None:
             font = QFont(item.font())
             font.setBold(True)
             item.setFont(font)

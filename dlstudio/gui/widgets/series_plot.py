@@ -157,5 +157,6 @@ class SeriesPlot(QWidget):
         while self.toggles.count():
             child = self.toggles.takeAt(0)
             if child.widget() is not None:
+                child.widget().hide()  # deleted when control returns to the event loop
                 child.widget().deleteLater()
         self.boxes = {}
