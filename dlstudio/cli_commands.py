@@ -37,7 +37,7 @@ def init_command(args: argparse.Namespace) -> int:
     print(f"Wrote {path}")
     print(f"  data: {data.kind} {data.path} ({what}; task {data.task})")
     print(f"  model: template {project.model.template!r}, "
-          f"{layer_tree.count_layers(project.model.layers, project.model.inputs)} layers")
+          f"{layer_tree.count_layers(project.model.layers, project.model.side_stacks)} layers")
     print(f"Next: dlstudio info {path}   then   dlstudio train {path}")
     return 0
 
@@ -81,7 +81,7 @@ def info_command(args: argparse.Namespace) -> int:
     report = builder.inspect_stack(project, dataset.feature_shape(), dataset.task,
                                    len(dataset.class_names), dataset.input_shapes())
     model = project.model
-    layer_count = layer_tree.count_layers(model.layers, model.inputs)
+    layer_count = layer_tree.count_layers(model.layers, model.side_stacks)
     problem = report.first_error()
     if args.json:
         print(json.dumps({

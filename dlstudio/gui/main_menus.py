@@ -222,7 +222,7 @@ def _apply_template(window: MainWindow, template: Template) -> None:
     document = window.document
     layers = template.layers_for(document.project.data)
     model = document.project.model
-    count = layer_tree.count_layers(model.layers, model.inputs)
+    count = layer_tree.count_layers(model.layers, model.side_stacks)
     document.replace_layers(layers, template.name, f"Apply template {template.title}")
     window.show_workbench("Model")
     if count:

@@ -52,6 +52,7 @@ class ImageDataset(Dataset):
     def __init__(self, project: Project, scan: ImageFolderScan, class_names: list[str],
                  splits: dict[str, list[ImageFile]], warnings: list[str]) -> None:
         self.project = project
+        self.task = _task_of(project)
         self.scan = scan
         self.root = scan.root
         self.class_names = list(class_names)
@@ -78,7 +79,8 @@ class ImageDataset(Dataset):
             DataError: The folder cannot be used, or a class folder is not among
                 ``class_names``.
         """
-        scan = scan_image_folder(source, evaluation_only=evaluation_only)
+        unlabeled = _task_of(project) != "classification"  # learns from the images alone
+        scan = scan_image_folder(source, evaluation_only=evaluation_only or unlabeled)
         names = _class_order(scan, class_names, evaluation_only)
         warnings = list(scan.warnings)
         if evaluation_only:
@@ -294,6 +296,18 @@ def split_files(project: Project, scan: ImageFolderScan,
                         "train by the project's split fractions and seed")
     return {split: carved[split] if split in lacking or split == "train" else given[split]
             for split in SPLITS}
+
+
+def _task_of(project: Project) -> str:
+    """Return the task an image folder is read for: classification, unless the project's task
+    learns from the inputs alone (``Task.needs_targets`` False: a folder without class
+    folders, or with a single one, is then accepted and its classes are only labels)."""
+    from dlstudio.core.tasks import get_task, task_names
+
+    task = project.data.task
+    if task in task_names() and not get_task(task).needs_targets:
+        return task
+    return "classification"
 
 
 def _class_order(scan: ImageFolderScan, given: list[str] | None,

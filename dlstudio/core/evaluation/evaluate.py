@@ -61,8 +61,10 @@ class TrainedRun:
 
     @property
     def threshold(self) -> float | None:
-        """The saved decision threshold of a two-class run (``None``: the most probable)."""
-        return self.record.threshold if len(self.record.class_names) == 2 else None
+        """The saved decision threshold of a two-class run or an anomaly detector (``None``:
+        the most probable class)."""
+        uses = get_task(self.task).uses_threshold(self.class_names)
+        return self.record.threshold if uses else None
 
     @property
     def name(self) -> str:
@@ -103,8 +105,10 @@ def load_keras_model(path: Path) -> Any:
     return load_keras_file(path)
 
 
-def predict_outputs(model: Any, dataset: Dataset, split: str, batch_size: int) -> np.ndarray:
-    """Return the model's raw outputs on ``split`` as a 2-D NumPy array (one row per sample).
+def predict_outputs(model: Any, dataset: Dataset, split: str, batch_size: int) -> Any:
+    """Return the model's raw outputs on ``split`` as a 2-D NumPy array (one row per sample);
+    for a model with named outputs (an autoencoder's ``reconstruction`` and ``score``), a dict
+    of arrays by name, which the task reads (:meth:`~dlstudio.core.tasks.Task.output_array`).
 
     Only the inputs the model takes are fed (new data may have more columns than the model).
 
@@ -114,7 +118,10 @@ def predict_outputs(model: Any, dataset: Dataset, split: str, batch_size: int) -
     if dataset.split_size(split) == 0:
         return np.zeros((0, 1), dtype=np.float32)
     data = model_inputs_only(model, dataset.tf_dataset(split, batch_size))
-    outputs = np.asarray(model.predict(data, verbose=0))
+    outputs = model.predict(data, verbose=0)
+    if isinstance(outputs, dict):
+        return {name: np.asarray(values) for name, values in outputs.items()}
+    outputs = np.asarray(outputs)
     return outputs.reshape(len(outputs), -1)
 
 
@@ -186,9 +193,10 @@ def evaluate_run(run_dir: str | Path, data_path: str | Path | None = None) -> di
     run = open_run(run_dir)
     dataset = _evaluation_data(run, data_path)
     outputs = predict_outputs(run.model, dataset, "test", run.project.training.batch_size)
-    true = np.asarray(dataset.targets("test"))
+    true = np.asarray(dataset.targets("test")) if dataset.has_targets else None
     sample_ids = dataset.sample_ids("test")
-    body = get_task(run.task).report(outputs, true, sample_ids, run.class_names, run.threshold)
+    task = get_task(run.task).bind(run.project)
+    body = task.report(outputs, true, sample_ids, run.class_names, run.threshold)
     result = {**_header(run, dataset, data_path), **body}
     atomic_write_text(evaluation_file(run_dir, data_path), json.dumps(result, indent=2) + "\n")
     return result
@@ -204,7 +212,7 @@ def _evaluation_data(run: TrainedRun, data_path: str | Path | None) -> Dataset:
         return dataset
     dataset = load_dataset(run.project, path=Path(data_path), class_names=run.class_names or None,
                            evaluation_only=True)
-    if not dataset.has_targets:
+    if not dataset.has_targets and get_task(run.task).needs_targets:
         target = run.project.data.target or "class folders"
         raise DataError(
             f"{data_path} has no targets ({target}); evaluation compares predictions with true "

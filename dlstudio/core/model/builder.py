@@ -59,6 +59,9 @@ def build_model(project: Project, dataset: Dataset) -> Any:
             says why and how to fix it.
     """
     num_classes = len(dataset.class_names)
+    task = get_task(dataset.task)
+    if task.parts:
+        return _build_from_parts(project, dataset, task)
     if project.model.inputs:
         inputs, groups = dataset.build_input_groups()
         shapes = {group: tuple(tensor.shape[1:]) for group, tensor in groups.items()}
@@ -89,6 +92,23 @@ def build_model(project: Project, dataset: Dataset) -> Any:
         head = keras.layers.Dense(units, activation=activation, name="output", dtype="float32")
         outputs = task.finish_outputs(head(outputs), dataset)
     return keras.Model(inputs, outputs, name=model_name(project.name))
+
+
+def _build_from_parts(project: Project, dataset: Dataset, task: Any) -> Any:
+    """Build each part as its own model (:mod:`dlstudio.core.model.parts`) and let the task
+    wire them from the data's raw inputs."""
+    from dlstudio.core.model import parts
+
+    inputs, preprocessed = dataset.build_inputs()
+    report = inspect_stack(project, tuple(preprocessed.shape[1:]), dataset.task,
+                           len(dataset.class_names))
+    problem = report.first_error()
+    if problem is not None:
+        raise ModelBuildError(problem.message(), None, problem.id)
+    taken = {layer.name for layer in keras.Model(inputs, preprocessed).layers}
+    names = _Names(taken, report)
+    built = parts.build_parts(project, dataset, apply_rows, names)
+    return task.assemble(built, inputs, preprocessed, project, dataset)
 
 
 def _apply_input_stacks(project: Project, groups: dict[str, Any], names: _Names) -> Any:

@@ -298,4 +298,86 @@ class PositionalEmbedding(keras.layers.Layer):
         return {**super().get_config(), "max_length": self.max_length}
 
 
+@keras.saving.register_keras_serializable(package="dlstudio")
+class ReconstructionError(keras.layers.Layer):
+    """Each sample's reconstruction error, which is also the loss an autoencoder trains on.
+
+    Called on ``[original, reconstruction]``; returns one error per sample (the mean over
+    every non-batch axis) and adds their batch mean as the model's loss (``add_loss``), so the
+    model trains with ``fit`` on inputs alone and reports ``val_loss`` like any other.
+
+    Args:
+        loss: ``mse`` (squared error) or ``binary_crossentropy`` (for values in [0, 1], such
+            as pixels).
+        **kwargs: Base layer arguments (``name``, ``dtype``…).
+    """
+
+    def __init__(self, loss: str = "mse", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.loss = loss
+
+    def call(self, inputs: Any) -> Any:
+        original, reconstruction = (ops.cast(tensor, "float32") for tensor in inputs)
+        if self.loss == "binary_crossentropy":
+            clipped = ops.clip(reconstruction, 1e-7, 1.0 - 1e-7)
+            error = -(original * ops.log(clipped) + (1.0 - original) * ops.log(1.0 - clipped))
+        else:
+            error = ops.square(original - reconstruction)
+        per_sample = ops.mean(error, axis=list(range(1, len(error.shape))))
+        self.add_loss(ops.mean(per_sample))
+        return per_sample
+
+    def compute_output_shape(self, input_shape: Any) -> tuple[int | None, ...]:
+        return (input_shape[0][0],)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "loss": self.loss}
+
+
+@keras.saving.register_keras_serializable(package="dlstudio")
+class LatentSample(keras.layers.Layer):
+    """A VAE's sampling step: ``mean + exp(log_variance / 2) * noise`` in training, the mean
+    otherwise; adds ``beta * KL(q(z|x) || N(0, 1))`` (summed over the latent dimensions, mean
+    over the batch, divided by ``scale``) as a loss.
+
+    ``beta`` is a variable, so a KL warm-up (:class:`KLWarmUp`) raises it epoch by epoch and
+    a resumed run keeps where it was.
+
+    Args:
+        beta: The KL term's weight.
+        scale: What the KL sum is divided by — the number of values per sample, so it is on
+            the per-value scale of the reconstruction error the autoencoder averages.
+        seed: Seed of the noise.
+        **kwargs: Base layer arguments (``name``, ``dtype``…).
+    """
+
+    def __init__(self, beta: float = 1.0, scale: float = 1.0, seed: int | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.beta_value = float(beta)
+        self.scale = float(scale)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.beta = self.add_weight(name="beta", shape=(), trainable=False,
+                                    initializer=keras.initializers.Constant(self.beta_value))
+
+    def call(self, inputs: Any, training: bool | None = None) -> Any:
+        mean, log_variance = (ops.cast(tensor, "float32") for tensor in inputs)
+        log_variance = ops.clip(log_variance, -20.0, 20.0)
+        kl = -0.5 * ops.sum(1.0 + log_variance - ops.square(mean) - ops.exp(log_variance),
+                            axis=-1)
+        self.add_loss(self.beta * ops.mean(kl) / self.scale)
+        if not training:
+            return mean
+        noise = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
+        return mean + ops.exp(0.5 * log_variance) * noise
+
+    def compute_output_shape(self, input_shape: Any) -> tuple[int | None, ...]:
+        return tuple(input_shape[0])
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "beta": self.beta_value, "scale": self.scale,
+                "seed": self.seed}
+
+
 from dlstudio.core.model.backbone_layer import Backbone  # noqa: E402, F401  (registered there)

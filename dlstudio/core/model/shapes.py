@@ -23,7 +23,7 @@ from dlstudio.core.model import blocks, catalog, shape_checks
 from dlstudio.core.model.catalog import LayerType
 from dlstudio.core.model.shape_checks import Shape, source_text
 from dlstudio.core.project.project import LayerSpec, Project
-from dlstudio.core.tasks import get_task
+from dlstudio.core.tasks import get_task, task_names
 
 NOT_COMPUTED = "not computed: an earlier layer has an error"
 
@@ -56,6 +56,8 @@ class LayerReport:
             error (the row :meth:`StackReport.first_error` returns).
         input_group: For a row of an input stack (``model.inputs``) and its input row: the
             group's name; ``None`` for the rows of ``model.layers``.
+        part: For a row of a part (``model.parts``), its input row and its output row: the
+            part's name (``encoder``); ``None`` otherwise.
     """
 
     role: str
@@ -75,15 +77,21 @@ class LayerReport:
     note: str | None = None
     caused_by: str | None = None
     input_group: str | None = None
+    part: str | None = None
 
     def label(self) -> str:
         """Return the row's name in messages: ``layer 3 (Conv2D)``, ``conv2d_2 (Conv2D,
         inside layer 2)``, ``embedding_1 (Embedding, in the input stack of review)``,
         ``the output head``."""
+        if self.part is not None and self.role in ("input", "head"):
+            return f"the {self.part}'s {'input' if self.role == 'input' else 'output'}"
         if self.role == "input":
             return f"the input {self.input_group}" if self.input_group else "the input"
         if self.role == "head":
             return "the output head"
+        if self.part is not None:
+            inside = f", inside {self.parent}" if self.depth else ""
+            return f"{self.id} ({self.type}, in the {self.part}{inside})"
         if self.input_group is not None:
             return f"{self.id} ({self.type}, in the input stack of {self.input_group})"
         if self.depth:
@@ -100,7 +108,8 @@ class LayerReport:
         id inside a block, ``None`` for the input."""
         if self.role == "input":
             return None
-        return self.index if self.depth == 0 and self.input_group is None else self.id
+        plain = self.depth == 0 and self.input_group is None and self.part is None
+        return self.index if plain else self.id
 
 
 @dataclass
@@ -194,11 +203,18 @@ def inspect_stack(project: Project, feature_shape: Sequence[int | None], task: s
         The report; after a row with an error, the rows that depend on it are marked not
         computed.
     """
-    if task not in ("classification", "regression"):
+    with_parts = task in task_names() and bool(get_task(task).parts)
+    if task not in ("classification", "regression") and not with_parts:
         task = "classification" if num_classes >= 2 else "regression"
     project.model.assign_ids()
     shape = tuple(feature_shape)
     walker = _Walker(project, [])
+    if with_parts or project.model.parts:
+        from dlstudio.core.model import parts  # it uses this module's reports
+
+        with _lazy_weights():
+            rows = parts.inspect_parts(walker, project, shape, task)
+        return StackReport(rows, walker.every_row)
     with _lazy_weights():
         if project.model.inputs:
             from dlstudio.core.model import input_stacks  # it uses this module's reports
@@ -247,10 +263,13 @@ class _Walker:
         return self.record(_inspect_layer(self.project, spec, previous, where))
 
     group: str | None = None  # the input group whose stack is being inferred
+    part: str | None = None  # the part whose stack is being inferred
 
     def record(self, report: LayerReport) -> LayerReport:
         if self.group is not None:
             report.input_group, report.index, report.top_index = self.group, None, None
+        if self.part is not None:
+            report.part = self.part
         if not self.hidden:
             self.every_row.append(report)
         return report

@@ -90,6 +90,13 @@ def input_place(group: str) -> str:
     return f"model.inputs[{json.dumps(group)}]"
 
 
+def part_place(part: str) -> str:
+    """Return the place of a part's stack (``model.parts``): ``model.parts.decoder``."""
+    if ID_PATTERN.fullmatch(part):
+        return f"model.parts.{part}"
+    return f"model.parts[{json.dumps(part)}]"
+
+
 def row_key(layer: Any, position: int) -> str:
     """Return ``[id=dense_1]`` for a row with a usable id, else ``[position]``."""
     layer_id = getattr(layer, "id", None)
@@ -132,7 +139,8 @@ def all_ids(layers: Sequence[Any]) -> list[str]:
 
 def count_layers(layers: Sequence[Any], inputs: Mapping[str, Sequence[Any]] | None = None) -> int:
     """Return how many layers a model has: every row of every stack (inner stacks of blocks and
-    the per-input stacks ``inputs`` included), blocks themselves not counted.
+    the named stacks ``inputs`` — input stacks or parts — included), blocks themselves not
+    counted.
 
     Rows may be ``LayerSpec`` objects or their JSON form (dicts, as in a saved project file);
     a row with stacks is a block.

@@ -160,6 +160,10 @@ class DataSpec:
             (``split.validation`` is then 0).
         series: How the file is read as a time series (``None`` unless ``task`` is
             ``forecasting``); written to the file only when set.
+        normal_classes: Anomaly detection (task ``reconstruction`` on labelled data): the
+            classes that are normal; training and the threshold use only their samples, and
+            evaluation scores how well the others are flagged. Empty: every sample is normal.
+            Written only when set.
     """
 
     kind: str = "csv"
@@ -176,6 +180,7 @@ class DataSpec:
     test_path: str | None = None
     validation_path: str | None = None
     series: SeriesSpec | None = None
+    normal_classes: list[str] = field(default_factory=list)
 
     def column(self, name: str) -> ColumnSpec | None:
         """Return the spec of column ``name``, or ``None`` when it is not listed."""
@@ -321,6 +326,12 @@ class ModelSpec:
             but ``inputs`` leaves out joins the merge unchanged.
         merge: How the input groups' outputs are joined (``concatenate``, ``add``,
             ``multiply``, ``average``, ``maximum``); used only with ``inputs``.
+        parts: Named stacks for a task that trains more than one network (``Task.parts``):
+            ``encoder`` and ``decoder`` (reconstruction, VAE), ``generator`` and
+            ``discriminator`` (GAN); empty for a task with one stack, which uses ``layers``.
+            With parts, ``layers`` and ``inputs`` are empty. Written only when set.
+        latent_dim: The size of the code a part draws or makes: a VAE's latent vector, a GAN's
+            noise (an autoencoder's code is its encoder's output). Written only with parts.
         issued_ids: The highest id number issued per id stem in this session, so a deleted
             row's id is never given to a new row (not saved).
     """
@@ -331,15 +342,31 @@ class ModelSpec:
     initial_weights: str | None = None
     inputs: dict[str, list[LayerSpec]] = field(default_factory=dict)
     merge: str = "concatenate"
+    parts: dict[str, list[LayerSpec]] = field(default_factory=dict)
+    latent_dim: int = 16
     issued_ids: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self.assign_ids()
 
+    @property
+    def side_stacks(self) -> dict[str, list[LayerSpec]]:
+        """The named top-level stacks besides ``layers`` that edits reach: the parts when the
+        model has them, else the input stacks (a model never has both)."""
+        return self.parts or self.inputs
+
+    def stack_place(self, name: str) -> str:
+        """Return the place of the side stack ``name`` in messages: ``model.parts.decoder``
+        or ``model.inputs.review``."""
+        if name in self.parts:
+            return layer_tree.part_place(name)
+        return layer_tree.input_place(name)
+
     def every_stack_row(self) -> list[LayerSpec]:
-        """Return the top-level rows of every input stack, then ``layers`` (the rows whose ids
-        must be unique together)."""
-        return [*(row for stack in self.inputs.values() for row in stack), *self.layers]
+        """Return the top-level rows of every input stack and part, then ``layers`` (the rows
+        whose ids must be unique together)."""
+        return [*(row for stack in self.inputs.values() for row in stack),
+                *(row for stack in self.parts.values() for row in stack), *self.layers]
 
     def assign_ids(self) -> None:
         """Give every row without an id (inner rows and input stacks included) a fresh one."""
@@ -376,6 +403,10 @@ class ModelSpec:
             body["inputs"] = {group: [layer.to_dict() for layer in stack]
                               for group, stack in self.inputs.items()}
             body["merge"] = self.merge
+        if self.parts:
+            body["parts"] = {part: [layer.to_dict() for layer in stack]
+                             for part, stack in self.parts.items()}
+            body["latent_dim"] = self.latent_dim
         return body
 
 
@@ -441,6 +472,23 @@ class GanSpec:
 
 
 @dataclass
+class AutoencoderSpec:
+    """An autoencoder's and a VAE's own settings (tasks ``reconstruction`` and ``vae``).
+
+    Attributes:
+        anomaly_percentile: An autoencoder flags a sample as an anomaly when its
+            reconstruction error is above this percentile of the validation split's errors.
+        beta: A VAE's weight of the KL term against the reconstruction error.
+        kl_warmup_epochs: A VAE's KL weight rises linearly from 0 to ``beta`` over these
+            epochs (0 = off).
+    """
+
+    anomaly_percentile: float = 95.0
+    beta: float = 1.0
+    kl_warmup_epochs: int = 0
+
+
+@dataclass
 class TrainingSpec:
     """Training settings.
 
@@ -471,6 +519,8 @@ class TrainingSpec:
         adversarial_share: The fraction of each batch replaced by its perturbed copy.
         gan: A GAN's own settings (written to the file only when they differ from the
             defaults).
+        autoencoder: An autoencoder's and a VAE's own settings (written to the file only when
+            they differ from the defaults).
     """
 
     epochs: int = 20
@@ -496,6 +546,7 @@ class TrainingSpec:
     adversarial_epsilon: float = 0.0
     adversarial_share: float = 0.5
     gan: GanSpec = field(default_factory=GanSpec)
+    autoencoder: AutoencoderSpec = field(default_factory=AutoencoderSpec)
 
 
 @dataclass
@@ -647,6 +698,10 @@ class Project:
             body["data"].pop("series")
         if self.training.gan == GanSpec():
             body["training"].pop("gan")
+        if not self.data.normal_classes:
+            body["data"].pop("normal_classes")
+        if self.training.autoencoder == AutoencoderSpec():
+            body["training"].pop("autoencoder")
         if self.tuning == TuningSpec():
             body.pop("tuning")
         else:

@@ -35,6 +35,7 @@ from dlstudio.core.project.project import (
 )
 from dlstudio.core.project.settings_schema import read_series, read_training
 from dlstudio.core.project.tuning_fields import check_search, read_tuning
+from dlstudio.core.tasks import get_task, task_names
 
 
 def project_from_dict(data: Any, source: str | None = None) -> Project:
@@ -45,11 +46,12 @@ def project_from_dict(data: Any, source: str | None = None) -> Project:
     data = migrate(data, problems)
     root = FieldReader(data, "", problems)
     root.check_known(["schema_version", "name", "data", "split", "model", "training", "tuning"])
+    data_spec = _read_data(root.child("data"))
     project = Project(
         name=root.string("name", "Untitled"),
-        data=_read_data(root.child("data")),
+        data=data_spec,
         split=_read_split(root.child("split")),
-        model=_read_model(root.child("model")),
+        model=_read_model(root.child("model"), data_spec.task),
         training=read_training(root.child("training")),
     )
     _check_split_files(project, root.child("split"))
@@ -138,6 +140,7 @@ def _read_data(reader: FieldReader) -> DataSpec:
         validation_path=reader.string("validation_path", None, optional=True) or None,
         series=(read_series(reader.child("series"))
                 if reader.raw("series", None) is not None else None),
+        normal_classes=_read_normal_classes(reader),
     )
     _check_series(reader, spec)
     if spec.kind != "csv":
@@ -164,6 +167,17 @@ def _check_series(reader: FieldReader, spec: DataSpec) -> None:
     if spec.series is not None and spec.kind != "csv":
         reader.problem(reader.place("kind"), "a time series is read from a CSV file; set "
                                              "data.kind to csv")
+
+
+def _read_normal_classes(reader: FieldReader) -> list[str]:
+    """Read ``data.normal_classes``: a list of class names (empty when absent)."""
+    value = reader.raw("normal_classes", [])
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        reader.problem(reader.place("normal_classes"),
+                       f"expected a list of class names such as [\"ok\"], got "
+                       f"{describe(value)}")
+        return []
+    return list(value)
 
 
 def _read_column(reader: FieldReader) -> ColumnSpec:
@@ -219,13 +233,19 @@ def _read_split(reader: FieldReader) -> SplitSpec:
     return split
 
 
-def _read_model(reader: FieldReader) -> ModelSpec:
+def _read_model(reader: FieldReader, task: str) -> ModelSpec:
     reader.check_known(["layers", "add_output_head", "template", "initial_weights", "inputs",
-                        "merge"])
+                        "merge", "parts", "latent_dim"])
     layers = _read_stack(reader.items("layers"), reader.problems)
     inputs = _read_inputs(reader)
+    parts = _read_parts(reader, task)
     stacks = [(layer_tree.input_place(group), stack) for group, stack in inputs.items()]
+    stacks += [(layer_tree.part_place(part), stack) for part, stack in parts.items()]
     _check_unique_ids([*stacks, ("model.layers", layers)], reader.problems)
+    if parts and (layers or inputs):
+        where = "model.layers" if layers else "model.inputs"
+        reader.problem(where, f"a model with parts ({', '.join(parts)}) keeps its layers in "
+                              f"model.parts; move these layers into a part, or delete them")
     return ModelSpec(
         layers=layers,
         add_output_head=reader.boolean("add_output_head", True),
@@ -233,7 +253,43 @@ def _read_model(reader: FieldReader) -> ModelSpec:
         initial_weights=reader.string("initial_weights", None, optional=True),
         inputs=inputs,
         merge=reader.choice("merge", MERGES, "concatenate"),
+        parts=parts,
+        latent_dim=reader.integer("latent_dim", 16, minimum=1, maximum=4096),
     )
+
+
+def _read_parts(reader: FieldReader, task: str) -> dict[str, list[LayerSpec]]:
+    """Read ``model.parts``: a stack of rows per part, which must be the parts the task trains
+    (``Task.parts``: ``encoder`` and ``decoder`` for reconstruction, …); empty when absent."""
+    raw = reader.raw("parts", {})
+    if not isinstance(raw, dict):
+        reader.problem(reader.place("parts"), f"expected an object with a list of layers per "
+                                              f"part, got {describe(raw)}")
+        return {}
+    wanted = get_task(task).parts if task in task_names() else ()
+    if raw and not wanted:
+        reader.problem(reader.place("parts"),
+                       f"the task {task} trains one stack (model.layers), but the model has "
+                       f"parts ({', '.join(map(str, raw))}); delete model.parts, or set "
+                       "data.task to a task with parts (reconstruction, vae, gan)")
+    elif wanted and set(raw) != set(wanted):
+        missing = [part for part in wanted if part not in raw]
+        unknown = [part for part in raw if part not in wanted]
+        fix = "; ".join([*(f"add \"{part}\": []" for part in missing),
+                         *(f"remove \"{part}\"" for part in unknown)])
+        reader.problem(reader.place("parts"),
+                       f"the task {task} trains the parts {' and '.join(wanted)}, got "
+                       f"{', '.join(map(str, raw)) or 'none'}; {fix}")
+    parts = {}
+    for part, stack in raw.items():
+        place = layer_tree.part_place(part)
+        if not isinstance(stack, list):
+            reader.problem(place, f"expected a list of layers, got {describe(stack)}")
+            stack = []
+        items = [(item, f"{place}[{index}]") for index, item in enumerate(stack)]
+        parts[part] = _read_stack(items, reader.problems)
+    order = [part for part in wanted if part in parts]
+    return {part: parts[part] for part in [*order, *(p for p in parts if p not in order)]}
 
 
 def _read_inputs(reader: FieldReader) -> dict[str, list[LayerSpec]]:
@@ -341,7 +397,7 @@ def _check_stack_count(reader: FieldReader, layer_type: catalog.LayerType,
 
 def _check_unique_ids(stacks: list[tuple[str, list[LayerSpec]]], problems: list[str]) -> None:
     """Report every id used more than once in the stacks (``(place, rows)`` pairs: the input
-    stacks and ``model.layers``), then number the rows that have none."""
+    stacks, the parts and ``model.layers``), then number the rows that have none."""
     seen: dict[str, str] = {}
     every_row = [row for _root, layers in stacks for row in layers]
     for root, layers in stacks:

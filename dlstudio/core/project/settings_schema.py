@@ -20,6 +20,7 @@ from dlstudio.core.model.catalog import ParamSpec
 from dlstudio.core.project import project as project_module
 from dlstudio.core.project.fields import FieldReader, describe
 from dlstudio.core.project.project import (
+    AutoencoderSpec,
     EarlyStoppingSpec,
     GanSpec,
     ScheduleSpec,
@@ -237,6 +238,18 @@ TRAINING_GROUPS: tuple[tuple[str, tuple[Setting, ...]], ...] = (
         Setting("gan.grid_seed", "Grid seed", "int", "Fixes the noise behind the live grid "
                 "of samples, so each epoch shows the same cells.", minimum=0, tasks=("gan",)),
     )),
+    ("Autoencoder and VAE", (
+        Setting("autoencoder.anomaly_percentile", "Anomaly percentile", "float", "A sample "
+                "is flagged as an anomaly when its reconstruction error is above this "
+                "percentile of the validation errors.", minimum=50.0, maximum=100.0,
+                tasks=("reconstruction",)),
+        Setting("autoencoder.beta", "KL weight (beta)", "float", "How strongly the VAE's "
+                "codes are pulled towards the prior: higher gives smoother samples, lower "
+                "sharper reconstructions.", minimum=0.0, maximum=100.0, tasks=("vae",)),
+        Setting("autoencoder.kl_warmup_epochs", "KL warm-up epochs", "int", "Epochs over "
+                "which the KL weight rises from 0 to beta (0 = off); helps the decoder learn "
+                "first.", minimum=0, maximum=MOST_EPOCHS, tasks=("vae",)),
+    )),
 )
 
 TRAINING_SETTINGS: dict[str, Setting] = {
@@ -312,7 +325,8 @@ def read_series(reader: FieldReader) -> SeriesSpec:
     return series
 
 
-_SECTIONS = {"schedule": ScheduleSpec, "early_stopping": EarlyStoppingSpec, "gan": GanSpec}
+_SECTIONS = {"schedule": ScheduleSpec, "early_stopping": EarlyStoppingSpec, "gan": GanSpec,
+             "autoencoder": AutoencoderSpec}
 
 
 def read_training(reader: FieldReader) -> TrainingSpec:

@@ -116,7 +116,8 @@ def _settings(folder: RunFolder) -> str:
         body = json.loads(folder.project_path.read_text(encoding="utf-8"))
         training = body.get("training", {})
         model = body.get("model", {})
-        layers = layer_tree.count_layers(model.get("layers", []), model.get("inputs") or {})
+        layers = layer_tree.count_layers(model.get("layers", []),
+                                        model.get("parts") or model.get("inputs") or {})
         return (f"{training.get('optimizer', '?')}, lr {training.get('learning_rate', '?')}, "
                 f"batch {training.get('batch_size', '?')}, {layers} layers")
     except (OSError, ValueError, AttributeError):

@@ -47,6 +47,55 @@ class Task(ABC):
     """Whether the data must give a target per sample (False: learned from the inputs)."""
     loss_names: ClassVar[tuple[str, ...]] = ()
     """The ``training.loss`` names that fit this task (besides ``auto``)."""
+    parts: ClassVar[tuple[str, ...]] = ()
+    """The named stacks (``model.parts``) of a task that trains more than one network, in
+    build order (``encoder``, ``decoder``); empty for one stack (``model.layers``)."""
+
+    # Parts (tasks with ``parts`` only) -----------------------------------------------------
+
+    def part_input(self, part: str, feature_shape: tuple[int | None, ...], latent_dim: int,
+                   outputs: dict[str, tuple[int | None, ...] | None]) -> tuple[int | None, ...]:
+        """Return the input shape of ``part``'s stack (without the batch axis).
+
+        Args:
+            part: One of :attr:`parts`.
+            feature_shape: One preprocessed sample of the data.
+            latent_dim: ``model.latent_dim``.
+            outputs: The output shapes of the parts built before ``part`` (after their
+                :meth:`part_output`; ``None`` where one could not be computed).
+        """
+        raise NotImplementedError(f"the task {self.name} has no parts")
+
+    def part_output(self, part: str) -> str:
+        """Return what the builder adds after ``part``'s stack:
+
+        - ``none``: nothing (the stack's output is the part's output: an autoencoder's code);
+        - ``sample``: a layer that makes one sample of the data's shape (a Dense + Reshape, or
+          a 1x1 convolution for a map of the right size), skipped when the stack already ends
+          in that shape — a decoder, a generator;
+        - ``latent``: two ``Dense(latent_dim)`` heads, the mean and the log-variance (a VAE
+          encoder);
+        - ``score``: one logit (a GAN discriminator).
+        """
+        return "none"
+
+    def sample_activation(self, data_kind: str) -> str:
+        """Return the activation of a ``sample`` output: ``sigmoid`` for images (pixels in
+        [0, 1]), ``linear`` for table rows."""
+        return "sigmoid" if data_kind == "images" else "linear"
+
+    def assemble(self, parts: dict[str, Any], inputs: dict[str, Any], preprocessed: Any,
+                 project: Any, dataset: Any) -> Any:
+        """Return the run's model wired from its parts (``keras.Model`` each, by part name):
+        raw ``inputs`` → ``preprocessed`` → …, what training fits and saves."""
+        raise NotImplementedError(f"the task {self.name} has no parts")
+
+    def sample(self, model: Any, count: int, seed: int) -> Any:
+        """Return ``count`` new samples (a NumPy array, one preprocessed sample per row) drawn
+        from a trained generative model (``dlstudio generate``); a task that cannot generate
+        raises :class:`UserInputError`."""
+        raise UserInputError(f"a {self.name} run does not generate samples; "
+                             "`dlstudio generate` takes a VAE or GAN run")
 
     # The head and the target transform ---------------------------------------------------
 
@@ -96,7 +145,38 @@ class Task(ABC):
         own ``train_step`` (GAN, VAE) returns a ``keras.Model`` subclass around it here."""
         return model
 
+    def bind(self, project: Any) -> Task:
+        """Return the task configured by ``project``'s settings (an autoencoder's normal
+        classes); ``self`` for a task that needs none."""
+        return self
+
+    def training_data(self, data: Any, split: str, dataset: Any, project: Any) -> Any:
+        """Return the ``tf.data`` pipeline of a training or validation split as this task
+        trains on it, before :meth:`training_targets` (an autoencoder keeps the inputs
+        alone, of the normal classes)."""
+        return data
+
+    def training_callbacks(self, project: Any) -> list[Any]:
+        """Return Keras callbacks the task trains with besides dlstudio's (a KL warm-up)."""
+        return []
+
+    def after_training(self, model: Any, dataset: Any, project: Any) -> dict[str, Any]:
+        """Return ``run.json`` fields to record once training ended (an autoencoder's
+        anomaly threshold); none by default."""
+        return {}
+
     # Evaluation and prediction -------------------------------------------------------------
+
+    def uses_threshold(self, class_names: list[str]) -> bool:
+        """Whether the run decides by its saved ``threshold`` (two classes; an anomaly
+        score)."""
+        return len(class_names) == 2
+
+    def output_array(self, outputs: Any) -> np.ndarray:
+        """Return ``model.predict``'s outputs as one 2-D array, a row per sample (a task whose
+        model has named outputs picks the one it reports)."""
+        values = np.asarray(outputs)
+        return values.reshape(len(values), -1)
 
     @abstractmethod
     def report(self, outputs: np.ndarray, true: np.ndarray, sample_ids: list[str],

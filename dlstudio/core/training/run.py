@@ -243,7 +243,7 @@ def _model(point: ResumePoint, run: RunFolder, dataset: Dataset, steps: int,
     model.compile(
         optimizer=optimization.make_optimizer(training, steps),
         loss=task.make_loss(loss_name, training.label_smoothing, model),
-        metrics=task.metrics(),
+        metrics=task.metrics() or None,
         steps_per_execution=per_call,
     )
     return model, loss_name
@@ -314,22 +314,24 @@ def _fit_until_done(model: keras.Model, point: ResumePoint, dataset: Dataset, lo
     training = point.project.training
     classes = len(dataset.class_names)
     task = get_task(dataset.task)
-    train = task.training_targets(
+    train = task.training_targets(task.training_data(
         dataset.tf_dataset("train", training.batch_size, shuffle=True, seed=training.seed,
-                           cache=True), loss_name, classes)
-    valid = task.training_targets(
-        dataset.tf_dataset("validation", training.batch_size, cache=True), loss_name,
-        classes) if validation else None
+                           cache=True), "train", dataset, point.project), loss_name, classes)
+    valid = task.training_targets(task.training_data(
+        dataset.tf_dataset("validation", training.batch_size, cache=True), "validation",
+        dataset, point.project), loss_name, classes) if validation else None
     optimization.check_schedule_conflict(
         model.optimizer, any(isinstance(item, PlateauReducer) for item in callbacks))
     reporter, recorder = callbacks[0], callbacks[-1]
     recorder.probe.set_batch(task.training_targets(
         dataset.tf_dataset("validation" if validation else "train", PROBE_SAMPLES), loss_name,
         classes))
-    weights = task.class_weights(training.class_weights, dataset.targets("train"), classes)
+    weights = task.class_weights(training.class_weights, dataset.targets("train"),
+                                 classes) if dataset.has_targets else None
+    extra = task.training_callbacks(point.project)
     try:
         model.fit(train, validation_data=valid, epochs=training.epochs,
-                  initial_epoch=point.epochs_done, callbacks=callbacks, verbose=0,
+                  initial_epoch=point.epochs_done, callbacks=[*extra, *callbacks], verbose=0,
                   shuffle=False,  # the tf.data pipeline shuffles, seeded
                   class_weight=weights)
     except StopRequested:
@@ -355,8 +357,10 @@ def _finish(run: RunFolder, model: keras.Model, tracker: BestTracker, recorder: 
     model.save(temporary)
     os.replace(temporary, run.model_path)
     _store_reference(run, dataset, model, emit)
+    fields = get_task(dataset.task).after_training(model, dataset, run.load_project())
     run.update_record(state=state, ended=now_text(), epochs_done=recorder.epochs_done,
-                      best_epoch=tracker.best_epoch, best_metrics=tracker.best_metrics)
+                      best_epoch=tracker.best_epoch, best_metrics=tracker.best_metrics,
+                      **fields)
     emit(Finished(str(run.path), tracker.best_epoch, tracker.best_metrics, state))
     return RunResult(run, state, recorder.epochs_done, tracker.best_epoch, tracker.best_metrics)
 

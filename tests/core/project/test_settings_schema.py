@@ -6,6 +6,7 @@ import pytest
 
 from dlstudio.core.errors import ProjectError
 from dlstudio.core.project.project import (
+    AutoencoderSpec,
     EarlyStoppingSpec,
     GanSpec,
     Project,
@@ -24,7 +25,7 @@ def _paths(spec: type, prefix: str = "") -> set[str]:
     paths = set()
     for item in dataclasses.fields(spec):
         nested = {"schedule": ScheduleSpec, "early_stopping": EarlyStoppingSpec,
-                  "gan": GanSpec}.get(item.name)
+                  "gan": GanSpec, "autoencoder": AutoencoderSpec}.get(item.name)
         paths |= _paths(nested, f"{item.name}.") if nested else {prefix + item.name}
     return paths
 
