@@ -246,7 +246,7 @@ TRAINING_GROUPS: tuple[tuple[str, tuple[Setting, ...]], ...] = (
         Setting("autoencoder.beta", "KL weight (beta)", "float", "How strongly the VAE's "
                 "codes are pulled towards the prior: higher gives smoother samples, lower "
                 "sharper reconstructions.", minimum=0.0, maximum=100.0, tasks=("vae",)),
-        Setting("autoencoder.kl_warmup_epochs", "KL warm-up epochs", "int", "Epochs over "
+        Setting("autoencoder.kl_warmup_epochs", "KL ramp epochs", "int", "Epochs over "
                 "which the KL weight rises from 0 to beta (0 = off); helps the decoder learn "
                 "first.", minimum=0, maximum=MOST_EPOCHS, tasks=("vae",)),
     )),
