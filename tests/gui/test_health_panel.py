@@ -140,3 +140,20 @@ def test_the_columns_table_marks_the_columns_a_finding_names(open_panel, tmp_pat
     assert "alone predicts the target" in refund.data(Qt.ItemDataRole.ToolTipRole)
     assert refund.data(Qt.ItemDataRole.DecorationRole) is not None
     assert x1.data(Qt.ItemDataRole.DecorationRole) is None
+
+
+def test_leaving_out_repeats_shows_in_its_check_box(open_panel, qtbot, tmp_path):
+    path = planted_csv(tmp_path / "planted.csv", leaky=False)
+    frame = pd.read_csv(path)
+    pd.concat([frame, frame.iloc[:30]], ignore_index=True).to_csv(path, index=False)
+    view = open_panel(csv_project(path)).csv_view
+    repeats = next(row for row in view.health.rows if row.finding.check == "duplicate_rows")
+    assert not view.drop_repeats.isChecked()
+
+    repeats.fix_button.click()
+
+    assert view.document.project.data.drop_duplicates and view.drop_repeats.isChecked()
+    qtbot.waitUntil(lambda: view.session.health is not None and not any(
+        row.finding.check == "duplicate_rows" for row in view.health.rows), timeout=20_000)
+    view.drop_repeats.click()
+    assert not view.document.project.data.drop_duplicates

@@ -91,7 +91,8 @@ class TabularDataset(Dataset):
     Build it with :meth:`open`. Attributes beyond :class:`Dataset`'s: ``table`` (the file as
     read), ``columns`` (every column's spec as used), ``target`` (its name or ``None``),
     ``input_names`` (feature column → model input name), ``dropped_rows`` (row numbers whose
-    target was missing).
+    target was missing), ``kept_rows`` (positions in ``table.frame`` of the rows used: not
+    those without a target, nor repeats left out by ``data.drop_duplicates``).
     """
 
     kind = "csv"
@@ -117,6 +118,7 @@ class TabularDataset(Dataset):
         self.dropped_rows: list[int] = []
         self.splits: dict[str, np.ndarray] = {}
         self.row_numbers = np.arange(1, len(table.frame) + 1)
+        self.kept_rows = np.arange(len(table.frame))  # rows of table.frame that are used
         self._targets: np.ndarray | None = None
         self._inputs: dict[str, np.ndarray] = {}
         self._preprocessing: Preprocessing | None = None
@@ -165,6 +167,9 @@ class TabularDataset(Dataset):
         if self.has_targets:
             keep = frame[self.target].notna().to_numpy()
             self._note_dropped(np.flatnonzero(~keep) + 1)
+        if self.data.drop_duplicates and not self.evaluation_only:
+            keep = keep & ~self._repeats(frame, keep)
+        self.kept_rows = np.flatnonzero(keep)
         self.row_numbers = self._file_rows()[keep]
         self.origins = self.origins[keep]
         kept = frame[keep].reset_index(drop=True)
@@ -194,6 +199,18 @@ class TabularDataset(Dataset):
         if target_kind is None:
             return "regression"
         return "regression" if target_kind == "numeric" else "classification"
+
+    def _repeats(self, frame: pd.DataFrame, keep: np.ndarray) -> np.ndarray:
+        """Rows that repeat an earlier kept row in every feature and the target
+        (``data.drop_duplicates``); a warning says how many."""
+        names = [spec.name for spec in self.features] + [self.target] * self.has_targets
+        repeats = np.zeros(len(frame), dtype=bool)
+        if names:
+            repeats[keep] = frame.loc[keep, names].duplicated(keep="first").to_numpy()
+        if repeats.any():
+            self.warnings.append(f"left out {int(repeats.sum())} rows that repeat an earlier "
+                                 "row (data.drop_duplicates); the file is not changed")
+        return repeats
 
     def _note_dropped(self, rows: np.ndarray) -> None:
         rows = self._file_rows()[rows - 1] if len(self.split_files) > 1 and rows.size else rows

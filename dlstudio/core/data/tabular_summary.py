@@ -28,6 +28,7 @@ def describe_dataset(dataset: TabularDataset) -> dict[str, Any]:
         "rows": len(table.frame),
         "dropped_rows": len(dataset.dropped_rows),
         "rows_used": len(dataset.row_numbers),
+        "repeats_left_out": len(table.frame) - len(dataset.dropped_rows) - len(dataset.row_numbers),
         "target": dataset.target,
         "task": dataset.task,
         "classes": list(dataset.class_names),
@@ -82,7 +83,7 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     in_files = "".join(f", {item['rows']} from the {item['split']} file" for item in files)
     lines += [
         f"Rows: {summary['rows']} read{in_files}, {summary['dropped_rows']} dropped (empty "
-        f"target), {summary['rows_used']} used",
+        f"target), {_repeats(summary)}{summary['rows_used']} used",
         _task_line(summary),
         "Split: " + ", ".join(f"{split} {size}" for split, size in
                               summary["split_sizes"].items()),
@@ -98,6 +99,11 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
         lines.append("Warnings:")
         lines += [f"  - {warning}" for warning in summary["warnings"]]
     return lines
+
+
+def _repeats(summary: dict[str, Any]) -> str:
+    repeats = summary.get("repeats_left_out", 0)
+    return f"{repeats} repeats left out (data.drop_duplicates), " if repeats else ""
 
 
 def _task_line(summary: dict[str, Any]) -> str:

@@ -164,6 +164,9 @@ class DataSpec:
             classes that are normal; training and the threshold use only their samples, and
             evaluation scores how well the others are flagged. Empty: every sample is normal.
             Written only when set.
+        drop_duplicates: Leave out CSV rows that repeat an earlier row in every feature and
+            the target, before splitting (the file is not changed; data read for evaluation
+            or prediction keeps every row); written to the file only when on.
     """
 
     kind: str = "csv"
@@ -181,6 +184,7 @@ class DataSpec:
     validation_path: str | None = None
     series: SeriesSpec | None = None
     normal_classes: list[str] = field(default_factory=list)
+    drop_duplicates: bool = False
 
     def column(self, name: str) -> ColumnSpec | None:
         """Return the spec of column ``name``, or ``None`` when it is not listed."""
@@ -696,6 +700,8 @@ class Project:
         body["model"] = self.model.to_dict()
         if body["data"]["series"] is None:
             body["data"].pop("series")
+        if not body["data"]["drop_duplicates"]:
+            body["data"].pop("drop_duplicates")
         if self.training.gan == GanSpec():
             body["training"].pop("gan")
         if not self.data.normal_classes:

@@ -141,6 +141,7 @@ def _read_data(reader: FieldReader) -> DataSpec:
         series=(read_series(reader.child("series"))
                 if reader.raw("series", None) is not None else None),
         normal_classes=_read_normal_classes(reader),
+        drop_duplicates=reader.boolean("drop_duplicates", defaults.drop_duplicates),
     )
     _check_series(reader, spec)
     if spec.kind != "csv":

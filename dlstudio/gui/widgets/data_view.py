@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -110,6 +111,10 @@ class CsvDataView(QWidget):
         self.chart = ClassBalanceChart()
         self.split_editor = SplitEditor(session)
         self.health = HealthPanel(session)
+        self.drop_repeats = QCheckBox("Leave out rows that repeat an earlier row")
+        self.drop_repeats.setToolTip("Exact repeats (every feature and the target) are left "
+                                     "out when the data is read, before the split; the file "
+                                     "is not changed")
         self.series_section = SeriesSection()
         self.series_settings = SeriesSettings(self.document)
         self.text_fields = {spec.name: ParamField(spec) for spec in TEXT_SETTINGS}
@@ -165,7 +170,8 @@ class CsvDataView(QWidget):
         side = QWidget()
         side_layout = QVBoxLayout(side)
         for widget in (self.source_label, target_box, self.series_settings, self.health,
-                       self.chart_box, self.split_editor, self.text_box, self.messages):
+                       self.drop_repeats, self.chart_box, self.split_editor, self.text_box,
+                       self.messages):
             side_layout.addWidget(widget)
         side_layout.addStretch(1)
         scroll = QScrollArea()
@@ -198,6 +204,10 @@ class CsvDataView(QWidget):
         self.session.sourceChanged.connect(self._on_source)
         self.session.infoChanged.connect(self._show_messages)
         self.session.healthChanged.connect(self._fit_column_names)
+        self.drop_repeats.clicked.connect(
+            lambda checked: self.document.set_value("data.drop_duplicates", checked,
+                                                    "Leave out repeated rows" if checked
+                                                    else "Keep repeated rows", mergeable=False))
         self.document.changed.connect(self._on_document_changed)
         self.target.activated.connect(lambda _i: self._pick_target(self.target.currentText()))
         self.task.activated.connect(lambda _i: self._pick_task(self.task.currentText()))
@@ -228,6 +238,7 @@ class CsvDataView(QWidget):
         self._show_target(columns)
         self._show_series()
         self._show_text_settings(columns)
+        self.drop_repeats.setChecked(self.document.project.data.drop_duplicates)
         self._show_messages()
 
     def _show_series(self) -> None:
@@ -237,6 +248,7 @@ class CsvDataView(QWidget):
         shown = series is not None
         self.series_section.setVisible(shown)
         self.series_settings.setVisible(shown)
+        self.drop_repeats.setVisible(not shown)  # a series keeps every time step
         # A forecast's roles are the series settings', not the columns table's.
         self.columns_table.setColumnHidden(ColumnsModel.ROLE_COLUMN, shown)
         if shown:

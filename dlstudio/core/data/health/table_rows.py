@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from dlstudio.core.data.base import SPLITS
-from dlstudio.core.data.health.findings import MAX_ITEMS, Finding, count_words, listing
+from dlstudio.core.data.health.findings import MAX_ITEMS, Finding, Fix, count_words, listing
 from dlstudio.core.project.project import ColumnSpec
 
 if TYPE_CHECKING:
@@ -23,6 +23,8 @@ NEAR_DIGITS = 6
 """Numbers equal in this many significant digits count as the same for near repeats (float
 noise and formatting, not chance: at 3 digits, 0.3% of 100,000 random rows matched)."""
 LEAKED_SHARE = 0.01
+LEAVE_OUT_REPEATS = Fix("Leave out repeated rows", {"data.drop_duplicates": True})
+"""Reading leaves out rows that repeat an earlier row; the file stays as it is."""
 """A held-out split with at least this share of its rows also in training is critical."""
 
 
@@ -55,10 +57,7 @@ class TableRows:
     @classmethod
     def of(cls, dataset: TabularDataset) -> TableRows:
         """The rows of an opened table, split as the project splits them."""
-        frame = dataset.table.frame
-        if dataset.target is not None:
-            frame = frame[frame[dataset.target].notna().to_numpy()]
-        frame = frame.reset_index(drop=True)
+        frame = dataset.table.frame.iloc[dataset.kept_rows].reset_index(drop=True)
         split = np.zeros(len(frame), dtype=np.int8)
         targets = None
         if dataset.has_targets:
@@ -111,7 +110,7 @@ def row_findings(rows: TableRows, skip: set[str]) -> list[Finding]:
     natural = len(np.unique(features)) < NATURAL_REPEATS * len(features)
     return [*duplicate_rows(rows, skip, natural), *near_duplicate_rows(rows, skip),
             *conflicting_targets(rows, features),
-            *shared_between_splits(rows, features, natural)]
+            *shared_between_splits(rows, features, natural, skip)]
 
 
 def duplicate_rows(rows: TableRows, skip: set[str], natural: bool) -> list[Finding]:
@@ -128,14 +127,16 @@ def duplicate_rows(rows: TableRows, skip: set[str], natural: bool) -> list[Findi
     share = len(repeats) / len(hashes)
     why = ("The features take few distinct values, so some repeats are expected; "
            if natural else "")
+    fix = ("" if natural else " or leave them out when reading (the file stays as it is)")
     message = (f"{count_words(len(repeats), 'row')} ({share:.1%}) exactly repeat an earlier row "
                f"({listing(pairs, 3)}). {why}Repeated rows weigh more in training, and a "
                "copy that lands in the test split is scored as if it were new. Fix: remove "
-               "the copies from the file if they are not separate, real samples.")
+               f"the copies from the file if they are not separate, real samples{fix}.")
     severity = "note" if natural or share < 0.01 else "warning"
     return [Finding("duplicate_rows", severity,
                     f"{count_words(len(repeats), 'row')} repeat another row exactly", message,
-                    items=tuple(rows.names(repeats)), count=len(repeats))]
+                    items=tuple(rows.names(repeats)), count=len(repeats),
+                    fix=None if natural else LEAVE_OUT_REPEATS)]
 
 
 def near_duplicate_rows(rows: TableRows, skip: set[str]) -> list[Finding]:
@@ -203,14 +204,16 @@ def conflicting_targets(rows: TableRows, features: np.ndarray) -> list[Finding]:
                     count=len(members))]
 
 
-def shared_between_splits(rows: TableRows, features: np.ndarray,
-                          natural: bool) -> list[Finding]:
+def shared_between_splits(rows: TableRows, features: np.ndarray, natural: bool,
+                          skip: set[str]) -> list[Finding]:
     """Validation and test rows whose features also appear in a training row (leakage)."""
     in_training = np.isin(features, features[rows.split == 0])
     held_out = rows.split > 0
     leaked = np.flatnonzero(held_out & in_training)
     if not len(leaked):
         return []
+    whole = rows.row_hashes(skip)
+    copies = int(np.isin(whole[leaked], whole[rows.split == 0]).sum())
     parts, worst = [], 0.0
     for position, split in enumerate(SPLITS[1:], start=1):
         size = int((rows.split == position).sum())
@@ -224,6 +227,10 @@ def shared_between_splits(rows: TableRows, features: np.ndarray,
     where = (f"remove them from {' and '.join(files)} or from the main file" if files else
              "remove the copies from the file (keep one of each), so every row lands in one "
              "split only")
+    fix = None if natural or not copies else LEAVE_OUT_REPEATS
+    if fix is not None:
+        where += (", or leave out repeated rows when reading (the file stays as it is"
+                  f"{'' if copies == len(leaked) else f'; it removes the {copies} exact copies'})")
     expected = (" The features take few distinct values, so some of this is expected."
                 if natural else "")
     splits = ", ".join(f"{split}: {count} of {size}" for split, count, size in parts)
@@ -236,4 +243,4 @@ def shared_between_splits(rows: TableRows, features: np.ndarray,
     title = " and ".join(split for split, _count, _size in parts)
     return [Finding("shared_between_splits", severity,
                     f"{count_words(len(leaked), title + ' row')} also in training",
-                    message, items=tuple(rows.names(leaked)), count=len(leaked))]
+                    message, items=tuple(rows.names(leaked)), count=len(leaked), fix=fix)]
