@@ -9,6 +9,7 @@
     dlstudio info PROJECT [--json]                  data summary and health; devices; layers
     dlstudio layers [--json]                        the layer catalog, with every parameter
     dlstudio train PROJECT [--epochs N] [--runs-dir DIR] [--resume RUN] [--events]
+    dlstudio lr-find PROJECT [--steps N] [--start R] [--end R] [--json] [--apply]
     dlstudio tune PROJECT [--search PATH=SPEC]… [--trials N] [--workers K] [--epochs E]
                  [--runs-dir DIR] [--storage URL] [--study NAME] [--resume] [--events]
     dlstudio tune status STUDY_OR_PROJECT [--runs-dir DIR] [--storage URL] [--json]
@@ -41,12 +42,12 @@ from dlstudio import __version__
 from dlstudio.core.errors import UserInputError, storage_message
 from dlstudio.core.native_logs import import_tensorflow_quietly
 
-TENSORFLOW_COMMANDS = ("import", "info", "train", "evaluate", "explain", "robustness", "export",
-                       "predict", "serve", "drift", "report")
+TENSORFLOW_COMMANDS = ("import", "info", "train", "lr-find", "evaluate", "explain", "robustness",
+                       "export", "predict", "serve", "drift", "report")
 
 PIPE_CLOSED = 141  # the exit status when stdout's reader went away (128 + SIGPIPE)
 
-COMMANDS = ("init", "import", "info", "layers", "train", "tune", "evaluate", "explain",
+COMMANDS = ("init", "import", "info", "layers", "train", "lr-find", "tune", "evaluate", "explain",
             "robustness", "export", "predict", "serve", "drift", "report")
 TUNE_STATUS = "tune-status"  # `dlstudio tune status …` is parsed as this hidden command
 
@@ -143,6 +144,21 @@ def build_parser() -> argparse.ArgumentParser:
                          help="shuffles per column (default 5)")
     explain.add_argument("--json", action="store_true", help="print importance.json")
     explain.set_defaults(handler=commands.explain_command)
+
+    finder = sub.add_parser("lr-find", help="learning-rate range test: a short run whose rate "
+                                             "grows each step, and a suggested rate")
+    finder.add_argument("project", metavar="PROJECT")
+    finder.add_argument("--steps", type=int, default=100, metavar="N",
+                        help="batches at most (default 100, at most 500)")
+    finder.add_argument("--start", type=float, default=1e-6, metavar="R",
+                        help="first learning rate (default 1e-6)")
+    finder.add_argument("--end", type=float, default=1.0, metavar="R",
+                        help="last learning rate (default 1)")
+    finder.add_argument("--json", action="store_true", help="print the curve and suggestion "
+                                                            "as JSON")
+    finder.add_argument("--apply", action="store_true",
+                        help="write the suggested rate into the project file")
+    finder.set_defaults(handler=commands.lr_find_command)
 
     robustness = sub.add_parser("robustness", help="accuracy under FGSM and PGD attacks and "
                                                    "Gaussian noise")

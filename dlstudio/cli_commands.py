@@ -278,6 +278,22 @@ def explain_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def lr_find_command(args: argparse.Namespace) -> int:
+    """``dlstudio lr-find PROJECT [--steps N] [--start R] [--end R] [--json] [--apply]``."""
+    from dlstudio.core.training.lr_finder import find_learning_rate, format_lr_find
+
+    project = load_project(args.project)
+    warn_if_data_outside(project)
+    result = find_learning_rate(project, args.steps, args.start, args.end)
+    print(json.dumps(result, indent=2) if args.json else format_lr_find(result))
+    if args.apply:
+        project.training.learning_rate = result["suggestion"]
+        save_project(project, args.project)
+        print(f"Wrote training.learning_rate = {result['suggestion']:g} to {args.project}",
+              file=sys.stderr)
+    return 0
+
+
 def robustness_command(args: argparse.Namespace) -> int:
     """``dlstudio robustness RUN [--epsilons E,…] [--json]``."""
     from dlstudio.core.evaluation.robustness import format_robustness, robustness_report

@@ -308,3 +308,20 @@ def test_without_a_display_the_gui_command_says_to_use_the_command_line(capsys, 
     assert error.startswith("dlstudio: error: no display to open the workbench on")
     assert "dlstudio train PROJECT" in error
     assert cli.has_display({"WAYLAND_DISPLAY": "wayland-0"})
+
+
+@pytest.mark.slow
+def test_lr_find_prints_a_suggestion_and_applies_it(capsys, toy_csv, tmp_path):
+    project_path = tmp_path / "toy.dlstudio.json"
+    assert cli.main(["init", str(toy_csv), "-o", str(project_path)]) == 0
+    capsys.readouterr()
+
+    status, out, err = run_cli(capsys, "lr-find", project_path, "--steps", "30", "--json",
+                               "--apply")
+
+    result = json.loads(out)
+    assert status == 0 and 1 <= result["steps"] <= 30 and result["suggestion"] > 0
+    assert load_project(project_path).training.learning_rate == result["suggestion"]
+    assert "Wrote training.learning_rate" in err
+    status, _out, err = run_cli(capsys, "lr-find", project_path, "--steps", "0")
+    assert_one_line_error(status, err, "--steps must be 1 to 500")

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -19,6 +20,7 @@ from dlstudio.core.project import paths as project_paths
 from dlstudio.core.project.settings_schema import TRAINING_GROUPS, TRAINING_SETTINGS
 from dlstudio.gui.document import Document
 from dlstudio.gui.search_menu import offer_search
+from dlstudio.gui.widgets.lr_finder_dialog import LrFinderDialog
 from dlstudio.gui.widgets.value_editors import ParamField
 
 GROUPS: tuple[tuple[str, tuple[tuple[str, ParamSpec], ...]], ...] = tuple(
@@ -40,6 +42,7 @@ class TrainingSettingsView(QWidget):
         self.fields: dict[str, ParamField] = {}
         self._labels: dict[str, QLabel] = {}
         self._boxes: dict[str, QGroupBox] = {}
+        self.finder_program: list[str] | None = None  # tests pass a fake range test
         body = QWidget()
         columns = QHBoxLayout(body)
         columns.setSpacing(16)
@@ -59,8 +62,31 @@ class TrainingSettingsView(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(heading)
         layout.addWidget(scroll, 1)
+        self.find_rate_button = self._add_finder(self.fields["learning_rate"])
         document.changed.connect(self._on_changed)
         self._show_values()
+
+    def _add_finder(self, field: ParamField) -> QPushButton:
+        """Put "Find…" beside the learning rate: the range test, in its own process."""
+        button = QPushButton("Find…")
+        button.setToolTip("Run the learning-rate range test (as `dlstudio lr-find`): a short "
+                          "run whose rate grows each step, plotted, with a suggested rate to "
+                          "use in one click")
+        button.clicked.connect(self.find_learning_rate)
+        row = QHBoxLayout()
+        field.layout().removeWidget(field.editor)
+        row.addWidget(field.editor, 1)
+        row.addWidget(button)
+        field.layout().insertLayout(0, row)
+        return button
+
+    def find_learning_rate(self) -> LrFinderDialog:
+        """Open the learning-rate finder and start its range test."""
+        dialog = LrFinderDialog(self.document, self.finder_program, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        dialog.start()
+        return dialog
 
     def _group(self, title: str, entries: tuple[tuple[str, ParamSpec], ...]) -> QGroupBox:
         box = QGroupBox(title)
