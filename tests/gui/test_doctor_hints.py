@@ -58,3 +58,17 @@ def test_a_fix_the_project_has_shows_as_applied_and_a_new_run_clears_the_hints(v
     assert view.hints.rows[0].applied.isVisible()
     view.reset()
     assert view.hints.isHidden() and not view.hints.rows
+
+
+def test_a_stalled_loss_hint_opens_the_learning_rate_finder(view):
+    from dlstudio.core.training.doctor import FINDER
+
+    view.hints.finder_program = [sys.executable, "-c", "import sys; sys.exit(2)"]
+    view.client.message.emit(Message("warning", "Training doctor: the loss has not "
+                                                f"decreased. {FINDER}"))
+
+    row = view.hints.rows[0]
+    assert row.fix_button is None and row.finder_button.text() == "Find a learning rate…"
+    dialog = view.hints.find_learning_rate()
+    assert dialog.isVisible() and dialog.windowTitle() == "Find a learning rate"
+    dialog.close()

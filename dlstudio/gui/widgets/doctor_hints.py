@@ -4,7 +4,8 @@ The training doctor (:mod:`dlstudio.core.training.doctor`) sends its hints as ``
 events; a hint whose fix is a setting carries it (``Message.fix``, a data health
 :class:`~dlstudio.core.data.health.findings.Fix`). Here each hint is a row with the text and,
 for such a fix, a button that changes the project in one undo step, for the next run (the run
-in progress keeps its settings). A fix the project already has shows as applied.
+in progress keeps its settings). A fix the project already has shows as applied. A hint that
+points to the learning-rate finder gets a button that opens it.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 from dlstudio.core.data.health.findings import Fix, fix_applied, fix_edits
 from dlstudio.core.project import paths as project_paths
-from dlstudio.core.training.doctor import HINT_PREFIX
+from dlstudio.core.training.doctor import FINDER, HINT_PREFIX
 from dlstudio.core.training.events import Message
 from dlstudio.gui.document import Document
 from dlstudio.gui.widgets.health_panel import severity_colour
+from dlstudio.gui.widgets.lr_finder_dialog import LrFinderDialog
 
 
 def is_doctor_hint(event: Message) -> bool:
@@ -31,6 +33,7 @@ class HintRow(QFrame):
     def __init__(self, text: str, fix: Fix | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.fix = fix
+        self.finder_button: QPushButton | None = None
         bar = QFrame()
         bar.setFixedWidth(3)
         bar.setStyleSheet(f"background: {severity_colour('warning')}; border: none;")
@@ -49,14 +52,20 @@ class HintRow(QFrame):
         self.applied = QLabel("✓ Applied to the project: the next run uses it (Ctrl+Z undoes)")
         self.applied.setProperty("role", "ok")
         self.applied.hide()
+        row = QHBoxLayout()
         if fix is not None:
             self.fix_button = QPushButton(fix.label)
             self.fix_button.setProperty("role", "fix")
             self.fix_button.setToolTip(f"Changes the project for the next run: "
                                        f"{fix.describe()} (one undo step)")
-            row = QHBoxLayout()
             row.addWidget(self.fix_button)
             row.addWidget(self.applied)
+        if FINDER in text:
+            self.finder_button = QPushButton("Find a learning rate…")
+            self.finder_button.setToolTip("Run the learning-rate range test (as `dlstudio "
+                                          "lr-find`) and use its suggestion in one click")
+            row.addWidget(self.finder_button)
+        if fix is not None or self.finder_button is not None:
             row.addStretch(1)
             layout.addLayout(row)
 
@@ -78,6 +87,7 @@ class DoctorHints(QFrame):
         super().__init__(parent)
         self.document = document
         self.rows: list[HintRow] = []
+        self.finder_program: list[str] | None = None  # tests pass a fake range test
         self.setFrameShape(QFrame.Shape.StyledPanel)
         title = QLabel("Training doctor")
         title.setProperty("role", "heading")
@@ -91,10 +101,13 @@ class DoctorHints(QFrame):
         if not is_doctor_hint(event):
             return
         fix = Fix.from_json(event.fix) if event.fix is not None else None
-        row = HintRow(event.text.removeprefix(HINT_PREFIX).capitalize(), fix)
+        text = event.text.removeprefix(HINT_PREFIX)
+        row = HintRow(text[:1].upper() + text[1:], fix)
         if row.fix_button is not None:
             row.fix_button.clicked.connect(lambda _checked=False, found=fix: self.apply(found))
             row.show_applied(fix_applied(self.document.project, fix))
+        if row.finder_button is not None:
+            row.finder_button.clicked.connect(self.find_learning_rate)
         self.rows.append(row)
         self.layout_.addWidget(row)
         self.show()
@@ -102,6 +115,14 @@ class DoctorHints(QFrame):
     def apply(self, fix: Fix) -> None:
         """Change the project as ``fix`` says, in one undo step."""
         self.document.set_values(fix_edits(self.document.project, fix), fix.label)
+
+    def find_learning_rate(self) -> LrFinderDialog:
+        """Open the learning-rate finder on the project (the stalled-loss hint's button)."""
+        dialog = LrFinderDialog(self.document, self.finder_program, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        dialog.start()
+        return dialog
 
     def clear(self) -> None:
         """Forget the hints (a new run starts, or another project was opened)."""
