@@ -251,6 +251,12 @@ def ruler(title: str) -> str:
     return f"# {title} " + "-" * max(3, 85 - len(title))
 
 
+DROP_REPEATS = """# Rows that repeat an earlier row in every feature and the target are left out
+# (data.drop_duplicates)
+frame = frame[~frame[[*NUMERIC, *CATEGORICAL, *TEXT, TARGET]].duplicated()].reset_index(drop=True)
+"""
+
+
 def csv_section(project: Project, dataset: Dataset) -> str:
     """Return the code that reads, splits and preprocesses a CSV source."""
     table: Any = dataset.table
@@ -273,7 +279,11 @@ def csv_section(project: Project, dataset: Dataset) -> str:
         f"MAX_TOKENS = {data.max_tokens!r}",
         f"SEQUENCE_LENGTH = {data.sequence_length!r}",
     ]
-    blocks = ["\n".join(constants), SPLIT_HELPER, CSV_READING, _csv_inputs()]
+    reading = CSV_READING
+    if data.drop_duplicates:
+        kept = "frame = frame[frame[TARGET].notna()].reset_index(drop=True)\n"
+        reading = reading.replace(kept, kept + DROP_REPEATS)
+    blocks = ["\n".join(constants), SPLIT_HELPER, reading, _csv_inputs()]
     if by_kind("numeric"):
         blocks.append(NUMERIC_PREPROCESSING)
     if by_kind("categorical"):
