@@ -272,6 +272,12 @@ class RunsView(QWidget):
             button.setToolTip("" if has_model else none if run is None else
                               "This run has no trained model: it must finish (or stop after "
                               "an epoch) first")
+        if has_model and run.record.task == "forecasting":
+            # A forecast starts from a window of a series, not from one typed row.
+            self.try_button.setEnabled(False)
+            self.try_button.setToolTip("A forecast needs a window of the series, not one row: "
+                                       "see its forecasts on the Evaluate tab, or run "
+                                       "`dlstudio predict RUN --data series.csv`")
         for button in (self.rename_button, self.delete_button, self.folder_button):
             button.setEnabled(run is not None)
             button.setToolTip("" if run is not None else none)
