@@ -9,6 +9,7 @@
     dlstudio info PROJECT [--json]                  data summary and health; devices; layers
     dlstudio layers [--json]                        the layer catalog, with every parameter
     dlstudio train PROJECT [--epochs N] [--runs-dir DIR] [--resume RUN] [--events]
+                 [--weights-file PATH]
     dlstudio lr-find PROJECT [--steps N] [--start R] [--end R] [--json] [--apply]
     dlstudio tune PROJECT [--search PATH=SPEC]… [--trials N] [--workers K] [--epochs E]
                  [--runs-dir DIR] [--storage URL] [--study NAME] [--resume] [--events]
@@ -21,6 +22,7 @@
     dlstudio serve RUN_OR_EXPORT [--host 127.0.0.1] [--port 8000]
     dlstudio drift RUN --data PATH [--json]           exit 3 when the data drifted
     dlstudio report RUN -o report.html [--force]
+    dlstudio weights list | fetch NAME [--file PATH]   pretrained networks' ImageNet weights
 
 Exit status: 0 on success, 2 on bad input (one line ``dlstudio: error: …`` on stderr that says
 what and how to fix), 1 on an internal fault (the traceback only with ``--debug``), 141 without a
@@ -48,7 +50,7 @@ TENSORFLOW_COMMANDS = ("import", "info", "train", "lr-find", "evaluate", "explai
 PIPE_CLOSED = 141  # the exit status when stdout's reader went away (128 + SIGPIPE)
 
 COMMANDS = ("init", "import", "info", "layers", "train", "lr-find", "tune", "evaluate", "explain",
-            "robustness", "export", "predict", "serve", "drift", "report")
+            "robustness", "export", "predict", "serve", "drift", "report", "weights")
 TUNE_STATUS = "tune-status"  # `dlstudio tune status …` is parsed as this hidden command
 
 
@@ -64,7 +66,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser of every subcommand (each with its handler in ``handler``)."""
     from dlstudio import cli_commands as commands
-    from dlstudio import cli_deploy
+    from dlstudio import cli_deploy, cli_weights
 
     parser = _Parser(prog="dlstudio", description="Build, train, evaluate and export Keras "
                      "models. Without a command, opens the GUI.")
@@ -123,6 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                        "run folder at its next epoch")
     train.add_argument("--events", action="store_true", help="print the worker protocol's "
                                                              "JSON lines instead of progress")
+    train.add_argument("--weights-file", metavar="PATH", help="start every Backbone row from "
+                       "this weights file instead of its own weights setting")
     train.set_defaults(handler=commands.train_command)
 
     _add_tune_parsers(sub)
@@ -192,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--force", action="store_true", help="replace an existing file")
     predict.set_defaults(handler=commands.predict_command)
     cli_deploy.add_parsers(sub)
+    cli_weights.add_parsers(sub)
     return parser
 
 

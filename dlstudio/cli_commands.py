@@ -38,6 +38,9 @@ def init_command(args: argparse.Namespace) -> int:
     print(f"  data: {data.kind} {data.path} ({what}; task {data.task})")
     print(f"  model: template {project.model.template!r}, "
           f"{layer_tree.count_layers(project.model.layers, project.model.side_stacks)} layers")
+    if data.kind == "images" and project.model.template != "transfer":
+        print("  tip: with a few hundred images per class, --template transfer (a network "
+              "pretrained on ImageNet) usually does better; its weights are downloaded once")
     print(f"Next: dlstudio info {path}   then   dlstudio train {path}")
     return 0
 
@@ -210,6 +213,7 @@ def layer_type_json(layer_type: catalog.LayerType) -> dict[str, Any]:
 def train_command(args: argparse.Namespace) -> int:
     """``dlstudio train``: train (or resume) with progress on the terminal or JSON lines."""
     from dlstudio.cli_progress import ProgressPrinter
+    from dlstudio.cli_weights import fetch_for_training, use_weights_file
     from dlstudio.core.training.control import RunControl
     from dlstudio.core.training.run import run_training
     from dlstudio.worker import line_sink, open_protocol_channel
@@ -222,6 +226,12 @@ def train_command(args: argparse.Namespace) -> int:
     project = None if args.resume else load_project(args.project)
     if project is not None:
         warn_if_data_outside(project)
+        if args.weights_file:
+            use_weights_file(project, args.weights_file)
+        fetch_for_training(project)
+    elif args.weights_file:
+        raise UserInputError("--weights-file applies to a new run; a resumed run continues "
+                             "from its own checkpoint, so leave it out")
     if args.events:
         sink = line_sink(open_protocol_channel())
     else:

@@ -131,6 +131,18 @@ def _resnet(vocabulary_size: int, sequence_length: int) -> list[LayerSpec]:
     ]
 
 
+def _transfer(vocabulary_size: int, sequence_length: int) -> list[LayerSpec]:
+    # The Keras transfer-learning recipe: an ImageNet network, frozen (its BatchNormalization in
+    # inference mode), global pooling, dropout, then the head; training.fine_tune adds the
+    # phase that unfreezes its top layers at a lower rate.
+    return [
+        LayerSpec.of("Backbone", network="MobileNetV3Small", weights="imagenet",
+                     trainable="frozen", pooling="none"),
+        LayerSpec.of("GlobalAveragePooling2D"),
+        LayerSpec.of("Dropout", rate=0.2),
+    ]
+
+
 def _wide_and_deep(vocabulary_size: int, sequence_length: int) -> list[LayerSpec]:
     # Cheng et al. 2016: a linear (wide) path that memorizes direct effects of the features
     # beside a deep MLP that generalizes; their outputs side by side feed the output head.
@@ -205,6 +217,10 @@ TEMPLATES: dict[str, Template] = {template.name: template for template in (
              "A convolution then three residual units (two convolutions with a shortcut "
              "around them) with pooling between: deeper than the CNN, still quick to train; "
              "for images.", ("images",), _resnet),
+    Template("transfer", "Transfer learning",
+             "A network pretrained on ImageNet (MobileNetV3Small, frozen), global pooling and "
+             "dropout: the best start for a few hundred images per class; its weights are "
+             "downloaded once.", ("images",), _transfer),
     Template("wide_deep", "Wide and deep",
              "Two branches on the same features, joined before the head: a linear (wide) "
              "path and a three-layer MLP (deep) path; for tables.", ("table",), _wide_and_deep),
@@ -249,7 +265,9 @@ def choose_template(kind: str, task: str, feature_shape: Sequence[int | None]) -
             CNN whatever ``kind`` says.
 
     Returns:
-        ``cnn`` for images, ``lstm`` for text sequences, ``mlp`` for tables.
+        ``cnn`` for images, ``lstm`` for text sequences, ``mlp`` for tables. Images never get
+        ``transfer`` unasked: it needs ImageNet weights that an offline machine may lack, so
+        it is offered (``dlstudio init`` says so), not chosen.
     """
     if kind == "images" or len(feature_shape) == 3:
         return TEMPLATES["cnn"]

@@ -24,6 +24,7 @@ from dlstudio.core.project.project import DataSpec, ModelSpec, Project, split_sh
 
 TARGET_STEPS = 2000  # optimizer steps a new project aims for, within MIN/MAX_EPOCHS
 MIN_EPOCHS, MAX_EPOCHS = 20, 200
+TRANSFER_HEAD_EPOCHS, TRANSFER_FINE_TUNE_EPOCHS = 10, 5  # the transfer template's two phases
 MIN_BATCH, MAX_BATCH = 32, 256  # tables: the batch grows with the rows (ROWS_PER_STEP)
 ROWS_PER_STEP = 64
 LABEL_SMOOTHING = 0.1
@@ -122,6 +123,8 @@ def _make_project(data_path: str | os.PathLike[str], target: str | None,
     chosen = _template(template, project, dataset)
     project.model = ModelSpec(layers=chosen.layers_for(project.data), template=chosen.name)
     _size_training(project, dataset)
+    if chosen.name == "transfer":
+        _transfer_defaults(project)
     return DraftProject(project)
 
 
@@ -222,6 +225,16 @@ def _size_training(project: Project, dataset: Dataset) -> None:
     training.early_stopping.patience = max(5, training.epochs // 10)
     if training.schedule.kind == "cosine":  # the rate is still useful late: be patient
         training.early_stopping.patience = max(10, training.epochs // 5)
+
+
+def _transfer_defaults(project: Project) -> None:
+    """Transfer learning's two phases: a few epochs for the head on the frozen backbone (fast:
+    its features are computed once), then a few fine-tuning the backbone's top layers at a
+    ten times lower rate."""
+    training = project.training
+    training.epochs = min(training.epochs, TRANSFER_HEAD_EPOCHS)
+    training.fine_tune.epochs = TRANSFER_FINE_TUNE_EPOCHS
+    training.early_stopping.patience = min(training.early_stopping.patience, 5)
 
 
 def _table_defaults(project: Project, dataset: Dataset, rows: int) -> None:

@@ -493,6 +493,23 @@ class AutoencoderSpec:
 
 
 @dataclass
+class FineTuneSpec:
+    """The second phase of transfer learning: fine-tuning a frozen Backbone's top layers.
+
+    Attributes:
+        epochs: Epochs of the second phase, after ``training.epochs`` with the Backbone frozen
+            (0 = no second phase). Applies only to a model with a frozen Backbone row.
+        layers: How many of the Backbone's last layers are unfrozen (BatchNormalization
+            stays frozen and in inference mode).
+        learning_rate_factor: The second phase's learning rate is the first one's times this.
+    """
+
+    epochs: int = 0
+    layers: int = 20
+    learning_rate_factor: float = 0.1
+
+
+@dataclass
 class TrainingSpec:
     """Training settings.
 
@@ -525,6 +542,8 @@ class TrainingSpec:
             defaults).
         autoencoder: An autoencoder's and a VAE's own settings (written to the file only when
             they differ from the defaults).
+        fine_tune: The fine-tuning phase of a model with a frozen Backbone (written only when
+            it differs from the defaults).
     """
 
     epochs: int = 20
@@ -551,6 +570,7 @@ class TrainingSpec:
     adversarial_share: float = 0.5
     gan: GanSpec = field(default_factory=GanSpec)
     autoencoder: AutoencoderSpec = field(default_factory=AutoencoderSpec)
+    fine_tune: FineTuneSpec = field(default_factory=FineTuneSpec)
 
 
 @dataclass
@@ -708,6 +728,8 @@ class Project:
             body["data"].pop("normal_classes")
         if self.training.autoencoder == AutoencoderSpec():
             body["training"].pop("autoencoder")
+        if self.training.fine_tune == FineTuneSpec():
+            body["training"].pop("fine_tune")
         if self.tuning == TuningSpec():
             body.pop("tuning")
         else:

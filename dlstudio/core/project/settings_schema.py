@@ -22,6 +22,7 @@ from dlstudio.core.project.fields import FieldReader, describe
 from dlstudio.core.project.project import (
     AutoencoderSpec,
     EarlyStoppingSpec,
+    FineTuneSpec,
     GanSpec,
     ScheduleSpec,
     SeriesSpec,
@@ -137,6 +138,10 @@ def _early(training: TrainingSpec) -> bool:
     return training.early_stopping.enabled
 
 
+def _fine_tune(training: TrainingSpec) -> bool:
+    return training.fine_tune.epochs > 0
+
+
 TRAINING_GROUPS: tuple[tuple[str, tuple[Setting, ...]], ...] = (
     ("Basics", (
         Setting("epochs", "Epochs", "int", "Passes over the whole training set.", minimum=1,
@@ -221,6 +226,18 @@ TRAINING_GROUPS: tuple[tuple[str, tuple[Setting, ...]], ...] = (
                 "recent GPUs, ignored on the CPU."),
         Setting("steps_per_execution", "Steps per call", "int", "Steps run per call into "
                 "TensorFlow; 0 chooses automatically.", minimum=0, maximum=10_000),
+    )),
+    ("Fine-tuning (pretrained backbone)", (
+        Setting("fine_tune.epochs", "Fine-tune epochs", "int", "With a frozen Backbone: "
+                "epochs of a second phase that also trains the Backbone's top layers, after "
+                "the head has trained (0 = off).", minimum=0, maximum=MOST_EPOCHS),
+        Setting("fine_tune.layers", "Unfrozen layers", "int", "How many of the Backbone's "
+                "last layers the second phase trains (BatchNormalization stays frozen).",
+                minimum=1, maximum=1000, applies=_fine_tune),
+        Setting("fine_tune.learning_rate_factor", "Rate factor", "float", "The second "
+                "phase's learning rate is the first one's times this (0.1: ten times lower, "
+                "so the pretrained weights change gently).", minimum=0.0, maximum=1.0,
+                exclusive_minimum=True, applies=_fine_tune),
     )),
     ("GAN", (
         Setting("gan.generator_learning_rate", "Generator rate", "float", "The generator's "
@@ -326,7 +343,7 @@ def read_series(reader: FieldReader) -> SeriesSpec:
 
 
 _SECTIONS = {"schedule": ScheduleSpec, "early_stopping": EarlyStoppingSpec, "gan": GanSpec,
-             "autoencoder": AutoencoderSpec}
+             "autoencoder": AutoencoderSpec, "fine_tune": FineTuneSpec}
 
 
 def read_training(reader: FieldReader) -> TrainingSpec:

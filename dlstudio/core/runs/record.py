@@ -55,6 +55,8 @@ _CHECKS: dict[str, tuple[Any, str]] = {
                               "an object or null"),
     "list[str]": (lambda value: isinstance(value, list) and all(
         isinstance(item, str) for item in value), "a list of text"),
+    "list[dict[str, Any]]": (lambda value: isinstance(value, list) and all(
+        isinstance(item, dict) for item in value), "a list of objects"),
 }
 
 
@@ -192,6 +194,8 @@ class RunRecord(_VersionedRecord):
         pid: The training process (to tell a live run from a killed one).
         threshold: A two-class run's decision threshold: class 2 is predicted when its
             probability is at least this (``None``: 0.5). Evaluate, predict and export use it.
+        weights: The pretrained weights each Backbone row started from: ``row``, ``network``,
+            ``weights`` (the row's setting) and, for a file, ``file`` and its ``sha256``.
     """
 
     VERSION: ClassVar[int] = RUN_RECORD_VERSION
@@ -214,6 +218,7 @@ class RunRecord(_VersionedRecord):
     error: str | None = None
     pid: int | None = None
     threshold: float | None = None
+    weights: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def from_json(cls, body: Any, source: str | os.PathLike[str] = "") -> RunRecord:
@@ -238,6 +243,8 @@ class CheckpointState(_VersionedRecord):
         optimizer_iterations: The optimizer's step count.
         best: The best-epoch tracker's state (``BestTracker.state()``).
         plateau: The reduce-on-plateau state, or ``None`` without that schedule.
+        fine_tune_from: The epochs done when the fine-tuning phase began (its Backbone's top
+            layers unfrozen, a lower rate), or ``None`` while training only the head.
     """
 
     VERSION: ClassVar[int] = CHECKPOINT_STATE_VERSION
@@ -252,6 +259,7 @@ class CheckpointState(_VersionedRecord):
     optimizer_iterations: int | None = None
     best: dict[str, Any] | None = None
     plateau: dict[str, Any] | None = None
+    fine_tune_from: int | None = None
 
     @classmethod
     def damaged(cls, where: str, reason: str) -> RecordError:

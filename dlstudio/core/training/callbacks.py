@@ -137,6 +137,12 @@ class BestTracker(keras.callbacks.Callback):
         self.stopped_early = False
         self._best_weights: list[Any] | None = None
 
+    def begin_phase(self) -> None:
+        """A new phase of training begins: patience counts afresh (the best so far stays)."""
+        self.wait, self.stopped_early = 0, False
+        if self.model is not None:
+            self.model.stop_training = False
+
     def state(self) -> dict[str, Any]:
         """Return what resuming needs, JSON-ready."""
         return {"monitor": self.monitor, "value": self.best, "epoch": self.best_epoch,
@@ -250,14 +256,22 @@ class RunRecorder(keras.callbacks.Callback):
         self.epochs_done = base_state.epochs_done
         self.checkpointer = Checkpointer(run, tracker)
         self._started = time.perf_counter()
+        self.last_elapsed = base_state.elapsed
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._started = time.perf_counter()
+
+    def begin_phase(self, fine_tune_from: int) -> None:
+        """The fine-tuning phase begins after epoch ``fine_tune_from``: later checkpoints say
+        so, and the time keeps counting from where the first phase left it."""
+        self.base_state = self.base_state.changed(fine_tune_from=fine_tune_from)
+        self.elapsed_before = self.last_elapsed
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = _floats(logs or {})
         learning_rate = logs.pop("learning_rate", None) or current_learning_rate(self.model)
         elapsed = round(self.elapsed_before + time.perf_counter() - self._started, 3)
+        self.last_elapsed = elapsed
         self.epochs_done = epoch + 1
         self.run.append_metrics({"epoch": epoch + 1, **logs, "learning_rate": learning_rate,
                                  "elapsed": elapsed})

@@ -2,7 +2,8 @@
 
 A training run reports what happens as a stream of events, one JSON object per line, each with a
 ``type``: ``started``, ``batch``, ``epoch``, ``message``, ``finished`` or ``error``, and
-``samples`` for a generative run (a grid of generated images written after each epoch). The worker
+``samples`` for a generative run (a grid of generated images written after each epoch), and
+``phase`` when transfer learning's fine-tuning phase begins (added within version 1). The worker
 writes them on its stdout, ``dlstudio train --events`` prints them, and every run keeps them in
 its ``events.jsonl``. Epochs count from 1; ``started.initial_epoch`` is the number of epochs
 already done (0 for a new run, more when resuming).
@@ -155,6 +156,27 @@ class Samples:
 
 
 @dataclass
+class Phase:
+    """A new phase of training begins: transfer learning's fine-tuning phase, after the head
+    trained on a frozen Backbone (also sent when a run resumes in that phase).
+
+    Attributes:
+        name: ``fine_tune``.
+        epoch: Epochs done when the phase began; curves mark the boundary after this epoch.
+        text: What changed, in words (layers unfrozen, the new learning rate).
+        learning_rate: The phase's starting learning rate.
+        trainable_weights: Weights that train in this phase.
+    """
+
+    TYPE: ClassVar[str] = "phase"
+    name: str
+    epoch: int
+    text: str
+    learning_rate: float
+    trainable_weights: int
+
+
+@dataclass
 class Finished:
     """Training ended normally or on request.
 
@@ -200,9 +222,10 @@ class Ready:
     protocol: int = PROTOCOL_VERSION
 
 
-Event = Started | Batch | Epoch | Message | Samples | Finished | Error | Ready
+Event = Started | Batch | Epoch | Message | Samples | Phase | Finished | Error | Ready
 EVENT_TYPES: dict[str, type] = {
-    kind.TYPE: kind for kind in (Started, Batch, Epoch, Message, Samples, Finished, Error, Ready)
+    kind.TYPE: kind for kind in (Started, Batch, Epoch, Message, Samples, Phase, Finished, Error,
+                                 Ready)
 }
 RUN_COMMAND = "run"
 RUN_OPTIONS = {"project": "str | None", "epochs": "int | None", "runs_dir": "str | None",

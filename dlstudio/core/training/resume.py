@@ -70,12 +70,26 @@ def prepare_resume(path: Path, epochs: int | None = None) -> ResumePoint:
     if epochs is not None and epochs != project.training.epochs:
         project.training.epochs = epochs
         save_project(project, run.project_path)
-    if done >= project.training.epochs:
+    end = planned_end(project, state)
+    if done >= end:
         raise UserInputError(
-            f"{path} has already done {done} of {project.training.epochs} epochs; pass "
+            f"{path} has already done {done} of {end} epochs; pass "
             f"--epochs with a larger number (such as {done + 10}) to train it further")
     run.truncate_metrics(done)
     return ResumePoint(project, run, done, state, checkpoint is not None)
+
+
+def planned_end(project: Project, state: CheckpointState) -> int:
+    """Return the epoch a run ends at: ``training.epochs``, plus the fine-tuning phase's
+    epochs for a model with a Backbone (counted from where that phase began, once it has)."""
+    from dlstudio.core.model.backbone_weights import backbone_rows
+
+    training = project.training
+    if state.fine_tune_from is not None:
+        return state.fine_tune_from + training.fine_tune.epochs
+    if training.fine_tune.epochs > 0 and backbone_rows(project):
+        return training.epochs + training.fine_tune.epochs
+    return training.epochs
 
 
 def load_checkpoint(path: Path) -> Any:

@@ -26,24 +26,34 @@ from dlstudio.core.data import Dataset, load_dataset
 from dlstudio.core.errors import DataError, StorageError, UserInputError, storage_message
 from dlstudio.core.evaluation.robustness import perturbation_scales
 from dlstudio.core.model import builder
+from dlstudio.core.model.backbone_weights import weights_uses
 from dlstudio.core.monitoring.reference import write_reference
 from dlstudio.core.project.project import Project
 from dlstudio.core.runs.folder import RunFolder, create_run, now_text
 from dlstudio.core.runs.record import CheckpointState, RecordError
 from dlstudio.core.tasks import get_task
-from dlstudio.core.training import adversarial, initial_weights, optimization
+from dlstudio.core.training import adversarial, fine_tuning, initial_weights, optimization
 from dlstudio.core.training.callbacks import (
     BestTracker,
     PlateauReducer,
     ProgressReporter,
     RunRecorder,
+    current_learning_rate,
     optimizer_step,
 )
 from dlstudio.core.training.control import RunControl, StopRequested
 from dlstudio.core.training.devices import DevicePlan, choose_steps_per_execution, plan_devices
 from dlstudio.core.training.diagnostics import PROBE_SAMPLES, DoctorProbe, trivial_baselines
 from dlstudio.core.training.doctor import Doctor
-from dlstudio.core.training.events import Error, Event, Finished, Message, Started, encode
+from dlstudio.core.training.events import (
+    Error,
+    Event,
+    Finished,
+    Message,
+    Phase,
+    Started,
+    encode,
+)
 from dlstudio.core.training.failures import (
     NanLossError,
     NonFiniteLoss,
@@ -184,18 +194,21 @@ def _fit(point: ResumePoint, run: RunFolder, plan: DevicePlan, dataset: Dataset,
     if training.class_weights == "balanced" and dataset.task != "classification":
         notes.append(Message("warning", "Class weights apply to classification only; ignored "
                                         "for this regression project."))
+    end = _last_epoch(model, point)
+    if not point.checkpoint:
+        run.update_record(weights=[use.record() for use in weights_uses(point.project)])
     run.update_record(state="running", task=dataset.task,
                       class_names=[str(name) for name in dataset.class_names],
-                      devices=list(plan.devices), epochs=training.epochs, pid=os.getpid(),
+                      devices=list(plan.devices), epochs=end, pid=os.getpid(),
                       ended=None, error=None)
-    emit(Started(str(run.path), plan.devices, plan.strategy_name, training.epochs, steps,
+    emit(Started(str(run.path), plan.devices, plan.strategy_name, end, steps,
                  training.batch_size, point.epochs_done,
                  {split: dataset.split_size(split)
                   for split in ("train", "validation", "test")},
                  baselines=_baselines(dataset, validation)))
     for note in notes:
         emit(note)
-    state = _fit_until_done(model, point, dataset, loss_name, callbacks, validation)
+    state = _fit_until_done(model, point, dataset, loss_name, callbacks, validation, steps)
     return _finish(run, model, tracker, callbacks[-1], state, emit, dataset)
 
 
@@ -207,6 +220,16 @@ def _baselines(dataset: Dataset, validation: bool) -> dict[str, float]:
                                  bool(dataset.class_names), "val_" if validation else "")
     except Exception:  # a task without targets, or targets of another shape
         return {}
+
+
+def _last_epoch(model: keras.Model, point: ResumePoint) -> int:
+    """Return the epoch the run ends at: ``training.epochs``, plus the fine-tuning phase's
+    epochs when there is one (counted from where it began, once it has)."""
+    training = point.project.training
+    start = point.state.fine_tune_from
+    if not fine_tuning.has_second_phase(model, training, start):
+        return training.epochs
+    return (training.epochs if start is None else start) + training.fine_tune.epochs
 
 
 def _store_reference(run: RunFolder, dataset: Dataset, model: keras.Model,
@@ -229,10 +252,11 @@ def _model(point: ResumePoint, run: RunFolder, dataset: Dataset, steps: int,
         model = load_checkpoint(run.last_checkpoint_path)
         notes.append(Message("info", f"Resuming after epoch {point.epochs_done}; optimizer "
                                      f"at step {optimizer_step(model)}."))
-        replanned = optimization.replan_schedule(
-            model.optimizer, training, steps, point.state.epochs or training.epochs)
-        if replanned:
-            notes.append(Message("info", replanned))
+        if point.state.fine_tune_from is None:  # the fine-tuning phase plans its own rate
+            replanned = optimization.replan_schedule(
+                model.optimizer, training, steps, point.state.epochs or training.epochs)
+            if replanned:
+                notes.append(Message("info", replanned))
         return model, task.resolve_loss(training.loss, _output_units(model),
                                         training.label_smoothing)
     model = builder.build_model(point.project, dataset)
@@ -240,13 +264,20 @@ def _model(point: ResumePoint, run: RunFolder, dataset: Dataset, steps: int,
     loss_name = task.resolve_loss(training.loss, _output_units(model), training.label_smoothing)
     model = task.training_model(model, point.project)
     per_call = _steps_per_execution(model, training, steps, plan, notes)
+    _compile(model, training, task, loss_name, steps, per_call)
+    return model, loss_name
+
+
+def _compile(model: keras.Model, training: Any, task: Any, loss_name: str, steps: int,
+             per_call: int) -> None:
+    """Compile with a fresh optimizer made from ``training`` (both phases of a fine-tuning
+    run: the second with its own rate)."""
     model.compile(
         optimizer=optimization.make_optimizer(training, steps),
         loss=task.make_loss(loss_name, training.label_smoothing, model),
         metrics=task.metrics() or None,
         steps_per_execution=per_call,
     )
-    return model, loss_name
 
 
 def _adversarial(model: keras.Model, training: Any, dataset: Dataset) -> list[Message]:
@@ -310,7 +341,7 @@ def _plateau(point: ResumePoint, monitor: str) -> PlateauReducer | None:
 
 
 def _fit_until_done(model: keras.Model, point: ResumePoint, dataset: Dataset, loss_name: str,
-                    callbacks: list[Any], validation: bool) -> str:
+                    callbacks: list[Any], validation: bool, steps: int) -> str:
     training = point.project.training
     classes = len(dataset.class_names)
     task = get_task(dataset.task)
@@ -329,9 +360,35 @@ def _fit_until_done(model: keras.Model, point: ResumePoint, dataset: Dataset, lo
     weights = task.class_weights(training.class_weights, dataset.targets("train"),
                                  classes) if dataset.has_targets else None
     extra = task.training_callbacks(point.project)
+
+    def fit(initial: int, end: int) -> str:
+        return _fit_phase(model, train, valid, initial, end, [*extra, *callbacks],
+                          weights, training)
+
+    second = fine_tuning.has_second_phase(model, training, point.state.fine_tune_from)
     try:
-        model.fit(train, validation_data=valid, epochs=training.epochs,
-                  initial_epoch=point.epochs_done, callbacks=[*extra, *callbacks], verbose=0,
+        start = point.state.fine_tune_from
+        if start is None:
+            state = fit(point.epochs_done, training.epochs)
+            if state != "finished" or not second:
+                return state
+            start = recorder.epochs_done
+            _begin_fine_tuning(model, training, task, loss_name, steps, callbacks, start)
+            return fit(start, start + training.fine_tune.epochs)
+        recorder.emit(Phase("fine_tune", start, "Resuming in the fine-tuning phase.",
+                            current_learning_rate(model), fine_tuning.trainable_count(model)))
+        return fit(point.epochs_done, start + training.fine_tune.epochs)
+    finally:
+        reporter.close()
+
+
+def _fit_phase(model: keras.Model, train: Any, valid: Any, initial: int, end: int,
+               callbacks: list[Any], weights: Any, training: Any) -> str:
+    """Fit from epoch ``initial`` to ``end``; return ``finished`` or ``stopped``."""
+    recorder = callbacks[-1]
+    try:
+        model.fit(train, validation_data=valid, epochs=end,
+                  initial_epoch=initial, callbacks=callbacks, verbose=0,
                   shuffle=False,  # the tf.data pipeline shuffles, seeded
                   class_weight=weights)
     except StopRequested:
@@ -340,9 +397,22 @@ def _fit_until_done(model: keras.Model, point: ResumePoint, dataset: Dataset, lo
     except NonFiniteLoss as error:
         recorder.checkpointer.flush(model)  # the last good epoch, for resuming
         raise NanLossError(nan_message(error, training.learning_rate)) from None
-    finally:
-        reporter.close()
     return "finished"
+
+
+def _begin_fine_tuning(model: keras.Model, training: Any, task: Any, loss_name: str,
+                       steps: int, callbacks: list[Any], start: int) -> None:
+    """Unfreeze the Backbones' top layers, recompile at the lower rate, and tell the
+    callbacks and the event stream that the fine-tuning phase begins after epoch ``start``."""
+    text = fine_tuning.unfreeze(model, training)
+    phase = fine_tuning.phase_training(training)
+    _compile(model, phase, task, loss_name, steps, int(model.steps_per_execution or 1))
+    tracker = next(item for item in callbacks if isinstance(item, BestTracker))
+    tracker.begin_phase()
+    recorder = callbacks[-1]
+    recorder.begin_phase(start)
+    recorder.emit(Phase("fine_tune", start, text, phase.learning_rate,
+                        fine_tuning.trainable_count(model)))
 
 
 def _finish(run: RunFolder, model: keras.Model, tracker: BestTracker, recorder: RunRecorder,

@@ -8,6 +8,7 @@ from dlstudio.core.errors import ProjectError
 from dlstudio.core.project.project import (
     AutoencoderSpec,
     EarlyStoppingSpec,
+    FineTuneSpec,
     GanSpec,
     Project,
     ScheduleSpec,
@@ -25,7 +26,8 @@ def _paths(spec: type, prefix: str = "") -> set[str]:
     paths = set()
     for item in dataclasses.fields(spec):
         nested = {"schedule": ScheduleSpec, "early_stopping": EarlyStoppingSpec,
-                  "gan": GanSpec, "autoencoder": AutoencoderSpec}.get(item.name)
+                  "gan": GanSpec, "autoencoder": AutoencoderSpec,
+                  "fine_tune": FineTuneSpec}.get(item.name)
         paths |= _paths(nested, f"{item.name}.") if nested else {prefix + item.name}
     return paths
 
