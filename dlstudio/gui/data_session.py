@@ -44,7 +44,8 @@ class DataSession(QObject):
         sourceChanged(): :attr:`source` or :attr:`source_error` changed.
         infoChanged(): :attr:`info` or :attr:`info_error` changed.
         healthChanged(): :attr:`health` or :attr:`health_error` changed (``health`` is
-            ``None`` while a check runs or when the data cannot be opened).
+            ``None`` until the first check of a source ends, or when the data cannot be
+            opened).
         busyChanged(bool): Reading started or ended.
     """
 
@@ -64,6 +65,7 @@ class DataSession(QObject):
         self.health_error: str | None = None
         self._health_request = 0
         self._image_facts: tuple[object, dict] | None = None  # (scan, facts) read for it
+        self._image_health_key: tuple[int, str] | None = None
         self._source_key: tuple[str, str] | None = None
         self._info_key: str | None = None
         self._pending = 0
@@ -96,6 +98,7 @@ class DataSession(QObject):
         self._set_info(None, None)
         self._set_health(None, None)
         self._image_facts = None
+        self._image_health_key = None
         self._info_key = None
         if key is None:
             self.sourceChanged.emit()
@@ -134,6 +137,11 @@ class DataSession(QObject):
         self._check_image_health(scan, project.copy())
 
     def _check_image_health(self, scan: ImageFolderScan, project: Project) -> None:
+        key = (id(scan), json.dumps([asdict(project.split), project.data.image_size,
+                                     project.data.color_mode]))
+        if key == self._image_health_key:
+            return  # an augmentation edit: nothing the checks read changed
+        self._image_health_key = key
         request = self._start_health()
         kept = self._image_facts
         facts = kept[1] if kept is not None and kept[0] is scan else None
@@ -181,9 +189,9 @@ class DataSession(QObject):
     # Health ------------------------------------------------------------------------------
 
     def _start_health(self) -> int:
-        """Forget the report (a check is starting); return the number of this request."""
+        """Return the number of a check that starts. The last report stays shown until the
+        new one comes (a new source clears it), so the views below it do not jump."""
         self._health_request += 1
-        self._set_health(None, None)
         return self._health_request
 
     def _health_read(self, request: int, health: HealthReport | None,

@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from dlstudio.core.project.project import DataSpec, Project
+from dlstudio.gui.background import wait_for_background
 from dlstudio.gui.data_session import DataSession
 from dlstudio.gui.document import Document
 from dlstudio.gui.widgets.data_panel import DataPanel
@@ -157,3 +158,26 @@ def test_leaving_out_repeats_shows_in_its_check_box(open_panel, qtbot, tmp_path)
         row.finding.check == "duplicate_rows" for row in view.health.rows), timeout=20_000)
     view.drop_repeats.click()
     assert not view.document.project.data.drop_duplicates
+
+
+def test_an_augmentation_edit_keeps_the_report(open_panel, qtbot, tmp_path):
+    root = tmp_path / "images"
+    from PIL import Image
+
+    for name in ("cat", "dog"):
+        (root / name).mkdir(parents=True)
+        for number in range(12):
+            Image.new("RGB", (16, 16), (number * 20, 40, 90 if name == "cat" else 200)).save(
+                root / name / f"{number}.png")
+    view = open_panel(Project(data=DataSpec(kind="images", path=str(root),
+                                            image_size=[16, 16]))).image_view
+    report = view.session.health
+
+    view.document.set_value("data.augmentation.zoom", 0.2)
+    wait_for_background(30)
+    qtbot.wait(50)
+    assert view.session.health is report  # nothing the checks read changed: not checked again
+
+    view.document.set_value("data.color_mode", "grayscale")
+    assert view.session.health is report  # still shown while the new check runs
+    qtbot.waitUntil(lambda: view.session.health is not report, timeout=20_000)
