@@ -66,3 +66,18 @@ def test_info_json_carries_data_health_and_model(capsys, tmp_path):
         "ignore_columns": [], "applied": False}
     assert info["model"]["total_params"] > 0 and info["model"]["error"] is None
     assert info["model"]["layers"][0]["type"] == "Input"
+
+
+def test_info_checks_an_image_folder(capsys, image_folder, tmp_path):
+    import shutil
+
+    shutil.copy(image_folder / "red" / "0.png", image_folder / "blue" / "copy.png")
+    project = tmp_path / "shapes.dlstudio.json"
+    run_cli(capsys, "init", image_folder, "-o", project)
+
+    status, out, _ = run_cli(capsys, "info", project, "--json")
+
+    assert status == 0
+    checks = {finding["check"]: finding for finding in json.loads(out)["health"]["findings"]}
+    assert set(checks["conflicting_images"]["items"]) == {"blue/copy.png", "red/0.png"}
+    assert checks["few_samples"]["items"] == ["blue", "green", "red"]  # 7, 6 and 6 images
