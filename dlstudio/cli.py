@@ -19,6 +19,7 @@
     dlstudio robustness RUN [--epsilons E,…] [--json]   accuracy under attacks and noise
     dlstudio export RUN --format savedmodel|keras|onnx|litert [--quantize KIND] -o PATH
     dlstudio predict RUN_OR_EXPORT --data PATH -o OUT.csv [--force]
+    dlstudio generate RUN [-n 64] -o DIR [--seed S]   new samples from a VAE or GAN run
     dlstudio serve RUN_OR_EXPORT [--host 127.0.0.1] [--port 8000]
     dlstudio drift RUN --data PATH [--json]           exit 3 when the data drifted
     dlstudio report RUN -o report.html [--force]
@@ -45,12 +46,13 @@ from dlstudio.core.errors import UserInputError, storage_message
 from dlstudio.core.native_logs import import_tensorflow_quietly
 
 TENSORFLOW_COMMANDS = ("import", "info", "train", "lr-find", "evaluate", "explain", "robustness",
-                       "export", "predict", "serve", "drift", "report")
+                       "export", "predict", "generate", "serve", "drift", "report")
 
 PIPE_CLOSED = 141  # the exit status when stdout's reader went away (128 + SIGPIPE)
 
 COMMANDS = ("init", "import", "info", "layers", "train", "lr-find", "tune", "evaluate", "explain",
-            "robustness", "export", "predict", "serve", "drift", "report", "weights")
+            "robustness", "export", "predict", "generate", "serve", "drift", "report",
+            "weights")
 TUNE_STATUS = "tune-status"  # `dlstudio tune status …` is parsed as this hidden command
 
 
@@ -195,6 +197,16 @@ def build_parser() -> argparse.ArgumentParser:
                          help="the CSV file to write (never one of the inputs)")
     predict.add_argument("--force", action="store_true", help="replace an existing file")
     predict.set_defaults(handler=commands.predict_command)
+    generate = sub.add_parser("generate", help="new samples from a VAE or GAN run: PNG images "
+                                               "or CSV rows")
+    generate.add_argument("run", metavar="RUN")
+    generate.add_argument("-n", "--count", type=int, default=64, metavar="N",
+                          help="how many samples (default 64)")
+    generate.add_argument("-o", "--output", required=True, metavar="DIR",
+                          help="the folder the samples go into")
+    generate.add_argument("--seed", type=int, default=0, metavar="S",
+                          help="the same seed gives the same samples (default 0)")
+    generate.set_defaults(handler=commands.generate_command)
     cli_deploy.add_parsers(sub)
     cli_weights.add_parsers(sub)
     return parser

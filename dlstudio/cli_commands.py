@@ -341,6 +341,16 @@ def export_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def generate_command(args: argparse.Namespace) -> int:
+    """``dlstudio generate RUN [-n N] -o DIR [--seed S]``."""
+    from dlstudio.core.generation import generate
+
+    written = generate(args.run, args.count, args.output, args.seed)
+    print(f"Wrote {args.count} sample(s) to {Path(args.output).resolve()} "
+          f"({len(written)} file{'s' if len(written) != 1 else ''})")
+    return 0
+
+
 def predict_command(args: argparse.Namespace) -> int:
     """``dlstudio predict RUN_OR_EXPORT --data PATH -o OUT.csv [--force]``."""
     from dlstudio.core.evaluation.predict import predict_to_csv

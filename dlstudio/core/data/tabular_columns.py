@@ -53,7 +53,7 @@ def resolve_columns(table: CsvFile, data: DataSpec, evaluation_only: bool = Fals
                         "pipe separates the values of its first line), so there is no feature "
                         "and target to learn from; check that data.path names the CSV file you "
                         "mean")
-    _check_target(table, target, evaluation_only)
+    _check_target(table, target, evaluation_only or (target is None and _learns_from_inputs(data)))
     _check_listed_present(table, data, target, evaluation_only)
     inferred = {spec.name: spec for spec in infer_columns(table.frame, target)}
     closed = evaluation_only and bool(data.columns)
@@ -74,6 +74,13 @@ def resolve_columns(table: CsvFile, data: DataSpec, evaluation_only: bool = Fals
         raise DataError(f"{table.path}: no column is left to learn from (every column besides "
                         "the target is ignored); set a column's role to feature in data.columns")
     return specs
+
+
+def _learns_from_inputs(data: DataSpec) -> bool:
+    """Whether the project's task needs no target (an autoencoder: a CSV without one trains)."""
+    from dlstudio.core.tasks import get_task, task_names
+
+    return data.task in task_names() and not get_task(data.task).needs_targets
 
 
 def _check_target(table: CsvFile, target: str | None, evaluation_only: bool) -> None:

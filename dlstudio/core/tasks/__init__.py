@@ -6,6 +6,7 @@ from dlstudio.core.tasks import (  # noqa: F401  (they register)
     forecasting,
     reconstruction,
     regression,
+    vae,
 )
 from dlstudio.core.tasks.base import Task, get_task, register, task_names
 
