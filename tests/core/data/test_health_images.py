@@ -64,6 +64,7 @@ def test_tiny_odd_sized_grayscale_and_transparent_images(tmp_path):
     Image.new("RGB", (400, 400), "red").save(root / "b" / "huge.png")
     Image.new("L", (32, 32), 90).save(root / "b" / "gray.png")
     Image.new("RGBA", (32, 32), (0, 0, 0, 0)).save(root / "a" / "clear.png")
+    Image.new("RGB", (96, 24), "blue").save(root / "a" / "wide.png")
 
     _project, report = report_of(root)
 
@@ -72,6 +73,7 @@ def test_tiny_odd_sized_grayscale_and_transparent_images(tmp_path):
     [gray] = report.by_check("colour_mode")
     assert gray.items == ("b/gray.png",) and gray.fix is None
     assert report.by_check("transparent_images")[0].items == ("a/clear.png",)
+    assert report.by_check("odd_image_shapes")[0].items == ("a/wide.png",)
 
 
 def test_all_grayscale_suggests_reading_them_as_grayscale(tmp_path):

@@ -10,7 +10,8 @@ view, ``dlstudio info`` and ``dlstudio info --json`` all show. Checks, one modul
 - ``table_columns``: constant and nearly constant columns, identifiers, mostly empty columns;
 - ``leakage``: a column that alone predicts the target almost perfectly;
 - ``image_files``: unreadable files, copies by content hash (also across classes and splits),
-  near copies (a difference hash), tiny images, unusual sizes, grayscale and transparency;
+  near copies (small thumbnails), tiny images, squashed shapes, unusual sizes, grayscale and
+  transparency;
 - ``classes`` (tables and images): imbalance, classes with very few samples, class names that
   differ only in case or spacing.
 
@@ -51,7 +52,7 @@ TABLE_CHECKS = ("duplicate_rows", "near_duplicate_rows", "conflicting_targets",
                 "leaky_column", "class_imbalance", "few_samples", "look_alike_classes")
 IMAGE_CHECKS = ("unreadable_images", "duplicate_images", "conflicting_images",
                 "near_duplicate_images", "shared_between_splits", "tiny_images",
-                "odd_image_sizes", "colour_mode",
+                "odd_image_sizes", "odd_image_shapes", "colour_mode",
                 "class_imbalance", "few_samples", "look_alike_classes")
 
 

@@ -2,7 +2,8 @@
 :func:`~dlstudio.core.data.image_check.image_problem`), exact copies by content hash (within
 the folder, across classes and across splits), near copies (resized or re-saved: 8x8 colour
 thumbnails a few levels apart, for folders of up to :data:`NEAR_COPY_LIMIT` images), tiny
-images, sizes far from the rest, and colour modes (grayscale among colour, transparency)."""
+images, sizes far from the rest, shapes far from the model's (squashed when resized), and
+colour modes (grayscale among colour, transparency)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 TINY_SHARE = 0.25
 """An image whose longer side is under this share of the model's image size is tiny."""
 TINY_PIXELS = 8
+ASPECT_RATIO = 2.0
+"""An image whose width-to-height ratio is this many times the model's is squashed."""
 SIZE_RATIO = 16.0
 """An image whose pixel count is this many times above or below the median is far off."""
 NEAR_COPY_LIMIT = 5000
@@ -241,7 +244,28 @@ def odd_sizes(facts: Mapping[str, ImageFacts], image_size: tuple[int, int]) -> l
             findings.append(Finding("odd_image_sizes", "note",
                                     f"{count_words(len(far), 'image')} of an unusual size",
                                     message, items=tuple(far), count=len(far)))
-    return findings
+    return findings + odd_shapes(facts, image_size, set(tiny))
+
+
+def odd_shapes(facts: Mapping[str, ImageFacts], image_size: tuple[int, int],
+               skip: set[str]) -> list[Finding]:
+    """Images much wider or taller than the shape they are resized to (they get squashed)."""
+    target = image_size[1] / image_size[0]
+    odd = [path for path, fact in facts.items() if path not in skip and fact.height
+           and max(fact.width / fact.height / target,
+                   target * fact.height / fact.width) >= ASPECT_RATIO]
+    if not odd:
+        return []
+    shown = [f"{path} ({facts[path].width}×{facts[path].height})" for path in odd]
+    message = (f"{listing(shown, 3)} {'is' if len(odd) == 1 else 'are'} {ASPECT_RATIO:.0f} "
+               f"times (or more) wider or taller than the {image_size[1]}×{image_size[0]} "
+               "(width × height) the model resizes to, so "
+               f"{'it is' if len(odd) == 1 else 'they are'} squashed out of shape. Fix: crop "
+               "them closer to that shape, or set the image size to the shape most images "
+               "have.")
+    return [Finding("odd_image_shapes", "note",
+                    f"{count_words(len(odd), 'image')} squashed when resized", message,
+                    items=tuple(odd), count=len(odd))]
 
 
 def colour_modes(facts: Mapping[str, ImageFacts], color_mode: str) -> list[Finding]:
