@@ -216,7 +216,8 @@ def summary(result: dict[str, Any]) -> str:
         return (f"Accuracy {clean:.2f} on clean inputs falls to {worst:.2f} when an attacker may "
                 f"change each input by {epsilon:g} {unit} (PGD), and to "
                 f"{result['noise'][-1]:.2f} under random noise of that size: the gap between "
-                "the two is what an adversary gains; adversarial training narrows it.")
+                "the two is what an adversary gains; adversarial training (a training setting: "
+                "a share of each batch attacked at ε) narrows it.")
     return (f"RMSE {clean:.4g} on clean inputs rises to {worst:.4g} when an attacker may change "
             f"each input by {epsilon:g} {unit} (PGD), and to {result['noise'][-1]:.4g} under "
             "random noise of that size.")

@@ -101,7 +101,9 @@ class Doctor:
             return []
         self.epochs.append(dict(event.logs))
         self.diagnostics.append(dict(event.diagnostics))
-        self.learning_rate = event.learning_rate
+        # the project's rate, which a fix changes (a schedule moves the epoch's rate)
+        self.learning_rate = (self.project.training.learning_rate if self.project is not None
+                              else event.learning_rate)
         messages = []
         for rule in (self._not_a_number, self._exploding, self._gradients_exploding,
                      self._gradients_vanishing, self._stalled, self._overfitting,

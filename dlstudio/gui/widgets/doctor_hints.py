@@ -11,7 +11,15 @@ points to the learning-rate finder gets a button that opens it.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from dlstudio.core.data.health.findings import Fix, fix_applied, fix_edits
 from dlstudio.core.project import paths as project_paths
@@ -20,6 +28,9 @@ from dlstudio.core.training.events import Message
 from dlstudio.gui.document import Document
 from dlstudio.gui.widgets.health_panel import severity_colour
 from dlstudio.gui.widgets.lr_finder_dialog import LrFinderDialog
+
+MINIMUM_HEIGHT = 180
+"""About two hints with their buttons; more scroll."""
 
 
 def is_doctor_hint(event: Message) -> bool:
@@ -62,6 +73,7 @@ class HintRow(QFrame):
             row.addWidget(self.applied)
         if FINDER in text:
             self.finder_button = QPushButton("Find a learning rate…")
+            self.finder_button.setProperty("role", "fix")
             self.finder_button.setToolTip("Run the learning-rate range test (as `dlstudio "
                                           "lr-find`) and use its suggestion in one click")
             row.addWidget(self.finder_button)
@@ -76,7 +88,7 @@ class HintRow(QFrame):
             self.applied.setVisible(applied)
 
 
-class DoctorHints(QFrame):
+class DoctorHints(QWidget):
     """The doctor's hints of the current run, hidden while there are none.
 
     Args:
@@ -88,11 +100,21 @@ class DoctorHints(QFrame):
         self.document = document
         self.rows: list[HintRow] = []
         self.finder_program: list[str] | None = None  # tests pass a fake range test
-        self.setFrameShape(QFrame.Shape.StyledPanel)
         title = QLabel("Training doctor")
         title.setProperty("role", "heading")
-        self.layout_ = QVBoxLayout(self)
-        self.layout_.addWidget(title)
+        body = QWidget()
+        self.rows_layout = QVBoxLayout(body)
+        self.rows_layout.setContentsMargins(0, 0, 8, 0)
+        self.rows_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addWidget(title)
+        layout.addWidget(scroll, 1)
+        self.setMinimumHeight(MINIMUM_HEIGHT)
         self.document.changed.connect(self._on_document_changed)
         self.hide()
 
@@ -109,7 +131,7 @@ class DoctorHints(QFrame):
         if row.finder_button is not None:
             row.finder_button.clicked.connect(self.find_learning_rate)
         self.rows.append(row)
-        self.layout_.addWidget(row)
+        self.rows_layout.insertWidget(self.rows_layout.count() - 1, row)
         self.show()
 
     def apply(self, fix: Fix) -> None:

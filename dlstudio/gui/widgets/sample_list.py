@@ -32,6 +32,8 @@ from dlstudio.gui.background import run_in_background
 
 THUMBNAIL = 96
 MOST_SHOWN = 300
+HEAT_MAP_BATCH = 4
+"""Heat maps computed per background job (one Grad-CAM is a model call and its gradient)."""
 _ROW = re.compile(r"row (\d+)$")
 
 
@@ -128,20 +130,35 @@ class SampleList(QWidget):
         run_in_background(lambda: [_thumbnail(path) for path in paths],
                           lambda images: self._set_thumbnails(request, images),
                           lambda error: None, receiver=self)
-        explainer = self.explainer
-        if explainer is not None and self.explain_box.isChecked():
-            run_in_background(lambda: [explainer(path) for path in paths],
-                              lambda maps: self._set_thumbnails(request, [
-                                  None if pixels is None else _scaled(rgb_image(pixels))
-                                  for pixels in maps]),
-                              lambda error: self.title.setText(
-                                  f"{self.title.text()} — no heat maps: {error}"),
-                              receiver=self)
+        if self.explainer is not None and self.explain_box.isChecked():
+            self._explain_from(request, self.explainer, paths, 0)
 
-    def _set_thumbnails(self, request: int, images: list[QImage | None]) -> None:
+    def _explain_from(self, request: int, explainer: Callable[[Path], Any], paths: list[Path],
+                      start: int) -> None:
+        """Compute the heat maps of ``paths[start:]`` a few at a time: each batch shows as
+        soon as it is done, and the next is queued only then, so other background work (an
+        evaluation, Try it) waits for one batch, not for hundreds of maps; a newer list or
+        another run stops the rest."""
+        if request != self._request or start >= len(paths):
+            return
+        batch = paths[start:start + HEAT_MAP_BATCH]
+        run_in_background(lambda: [explainer(path) for path in batch],
+                          lambda maps: self._heat_maps_done(request, explainer, paths, start,
+                                                            maps),
+                          lambda error: self.title.setText(
+                              f"{self.title.text()} — no heat maps: {error}"),
+                          receiver=self)
+
+    def _heat_maps_done(self, request: int, explainer: Callable[[Path], Any],
+                        paths: list[Path], start: int, maps: list[Any]) -> None:
+        self._set_thumbnails(request, [None if pixels is None else _scaled(rgb_image(pixels))
+                                       for pixels in maps], start)
+        self._explain_from(request, explainer, paths, start + len(maps))
+
+    def _set_thumbnails(self, request: int, images: list[QImage | None], start: int = 0) -> None:
         if request != self._request:
             return
-        for row, image in enumerate(images):
+        for row, image in enumerate(images, start=start):
             if image is not None and row < self.thumbnails.count():
                 self.thumbnails.item(row).setIcon(QIcon(QPixmap.fromImage(image)))
 

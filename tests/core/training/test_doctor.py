@@ -147,3 +147,12 @@ def test_large_inputs_to_the_first_layer_are_unnormalised():
     normal = feed_events(falling(2), [{"input_scale": 1.2}, {}])
 
     assert len(hints) == 1 and "root mean square 120" in hints[0].text and not normal
+
+
+def test_fixes_start_from_the_projects_rate_not_the_scheduled_one():
+    project = Project(training=TrainingSpec(learning_rate=1.0))
+
+    hints = feed_events([{"loss": 1.0}, {"loss": 3.0}], learning_rate=0.9, project=project)
+
+    assert hints[0].fix["settings"] == {"training.learning_rate": 0.1}
+    assert "learning rate (1)" in hints[0].text
