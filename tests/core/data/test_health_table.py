@@ -243,3 +243,14 @@ def test_report_as_json(tmp_path):
     assert finding["check"] == "leaky_column"
     assert finding["fix"] == {"label": "Ignore column 'refund'", "settings": {},
                               "ignore_columns": ["refund"]}
+
+
+def test_a_time_series_gets_no_row_checks(tmp_path):
+    from dlstudio.core.project.project import SeriesSpec
+
+    project, _report = report_of(tmp_path, clean_frame())
+    project.data.series = SeriesSpec()
+
+    report = check_health(project)
+
+    assert report.findings == [] and report.checks == []
