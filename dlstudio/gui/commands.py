@@ -112,8 +112,9 @@ class TreeCommand(QUndoCommand):
 
     @property
     def inputs(self) -> dict[str, list[LayerSpec]]:
-        """The input stacks (``model.inputs``): tree edits reach them too."""
-        return self._document.project.model.inputs
+        """The named side stacks (``model.inputs``, or ``model.parts``): tree edits reach
+        them too."""
+        return self._document.project.model.side_stacks
 
     def redo(self) -> None:  # Qt override
         self._document.announce_structure(*self._apply())
@@ -135,7 +136,7 @@ class InsertLayersCommand(TreeCommand):
 
     def __init__(self, document: Document, slot: Slot, layers: Sequence[LayerSpec]) -> None:
         model = document.project.model
-        stack = tree_edits.slot_stack(model.layers, slot, model.inputs)
+        stack = tree_edits.slot_stack(model.layers, slot, model.side_stacks)
         self._slot = Slot(slot.parent, slot.stack, max(0, min(slot.row, len(stack))), slot.group)
         self._rows = document.project.model.prepared(list(layers))
         self._ids = [layer.id for layer in self._rows]
@@ -155,7 +156,7 @@ class RemoveLayersCommand(TreeCommand):
     """Remove the rows ``ids`` (and what blocks among them hold); the next row gets selected."""
 
     def __init__(self, document: Document, ids: Sequence[str]) -> None:
-        layers, inputs = document.project.model.layers, document.project.model.inputs
+        layers, inputs = document.project.model.layers, document.project.model.side_stacks
         self._ids = tree_edits.outermost(layers, ids, inputs)
         self._taken: list[tuple[Slot, LayerSpec]] = []
         text = f"Delete {len(self._ids)} layers" if len(self._ids) > 1 else "Delete layer"
@@ -174,7 +175,7 @@ class MoveLayersCommand(TreeCommand):
     """Move the rows ``ids`` (in tree order) to ``slot``, counted before the move."""
 
     def __init__(self, document: Document, ids: Sequence[str], slot: Slot) -> None:
-        layers, inputs = document.project.model.layers, document.project.model.inputs
+        layers, inputs = document.project.model.layers, document.project.model.side_stacks
         self._ids = tree_edits.outermost(layers, ids, inputs)
         self._target = tree_edits.target_after_detach(layers, self._ids, slot, inputs)
         self._taken: list[tuple[Slot, LayerSpec]] = []

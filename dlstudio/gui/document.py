@@ -26,7 +26,7 @@ from dlstudio.core.project.project import LayerSpec, Project, load_project, save
 from dlstudio.core.project.tree_edits import Slot
 from dlstudio.gui import commands
 
-_LAYER_FIELD = re.compile(r"(model\.(?:layers|inputs).*\])\.(params|name)(\.|\[|$)")
+_LAYER_FIELD = re.compile(r"(model\.(?:layers|inputs|parts).*\])\.(params|name)(\.|\[|$)")
 
 
 class Document(QObject):
@@ -44,6 +44,8 @@ class Document(QObject):
         dirtyChanged(bool): The project got or lost unsaved changes.
         fileChanged(): The project's file path changed (open, save as, new).
         replaced(): Another project was opened or created (views of the old one reset).
+        shownPartChanged(str): The part the layer stack shows changed (a model with parts:
+            ``encoder``, ``decoder``, …; view state, not an edit).
     """
 
     changed = Signal(str)
@@ -57,6 +59,7 @@ class Document(QObject):
     dirtyChanged = Signal(bool)
     fileChanged = Signal()
     replaced = Signal()
+    shownPartChanged = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -64,6 +67,7 @@ class Document(QObject):
         self._selection: list[str] = []
         self._located: dict[str, layer_tree.Located] | None = None
         self._groups: dict[str, str | None] = {}
+        self._shown_part: str | None = None
         self._never_saved = False
         self._dirty = False
         self.undo_stack = QUndoStack(self)
@@ -78,6 +82,22 @@ class Document(QObject):
     def path(self) -> Path | None:
         """The project file, or ``None`` for a project never saved."""
         return self._project.path
+
+    @property
+    def shown_part(self) -> str | None:
+        """The part of a model with parts (``model.parts``) that the stack shows and palette
+        drops go into: the one chosen last, else the first; ``None`` without parts."""
+        parts = self._project.model.parts
+        if not parts:
+            return None
+        return self._shown_part if self._shown_part in parts else next(iter(parts))
+
+    def show_part(self, part: str) -> None:
+        """Show the part ``part`` in the stack (view state: not an edit, not undoable)."""
+        if part in self._project.model.parts and part != self.shown_part:
+            self._shown_part = part
+            self.set_selection([])
+            self.shownPartChanged.emit(part)
 
     @property
     def selection(self) -> list[str]:
@@ -109,12 +129,13 @@ class Document(QObject):
         if found is None:
             raise KeyError(f"no layer with id {layer_id!r}")
         group = self._groups.get(layer_id)
-        return found.place() if group is None else found.place(layer_tree.input_place(group))
+        return found.place() if group is None else found.place(
+            self._project.model.stack_place(group))
 
     def _locations(self) -> dict[str, layer_tree.Located]:
         if self._located is None:
             model = self._project.model
-            every = tree_edits.walk_all(model.layers, model.inputs)
+            every = tree_edits.walk_all(model.layers, model.side_stacks)
             self._located = {found.layer.id: found for _group, found in every}
             self._groups = {found.layer.id: group for group, found in every}
         return self._located
@@ -208,6 +229,11 @@ class Document(QObject):
 
     def append_layer(self, type_name: str) -> None:
         """Add a layer of catalog type ``type_name`` with default parameters at the end."""
+        part = self.shown_part
+        if part is not None:
+            stack = self._project.model.parts[part]
+            self.insert_layers(len(stack), [LayerSpec.of(type_name)], group=part)
+            return
         self.insert_layers(len(self._project.model.layers), [LayerSpec.of(type_name)])
 
     def remove_layers(self, ids: Sequence[str]) -> None:
@@ -225,7 +251,7 @@ class Document(QObject):
         """
         ids = [layer_id for layer_id in ids if self.locate(layer_id) is not None]
         model = self._project.model
-        if not ids or not tree_edits.can_move_into(model.layers, ids, parent, model.inputs):
+        if not ids or not tree_edits.can_move_into(model.layers, ids, parent, model.side_stacks):
             return False
         slot = Slot(parent, stack, row, group)
         if self._lands_where_it_is(ids, slot):
@@ -236,10 +262,10 @@ class Document(QObject):
     def duplicate_layers(self, ids: Sequence[str]) -> None:
         """Insert copies of the rows ``ids`` right after the last of them, in its stack."""
         model = self._project.model
-        chosen = tree_edits.outermost(model.layers, ids, model.inputs)
+        chosen = tree_edits.outermost(model.layers, ids, model.side_stacks)
         if not chosen:
             return
-        last = tree_edits.slot_of(model.layers, chosen[-1], model.inputs)
+        last = tree_edits.slot_of(model.layers, chosen[-1], model.side_stacks)
         rows = [self.layer(layer_id) for layer_id in chosen]
         text = "Duplicate layers" if len(rows) > 1 else f"Duplicate {rows[0].type}"
         slot = Slot(last.parent, last.stack, last.row + 1, last.group)
@@ -309,8 +335,8 @@ class Document(QObject):
         field = _LAYER_FIELD.match(path)
         if field is not None:
             self.layerChanged.emit(project_paths.get_value(self._project, field.group(1)).id)
-        elif project_paths.affects(path, "model.layers") or project_paths.affects(
-                path, "model.inputs"):
+        elif any(project_paths.affects(path, stacks)
+                 for stacks in ("model.layers", "model.inputs", "model.parts")):
             self._located = None
             self.layersReset.emit()
         self.changed.emit(path)
@@ -343,7 +369,7 @@ class Document(QObject):
 
     def _lands_where_it_is(self, ids: list[str], slot: Slot) -> bool:
         """Whether moving ``ids`` to ``slot`` would leave the tree as it is."""
-        layers, inputs = self._project.model.layers, self._project.model.inputs
+        layers, inputs = self._project.model.layers, self._project.model.side_stacks
         chosen = tree_edits.outermost(layers, ids, inputs)
         target = tree_edits.target_after_detach(layers, chosen, slot, inputs)
         slots = [tree_edits.slot_of(layers, layer_id, inputs) for layer_id in chosen]

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QStyledItemDelegate,
     QStyleOption,
     QStyleOptionViewItem,
+    QTabBar,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -223,6 +224,11 @@ class LayerStackView(QWidget):
         self.head_checkbox = QCheckBox("Add the output layer the task needs")
         self.head_checkbox.setToolTip("On: a final layer with one output per class (or one value "
                                       "for regression) is added after your layers.")
+        self.part_tabs = QTabBar()
+        self.part_tabs.setObjectName("part_tabs")
+        self.part_tabs.setToolTip("This model trains more than one network: edit one part at "
+                                  "a time; palette drops go into the part shown.")
+        self.part_tabs.currentChanged.connect(self._on_part_tab)
         self._make_actions()
         self._layout()
         self.model.modelAboutToBeReset.connect(self._begin_sync)
@@ -243,6 +249,8 @@ class LayerStackView(QWidget):
         document.changed.connect(self._on_document_changed)
         inference.data.infoChanged.connect(self._update_input_stacks_action)
         self._update_input_stacks_action()
+        document.shownPartChanged.connect(lambda _part: self._sync_part_tabs())
+        self._sync_part_tabs()
         self._after_reset()
 
     @property
@@ -373,6 +381,7 @@ class LayerStackView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(buttons)
+        layout.addWidget(self.part_tabs)
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.problem_banner)
         layout.addLayout(footer)
@@ -420,9 +429,33 @@ class LayerStackView(QWidget):
             self._problem_rows = problems
             self.tree.scheduleDelayedItemsLayout()
 
+    def _sync_part_tabs(self) -> None:
+        """Show one tab per part (a model with parts), the shown part current."""
+        parts = list(self.document.project.model.parts)
+        names = [self.part_tabs.tabData(index) for index in range(self.part_tabs.count())]
+        self._syncing_tabs = True
+        try:
+            if names != parts:
+                while self.part_tabs.count():
+                    self.part_tabs.removeTab(0)
+                for part in parts:
+                    self.part_tabs.setTabData(self.part_tabs.addTab(part.capitalize()), part)
+            shown = self.document.shown_part
+            if shown in parts:
+                self.part_tabs.setCurrentIndex(parts.index(shown))
+        finally:
+            self._syncing_tabs = False
+        self.part_tabs.setVisible(bool(parts))
+        self.head_checkbox.setVisible(not parts)  # each part's output comes with its task
+
+    def _on_part_tab(self, index: int) -> None:
+        if not getattr(self, "_syncing_tabs", False) and index >= 0:
+            self.document.show_part(self.part_tabs.tabData(index))
+
     def _on_document_changed(self, path: str) -> None:
-        if path in ("", "model") or path.startswith("model.inputs"):
+        if path in ("", "model") or path.startswith(("model.inputs", "model.parts")):
             self._update_input_stacks_action()
+            self._sync_part_tabs()
         if path in ("", "model", "model.add_output_head") or path.startswith("model.layers"):
             self._update_summary()
 
@@ -461,8 +494,8 @@ class LayerStackView(QWidget):
         chosen = {index.data(LAYER_ID_ROLE) for index in self.tree.selectionModel().selectedRows()
                   if index.data(KIND_ROLE) == "layer"}
         model = self.document.project.model
-        return [found.layer.id for _group, found in tree_edits.walk_all(model.layers, model.inputs)
-                if found.layer.id in chosen]
+        every = tree_edits.walk_all(model.layers, model.side_stacks)
+        return [found.layer.id for _group, found in every if found.layer.id in chosen]
 
     def selected_branch(self) -> tuple[str, int] | None:
         """Return the block id and stack of the one selected branch row, or ``None``."""
@@ -505,7 +538,8 @@ class LayerStackView(QWidget):
             self.document.add_branch(block)
 
     def _move(self, step: int) -> None:
-        layers, inputs = self.document.project.model.layers, self.document.project.model.inputs
+        layers = self.document.project.model.layers
+        inputs = self.document.project.model.side_stacks
         chosen = tree_edits.outermost(layers, self.document.selection, inputs)
         if not chosen:
             return

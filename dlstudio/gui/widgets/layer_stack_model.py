@@ -154,6 +154,7 @@ class LayerStackModel(QAbstractItemModel):
         document.layerChanged.connect(self._on_layer_changed)
         document.stacksChanged.connect(self._on_stacks_changed)
         document.layersReset.connect(self.refresh)
+        document.shownPartChanged.connect(self.refresh)
         document.changed.connect(self._on_document_changed)
         inference.reportChanged.connect(self._on_report)
         inference.data.infoChanged.connect(self._on_report)
@@ -172,23 +173,40 @@ class LayerStackModel(QAbstractItemModel):
         self.root = StackNode("root")
         self._nodes = {}
         self._groups = self.input_groups()
+        self._part = self.document.shown_part
         for group in self._groups:
             node = StackNode("input", parent=self.root, group=group)
             node.children = self._stack_nodes(self.document.project.model.inputs.get(group, []),
                                               node)
             self.root.children.append(node)
         self.root.children.append(StackNode("input", parent=self.root))
-        for layer in self.document.project.model.layers:
+        for layer in self.main_stack():
             self.root.children.append(self._make_node(layer, self.root))
         if self._wants_head():
             self.root.children.append(StackNode("head", parent=self.root))
         self._update_problems()
 
+    @property
+    def part(self) -> str | None:
+        """The part of a model with parts that the tree shows (``None`` without parts)."""
+        return getattr(self, "_part", None)
+
+    def main_stack(self) -> list[LayerSpec]:
+        """Return the stack shown at the top level: the shown part's, else ``model.layers``."""
+        model = self.document.project.model
+        return model.parts.get(self.part, []) if self.part is not None else model.layers
+
+    def part_rows(self, role: str) -> list[Any]:
+        """Return the report's rows of ``role`` (``input``, ``head``) of the shown stack."""
+        return [row for row in self.inference.rows_of_role(role)
+                if getattr(row, "input_group", None) is None
+                and getattr(row, "part", None) == self.part]
+
     def input_groups(self) -> list[str]:
         """Return the input groups shown with a stack of their own (none without
         ``model.inputs``): the data's groups in its order once it is read."""
         inputs = self.document.project.model.inputs
-        if not inputs:
+        if not inputs or self.document.project.model.parts:
             return []
         info = self.inference.data.info
         shapes = getattr(info, "input_shapes", None) or {}
@@ -240,6 +258,8 @@ class LayerStackModel(QAbstractItemModel):
 
     def _container(self, slot: Slot) -> tuple[StackNode, int]:
         """Return the node whose children hold ``slot``'s stack, and the rows before it."""
+        if slot.parent is None and slot.group is not None and slot.group == self.part:
+            return self.root, self.leading_rows()
         if slot.parent is None and slot.group is not None:
             return next(node for node in self.root.children if node.group == slot.group), 0
         if slot.parent is None:
@@ -254,13 +274,21 @@ class LayerStackModel(QAbstractItemModel):
         located = [self.document.locate(layer_id) for layer_id in ids]
         for found in sorted((f for f in located if f is not None), key=lambda f: f.address):
             model = self.document.project.model
-            slot = tree_edits.slot_of(model.layers, found.layer.id, model.inputs)
+            slot = tree_edits.slot_of(model.layers, found.layer.id, model.side_stacks)
+            if not self._shows(slot):
+                continue  # a row of another part
             container, offset = self._container(slot)
             self._drop_empty_row(container)
             row = slot.row + offset
             self.beginInsertRows(self.index_of(container), row, row)
             container.children.insert(row, self._make_node(found.layer, container))
             self.endInsertRows()
+
+    def _shows(self, slot: Slot) -> bool:
+        """Whether the stack ``slot`` points into has rows in this tree (not another part)."""
+        if slot.parent is not None:
+            return slot.parent in self._nodes
+        return self.part is None or slot.group == self.part
 
     def _on_removed(self, ids: list[str]) -> None:
         self._generation += 1
@@ -315,6 +343,8 @@ class LayerStackModel(QAbstractItemModel):
     # Shapes and problems --------------------------------------------------------------------
 
     def _wants_head(self) -> bool:
+        if self.part is not None:
+            return True  # every part has its output row
         return bool(self.inference.rows_of_role("head")) or (
             self.inference.report is None and self.document.project.model.add_output_head)
 
@@ -395,8 +425,7 @@ class LayerStackModel(QAbstractItemModel):
             kind = key.strip("<>")
             node = next((n for n in self.root.children if n.kind == kind and n.group is None),
                         None)
-            rows = [row for row in self.inference.rows_of_role(kind)
-                    if getattr(row, "input_group", None) is None]
+            rows = self.part_rows(kind)
             return (node, rows[0]) if node is not None and rows else None
         node = self._nodes.get(key)
         return (node, self.inference.row_for(key)) if node is not None else None
@@ -534,7 +563,7 @@ class LayerStackModel(QAbstractItemModel):
         chosen = {index.internalPointer().layer_id for index in indexes
                   if index.isValid() and index.internalPointer().kind == "layer"}
         model = self.document.project.model
-        ids = tree_edits.outermost(model.layers, list(chosen), model.inputs)
+        ids = tree_edits.outermost(model.layers, list(chosen), model.side_stacks)
         data = QMimeData()
         data.setData(LAYER_ROWS_MIME, json.dumps(ids).encode("utf-8"))
         return data
@@ -548,7 +577,7 @@ class LayerStackModel(QAbstractItemModel):
         slot = self.drop_slot(row, parent)
         model = self.document.project.model
         return tree_edits.can_move_into(model.layers, _dragged_ids(data), slot.parent,
-                                        model.inputs)
+                                        model.side_stacks)
 
     def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
                      parent: _Index) -> bool:  # Qt override
@@ -578,7 +607,9 @@ class LayerStackModel(QAbstractItemModel):
         """Return where a drop at ``row`` under ``parent`` puts rows, in words: ``Drop: inside
         residual_1, row 2 of 3``, ``Drop: the main stack, row 4 of 7``."""
         slot = self.drop_slot(row, parent)
-        if slot.parent is None and slot.group is not None:
+        if slot.parent is None and slot.group is not None and slot.group == self.part:
+            where, size = f"the {slot.group}", len(self.main_stack())
+        elif slot.parent is None and slot.group is not None:
             where = f"the input stack of {slot.group}"
             size = len(self.document.project.model.inputs.get(slot.group, []))
         elif slot.parent is None:
@@ -593,15 +624,16 @@ class LayerStackModel(QAbstractItemModel):
         """Return where a drop at ``row`` under ``parent`` puts rows in the document."""
         node = self.node(parent)
         layers = self.document.project.model.layers
+        main, part = self.main_stack(), self.part
         if node.kind == "root":
-            count = len(layers)
+            count = len(main)
             first = self.leading_rows()
-            return Slot(None, 0, count if row < 0 else max(0, min(row - first, count)))
+            return Slot(None, 0, count if row < 0 else max(0, min(row - first, count)), part)
         if node.kind == "input" and node.group is not None:
             stack = self.document.project.model.inputs.get(node.group, [])
             return Slot(None, 0, len(stack) if row < 0 else row, node.group)
         if node.kind in ("input", "head"):
-            return Slot(None, 0, 0 if node.kind == "input" else len(layers))
+            return Slot(None, 0, 0 if node.kind == "input" else len(main), part)
         if node.kind == "empty" and node.group is not None and not node.layer_id:
             return Slot(None, 0, 0, node.group)
         if node.kind == "empty":
@@ -617,7 +649,7 @@ class LayerStackModel(QAbstractItemModel):
                 stack = layer.stacks[branch]
                 return Slot(node.layer_id, branch, len(stack) if at_end else 0)
             return Slot(node.layer_id, 0, len(layer.stacks[0]) if row < 0 else row)
-        return tree_edits.slot_of(layers, node.layer_id, self.document.project.model.inputs)
+        return tree_edits.slot_of(layers, node.layer_id, self.document.project.model.side_stacks)
 
 
 def _report_key(row: Any) -> str:
@@ -648,9 +680,11 @@ class _RowText:
         if node.kind == "input":
             report_rows = inference.report.every_row if inference.report is not None else []
             rows = [row for row in report_rows if row.role == "input"
-                    and getattr(row, "input_group", None) == node.group]
+                    and getattr(row, "input_group", None) == node.group
+                    and (node.group is not None or getattr(row, "part", None) == model.part)]
             title = (f"Input: {node.group}" if node.group
-                     else "Inputs joined" if model.input_groups() else "Input")
+                     else "Inputs joined" if model.input_groups()
+                     else f"Input of the {model.part}" if model.part else "Input")
             if rows:
                 return cls("input", title, rows[0].summary, rows[0])
             if node.group:
@@ -663,7 +697,11 @@ class _RowText:
                 return shown
             return cls("input", title, f"waiting for {inference.waiting_for}")
         if node.kind == "head":
-            rows = inference.rows_of_role("head")
+            rows = model.part_rows("head")
+            if model.part is not None:
+                summary = rows[0].summary if rows else "added to fit the task"
+                return cls("head", f"Output of the {model.part}", summary,
+                           rows[0] if rows else None)
             if rows:
                 return cls("head", f"{rows[0].type} (output)", rows[0].summary, rows[0],
                            "<head>" in model._blocked)
