@@ -169,9 +169,9 @@ class CsvDataView(QWidget):
                 lambda value, key=name: self.document.set_value(f"data.{key}", value))
         side = QWidget()
         side_layout = QVBoxLayout(side)
+        self.health.layout().addWidget(self.drop_repeats)  # the setting its fixes use
         for widget in (self.source_label, target_box, self.series_settings, self.health,
-                       self.drop_repeats, self.chart_box, self.split_editor, self.text_box,
-                       self.messages):
+                       self.chart_box, self.split_editor, self.text_box, self.messages):
             side_layout.addWidget(widget)
         side_layout.addStretch(1)
         scroll = QScrollArea()
