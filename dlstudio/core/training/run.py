@@ -14,6 +14,7 @@ import contextlib
 import math
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,13 @@ from dlstudio.core.project.project import Project
 from dlstudio.core.runs.folder import RunFolder, create_run, now_text
 from dlstudio.core.runs.record import CheckpointState, RecordError
 from dlstudio.core.tasks import get_task
-from dlstudio.core.training import adversarial, fine_tuning, initial_weights, optimization
+from dlstudio.core.training import (
+    adversarial,
+    feature_cache,
+    fine_tuning,
+    initial_weights,
+    optimization,
+)
 from dlstudio.core.training.callbacks import (
     BestTracker,
     PlateauReducer,
@@ -369,7 +376,12 @@ def _fit_until_done(model: keras.Model, point: ResumePoint, dataset: Dataset, lo
     try:
         start = point.state.fine_tune_from
         if start is None:
-            state = fit(point.epochs_done, training.epochs)
+            cache = feature_cache.plan_cache(model, point.project)
+            if cache is not None and point.epochs_done < training.epochs:
+                state = _fit_on_features(model, cache, train, valid, point, task, loss_name,
+                                         [*extra, *callbacks], weights)
+            else:
+                state = fit(point.epochs_done, training.epochs)
             if state != "finished" or not second:
                 return state
             start = recorder.epochs_done
@@ -382,20 +394,51 @@ def _fit_until_done(model: keras.Model, point: ResumePoint, dataset: Dataset, lo
         reporter.close()
 
 
+def _fit_on_features(model: keras.Model, cache: feature_cache.CachePlan, train: Any,
+                     valid: Any, point: ResumePoint, task: Any, loss_name: str,
+                     callbacks: list[Any], weights: Any) -> str:
+    """Train the head on the frozen Backbone's features, computed once per image (the
+    callbacks still see the full model, which the head's training changes)."""
+    training = point.project.training
+    started = time.perf_counter()
+    cached_train = feature_cache.compute_features(cache, train)  # features and targets in pairs
+    cached_valid = feature_cache.compute_features(cache, valid) if valid is not None else None
+    size = cached_train.nbytes + (cached_valid.nbytes if cached_valid is not None else 0)
+    callbacks[-1].emit(Message("info", f"Feature cache: {cache.network}'s features of "
+                                       f"{len(cached_train.features)} training images computed "
+                                       f"once ({time.perf_counter() - started:.1f} s, "
+                                       f"{size / 2**20:.1f} MB); the head trains on them while "
+                                       "the backbone is frozen."))
+    cache.head.compile(optimizer=model.optimizer,
+                       loss=task.make_loss(loss_name, training.label_smoothing, cache.head),
+                       metrics=task.metrics(), steps_per_execution=model.steps_per_execution)
+    features = feature_cache.cached_dataset(cached_train, training.batch_size, shuffle=True,
+                                            seed=training.seed)
+    checked = (feature_cache.cached_dataset(cached_valid, training.batch_size)
+               if cached_valid is not None else None)
+    with feature_cache.callbacks_on(callbacks, model, cache.head) as pinned:
+        return _fit_phase(cache.head, features, checked, point.epochs_done, training.epochs,
+                          pinned, weights, training, saved=model)
+
+
 def _fit_phase(model: keras.Model, train: Any, valid: Any, initial: int, end: int,
-               callbacks: list[Any], weights: Any, training: Any) -> str:
-    """Fit from epoch ``initial`` to ``end``; return ``finished`` or ``stopped``."""
-    recorder = callbacks[-1]
+               callbacks: list[Any], weights: Any, training: Any,
+               saved: keras.Model | None = None) -> str:
+    """Fit from epoch ``initial`` to ``end``; return ``finished`` or ``stopped``.
+
+    ``saved`` is the model checkpoints hold when ``model`` is a cached-features head."""
+    recorder = next(item for item in reversed(callbacks) if isinstance(item, RunRecorder))
+    saved = saved or model
     try:
         model.fit(train, validation_data=valid, epochs=end,
                   initial_epoch=initial, callbacks=callbacks, verbose=0,
                   shuffle=False,  # the tf.data pipeline shuffles, seeded
                   class_weight=weights)
     except StopRequested:
-        recorder.checkpointer.flush(model)
+        recorder.checkpointer.flush(saved)
         return "stopped"
     except NonFiniteLoss as error:
-        recorder.checkpointer.flush(model)  # the last good epoch, for resuming
+        recorder.checkpointer.flush(saved)  # the last good epoch, for resuming
         raise NanLossError(nan_message(error, training.learning_rate)) from None
     return "finished"
 
