@@ -181,3 +181,21 @@ def test_an_augmentation_edit_keeps_the_report(open_panel, qtbot, tmp_path):
     view.document.set_value("data.color_mode", "grayscale")
     assert view.session.health is report  # still shown while the new check runs
     qtbot.waitUntil(lambda: view.session.health is not report, timeout=20_000)
+
+
+def test_show_selects_the_rows_or_the_column_a_finding_names(open_panel, tmp_path):
+    path = planted_csv(tmp_path / "planted.csv")
+    frame = pd.read_csv(path)
+    pd.concat([frame, frame.iloc[:3]], ignore_index=True).to_csv(path, index=False)
+    view = open_panel(csv_project(path)).csv_view
+    rows = {row.finding.check: row for row in view.health.rows}
+
+    rows["duplicate_rows"].show_button.click()
+
+    selected = {index.row() for index in view.rows_table.selectionModel().selectedRows()}
+    assert selected == {120, 121, 122}  # rows 121-123 of the file repeat rows 1-3
+    assert rows["leaky_column"].show_button.text() == "Show the column"
+    rows["leaky_column"].show_button.click()
+    [chosen] = view.columns_table.selectionModel().selectedRows()
+    assert view.columns_model.columns[chosen.row()].name == "refund"
+    assert rows["class_imbalance"].show_button is None  # nothing in the tables to point at

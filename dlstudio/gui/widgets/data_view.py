@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dlstudio.core.data.health import Finding
 from dlstudio.core.data.statistics import class_counts
 from dlstudio.core.model.catalog import ParamSpec
 from dlstudio.core.project import paths as project_paths
@@ -36,7 +37,7 @@ from dlstudio.gui.widgets.data_models import (
     DataFrameModel,
     set_column_role,
 )
-from dlstudio.gui.widgets.health_panel import HealthPanel
+from dlstudio.gui.widgets.health_panel import HealthPanel, table_rows
 from dlstudio.gui.widgets.series_section import SeriesSection
 from dlstudio.gui.widgets.series_settings import SeriesSettings, default_series
 from dlstudio.gui.widgets.split_editor import SplitEditor
@@ -110,7 +111,7 @@ class CsvDataView(QWidget):
         self.task_note.setWordWrap(True)
         self.chart = ClassBalanceChart()
         self.split_editor = SplitEditor(session)
-        self.health = HealthPanel(session)
+        self.health = HealthPanel(session, can_show=True)
         self.drop_repeats = QCheckBox("Leave out rows that repeat an earlier row")
         self.drop_repeats.setToolTip("Exact repeats (every feature and the target) are left "
                                      "out when the data is read, before the split; the file "
@@ -204,6 +205,7 @@ class CsvDataView(QWidget):
         self.session.sourceChanged.connect(self._on_source)
         self.session.infoChanged.connect(self._show_messages)
         self.session.healthChanged.connect(self._fit_column_names)
+        self.health.showRequested.connect(self.show_finding)
         self.drop_repeats.clicked.connect(
             lambda checked: self.document.set_value("data.drop_duplicates", checked,
                                                     "Leave out repeated rows" if checked
@@ -211,6 +213,26 @@ class CsvDataView(QWidget):
         self.document.changed.connect(self._on_document_changed)
         self.target.activated.connect(lambda _i: self._pick_target(self.target.currentText()))
         self.task.activated.connect(lambda _i: self._pick_task(self.task.currentText()))
+
+    def show_finding(self, finding: Finding) -> None:
+        """Select the columns or rows a health finding names, and scroll to the first."""
+        if finding.columns:
+            names = [column.name for column in self.columns_model.columns]
+            rows = [names.index(name) for name in finding.columns if name in names]
+            self._select(self.columns_table, rows)
+        else:
+            self._select(self.rows_table, table_rows(finding))
+
+    @staticmethod
+    def _select(table: QTableView, rows: list[int]) -> None:
+        model, selection = table.model(), QItemSelection()
+        rows = [row for row in rows if 0 <= row < model.rowCount()]
+        for row in rows:
+            selection.select(model.index(row, 0), model.index(row, model.columnCount() - 1))
+        table.selectionModel().select(selection,
+                                      QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        if rows:
+            table.scrollTo(model.index(rows[0], 0))
 
     def _fit_column_names(self) -> None:
         """Widen the names when the health check marks some with an icon."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
@@ -34,10 +34,11 @@ def severity_colour(severity: str) -> str:
 
 
 class FindingRow(QFrame):
-    """One finding: severity and headline, the message, and the fix button when there is one
-    (the panel connects :attr:`fix_button`)."""
+    """One finding: severity and headline, the message, the fix button when there is one, and
+    a "Show" link when the view can point at what it names (the panel connects both)."""
 
-    def __init__(self, finding: Finding, parent: QWidget | None = None) -> None:
+    def __init__(self, finding: Finding, can_show: bool = False,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.finding = finding
         colour = severity_colour(finding.severity)
@@ -65,16 +66,24 @@ class FindingRow(QFrame):
         if finding.items:
             self.setToolTip(_items_tooltip(finding))
         self.fix_button: QPushButton | None = None
+        self.show_button: QPushButton | None = None
         self.applied = QLabel("✓ Applied to the project")
         self.applied.setProperty("role", "ok")
+        row = QHBoxLayout()
         if finding.fix is not None:
-            row = QHBoxLayout()
             self.fix_button = QPushButton(finding.fix.label)
             self.fix_button.setProperty("role", "fix")
             self.fix_button.setToolTip("Changes the project, not the data file (undo with "
                                        "Ctrl+Z)")
             row.addWidget(self.fix_button)
             row.addWidget(self.applied)
+        if can_show and (finding.columns or table_rows(finding)):
+            what = "column" if finding.columns else "rows"
+            self.show_button = QPushButton(f"Show the {what}")
+            self.show_button.setProperty("role", "link")
+            self.show_button.setToolTip("Select them in the tables on the left")
+            row.addWidget(self.show_button)
+        if row.count():
             row.addStretch(1)
             layout.addLayout(row)
         self.applied.hide()
@@ -84,6 +93,12 @@ class FindingRow(QFrame):
         if self.fix_button is not None:
             self.fix_button.setVisible(not applied)
             self.applied.setVisible(applied)
+
+
+def table_rows(finding: Finding) -> list[int]:
+    """The rows of the main file a finding names, counted from 0 (``row 17`` → 16)."""
+    return [int(item[4:]) - 1 for item in finding.items
+            if item.startswith("row ") and item[4:].isdigit()]
 
 
 def _items_tooltip(finding: Finding) -> str:
@@ -97,10 +112,19 @@ class HealthPanel(QGroupBox):
 
     Args:
         session: The data session; its ``health`` is shown, its document takes the fixes.
+        can_show: Offer "Show the rows/column" links (the view connects
+            :attr:`showRequested`).
+
+    Signals:
+        showRequested(Finding): The person asked to see what a finding names.
     """
 
-    def __init__(self, session: DataSession, parent: QWidget | None = None) -> None:
+    showRequested = Signal(object)
+
+    def __init__(self, session: DataSession, can_show: bool = False,
+                 parent: QWidget | None = None) -> None:
         super().__init__("Data health", parent)
+        self.can_show = can_show
         self.session = session
         self.document = session.document
         self.headline = QLabel()
@@ -134,9 +158,12 @@ class HealthPanel(QGroupBox):
             self._show_headline(f"{report.headline().capitalize()} — most serious first. "
                                 "Hover a finding for the rows or files it names.", "")
         for finding in report.findings:
-            row = FindingRow(finding)
+            row = FindingRow(finding, self.can_show)
             if row.fix_button is not None:
                 row.fix_button.clicked.connect(lambda _checked=False, f=finding: self.apply(f))
+            if row.show_button is not None:
+                row.show_button.clicked.connect(
+                    lambda _checked=False, f=finding: self.showRequested.emit(f))
             self._rows_layout.addWidget(row)
             self.rows.append(row)
         self._show_applied()
