@@ -12,7 +12,7 @@ them on the signals.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -174,17 +174,16 @@ class DataSession(QObject):
         request = self._start_health()
         self._begin()
         run_in_background(lambda: _open_dataset(project),
-                          lambda result: self._info_read(key, request, *result),
-                          lambda error: self._info_read(key, request, None, _message(error),
-                                                        None, None),
+                          lambda opened: self._info_read(key, request, opened, None),
+                          lambda error: self._info_read(key, request, None, _message(error)),
                           receiver=self)
 
-    def _info_read(self, key: str, request: int, info: DataInfo | None, error: str | None,
-                   health: HealthReport | None, health_error: str | None) -> None:
+    def _info_read(self, key: str, request: int, opened: _Opened | None,
+                   error: str | None) -> None:
         self._end()
         if key == self._info_key:
-            self._set_info(info, error)
-        self._health_read(request, health, health_error)
+            self._set_info(opened and opened.info, error)
+        self._health_read(request, opened and opened.health, opened and opened.health_error)
 
     # Health ------------------------------------------------------------------------------
 
@@ -225,7 +224,16 @@ def _info_key(project: Project) -> str:
                       sort_keys=True)
 
 
-def _open_dataset(project: Project) -> tuple[DataInfo, None, HealthReport | None, str | None]:
+@dataclass(frozen=True)
+class _Opened:
+    """What opening a table's dataset once gives: the information and the health report."""
+
+    info: DataInfo
+    health: HealthReport | None
+    health_error: str | None = None
+
+
+def _open_dataset(project: Project) -> _Opened:
     """Open the dataset once for what the model needs and for the health check; a failed
     check does not hide the information."""
     from dlstudio.core.data import load_dataset
@@ -234,9 +242,9 @@ def _open_dataset(project: Project) -> tuple[DataInfo, None, HealthReport | None
     dataset = load_dataset(project)
     info = data_info(project, dataset)
     try:
-        return info, None, check_health(project, dataset), None
+        return _Opened(info, check_health(project, dataset))
     except Exception as error:  # shown in the Health box; the rest of the view still works
-        return info, None, None, f"the data health check failed: {_message(error)}"
+        return _Opened(info, None, f"the data health check failed: {_message(error)}")
 
 
 def _message(error: Exception) -> str:

@@ -199,3 +199,19 @@ def test_show_selects_the_rows_or_the_column_a_finding_names(open_panel, tmp_pat
     [chosen] = view.columns_table.selectionModel().selectedRows()
     assert view.columns_model.columns[chosen.row()].name == "refund"
     assert rows["class_imbalance"].show_button is None  # nothing in the tables to point at
+
+
+def test_a_failed_check_is_said_and_the_rest_of_the_view_works(open_panel, monkeypatch,
+                                                               tmp_path):
+    import dlstudio.gui.data_session as data_session
+
+    def broken(project, dataset=None):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(data_session, "check_health", broken)
+
+    view = open_panel(csv_project(planted_csv(tmp_path / "planted.csv"))).csv_view
+
+    assert view.health.headline.text() == ("⚠ the data health check failed: "
+                                           "RuntimeError: boom")
+    assert view.session.info is not None and view.session.info.class_names == ("common", "rare")
