@@ -220,10 +220,17 @@ def fill_templates_menu(window: MainWindow, menu: QMenu) -> None:
 
 def _apply_template(window: MainWindow, template: Template) -> None:
     document = window.document
-    layers = template.layers_for(document.project.data)
     model = document.project.model
     count = layer_tree.count_layers(model.layers, model.side_stacks)
-    document.replace_layers(layers, template.name, f"Apply template {template.title}")
+    text = f"Apply template {template.title}"
+    if template.task is not None or model.parts:  # the parts and the task change together
+        task = template.task or ("auto" if document.project.data.task in (
+            "reconstruction", "vae", "gan") else document.project.data.task)
+        document.set_values({"model": template.model_for(document.project.data),
+                             "data.task": task}, text)
+    else:
+        document.replace_layers(template.layers_for(document.project.data), template.name,
+                                text)
     window.show_workbench("Model")
     if count:
         window.statusBar().showMessage(

@@ -46,3 +46,22 @@ def test_a_series_asks_for_the_templates_of_a_series(window, tmp_path):
     if series:  # the series templates come first
         assert entries[0] == ("section", "For a time series")
         assert [name for name, _text in entries[1:len(series) + 1]] == series
+
+
+def test_the_autoencoder_template_brings_its_parts_and_task_in_one_undo_step(window,
+                                                                           csv_project):
+    window.open_path(str(csv_project))
+    document = window.document
+    before = [row.id for row in document.project.model.layers]
+    action = next(a for a in templates_menu(window).actions() if a.data() == "autoencoder")
+    action.trigger()
+    model = document.project.model
+    assert document.project.data.task == "reconstruction"
+    assert set(model.parts) == {"encoder", "decoder"} and not model.layers
+    assert document.shown_part == "encoder"
+    next(a for a in templates_menu(window).actions() if a.data() == "mlp").trigger()
+    assert document.project.data.task == "auto" and not document.project.model.parts
+    document.undo_stack.undo()
+    document.undo_stack.undo()
+    assert not document.project.model.parts
+    assert [row.id for row in document.project.model.layers] == before

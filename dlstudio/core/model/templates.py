@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from dlstudio.core.errors import UserInputError
-from dlstudio.core.project.project import DataSpec, LayerSpec
+from dlstudio.core.project.project import DataSpec, LayerSpec, ModelSpec
 
 DATA_KINDS = ("table", "images", "text")
 DEFAULT_VOCABULARY = 5000
@@ -33,6 +33,11 @@ class Template:
         kinds: The data kinds it fits (:data:`DATA_KINDS`).
         make: ``make(vocabulary_size, sequence_length)`` returns fresh layers; the two sizes
             matter only to templates for text.
+        task: The task a template with parts sets (``reconstruction``, ``vae``, ``gan``);
+            ``None`` for a template of one stack, which serves the data's task.
+        make_parts: For a template with parts: ``make_parts(data)`` returns fresh stacks by
+            part name (``model.parts``), sized for the data (an image's size and channels).
+        latent_dim: ``model.latent_dim`` of a template with parts.
     """
 
     name: str
@@ -40,6 +45,21 @@ class Template:
     doc: str
     kinds: tuple[str, ...]
     make: Callable[[int, int], list[LayerSpec]]
+    task: str | None = None
+    make_parts: Callable[[DataSpec], dict[str, list[LayerSpec]]] | None = None
+    latent_dim: int = 16
+
+    def parts_for(self, data: DataSpec) -> dict[str, list[LayerSpec]]:
+        """Return the template's parts sized for a project's data (empty without parts)."""
+        return self.make_parts(data) if self.make_parts is not None else {}
+
+    def model_for(self, data: DataSpec) -> ModelSpec:
+        """Return a new model of this template for a project's data: its layers, or its parts
+        and latent size."""
+        parts = self.parts_for(data)
+        if parts:
+            return ModelSpec(parts=parts, latent_dim=self.latent_dim, template=self.name)
+        return ModelSpec(layers=self.layers_for(data), template=self.name)
 
     def layers(self, vocabulary_size: int = DEFAULT_VOCABULARY,
                sequence_length: int = DEFAULT_SEQUENCE_LENGTH) -> list[LayerSpec]:
@@ -198,7 +218,73 @@ def _transformer(vocabulary_size: int, sequence_length: int) -> list[LayerSpec]:
     ]
 
 
-def _autoencoder(vocabulary_size: int, sequence_length: int) -> list[LayerSpec]:
+def _no_layers(vocabulary_size: int, sequence_length: int) -> list[LayerSpec]:
+    return []  # a template with parts keeps its layers in model.parts
+
+
+def _stride_steps(data: DataSpec, most: int = 2) -> int:
+    """How many stride-2 steps an image of the data's size takes (each halves both sides)."""
+    steps = 0
+    height, width = data.image_size
+    while steps < most and height % 2 == 0 and width % 2 == 0 and min(height, width) >= 8:
+        height, width, steps = height // 2, width // 2, steps + 1
+    return steps
+
+
+def _conv_encoder(data: DataSpec, code: int | None) -> list[LayerSpec]:
+    layers = [LayerSpec.of("Conv2D", filters=filters, kernel_size=[3, 3], strides=[2, 2],
+                           padding="same", activation="relu")
+              for filters in (32, 64)[:_stride_steps(data)]]
+    layers.append(LayerSpec.of("Flatten"))
+    if code is not None:
+        layers.append(LayerSpec.of("Dense", units=code, activation="linear"))
+    return layers
+
+
+def _conv_decoder(data: DataSpec) -> list[LayerSpec]:
+    steps = _stride_steps(data)
+    height, width = (side // 2 ** steps for side in data.image_size)
+    filters = (32, 64)[:steps][::-1] or (32,)
+    layers = [LayerSpec.of("Dense", units=height * width * filters[0], activation="relu"),
+              LayerSpec.of("Reshape", target_shape=[height, width, filters[0]])]
+    layers += [LayerSpec.of("Conv2DTranspose", filters=count, kernel_size=[3, 3],
+                            strides=[2, 2], padding="same", activation="relu")
+               for count in filters[:steps]]
+    return layers
+
+
+def _dense_encoder(code: int | None) -> list[LayerSpec]:
+    layers = [LayerSpec.of("Dense", units=64, activation="relu"),
+              LayerSpec.of("Dense", units=32, activation="relu")]
+    if code is not None:
+        layers.append(LayerSpec.of("Dense", units=code, activation="linear"))
+    return layers
+
+
+def _dense_decoder() -> list[LayerSpec]:
+    return [LayerSpec.of("Dense", units=32, activation="relu"),
+            LayerSpec.of("Dense", units=64, activation="relu")]
+
+
+AUTOENCODER_CODE = 8
+
+
+def _autoencoder_parts(data: DataSpec) -> dict[str, list[LayerSpec]]:
+    # The decoder's output layer (a 1x1 convolution with a sigmoid for images, a linear Dense
+    # for rows) is added by the builder to fit the data's shape.
+    if data.kind == "images":
+        return {"encoder": _conv_encoder(data, 32), "decoder": _conv_decoder(data)}
+    return {"encoder": _dense_encoder(AUTOENCODER_CODE), "decoder": _dense_decoder()}
+
+
+def _vae_parts(data: DataSpec) -> dict[str, list[LayerSpec]]:
+    # The encoder's mean and log-variance heads (Dense(latent_dim) each) come with the task.
+    if data.kind == "images":
+        return {"encoder": _conv_encoder(data, None), "decoder": _conv_decoder(data)}
+    return {"encoder": _dense_encoder(None), "decoder": _dense_decoder()}
+
+
+def _bottleneck(vocabulary_size: int, sequence_length: int) -> list[LayerSpec]:
     return [
         LayerSpec.of("Dense", units=64, activation="relu", kernel_initializer="he_uniform"),
         LayerSpec.of("Dense", units=16, activation="relu", kernel_initializer="he_uniform"),
@@ -234,10 +320,21 @@ TEMPLATES: dict[str, Template] = {template.name: template for template in (
              "An Embedding with positions and two encoder blocks (self-attention and a "
              "feed-forward network, each in a Residual block with normalization after it): "
              "for text read as token sequences.", ("text",), _transformer),
-    Template("autoencoder", "Bottleneck (autoencoder-shaped)",
+    Template("bottleneck", "Bottleneck predictor",
              "Dense layers that squeeze the features through 16 numbers and widen them again; "
-             "the output head then predicts the target from that, so it is a bottlenecked "
-             "predictor, not a reconstruction model.", ("table",), _autoencoder),
+             "the output head then predicts the target from that (a predictor, not a "
+             "reconstruction model: see autoencoder).", ("table",), _bottleneck),
+    Template("autoencoder", "Autoencoder (reconstruction, anomaly detection)",
+             "An encoder squeezes each row (Dense layers) or image (stride-2 convolutions) into "
+             "a small code and a decoder rebuilds it; samples it rebuilds badly are flagged "
+             "as anomalies. Needs no target; name the normal classes to detect the others.",
+             ("table", "images"), _no_layers, task="reconstruction",
+             make_parts=_autoencoder_parts),
+    Template("vae", "Variational autoencoder (VAE)",
+             "An autoencoder whose codes follow a normal distribution, so new rows or images "
+             "can be drawn from it (dlstudio generate); shows its 2-D latent space.",
+             ("table", "images"), _no_layers, task="vae", make_parts=_vae_parts, latent_dim=2
+             ),
 )}
 
 

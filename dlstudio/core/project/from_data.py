@@ -104,10 +104,13 @@ def _make_project(data_path: str | os.PathLike[str], target: str | None,
                                  "folders are the target")
         project = Project(name=path.name, data=DataSpec(kind="images", path=str(path)))
     else:
-        project = Project(name=path.stem, data=_csv_data(path, target, lenient))
+        project = Project(name=path.stem, data=_csv_data(path, target, lenient,
+                                                          needs_target=_needs_target(template)))
         _use_split_files(project, test_path, validation_path)
         if template is not None:
             _read_text_for(get_template(template), project.data)
+    if template is not None and get_template(template).task is not None:
+        project.data.task = get_template(template).task  # read the data as its task does
     try:
         dataset = load_dataset(project)
         if project.data.kind == "images":
@@ -121,7 +124,7 @@ def _make_project(data_path: str | os.PathLike[str], target: str | None,
         return DraftProject(project, [str(error)])
     project.data.task = dataset.task
     chosen = _template(template, project, dataset)
-    project.model = ModelSpec(layers=chosen.layers_for(project.data), template=chosen.name)
+    project.model = chosen.model_for(project.data)
     _size_training(project, dataset)
     if chosen.name == "transfer":
         _transfer_defaults(project)
@@ -180,13 +183,23 @@ def _side(pixels: int) -> int:
     return max(MIN_IMAGE_SIDE, min(MAX_IMAGE_SIDE, round(pixels / 8) * 8))
 
 
-def _csv_data(path: Path, target: str | None, lenient: bool = False) -> DataSpec:
+def _needs_target(template: str | None) -> bool:
+    """Whether the template's task learns a target (an autoencoder's does not: without
+    ``--target`` every column is a feature)."""
+    from dlstudio.core.tasks import get_task
+
+    task = get_template(template).task if template is not None else None
+    return task is None or get_task(task).needs_targets
+
+
+def _csv_data(path: Path, target: str | None, lenient: bool = False, *,
+              needs_target: bool = True) -> DataSpec:
     from dlstudio.core.data.tabular import infer_columns, read_csv
 
     frame, _warnings = read_csv(path)
     names = [str(name) for name in frame.columns]
-    if target == "" and lenient:
-        target = None  # the person chose to decide later
+    if (target == "" and lenient) or (target is None and not needs_target):
+        target = None  # the person chose to decide later, or the task needs none
     elif target is None:
         target = suggested_target(infer_columns(frame))
         if target is None and not lenient:

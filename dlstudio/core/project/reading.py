@@ -247,10 +247,13 @@ def _read_model(reader: FieldReader, task: str) -> ModelSpec:
         where = "model.layers" if layers else "model.inputs"
         reader.problem(where, f"a model with parts ({', '.join(parts)}) keeps its layers in "
                               f"model.parts; move these layers into a part, or delete them")
+    template = reader.string("template", None, optional=True)
+    if template == "autoencoder" and not parts:  # the bottleneck predictor's old name
+        template = "bottleneck"
     return ModelSpec(
         layers=layers,
         add_output_head=reader.boolean("add_output_head", True),
-        template=reader.string("template", None, optional=True),
+        template=template,
         initial_weights=reader.string("initial_weights", None, optional=True),
         inputs=inputs,
         merge=reader.choice("merge", MERGES, "concatenate"),

@@ -127,7 +127,7 @@ def shape_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("template", ["mlp", "autoencoder", "wide_deep"])
+@pytest.mark.parametrize("template", ["mlp", "bottleneck", "wide_deep"])
 def test_table_templates_learn_a_csv(template, table_csv, tmp_path):
     run = train(table_project(template, table_csv, epochs=30), tmp_path)
 
@@ -175,3 +175,40 @@ def test_text_templates_learn_keywords_read_as_sequences(template, epochs, text_
                             sequence_length=12), tmp_path)
 
     assert last_val_accuracy(run) >= 0.9
+
+
+def digit_like_folder(root: Path, classes=("zero", "one"), count=10) -> Path:
+    """Tiny gray images of two kinds (a bright square or a bright bar), one folder each."""
+    rng = np.random.default_rng(3)
+    for number, name in enumerate(classes):
+        (root / name).mkdir(parents=True)
+        for index in range(count):
+            pixels = rng.normal(20, 5, (16, 16))
+            pixels[4:12, 4:12] += 200 if number == 0 else 0
+            pixels[:, 7:9] += 200 if number == 1 else 0
+            Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), "L").save(
+                root / name / f"{index}.png")
+    return root
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("template", ["autoencoder", "vae"])
+def test_the_reconstruction_templates_train_on_rows_and_on_images(template, tmp_path):
+    from dlstudio.core.evaluation.evaluate import evaluate_run
+
+    rng = np.random.default_rng(4)
+    base = rng.normal(size=(60, 2))
+    pd.DataFrame({"a": base[:, 0], "b": base[:, 1], "c": base.sum(1)}).round(3).to_csv(
+        tmp_path / "rows.csv", index=False)
+    folder = digit_like_folder(tmp_path / "images")
+    for data in (tmp_path / "rows.csv", folder):
+        project = new_project(data, template=template)
+        assert project.data.task == get_template(template).task
+        assert set(project.model.parts) == {"encoder", "decoder"} and not project.model.layers
+        if data.suffix == ".csv":
+            assert project.data.target is None  # every column is a feature
+        project.training.epochs = 1
+        root = tmp_path / f"{data.stem}-{template}"
+        run = train(project, root)
+        assert RunFolder(run).read_record().state == "finished"
+        assert evaluate_run(run)["errors"]["mean"] > 0
