@@ -26,6 +26,7 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
     ("bench_serve.py", ["--smoke"], "verdict: at 32 clients"),
     ("bench_tune.py", ["--smoke"], "verdict: tuned vs defaults"),
     ("bench_transfer.py", ["--smoke"], "verdict: the cached epoch is"),
+    ("bench_data_health.py", ["--smoke"], "verdict: the checks cost"),
 ])
 def test_benchmark_script_runs_to_its_verdict(script, arguments, verdict):
     if script in ("bench_tabular.py", "bench_time_to_quality.py"):

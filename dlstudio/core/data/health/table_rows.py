@@ -52,6 +52,7 @@ class TableRows:
     split: np.ndarray
     split_files: dict[str, str] = field(default_factory=dict)
     _names: np.ndarray | None = None
+    _row_hashes: dict[frozenset[str], np.ndarray] = field(default_factory=dict)
     _dataset: TabularDataset | None = None
 
     @classmethod
@@ -90,9 +91,14 @@ class TableRows:
                                     if spec.name not in skip])
 
     def row_hashes(self, skip: set[str]) -> np.ndarray:
-        """Return one 64-bit hash per row of its feature and target values."""
-        names = [spec.name for spec in self.features if spec.name not in skip]
-        return _hashes(self.frame, names + ([self.target] if self.target else []))
+        """Return one 64-bit hash per row of its feature and target values (kept: three
+        checks ask)."""
+        key = frozenset(skip)
+        if key not in self._row_hashes:
+            names = [spec.name for spec in self.features if spec.name not in skip]
+            self._row_hashes[key] = _hashes(self.frame,
+                                            names + ([self.target] if self.target else []))
+        return self._row_hashes[key]
 
 
 def _hashes(frame: pd.DataFrame, names: list[str]) -> np.ndarray:
