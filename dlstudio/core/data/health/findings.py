@@ -9,6 +9,7 @@ files: it changes how the project reads them (ignore a column, weigh the classes
 from __future__ import annotations
 
 import copy
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,8 @@ SEVERITIES = ("critical", "warning", "note")
 that gives the answer away); ``warning``: training will likely be worse than it could be;
 ``note``: worth knowing. No finding stops training."""
 SEVERITY_WORDS = {"critical": "Critical", "warning": "Warning", "note": "Note"}
+TEXT_WIDTH = 100
+"""``dlstudio info`` wraps a finding's message at this many characters."""
 MAX_ITEMS = 50
 """At most this many affected rows or files are listed per finding (``count`` has them all)."""
 
@@ -76,7 +79,8 @@ class Fix:
     def describe(self) -> str:
         """Return the change in a project's terms (``set training.class_weights to
         balanced``), for the command line."""
-        parts = [f"set {path} to {value}" for path, value in self.settings.items()]
+        parts = [f"set {path} to {str(value).lower() if isinstance(value, bool) else value}"
+                 for path, value in self.settings.items()]
         parts += [f"set the role of column '{name}' to ignored" for name in self.ignore_columns]
         return "; ".join(parts)
 
@@ -166,7 +170,8 @@ class HealthReport:
         lines = [f"Data health: {self.headline()}"]
         for finding in self.findings:
             lines.append(f"  {SEVERITY_WORDS[finding.severity]}: {finding.title}")
-            lines.append(f"    {finding.message}")
+            lines += textwrap.wrap(finding.message, TEXT_WIDTH, initial_indent="    ",
+                                   subsequent_indent="    ", break_on_hyphens=False)
             if finding.fix is not None:
                 done = project is not None and fix_applied(project, finding.fix)
                 lines.append(f"    fix{' (applied)' if done else ''}: {finding.fix.describe()}")
