@@ -43,6 +43,8 @@ GRADIENT_GROWTH = 100.0
 VANISHED = 1e-6
 DEAD_SHARE = 0.5
 BASELINE_MARGIN = 0.01
+IMBALANCED = 0.6
+"""A most common class this large makes a trivial model look good: balanced weights help."""
 INPUT_SCALE = 20.0
 HIGH_RATE = 0.1
 """A stalled loss at this learning rate or above is offered a ten times lower one."""
@@ -244,11 +246,16 @@ class Doctor:
             best = max(series) if higher else min(series)
             if best <= baseline + BASELINE_MARGIN if higher else \
                     best >= baseline * (1 - BASELINE_MARGIN):
-                return Hint("trivial", f"after {len(series)} epochs the best {key} "
-                            f"({best:.4g}) is no better than {what} ({baseline:.4g}): the "
-                            "model has learned nothing useful from its inputs yet. Check "
-                            "that the inputs carry the answer, train longer, or change the "
-                            "learning rate. " + FINDER)
+                text = (f"after {len(series)} epochs the best {key} ({best:.4g}) is no better "
+                        f"than {what} ({baseline:.4g}): the model has learned nothing useful "
+                        "from its inputs yet. ")
+                if higher and baseline >= IMBALANCED:
+                    return Hint("trivial", text + f"The classes are imbalanced (the most "
+                                f"common is about {baseline:.0%} of the samples), so always "
+                                "saying it scores well. Fix: use balanced class weights, so "
+                                "the rare classes count as much.", self._balance_or_lower())
+                return Hint("trivial", text + "Check that the inputs carry the answer, train "
+                            "longer, or change the learning rate. " + FINDER)
         return None
 
     def _unnormalised(self) -> Hint | None:

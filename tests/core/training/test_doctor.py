@@ -156,3 +156,13 @@ def test_fixes_start_from_the_projects_rate_not_the_scheduled_one():
 
     assert hints[0].fix["settings"] == {"training.learning_rate": 0.1}
     assert "learning rate (1)" in hints[0].text
+
+
+def test_no_better_than_a_large_majority_class_offers_balanced_class_weights():
+    logs = [{"loss": 1 / n, "val_accuracy": accuracy}
+            for n, accuracy in enumerate((0.26, 0.42, 0.71, 0.84, 0.84), start=1)]
+
+    hints = feed_events(logs, baselines={"val_accuracy": 0.84}, project=Project())
+
+    assert "imbalanced (the most common is about 84%" in hints[0].text
+    assert hints[0].fix["settings"] == {"training.class_weights": "balanced"}

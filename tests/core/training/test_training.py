@@ -381,3 +381,20 @@ def test_a_learning_rate_of_one_gets_a_hint_whose_fix_lowers_it(tmp_path):
     assert all(values["gradient_norm"] > 0 and 0 <= values["dead_relu_share"] <= 1
                for values in measured)
     assert "input_scale" in measured[0]  # measured once, at the first epoch
+
+
+@pytest.mark.slow
+def test_an_imbalanced_set_gets_a_hint_whose_fix_balances_the_classes(tmp_path):
+    generator = np.random.default_rng(0)
+    label = np.where(generator.uniform(size=200) < 0.9, "common", "rare")
+    pd.DataFrame({"x": generator.normal(size=200) + (label == "rare") * 0.5,
+                  "label": label}).to_csv(tmp_path / "imbalanced.csv", index=False)
+    project = Project(name="imbalanced", data=DataSpec(
+        kind="csv", path=str(tmp_path / "imbalanced.csv"), target="label"),
+        model=ModelSpec(layers=[LayerSpec.of("Dense", units=8)]),
+        training=TrainingSpec(epochs=5, batch_size=32, learning_rate=0.01))
+
+    _result, events = train(project, tmp_path)
+
+    fixes = [event.fix for event in of_type(events, Message) if event.fix]
+    assert fixes and fixes[0]["settings"] == {"training.class_weights": "balanced"}
