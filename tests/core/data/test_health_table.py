@@ -138,6 +138,16 @@ def test_constant_column_listed_as_feature(tmp_path):
     assert found.fix is not None and found.fix.ignore_columns == {"flag": "categorical"}
 
 
+def test_a_nearly_constant_column_is_a_note(tmp_path):
+    frame = clean_frame().assign(country=["fr"] * 199 + ["de"])  # 99.5% the same
+
+    _project, report = report_of(tmp_path, frame)
+
+    [found] = report.by_check("near_constant_column")
+    assert found.severity == "note" and found.columns == ("country",)
+    assert "99.5%" in found.message
+
+
 @pytest.mark.parametrize("name, values", [
     ("customer_no", np.sort(np.random.default_rng(2).choice(10**6, 200, replace=False))),
     ("ref", [str(uuid.UUID(int=int(i) * 7919 + 1)) for i in range(200)]),

@@ -48,8 +48,9 @@ __all__ = ["SEVERITIES", "Finding", "Fix", "HealthReport", "apply_fix", "check_h
            "fix_applied", "fix_edits", "image_health", "table_health"]
 
 TABLE_CHECKS = ("duplicate_rows", "near_duplicate_rows", "conflicting_targets",
-                "shared_between_splits", "constant_column", "id_column", "missing_values",
-                "leaky_column", "class_imbalance", "few_samples", "look_alike_classes")
+                "shared_between_splits", "constant_column", "near_constant_column", "id_column",
+                "missing_values", "leaky_column", "class_imbalance", "few_samples",
+                "look_alike_classes")
 IMAGE_CHECKS = ("unreadable_images", "duplicate_images", "conflicting_images",
                 "near_duplicate_images", "shared_between_splits", "tiny_images",
                 "odd_image_sizes", "odd_image_shapes", "colour_mode",
