@@ -361,6 +361,13 @@ def training_code(project: Project, task: str, num_classes: int,
                   "train_data, validation_data, test_data = (",
                   "    d.map(lambda x, y: (x, tf.one_hot(y, len(CLASS_NAMES))))",
                   "    for d in (train_data, validation_data, test_data))"]
+    if project.training.adversarial_epsilon > 0:
+        lines += [f"# dlstudio trains adversarially here (training.adversarial_epsilon = "
+                  f"{project.training.adversarial_epsilon:g}): "
+                  f"{project.training.adversarial_share:.0%} of each batch",
+                  "# is replaced by its FGSM-attacked copy "
+                  "(dlstudio/core/training/adversarial.py); this script trains",
+                  "# on clean inputs only"]
     lines += [
         "validation = validation_data if validation_count else None",
         "# The data pipelines shuffle the training set each epoch themselves",

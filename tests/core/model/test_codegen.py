@@ -96,6 +96,16 @@ def test_the_csv_script_is_valid_python_with_the_stack_and_the_head(csv_project)
     assert "import dlstudio" not in script
 
 
+def test_adversarial_training_is_named_where_the_script_leaves_it_out(csv_project):
+    csv_project.training.adversarial_epsilon = 0.3
+
+    script = generate_script(csv_project)
+
+    compile(script, "generated.py", "exec")
+    assert "training.adversarial_epsilon = 0.3): 50% of each batch" in script
+    assert "on clean inputs only" in script
+
+
 def test_the_image_script_lists_skipped_files_and_augmentation(image_project):
     script = generate_script(image_project)
     compile(script, "generated.py", "exec")
