@@ -84,8 +84,8 @@ class RunClient(QObject):
             ``--wait`` for the spare).
 
     Signals:
-        started, batch, epoch, message, samples, finished, error: The decoded protocol events
-            (:class:`dlstudio.core.training.events.Started` and so on).
+        started, batch, epoch, message, samples, phase, finished, error: The decoded protocol
+            events (:class:`dlstudio.core.training.events.Started` and so on).
         log: One line of the worker's stderr, or a line of stdout that is not an event.
         crashed: ``(explanation, run_dir)`` when the worker ended without a ``finished`` or
             ``error`` event; ``run_dir`` is ``""`` when no run folder was made yet.
@@ -98,6 +98,7 @@ class RunClient(QObject):
     epoch = Signal(object)
     message = Signal(object)
     samples = Signal(object)
+    phase = Signal(object)
     finished = Signal(object)
     error = Signal(object)
     log = Signal(str)
@@ -121,7 +122,7 @@ class RunClient(QObject):
         self._signals = {
             events.Started: self.started, events.Batch: self.batch, events.Epoch: self.epoch,
             events.Message: self.message, events.Samples: self.samples,
-            events.Finished: self.finished,
+            events.Phase: self.phase, events.Finished: self.finished,
             events.Error: self.error,
         }
 

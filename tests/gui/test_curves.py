@@ -223,3 +223,17 @@ def test_history_reads_a_run_folder_from_events_or_metrics(tmp_path):
     assert history.families() == ["loss"]
     assert list(history.epochs["loss"].x) == [1, 2] and history.best_epoch == 2
     assert list(history.learning_rate.y) == [0.01, 0.01]
+
+
+def test_the_fine_tuning_phase_is_marked_on_every_plot_and_kept_when_read_back(view, tmp_path):
+    history = RunHistory("transfer")
+    feed_epochs(history, 3)
+    history.add_event(events.Phase("fine_tune", 3, "Fine-tuning: …", 0.0001, 12345))
+    feed_epochs(history, 2, start=4)
+    view.show_runs([history])
+    view.redraw()
+
+    assert history.phases == {3: "fine_tune"}
+    assert view.phase_marks("loss") == [3.0] and view.phase_marks(LEARNING_RATE_PLOT) == [3.0]
+    history.truncate(2)  # a run resumed before the phase began forgets the mark
+    assert history.phases == {}

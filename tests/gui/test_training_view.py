@@ -205,3 +205,19 @@ def test_out_of_memory_with_a_batch_of_one_explains_instead(qtbot, document, tmp
     view._on_error(events.Error("Out of memory.", "out_of_memory", ""))
     assert "even with a batch size of 1" in view.banner_text.text()
     assert view.banner_button.isHidden()
+
+
+def test_the_fine_tuning_phase_is_marked_on_the_curves_and_logged(qtbot, document, tmp_path):
+    view = training_view(qtbot, document, tmp_path)
+    view._begin("transfer")
+    client = view.client
+    client.started.emit(events.Started(str(tmp_path / "run"), ["CPU"], "default", 3, 2, 8))
+    for epoch in (1, 2):
+        client.epoch.emit(events.Epoch(epoch, {"loss": 1.0 / epoch}, 0.001, epoch, epoch))
+    client.phase.emit(events.Phase("fine_tune", 2, "Fine-tuning: the last 20 layers of "
+                                   "MobileNetV3Small now train too.", 0.0001, 1000))
+    client.epoch.emit(events.Epoch(3, {"loss": 0.3}, 0.0001, 3, 3))
+    view.curves.redraw()
+
+    assert view.curves.phase_marks("loss") == [2.0]
+    assert "after epoch 2: Fine-tuning: the last 20 layers" in view.log.plain_text()

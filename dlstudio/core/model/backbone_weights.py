@@ -159,19 +159,26 @@ def download(network: str, progress: Progress | None = None, url: str | None = N
                 open(partial, "wb") as file:
             _copy(response, file, progress)
         check_file(partial, info)
-    except (urllib.error.URLError, OSError, TimeoutError) as error:
+    except BaseException as error:  # a failure, or the progress callback cancelling
         partial.unlink(missing_ok=True)
+        _raise_download_error(error, info)
+    os.replace(partial, target)
+    return target
+
+
+def _raise_download_error(error: BaseException, info: Network) -> None:
+    """Re-raise a failed download's error in words (a cancellation as it is)."""
+    if isinstance(error, urllib.error.URLError | OSError | TimeoutError):
         reason = getattr(error, "reason", None) or error
-        raise MissingWeightsError(missing_message(network, f"the download failed: {reason}")) \
+        raise MissingWeightsError(missing_message(info.name, f"the download failed: {reason}")) \
             from None
-    except CorruptWeightsError:
-        partial.unlink(missing_ok=True)
+    if isinstance(error, CorruptWeightsError):
+        network = info.name
         raise CorruptWeightsError(
             f"the download of {info.weights_file} is corrupt (its hash is not the published "
             f"{info.weights_hash}) and was deleted; try `dlstudio weights fetch {network}` "
             "again") from None
-    os.replace(partial, target)
-    return target
+    raise error
 
 
 def _copy(response: Any, file: Any, progress: Progress | None) -> None:
@@ -238,6 +245,22 @@ def weights_uses(project: Any) -> list[WeightsUse]:
     return uses
 
 
+def missing_imagenet(project: Any) -> list[str]:
+    """Return the networks whose ImageNet weights ``project``'s Backbone rows need and the
+    Keras cache lacks (each once).
+
+    Raises:
+        CorruptWeightsError: A cached file is damaged.
+    """
+    missing: list[str] = []
+    for row in backbone_rows(project):
+        network = row.params.get("network", "MobileNetV3Small")
+        if row.params.get("weights", "imagenet") == "imagenet" and network not in missing \
+                and find_cached(network) is None:
+            missing.append(network)
+    return missing
+
+
 def fetch_missing(project: Any, progress: Callable[[str, int, int | None], None] | None = None,
                   url: str | None = None) -> list[Path]:
     """Download the ImageNet weights ``project``'s Backbone rows need and the cache lacks.
@@ -251,10 +274,7 @@ def fetch_missing(project: Any, progress: Callable[[str, int, int | None], None]
         The files downloaded (none when everything was cached).
     """
     fetched = []
-    for row in backbone_rows(project):
-        network = row.params.get("network", "MobileNetV3Small")
-        if row.params.get("weights", "imagenet") != "imagenet" or find_cached(network):
-            continue
+    for network in missing_imagenet(project):
         report = None if progress is None else (
             lambda done, total, name=network: progress(name, done, total))
         fetched.append(download(network, report, url))

@@ -77,6 +77,8 @@ class RunHistory:
         planned_epochs: The epoch the run ends at (0 while unknown).
         live: Whether the run is still going (from its ``started`` event until it ends), so
             its curves may yet reach ``planned_epochs``.
+        phases: Where a new phase of training began (``phase`` events): the epoch it began
+            after, and the phase's name (``fine_tune``).
     """
 
     def __init__(self, label: str) -> None:
@@ -88,6 +90,7 @@ class RunHistory:
         self.best_epoch = 0
         self.planned_epochs = 0
         self.live = False
+        self.phases: dict[int, str] = {}
 
     def families(self) -> list[str]:
         """The metric families (``loss`` first), each a value and its ``val_`` twin."""
@@ -96,7 +99,8 @@ class RunHistory:
         return sorted(names, key=lambda name: (name != "loss", name))
 
     def add_event(self, event: events.Event) -> None:
-        """Take in one protocol event (others than started/batch/epoch are ignored)."""
+        """Take in one protocol event (started, batch, epoch, phase, finished; others are
+        ignored)."""
         if isinstance(event, events.Started):
             self.truncate(event.initial_epoch)
             self.planned_epochs = event.epochs
@@ -105,6 +109,8 @@ class RunHistory:
             self.add_batch(event.epoch - 1 + event.step / max(event.steps, 1), event.logs)
         elif isinstance(event, events.Epoch):
             self.add_epoch(event.epoch, event.logs, event.learning_rate, event.best_epoch)
+        elif isinstance(event, events.Phase):
+            self.phases[event.epoch] = event.name
         elif isinstance(event, events.Finished):
             self.best_epoch = event.best_epoch or self.best_epoch
             self.live = False
@@ -144,6 +150,7 @@ class RunHistory:
         for series in (*self.batches.values(), *self.smoothed.values(),
                        *self.epochs.values(), self.learning_rate):
             series.truncate(epochs_done)
+        self.phases = {epoch: name for epoch, name in self.phases.items() if epoch <= epochs_done}
 
     def value_at_epoch(self, name: str, epoch: int) -> float | None:
         """The epoch value ``name`` at ``epoch``, or ``None``."""

@@ -40,6 +40,8 @@ AXIS_WIDTH = 56  # the same for every plot, so x-linked plots line up
 RUN_COLOURS = ("#2563eb", "#f97316", "#16a34a", "#9333ea", "#dc2626", "#0891b2", "#ca8a04",
                "#db2777")
 TRAIN_COLOUR, VALIDATION_COLOUR, BEST_COLOUR = "#2563eb", "#f97316", "#16a34a"
+PHASE_COLOUR = "#9333ea"
+PHASE_LABELS = {"fine_tune": "fine-tune"}
 DECIMATED_ROLES = ("batch", "smoothed")
 
 
@@ -61,6 +63,7 @@ class CurvesView(QWidget):
         self._items: dict[tuple[int, str, str], pg.PlotDataItem] = {}
         self._drawn: dict[tuple[int, str, str], tuple[int, tuple[float, float]]] = {}
         self._best_lines: dict[tuple[int, str], pg.InfiniteLine] = {}
+        self._phase_lines: dict[tuple[int, str, int], pg.InfiniteLine] = {}
         self._cursors: list[pg.InfiniteLine] = []
         self._pending: list[str] = []
         self._x_extent = 0.0
@@ -130,6 +133,7 @@ class CurvesView(QWidget):
         self._items.clear()
         self._drawn.clear()
         self._best_lines.clear()
+        self._phase_lines.clear()
         self._cursors.clear()
         self._pending.clear()
         self._x_extent = 0.0
@@ -181,6 +185,7 @@ class CurvesView(QWidget):
             else:
                 self._draw_family(index, run, name)
             self._draw_best(index, run, name)
+            self._draw_phases(index, run, name)
         self._fix_x_range()
 
     def _on_show_batches(self, on: bool) -> None:
@@ -296,6 +301,26 @@ class CurvesView(QWidget):
             self._plots[name].addItem(line, ignoreBounds=True)
             self._best_lines[(index, name)] = line
         line.setPos(run.best_epoch)
+
+    def _draw_phases(self, index: int, run: RunHistory, name: str) -> None:
+        """Mark where a phase began (fine-tuning, after the head trained): a dashed line
+        after the phase's first epoch's predecessor, labelled with the phase."""
+        for epoch, phase in run.phases.items():
+            if (index, name, epoch) in self._phase_lines:
+                continue
+            line = pg.InfiniteLine(pos=epoch, angle=90, movable=False,
+                                   label=PHASE_LABELS.get(phase, phase),
+                                   pen=pg.mkPen(PHASE_COLOUR, width=1,
+                                                style=Qt.PenStyle.DashLine),
+                                   labelOpts={"position": 0.8, "color": PHASE_COLOUR,
+                                              "fill": _label_fill()})
+            self._plots[name].addItem(line, ignoreBounds=True)
+            self._phase_lines[(index, name, epoch)] = line
+
+    def phase_marks(self, name: str) -> list[float]:
+        """The x positions of the phase lines drawn on plot ``name``."""
+        return sorted(line.value() for (_, plot, _), line in self._phase_lines.items()
+                      if plot == name)
 
     def _fix_x_range(self) -> None:
         """Show every plot from epoch 0 to the end of the longest run — its planned end while

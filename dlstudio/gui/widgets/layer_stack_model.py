@@ -413,7 +413,8 @@ class LayerStackModel(QAbstractItemModel):
             return None
         row = self.inference.row_for(node.layer_id)
         values = None if row is None else (row.type, row.output_shape, row.param_count,
-                                           row.error, row.fix, row.note)
+                                           getattr(row, "trainable_count", None), row.error,
+                                           row.fix, row.note)
         return values, node.layer_id in self._blocked, node.layer_id == self._first_error
 
     def first_problem(self) -> tuple[StackNode, Any] | None:
@@ -754,7 +755,16 @@ class _RowText:
             return self.shape_text or ("…" if self.kind == "layer" else "")
         if self.kind == "branch" or self.report is None or self.report.param_count is None:
             return ""
-        return f"{self.report.param_count:,}"
+        return f"{self.report.param_count:,}" + self._training_text()
+
+    def _training_text(self) -> str:
+        """For a pretrained network: whether its weights train (`` · frozen``, `` · 195,266
+        train``); the palette's other layers always train all they have."""
+        layer_type = catalog.find(self.type)
+        trainable = getattr(self.report, "trainable_count", None)
+        if layer_type is None or layer_type.category != "Pretrained" or trainable is None:
+            return ""
+        return " · frozen" if trainable == 0 else f" · {trainable:,} train"
 
     def icon(self) -> Any:
         if self.error:

@@ -44,6 +44,7 @@ from dlstudio.gui.widgets.log_panel import LogPanel
 from dlstudio.gui.widgets.sample_grid_view import SampleGridView
 from dlstudio.gui.widgets.stopping_dialog import StoppingDialog
 from dlstudio.gui.widgets.training_progress import ProgressClock, format_duration
+from dlstudio.gui.widgets.weights_download import ensure_weights
 
 DEVICE_WORDS = re.compile(r"\b[GC]PUs?\b")
 TRAIN_TIP = ("Train the project (F5); a project that was never saved is saved first, since "
@@ -180,6 +181,7 @@ class TrainingView(QWidget):
         client.epoch.connect(self._on_epoch)
         client.message.connect(self._on_message)
         client.samples.connect(self.samples.show_samples)
+        client.phase.connect(self._on_phase)
         client.finished.connect(self._on_finished)
         client.error.connect(self._on_error)
         client.log.connect(self.log.add_output)
@@ -193,6 +195,8 @@ class TrainingView(QWidget):
     def train(self) -> None:
         """Start a new run of the document's project (saving it first, if the user agrees)."""
         if self.client.is_active() or not self._saved_project():
+            return
+        if not ensure_weights(self, self.document.project, self.warn):
             return
         self._begin(self.document.project.name)
         self.client.start(self.document.path, runs_dir=self.runs_dir)
@@ -289,6 +293,10 @@ class TrainingView(QWidget):
             dialog.hide()
             dialog.deleteLater()
             self.ready_to_close.emit()
+
+    def warn(self, title: str, text: str) -> None:
+        """Show a problem that keeps training from starting (tests replace this)."""
+        QMessageBox.warning(self, title, text)
 
     def ask(self, question: str) -> bool:
         """Ask the user a yes/no question (tests replace this)."""
@@ -389,6 +397,11 @@ class TrainingView(QWidget):
         colour = "#b45309" if event.level == "warning" else None
         self.log.add(f"{event.level}: {event.text}", colour)
         self.hints.add(event)
+
+    def _on_phase(self, event: events.Phase) -> None:
+        """A new phase (fine-tuning after the head): marked on the curves and in the log."""
+        self._record(event)
+        self.log.add(f"after epoch {event.epoch}: {event.text}", "#9333ea")
 
     def _on_finished(self, event: events.Finished) -> None:
         self._record(event)
