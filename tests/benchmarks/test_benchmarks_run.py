@@ -27,9 +27,10 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
     ("bench_tune.py", ["--smoke"], "verdict: tuned vs defaults"),
     ("bench_transfer.py", ["--smoke"], "verdict: the cached epoch is"),
     ("bench_data_health.py", ["--smoke"], "verdict: the checks cost"),
+    ("bench_generative.py", ["--smoke", "--part", "anomaly"], "verdict: anomaly ROC AUC"),
 ])
 def test_benchmark_script_runs_to_its_verdict(script, arguments, verdict):
-    if script in ("bench_tabular.py", "bench_time_to_quality.py"):
+    if script in ("bench_tabular.py", "bench_time_to_quality.py", "bench_generative.py"):
         pytest.importorskip("sklearn", reason="the benchmark's baselines: pip install .[bench]")
     if script == "bench_serve.py":
         pytest.importorskip("uvicorn", reason="the server: pip install .[serve]")

@@ -133,6 +133,18 @@ class RunFolder:
                                  f"{len(classes)} classes and predicts the most probable one")
         return self.update_record(threshold=None if threshold is None else float(threshold))
 
+    def set_anomaly_threshold(self, threshold: float) -> RunRecord:
+        """Save an autoencoder's anomaly threshold: a sample whose reconstruction error is
+        above it is flagged.
+
+        Raises:
+            UserInputError: ``threshold`` is negative or not a number.
+        """
+        if not float(threshold) >= 0.0:
+            raise UserInputError(f"an anomaly threshold is a reconstruction error, 0 or more; "
+                                 f"got {threshold}")
+        return self.update_record(threshold=float(threshold))
+
     def mark_failed(self, error: str) -> RunRecord:
         """Record that the run failed, and why (the training process may be gone)."""
         return self.update_record(state="failed", ended=now_text(), error=error)

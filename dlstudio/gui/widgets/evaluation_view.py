@@ -43,11 +43,13 @@ from dlstudio.core.runs.folder import RunFolder
 from dlstudio.gui import settings as app_settings
 from dlstudio.gui.background import prepare_keras, run_in_background
 from dlstudio.gui.theme import icon
+from dlstudio.gui.widgets.anomaly_view import AnomalyView
 from dlstudio.gui.widgets.confusion_matrix import ConfusionMatrixView
 from dlstudio.gui.widgets.forecast_data import forecast_data_from_result
 from dlstudio.gui.widgets.forecast_plot import ForecastPlot
 from dlstudio.gui.widgets.forecast_scores import ForecastScores
 from dlstudio.gui.widgets.importance_chart import ColumnImportanceView
+from dlstudio.gui.widgets.latent_view import LatentView
 from dlstudio.gui.widgets.probability_plots import ProbabilityPlots
 from dlstudio.gui.widgets.robustness_view import RobustnessView
 from dlstudio.gui.widgets.sample_list import SampleList
@@ -119,6 +121,10 @@ class EvaluationView(QWidget):
         self.pages.addWidget(self._classification_page())
         self.pages.addWidget(self._regression_page())
         self.pages.addWidget(self._forecast_page())
+        self.anomaly = AnomalyView()
+        self.anomaly.save_requested.connect(self.save_anomaly_threshold)
+        self.pages.addWidget(self.anomaly)
+        self.latent = LatentView()
         self.importance = ColumnImportanceView()
         self.sections = QTabWidget()
         self.sections.setDocumentMode(True)
@@ -127,6 +133,7 @@ class EvaluationView(QWidget):
         self.sections.addTab(self.importance, "Columns")
         self.robustness = RobustnessView()
         self.sections.addTab(self.robustness, "Robustness")
+        self.sections.addTab(self.latent, "Latent space")
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.status)
@@ -202,6 +209,7 @@ class EvaluationView(QWidget):
         self._show_sections(curves=False)
         self.importance.set_run(self.run_dir)
         self.robustness.set_run(self.run_dir)
+        self.latent.set_run(self.run_dir)
         self.samples.set_explainer(self._heat_maps() if self.run_dir and
                                    self._run_kind() == "images" else None)
         if self.run_dir is None:
@@ -279,10 +287,15 @@ class EvaluationView(QWidget):
         """Offer "Curves" for a classification result, "Columns" for a table run, and
         neither "Columns" nor "Robustness" for a forecast (a window is no row of columns)."""
         self.sections.setTabVisible(self.sections.indexOf(self.curves), curves)
-        forecast = self.run_dir is not None and self._run_task() == "forecasting"
-        table = self.run_dir is not None and self._run_kind() == "csv" and not forecast
+        task = self._run_task() if self.run_dir is not None else ""
+        forecast = task == "forecasting"
+        rebuilds = task in ("reconstruction", "vae")  # no target: no columns, no attacks
+        table = self.run_dir is not None and self._run_kind() == "csv" and not (
+            forecast or rebuilds)
         self.sections.setTabVisible(self.sections.indexOf(self.importance), table)
-        self.sections.setTabVisible(self.sections.indexOf(self.robustness), not forecast)
+        self.sections.setTabVisible(self.sections.indexOf(self.robustness),
+                                    not (forecast or rebuilds))
+        self.sections.setTabVisible(self.sections.indexOf(self.latent), task == "vae")
 
     def _run_kind(self) -> str:
         return str(self._run_data().get("kind", "csv"))
@@ -349,6 +362,9 @@ class EvaluationView(QWidget):
             self._show_classification(result)
         elif result.get("task") == "forecasting":
             self._show_forecast(result)
+        elif result.get("task") in ("reconstruction", "vae"):
+            self.pages.setCurrentWidget(self.anomaly)
+            self.anomaly.set_result(result, self.run_dir)
         else:
             self._show_regression(result)
         self._update_button()
@@ -410,6 +426,18 @@ class EvaluationView(QWidget):
             return
         self.threshold.mark_saved(value)
         self.evaluate()
+
+    def save_anomaly_threshold(self, value: float) -> None:
+        """Save an autoencoder's threshold in the run (predict and exports use it)."""
+        if self.run_dir is None:
+            return
+        try:
+            RunFolder(self.run_dir).set_anomaly_threshold(value)
+        except (UserInputError, OSError) as error:
+            self._set_status(f"The threshold was not saved: {error}", True)
+            return
+        self._set_status(f"Saved the threshold {value:.4g}: predict and new exports flag "
+                         "samples above it; evaluate again to update the saved scores.")
 
     def show_cell(self, true: str, predicted: str) -> None:
         """List the samples of one confusion-matrix cell, most confident first."""

@@ -1,0 +1,68 @@
+"""The Evaluate pages of an autoencoder (errors, threshold slider, detection scores, originals
+beside reconstructions) and of a VAE (latent scatter, prior samples, interpolation strip)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dlstudio.core.project.project import DataSpec, Project
+from dlstudio.core.tasks import get_task
+from dlstudio.gui.widgets.anomaly_view import AnomalyView
+from dlstudio.gui.widgets.latent_view import LatentView
+
+
+def anomaly_result():
+    task = get_task("reconstruction").bind(Project(data=DataSpec(normal_classes=["ok"])))
+    scores = np.array([[0.1], [0.2], [0.15], [0.9], [0.8], [0.12]])
+    true = np.array([1, 1, 1, 0, 0, 1])
+    result = task.report(scores, true, [f"row {i}" for i in range(6)], ["bad", "ok"], 0.5)
+    return {"task": "reconstruction", **result}
+
+
+def test_the_slider_moves_the_threshold_and_recounts_the_flags(qtbot):
+    view = AnomalyView()
+    qtbot.addWidget(view)
+    view.set_result(anomaly_result(), None)
+    assert view.threshold == 0.5 and view.line.value() == 0.5
+    assert "2 of 6 samples" in view.summary.text() and "100%" in view.summary.text()
+    view.slider.setValue(0)  # the lowest error: every other sample is flagged
+    assert view.threshold == 0.1
+    assert "5 of 6" in view.summary.text()
+    saved = []
+    view.save_requested.connect(saved.append)
+    view.save_button.click()
+    assert saved == [0.1]
+    view._show_pairs({"kind": "csv", "ids": ["row 3"], "scores": [0.9],
+                      "originals": pd.DataFrame({"a": [1.0]}),
+                      "reconstructions": pd.DataFrame({"a": [0.5]})})
+    assert view.rows.rowCount() == 1 and view.rows.item(0, 4).text() == "0.5"
+    view._show_pairs({"kind": "images", "ids": ["x.png"], "scores": [0.3],
+                      "originals": np.zeros((1, 8, 8, 1)),
+                      "reconstructions": np.ones((1, 8, 8, 1))})
+    assert len(view.originals.cells) == 1 and len(view.rebuilt.cells) == 1
+
+
+class FakeOpened:
+    """What latent_in_background hands over: interpolation through a fake decoder."""
+
+    class dataset:  # noqa: N801  (an attribute namespace)
+        kind = "images"
+
+    def interpolate(self, first, second, steps=8):
+        return np.linspace(0, 1, steps)[:, None, None, None] * np.ones((steps, 8, 8, 1))
+
+
+def test_the_latent_page_colours_codes_by_label_and_walks_between_two_samples(qtbot):
+    view = LatentView()
+    qtbot.addWidget(view)
+    codes = np.array([[0.0, 0.0], [0.1, 0.0], [3.0, 3.0], [3.1, 2.9]])
+    found = {"opened": FakeOpened(), "kind": "images", "ids": ["a/1.png", "a/2.png", "b/1.png",
+                                                               "b/2.png"],
+             "labels": ["a", "a", "b", "b"], "codes": codes, "points": codes,
+             "axes": "dimensions 1 and 2", "prior": np.zeros((6, 8, 8, 1))}
+    view.show_found(found)
+    assert len(view.scatter.listDataItems()) == 2  # one colour per label
+    assert len(view.prior.cells) == 6
+    assert view.first.currentText() == "1.png (a)" and view.second.currentText() == "2.png (b)"
+    qtbot.waitUntil(lambda: len(view.strip.cells) == 8, timeout=5000)
