@@ -30,6 +30,7 @@ class ProgressPrinter:
         self.epochs = 0
         self.batch_size = 1
         self._previous_elapsed = 0.0
+        self._last_epoch = 0
         self._bar_shown = False
 
     def __call__(self, event: Event) -> None:
@@ -73,6 +74,7 @@ class ProgressPrinter:
         self._bar_shown = True
 
     def _epoch(self, event: Epoch) -> None:
+        self._last_epoch = event.epoch
         duration = event.elapsed - self._previous_elapsed
         self._previous_elapsed = event.elapsed
         best = " *best*" if event.best_epoch == event.epoch else ""
@@ -84,6 +86,8 @@ class ProgressPrinter:
         if event.best_epoch:
             self._line(f"{verb}. Best epoch {event.best_epoch}: "
                        f"{format_logs(event.best_metrics)}")
+        elif self._last_epoch:  # nothing to rank the epochs by (a GAN)
+            self._line(f"{verb} after epoch {self._last_epoch}.")
         else:
             self._line(f"{verb} before the first epoch completed.")
 

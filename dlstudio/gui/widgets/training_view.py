@@ -408,6 +408,8 @@ class TrainingView(QWidget):
         best = ", ".join(f"{key} {value:.4g}" for key, value in event.best_metrics.items())
         verb = "Finished" if event.state == "finished" else "Stopped"
         summary = f"{verb}. Best epoch {event.best_epoch}" + (f": {best}" if best else "")
+        if not event.best_epoch and self.samples.epoch:  # a GAN: no best, its last grid
+            summary = f"{verb} after epoch {self.samples.epoch}."
         self.state_label.setText(summary)
         self.log.add(summary, "#15803d")
         if event.state == "finished":
