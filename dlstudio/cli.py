@@ -186,6 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                            "samples)")
     export.add_argument("-o", "--output", metavar="PATH", help="where to write it (default: "
                                                                "exports/ in the run folder)")
+    export.add_argument("--part", metavar="NAME", help="export another network of the run on "
+                                                       "its own (a GAN's discriminator)")
     export.add_argument("--force", action="store_true", help="replace an existing export")
     export.set_defaults(handler=commands.export_command)
 

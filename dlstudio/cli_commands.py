@@ -331,11 +331,11 @@ def _threshold_value(text: str) -> float | None:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    """``dlstudio export RUN --format FORMAT [--quantize KIND] [-o PATH]``."""
+    """``dlstudio export RUN --format FORMAT [--quantize KIND] [--part NAME] [-o PATH]``."""
     from dlstudio.core.export.exporter import export_run
 
     result = export_run(args.run, args.format, args.output, overwrite=args.force,
-                        quantize=args.quantize)
+                        quantize=args.quantize, part=args.part)
     for line in result.summary_lines():
         print(line)
     return 0

@@ -11,6 +11,7 @@ from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from dlstudio import __version__
+from dlstudio.core.errors import UserInputError
 from dlstudio.core.model.templates import TEMPLATES, Template, choose_template
 from dlstudio.core.project import layer_tree
 from dlstudio.gui import settings as app_settings
@@ -197,7 +198,8 @@ def fill_templates_menu(window: MainWindow, menu: QMenu) -> None:
     suggested = choose_template(kind, info.task if info else "regression",
                                 info.feature_shape if info else ()).name
     fitting = [t for t in TEMPLATES.values() if kind in t.kinds]
-    others = [t for t in TEMPLATES.values() if kind not in t.kinds]
+    others = [t for t in TEMPLATES.values()  # a template with its own task only where it fits
+              if kind not in t.kinds and t.task is None]
     words = {"series": "a time series", "images": "images", "text": "text sequences",
              "table": "a table"}
     if fitting:
@@ -221,6 +223,12 @@ def fill_templates_menu(window: MainWindow, menu: QMenu) -> None:
 def _apply_template(window: MainWindow, template: Template) -> None:
     document = window.document
     model = document.project.model
+    try:
+        template.parts_for(document.project.data)  # a size its blocks cannot take says so
+    except UserInputError as error:
+        QMessageBox.warning(window, "Template", f"The template {template.title} does not fit "
+                                                f"this data: {error}.")
+        return
     count = layer_tree.count_layers(model.layers, model.side_stacks)
     text = f"Apply template {template.title}"
     if template.task is not None or model.parts:  # the parts and the task change together

@@ -65,3 +65,24 @@ def test_the_autoencoder_template_brings_its_parts_and_task_in_one_undo_step(win
     document.undo_stack.undo()
     assert not document.project.model.parts
     assert [row.id for row in document.project.model.layers] == before
+
+
+def test_dcgan_is_offered_for_images_only_and_sets_the_parts_and_task(window, csv_project,
+                                                                     image_folder, tmp_path):
+    window.open_path(str(csv_project))
+    assert "dcgan" not in [name for name, _text in listed(templates_menu(window))]
+
+    project = Project(name="Pictures", data=DataSpec(kind="images", path=str(image_folder),
+                                                     image_size=[16, 16]))
+    window.open_path(str(save_project(project, tmp_path / "pictures.dlstudio.json")))
+    menu = templates_menu(window)
+    fitting = listed(menu)[1:listed(menu).index(("section", "For other kinds of data"))]
+    assert "dcgan" in [name for name, _text in fitting]
+    next(action for action in menu.actions() if action.data() == "dcgan").trigger()
+
+    document = window.document
+    assert document.project.data.task == "gan"
+    assert set(document.project.model.parts) == {"generator", "discriminator"}
+    assert document.project.model.template == "dcgan"
+    document.undo_stack.undo()  # one undo step puts the classifier back
+    assert document.project.data.task != "gan" and not document.project.model.parts

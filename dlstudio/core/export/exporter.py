@@ -54,6 +54,7 @@ from dlstudio.core.export.report import ExportReport, metric
 from dlstudio.core.export.savedmodel import SIGNATURE, write_savedmodel
 from dlstudio.core.output_paths import check_output_path
 from dlstudio.core.project.project import atomic_write_text
+from dlstudio.core.tasks import get_task
 
 __all__ = ["EXPORT_FORMATS", "METADATA_FILE", "SIGNATURE", "ExportResult", "export_run",
            "keras_metadata_path", "write_savedmodel", "FormatNotOffered"]
@@ -117,7 +118,8 @@ def _describe_input(spec: dict[str, Any]) -> str:
 
 
 def export_run(run_dir: str | Path, fmt: str, out_path: str | Path | None = None, *,
-               overwrite: bool = False, quantize: str | None = None) -> ExportResult:
+               overwrite: bool = False, quantize: str | None = None,
+               part: str | None = None) -> ExportResult:
     """Export a run's trained model and check the export in a fresh process.
 
     Args:
@@ -127,6 +129,8 @@ def export_run(run_dir: str | Path, fmt: str, out_path: str | Path | None = None
             ``model.keras`` inside for ``keras``; default ``exports/<format>`` in the run.
         overwrite: Replace an existing export at ``out_path``.
         quantize: LiteRT only: ``float16``, ``dynamic`` or ``int8`` (default float32).
+        part: Another network of the run to export on its own (a GAN's ``discriminator``);
+            ``None``: the model the task exports (a GAN's generator).
 
     Raises:
         UserInputError: Unknown format or quantization, a format that cannot represent the
@@ -138,10 +142,13 @@ def export_run(run_dir: str | Path, fmt: str, out_path: str | Path | None = None
     module = format_module(fmt)
     quantize = _quantization(module, quantize)
     run = open_run(run_dir)
-    target = _target(run, module, quantize, out_path)
+    task = get_task(run.task)
+    run.model = task.export_model(run.model, part)
+    target = _target(run, module, quantize, out_path, part)
     _check_target(target, overwrite, module.FOLDER, run_inputs(run))
     dataset = load_dataset(run.project, class_names=run.class_names or None)
-    samples, targets, split = report_samples(dataset)
+    own = task.export_samples(run.model, REPORT_SAMPLES)
+    samples, targets, split = (own, None, "noise") if own else report_samples(dataset)
     job = ExportJob(run, dataset, quantize, training_samples(dataset) if quantize == "int8"
                     else {})
     reason = module.refusal(job)
@@ -284,12 +291,16 @@ def _quantization(module: Any, quantize: str | None) -> str:
     return quantize
 
 
-def _target(run: TrainedRun, module: Any, quantize: str, out_path: str | Path | None) -> Path:
+def _target(run: TrainedRun, module: Any, quantize: str, out_path: str | Path | None,
+            part: str | None = None) -> Path:
     if out_path:
         return _keras_target(Path(out_path)) if module.NAME == "keras" else Path(out_path)
     name = DEFAULT_NAMES[module.NAME]
     if quantize != "float32":
         name = f"{name}-{quantize}"
+    if part:
+        stem, dot, suffix = name.partition(".")
+        name = f"{stem}-{part}{dot}{suffix}"
     return run.folder.exports_dir / name
 
 
@@ -313,6 +324,7 @@ def export_metadata(run: TrainedRun, dataset: Dataset, fmt: str,
         "output": None,
         "output_units": int(run.model.outputs[0].shape[-1]),
         "inputs": inputs,
+        **get_task(run.task).export_metadata(run.model),
         **written,
         "run": {"id": run.record.id, "name": run.name, "folder": str(run.folder.path)},
         "created": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -45,6 +45,8 @@ def text(cell):
 
 def readme_text(metadata: dict[str, Any], export_path: Path) -> str:
     """Return the README for a SavedModel export described by ``metadata``."""
+    if metadata.get("generates"):
+        return _generator_readme(metadata, export_path)
     task = metadata["task"]
     takes = (
         "the CSV's feature columns as they are in the file: numbers as float32 (NaN when "
@@ -193,3 +195,40 @@ def print_results(metadata: dict[str, Any]) -> str:
                 "    print(CLASS_NAMES[int(probabilities[1] >= THRESHOLD)], probabilities[1])")
     return ("for probabilities in outputs:\n"
             "    print(CLASS_NAMES[probabilities.argmax()], probabilities.max())")
+
+
+def _generator_readme(metadata: dict[str, Any], export_path: Path) -> str:
+    """The README of a generator's export: noise in, images out."""
+    latent = metadata["latent_dim"]
+    code = f'''import numpy as np
+import tensorflow as tf
+
+EXPORT = {json.dumps(str(export_path))}
+LATENT_DIM = {latent}
+
+model = tf.saved_model.load(EXPORT)
+serve = model.signatures[{json.dumps(metadata["signature"])}]
+noise = np.random.default_rng(0).standard_normal((16, LATENT_DIM)).astype("float32")
+outputs = serve(noise=tf.constant(noise))[{json.dumps(metadata["output"])}].numpy()
+print(outputs.shape, outputs.min(), outputs.max())  # 16 images, pixels 0..255
+'''
+    lines = [
+        f"dlstudio export of run \"{metadata['run']['name']}\" ({metadata['task']}): the "
+        "generator",
+        "",
+        textwrap.fill(f"A TensorFlow SavedModel that turns noise into images: input \"noise\" "
+                      f"is float32 of shape [batch, {latent}], numbers drawn from a standard "
+                      f"normal distribution; output \"{metadata['output']}\" is the images, "
+                      "float32 pixels in 0..255 of shape [batch, height, width, channels]. "
+                      "The same noise gives the same images. It needs only TensorFlow.",
+                      width=92),
+        "",
+        "Example (Python):",
+        "",
+        "```python",
+        code.rstrip("\n"),
+        "```",
+        "",
+        "With dlstudio installed, dlstudio generate RUN -n 64 -o DIR writes PNG files.",
+    ]
+    return "\n".join(lines) + "\n"

@@ -74,6 +74,11 @@ class GanModel(keras.Model):
         return self.generator(inputs, training=training)
 
     @property
+    def input(self) -> Any:
+        """The data's inputs (``{"image": …}``), which evaluation and prediction feed."""
+        return self.preprocess.input
+
+    @property
     def metrics(self) -> list[Any]:
         """The trackers reset at each epoch."""
         return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker,

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from dlstudio.core.errors import UserInputError
+from dlstudio.core.model.gan_templates import dcgan_parts
 from dlstudio.core.project.project import DataSpec, LayerSpec, ModelSpec
 
 DATA_KINDS = ("table", "images", "text")
@@ -38,6 +39,8 @@ class Template:
         make_parts: For a template with parts: ``make_parts(data)`` returns fresh stacks by
             part name (``model.parts``), sized for the data (an image's size and channels).
         latent_dim: ``model.latent_dim`` of a template with parts.
+        min_image_side: The smallest side ``init`` sizes images to for this template (``None``:
+            the usual 32 pixels; a GAN keeps 8x8 digits 8x8).
     """
 
     name: str
@@ -48,6 +51,7 @@ class Template:
     task: str | None = None
     make_parts: Callable[[DataSpec], dict[str, list[LayerSpec]]] | None = None
     latent_dim: int = 16
+    min_image_side: int | None = None
 
     def parts_for(self, data: DataSpec) -> dict[str, list[LayerSpec]]:
         """Return the template's parts sized for a project's data (empty without parts)."""
@@ -335,6 +339,11 @@ TEMPLATES: dict[str, Template] = {template.name: template for template in (
              "can be drawn from it (dlstudio generate); shows its 2-D latent space.",
              ("table", "images"), _no_layers, task="vae", make_parts=_vae_parts, latent_dim=2
              ),
+    Template("dcgan", "DCGAN (generates images)",
+             "A GAN: a generator that turns noise into images through stride-2 transposed "
+             "convolutions, against a convolutional discriminator; sized for the data's "
+             "images (any size 2 divides). Trains without labels.", ("images",), _no_layers,
+             task="gan", make_parts=dcgan_parts, min_image_side=8),
 )}
 
 

@@ -21,6 +21,7 @@ from dlstudio.core.data.target_choice import suggested_target
 from dlstudio.core.errors import DataError, UserInputError, name_list, quote_name
 from dlstudio.core.model.templates import TEMPLATES, Template, choose_template, get_template
 from dlstudio.core.project.project import DataSpec, ModelSpec, Project, split_shares
+from dlstudio.core.tasks import get_task
 
 TARGET_STEPS = 2000  # optimizer steps a new project aims for, within MIN/MAX_EPOCHS
 MIN_EPOCHS, MAX_EPOCHS = 20, 200
@@ -114,7 +115,8 @@ def _make_project(data_path: str | os.PathLike[str], target: str | None,
     try:
         dataset = load_dataset(project)
         if project.data.kind == "images":
-            _fit_image_settings(project.data, dataset)
+            smallest = get_template(template).min_image_side if template else None
+            _fit_image_settings(project.data, dataset, smallest or MIN_IMAGE_SIDE)
             dataset = load_dataset(project)
     except DataError as error:
         if not lenient or project.data.kind == "images":
@@ -158,11 +160,13 @@ def _read_text_for(chosen: Template, data: DataSpec) -> None:
     data.text_encoding = "sequence"
 
 
-def _fit_image_settings(data: DataSpec, dataset: Dataset) -> None:
+def _fit_image_settings(data: DataSpec, dataset: Dataset,
+                        smallest: int = MIN_IMAGE_SIDE) -> None:
     """Size the input to the images' typical size and use grayscale when all are gray.
 
     A sample of the images is opened (headers only). The median size is rounded to a multiple
-    of 8 and kept within 32-128 pixels a side, so a new CNN neither upsamples small images nor
+    of 8 and kept within 32-128 pixels a side (``smallest``-128 for a template that keeps
+    small images small: dcgan's 8x8 digits), so a new CNN neither upsamples small images nor
     spends the CPU on large ones; the user can raise it in the project.
     """
     files = dataset.scan.files
@@ -175,12 +179,12 @@ def _fit_image_settings(data: DataSpec, dataset: Dataset) -> None:
     if not sizes:
         return
     width, height = (int(statistics.median(values)) for values in zip(*sizes, strict=True))
-    data.image_size = [_side(height), _side(width)]
+    data.image_size = [_side(height, smallest), _side(width, smallest)]
     data.color_mode = "grayscale" if gray else "rgb"
 
 
-def _side(pixels: int) -> int:
-    return max(MIN_IMAGE_SIDE, min(MAX_IMAGE_SIDE, round(pixels / 8) * 8))
+def _side(pixels: int, smallest: int = MIN_IMAGE_SIDE) -> int:
+    return max(smallest, min(MAX_IMAGE_SIDE, round(pixels / 8) * 8))
 
 
 def _needs_target(template: str | None) -> bool:
@@ -234,6 +238,8 @@ def _size_training(project: Project, dataset: Dataset) -> None:
         _table_defaults(project, dataset, rows)
     steps = max(1, math.ceil(rows / training.batch_size))
     training.epochs = max(MIN_EPOCHS, min(MAX_EPOCHS, math.ceil(TARGET_STEPS / steps)))
+    if not get_task(dataset.task).loss_falls:
+        return  # a GAN's losses do not fall as it learns: nothing for early stopping to watch
     training.early_stopping.enabled = True
     training.early_stopping.patience = max(5, training.epochs // 10)
     if training.schedule.kind == "cosine":  # the rate is still useful late: be patient

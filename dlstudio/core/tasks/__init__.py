@@ -4,6 +4,7 @@ seam; callers find a task by its name with :func:`get_task`."""
 from dlstudio.core.tasks import (  # noqa: F401  (they register)
     classification,
     forecasting,
+    gan,
     reconstruction,
     regression,
     vae,

@@ -47,6 +47,9 @@ class Task(ABC):
     """Whether the data must give a target per sample (False: learned from the inputs)."""
     loss_names: ClassVar[tuple[str, ...]] = ()
     """The ``training.loss`` names that fit this task (besides ``auto``)."""
+    loss_falls: ClassVar[bool] = True
+    """Whether the loss falls as the model learns, so early stopping and reduce-on-plateau
+    can watch it (a GAN's two losses do not)."""
     parts: ClassVar[tuple[str, ...]] = ()
     """The named stacks (``model.parts``) of a task that trains more than one network, in
     build order (``encoder``, ``decoder``); empty for one stack (``model.layers``)."""
@@ -159,6 +162,43 @@ class Task(ABC):
     def training_callbacks(self, project: Any) -> list[Any]:
         """Return Keras callbacks the task trains with besides dlstudio's (a KL warm-up)."""
         return []
+
+    def progress_callbacks(self, model: Any, dataset: Any, run: Any, emit: Any,
+                           project: Any) -> list[Any]:
+        """Return Keras callbacks that report to the run: files in the run folder ``run``
+        and events sent to ``emit`` (a GAN's live sample grid); they run before dlstudio's,
+        so what they add to an epoch's logs is recorded with it."""
+        return []
+
+    def export_model(self, model: Any, part: str | None = None) -> Any:
+        """Return the Keras model an export holds: the run's model, or for a generative task
+        the network a person calls (a GAN's generator, noise in and pixels out); ``part``
+        names another network to export on its own (a GAN's ``discriminator``).
+
+        Raises:
+            UserInputError: ``part`` is not one this task exports.
+        """
+        if part is not None:
+            raise UserInputError(f"a {self.name} run exports one model; leave --part out")
+        return model
+
+    def export_samples(self, model: Any, count: int) -> dict[str, np.ndarray] | None:
+        """Return inputs to check an export of ``model`` with, when the data's own samples do
+        not fit it (noise for a generator); ``None``: the data's validation samples."""
+        return None
+
+    def export_metadata(self, model: Any) -> dict[str, Any]:
+        """Return fields the export's ``dlstudio_export.json`` adds for ``model`` (what a
+        generator's input is); none by default."""
+        return {}
+
+    def optimizers(self, training: Any, steps_per_epoch: int) -> dict[str, Any]:
+        """Return ``compile``'s optimizer arguments for ``training``: ``optimizer`` (what
+        checkpoints, schedules and the step count follow) and any the task's model takes
+        besides (a GAN's ``discriminator_optimizer``)."""
+        from dlstudio.core.training.optimization import make_optimizer
+
+        return {"optimizer": make_optimizer(training, steps_per_epoch)}
 
     def after_training(self, model: Any, dataset: Any, project: Any) -> dict[str, Any]:
         """Return ``run.json`` fields to record once training ended (an autoencoder's

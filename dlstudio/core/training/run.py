@@ -280,7 +280,7 @@ def _compile(model: keras.Model, training: Any, task: Any, loss_name: str, steps
     """Compile with a fresh optimizer made from ``training`` (both phases of a fine-tuning
     run: the second with its own rate)."""
     model.compile(
-        optimizer=optimization.make_optimizer(training, steps),
+        **task.optimizers(training, steps),
         loss=task.make_loss(loss_name, training.label_smoothing, model),
         metrics=task.metrics() or None,
         steps_per_execution=per_call,
@@ -366,7 +366,9 @@ def _fit_until_done(model: keras.Model, point: ResumePoint, dataset: Dataset, lo
         classes))
     weights = task.class_weights(training.class_weights, dataset.targets("train"),
                                  classes) if dataset.has_targets else None
-    extra = task.training_callbacks(point.project)
+    extra = [*task.training_callbacks(point.project),
+             *task.progress_callbacks(model, dataset, recorder.run, recorder.emit,
+                                      point.project)]
 
     def fit(initial: int, end: int) -> str:
         return _fit_phase(model, train, valid, initial, end, [*extra, *callbacks],
@@ -500,7 +502,8 @@ def _set_precision(mixed: bool, plan: DevicePlan) -> list[str]:
 
 
 def _output_units(model: keras.Model) -> int:
-    return int(model.outputs[0].shape[-1] or 1)
+    outputs = getattr(model, "outputs", None)  # a model with its own call (a GAN) has none
+    return int(outputs[0].shape[-1] or 1) if outputs else 1
 
 
 def _storage_error(error: Exception, emit: EventLog, runs_dir: Any) -> StorageError | None:

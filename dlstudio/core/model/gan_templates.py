@@ -1,0 +1,100 @@
+"""The DCGAN template's two stacks, sized for the project's images.
+
+The generator starts from ``model.latent_dim`` numbers of noise: a Dense layer makes a small
+image of ``base`` × ``base`` pixels and many channels, then stride-2 ``Conv2DTranspose`` blocks
+double its size until it is the data's size, the last one making the data's channels with a
+sigmoid (pixels in 0..1). The discriminator mirrors it: stride-2 ``Conv2D`` blocks with
+LeakyReLU and Dropout halve the image, then the builder adds the one-logit score. Batch
+normalization steadies the generator; the discriminator goes without, as in TensorFlow's DCGAN
+tutorial, so each image is judged on its own.
+
+Any image size that 2 divides works (the blocks halve and double it): 8x8 takes one block,
+16x16 and 28x28 two, 32x32 three, 64x64 four; an odd size is refused with the sizes that fit.
+"""
+
+from __future__ import annotations
+
+from dlstudio.core.errors import UserInputError
+from dlstudio.core.project.project import DataSpec, LayerSpec
+
+MOST_BLOCKS = 4
+SMALLEST_BASE = 3  # the generator's first image is at least this many pixels across
+WIDEST = 256  # channels of the generator's first image at most
+
+
+def image_shape(data: DataSpec) -> tuple[int, int, int]:
+    """Return ``(height, width, channels)`` the model sees for ``data``."""
+    height, width = (int(size) for size in data.image_size)
+    return height, width, 1 if data.color_mode == "grayscale" else 3
+
+
+def halvings(height: int, width: int) -> int:
+    """Return how many stride-2 blocks fit: the most (up to :data:`MOST_BLOCKS`) that divide
+    both sides and leave at least :data:`SMALLEST_BASE` pixels.
+
+    Raises:
+        UserInputError: 2 does not divide the size (or halving it leaves too little).
+    """
+    blocks = 0
+    for count in range(1, MOST_BLOCKS + 1):
+        step = 2 ** count
+        if height % step or width % step or min(height, width) // step < SMALLEST_BASE:
+            break
+        blocks = count
+    if blocks == 0:
+        raise UserInputError(
+            f"the dcgan template needs an image size that its stride-2 blocks can halve and "
+            f"double, and {height}x{width} is not one; set data.image_size to 16x16, 28x28, "
+            "32x32 or 64x64 (any even size of 6 pixels or more)")
+    return blocks
+
+
+def dcgan_parts(data: DataSpec) -> dict[str, list[LayerSpec]]:
+    """Return the DCGAN's ``generator`` and ``discriminator`` stacks for ``data``'s images.
+
+    Raises:
+        UserInputError: The image size does not fit the stride-2 blocks (see :func:`halvings`).
+    """
+    height, width, channels = image_shape(data)
+    blocks = halvings(height, width)
+    return {"generator": _generator(height, width, channels, blocks),
+            "discriminator": _discriminator(blocks)}
+
+
+def _generator(height: int, width: int, channels: int, blocks: int) -> list[LayerSpec]:
+    base_h, base_w = height // 2 ** blocks, width // 2 ** blocks
+    filters = min(WIDEST, 128 * 2 ** (blocks - 1))
+    layers = [
+        LayerSpec.of("Dense", units=base_h * base_w * filters, activation="linear",
+                     use_bias=False),
+        LayerSpec.of("BatchNormalization"),
+        LayerSpec.of("LeakyReLU", negative_slope=0.2),
+        LayerSpec.of("Reshape", target_shape=[base_h, base_w, filters]),
+    ]
+    for block in range(max(1, blocks - 1)):
+        filters = max(32, filters // 2)
+        stride = 2 if block < blocks - 1 else 1  # one image: a block that keeps its size
+        layers += [
+            LayerSpec.of("Conv2DTranspose", filters=filters, kernel_size=[4, 4],
+                         strides=[stride, stride], padding="same", use_bias=False),
+            LayerSpec.of("BatchNormalization"),
+            LayerSpec.of("LeakyReLU", negative_slope=0.2),
+        ]
+    layers.append(LayerSpec.of("Conv2DTranspose", filters=channels, kernel_size=[4, 4],
+                               strides=[2, 2], padding="same", activation="sigmoid"))
+    return layers
+
+
+def _discriminator(blocks: int) -> list[LayerSpec]:
+    layers = []
+    filters = 64
+    for _block in range(max(2, blocks)):
+        layers += [
+            LayerSpec.of("Conv2D", filters=filters, kernel_size=[4, 4], strides=[2, 2],
+                         padding="same"),
+            LayerSpec.of("LeakyReLU", negative_slope=0.2),
+            LayerSpec.of("Dropout", rate=0.3),
+        ]
+        filters = min(WIDEST, filters * 2)
+    layers.append(LayerSpec.of("Flatten"))
+    return layers
