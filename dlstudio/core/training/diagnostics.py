@@ -44,10 +44,11 @@ class DoctorProbe(keras.callbacks.Callback):
     def set_batch(self, batched: Any) -> None:
         """Take the probe batch from a ``tf.data`` dataset of ``(inputs, targets)`` batches."""
         try:
-            inputs, targets = next(iter(batched.unbatch().batch(PROBE_SAMPLES).take(1)))[:2]
-            self.batch = (inputs, targets)
+            element = next(iter(batched.unbatch().batch(PROBE_SAMPLES).take(1)))
         except Exception:  # an empty split, an odd dataset: measure nothing
-            self.batch = None
+            element = None
+        # inputs alone (a GAN, an autoencoder's own targets) leave nothing to measure here
+        self.batch = tuple(element[:2]) if isinstance(element, tuple) else None
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self.values = {}

@@ -87,7 +87,6 @@ def _prepared(project: Any) -> tuple[Any, Any]:
     from dlstudio.core.data import load_dataset
     from dlstudio.core.model import builder
     from dlstudio.core.tasks import get_task
-    from dlstudio.core.training import optimization
 
     training = copy.deepcopy(project.training)
     training.schedule.kind = "constant"
@@ -96,11 +95,15 @@ def _prepared(project: Any) -> tuple[Any, Any]:
     if dataset.split_size("train") == 0:
         raise DataError("the training split is empty; add data or raise split.train")
     task = get_task(dataset.task)
-    model = builder.build_model(project, dataset)
-    loss_name = task.resolve_loss(training.loss, int(model.outputs[0].shape[-1] or 1),
+    built = builder.build_model(project, dataset)
+    model = task.training_model(built, project)
+    if any(type(item).train_step is not keras.Model.train_step for item in (built, model)):
+        raise UserInputError("the learning-rate finder needs a model trained on a target "
+                             "(classification, regression); this task trains its own way "
+                             "(several losses or optimizers), so set its rates by hand")
+    loss_name = task.resolve_loss(training.loss, int(built.outputs[0].shape[-1] or 1),
                                   training.label_smoothing)
-    model = task.training_model(model, project)
-    model.compile(optimizer=optimization.make_optimizer(training, 1),
+    model.compile(**task.optimizers(training, 1),
                   loss=task.make_loss(loss_name, training.label_smoothing, model))
     data = task.training_targets(
         dataset.tf_dataset("train", training.batch_size, shuffle=True, seed=training.seed),

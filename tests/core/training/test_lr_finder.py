@@ -41,3 +41,18 @@ def test_the_rate_grows_until_the_loss_blows_up_and_a_tenth_of_the_best_is_sugge
 def test_bad_ranges_are_refused(project, steps, start, end, words):
     with pytest.raises(UserInputError, match=words):
         find_learning_rate(project, steps, start, end)
+
+
+def test_a_task_that_trains_its_own_way_is_refused_in_words(tmp_path):
+    from PIL import Image
+
+    from dlstudio.core.project.from_data import new_project
+
+    folder = tmp_path / "blobs"
+    folder.mkdir()
+    for index in range(8):
+        Image.fromarray(np.full((8, 8), index * 30, np.uint8), "L").save(folder / f"{index}.png")
+    gan = new_project(folder, template="dcgan")
+
+    with pytest.raises(UserInputError, match="trains its own way"):
+        find_learning_rate(gan, steps=5)
