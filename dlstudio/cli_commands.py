@@ -38,7 +38,8 @@ def init_command(args: argparse.Namespace) -> int:
     print(f"  data: {data.kind} {data.path} ({what}; task {data.task})")
     print(f"  model: template {project.model.template!r}, "
           f"{layer_tree.count_layers(project.model.layers, project.model.side_stacks)} layers")
-    if data.kind == "images" and project.model.template != "transfer":
+    if data.kind == "images" and project.model.template != "transfer" and \
+            not project.model.parts:  # a model of parts (a GAN) learns without classes
         print("  tip: with a few hundred images per class, --template transfer (a network "
               "pretrained on ImageNet) usually does better; its weights are downloaded once")
     print(f"Next: dlstudio info {path}   then   dlstudio train {path}")

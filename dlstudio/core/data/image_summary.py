@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dlstudio.core.data.base import SPLITS
+from dlstudio.core.tasks import get_task
 
 if TYPE_CHECKING:
     from dlstudio.core.data.images import ImageDataset
@@ -61,7 +62,9 @@ def image_summary_lines(summary: dict[str, Any]) -> list[str]:
     ]
     if summary["has_targets"]:
         classes = ", ".join(f"{c['name']} {c['count']}" for c in summary["classes"])
-        lines.append(f"Task: classification, {len(summary['classes'])} classes: {classes}")
+        task = summary.get("task", "classification")
+        ignored = "" if get_task(task).needs_targets else " (labels only: it learns without them)"
+        lines.append(f"Task: {task}{ignored}, {len(summary['classes'])} classes: {classes}")
     else:
         lines.append("No class folders: images without known classes (prediction only)")
     lines.append("Splits: " + ", ".join(_split_text(name, part)
