@@ -155,7 +155,8 @@ def export_run(run_dir: str | Path, fmt: str, out_path: str | Path | None = None
     if reason:
         raise FormatNotOffered(reason)
     with on_cpu():
-        expected = as_array(run.model(_tensors(samples), training=False))
+        expected = as_array(run.model(_tensors(samples), training=False),
+                            get_task(run.task).compared_output)
     with writing_into(target.parent, "the export"):
         return _write_and_check(job, module, target, samples, (expected, targets, split))
 

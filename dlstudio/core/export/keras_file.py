@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from dlstudio.core.export.formats import ExportJob
+from dlstudio.core.export.reload_check import as_array
 
 NAME = "keras"
 TITLE = "Keras file (.keras)"
@@ -33,7 +34,10 @@ def write(job: ExportJob, staging: Path) -> dict[str, Any]:
     shutil.copyfile(job.run.folder.model_path, staging)
     inputs = [{"name": tensor.name, "dtype": str(tensor.dtype), "shape": list(tensor.shape)}
               for tensor in job.run.model.inputs]
-    return {"inputs": inputs, "output": None, "signature": None, "load": LOAD_HINT}
+    from dlstudio.core.tasks import get_task
+
+    return {"inputs": inputs, "output": get_task(job.run.task).compared_output,
+            "signature": None, "load": LOAD_HINT}
 
 
 def load(path: Path, metadata: dict[str, Any]) -> Any:
@@ -48,8 +52,6 @@ def load(path: Path, metadata: dict[str, Any]) -> Any:
         with tf.device("/CPU:0"):
             outputs = model({name: tf.constant(value) for name, value in inputs.items()},
                             training=False)
-        if isinstance(outputs, dict):
-            (outputs,) = outputs.values()
-        return np.asarray(outputs)
+        return as_array(outputs, metadata.get("output"))
 
     return call

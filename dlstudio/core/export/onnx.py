@@ -37,6 +37,9 @@ STANDARD_DOMAINS = ("", "ai.onnx", "ai.onnx.ml")
 def refusal(job: ExportJob) -> str | None:
     """Tables and images convert (what cannot is refused while writing, with the reason);
     the packages must be installed."""
+    if job.run.model is not None and isinstance(job.run.model.output, dict):
+        return ("this model returns several outputs (an autoencoder's reconstruction and "
+                "score); export it as a SavedModel or a .keras file")
     return missing_packages("tf2onnx", "onnx", "onnxruntime")
 
 

@@ -78,9 +78,11 @@ def compare(expected: np.ndarray, actual: np.ndarray, split: str) -> ExportCheck
     return ExportCheck(len(expected), split, largest, passed=passed)
 
 
-def as_array(outputs: Any) -> np.ndarray:
+def as_array(outputs: Any, name: str | None = None) -> np.ndarray:
+    """Return a model's outputs as one array: the only one, or the named output ``name`` of a
+    model with several (an autoencoder's ``score``)."""
     if isinstance(outputs, dict):
-        (outputs,) = outputs.values()
+        (outputs,) = [outputs[name]] if name in outputs else outputs.values()
     return np.asarray(outputs)
 
 

@@ -36,12 +36,75 @@ def write(job: ExportJob, staging: Path) -> dict[str, Any]:
     import tensorflow as tf
 
     write_savedmodel(job.run.model, staging)
+    from dlstudio.core.tasks import get_task
+
     serve = tf.saved_model.load(str(staging)).signatures[SIGNATURE]
     specs = serve.structured_input_signature[1]
-    (output,) = serve.structured_outputs
+    outputs = list(serve.structured_outputs)
+    compared = get_task(job.run.task).compared_output
+    (output,) = [compared] if compared in outputs else outputs
     inputs = [{"name": name, "dtype": spec.dtype.name, "shape": list(spec.shape.as_list())}
               for name, spec in specs.items()]
-    return {"inputs": inputs, "output": output, "signature": SIGNATURE}
+    written = {"inputs": inputs, "output": output, "outputs": outputs, "signature": SIGNATURE}
+    parts = write_generative_parts(job, staging)
+    if parts:
+        written["parts"] = parts
+    return written
+
+
+PART_FOLDERS = {"decoder": "decoder", "encoder": "encoder"}
+"""Where a VAE's parts go inside its SavedModel export (each a SavedModel of its own)."""
+
+
+def write_generative_parts(job: ExportJob, staging: Path) -> dict[str, str]:
+    """Write a VAE's decoder (latent code in, one sample out) and encoder (raw inputs in, the
+    code's mean and log-variance out) as SavedModels of their own, each with its metadata, and
+    check each in a fresh process; return their folders by part (empty for other models)."""
+    import json
+
+    import keras
+    import tensorflow as tf
+
+    from dlstudio.core.export.check import check_in_fresh_process
+    from dlstudio.core.export.reload_check import compare, require_passed
+
+    model = job.run.model
+    if not isinstance(model.output, dict) or "latent_mean" not in model.output:
+        return {}
+    decoder = model.get_layer("decoder")
+    encoder = keras.Model(model.inputs, {"mean": model.output["latent_mean"],
+                                         "log_variance": model.get_layer(
+                                             "latent_log_variance").output})
+    latent = int(decoder.input.shape[-1])
+    codes = np.random.default_rng(0).standard_normal((16, latent)).astype("float32")
+    decoder_input = decoder.input.name
+    for part, part_model, output in (("decoder", decoder, None), ("encoder", encoder, "mean")):
+        folder = staging / PART_FOLDERS[part]
+        write_savedmodel(part_model, folder)
+
+        serve = tf.saved_model.load(str(folder)).signatures[SIGNATURE]
+        specs = serve.structured_input_signature[1]
+        outputs = list(serve.structured_outputs)
+        metadata = {"dlstudio_export": 1, "format": NAME, "task": job.run.task, "part": part,
+                    "signature": SIGNATURE, "output": output or outputs[0], "outputs": outputs,
+                    "data_kind": job.run.project.data.kind, "class_names": [],
+                    "inputs": [{"name": name, "dtype": spec.dtype.name,
+                                "shape": list(spec.shape.as_list())}
+                               for name, spec in specs.items()]}
+        (folder / "dlstudio_export.json").write_text(json.dumps(metadata, indent=2) + "\n",
+                                                     encoding="utf-8")
+    from dlstudio.core.export.exporter import report_samples  # it imports this module
+
+    samples, _targets, split = report_samples(job.dataset)
+    (decoded,) = check_in_fresh_process([staging / PART_FOLDERS["decoder"]],
+                                        {decoder_input: codes})
+    (encoded,) = check_in_fresh_process([staging / PART_FOLDERS["encoder"]], samples)
+    require_passed(compare(np.asarray(decoder(codes, training=False)),
+                           np.asarray(decoded["outputs"]), "latent codes"))
+    means = encoder({name: tf.constant(values) for name, values in samples.items()},
+                    training=False)["mean"]
+    require_passed(compare(np.asarray(means), np.asarray(encoded["outputs"]), split))
+    return {part: folder for part, folder in PART_FOLDERS.items()}
 
 
 def write_savedmodel(model: Any, path: Path) -> None:

@@ -39,6 +39,7 @@ class Reconstruction(Task):
     needs_targets = False
     loss_names = LOSSES
     parts = ("encoder", "decoder")
+    compared_output = SCORE_OUTPUT
 
     def __init__(self) -> None:
         self.normal_classes: list[str] = []

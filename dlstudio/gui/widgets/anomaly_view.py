@@ -72,7 +72,7 @@ class AnomalyView(QWidget):
         self.truly: np.ndarray | None = None
         self.threshold: float | None = None
         self.histogram = pg.PlotWidget()
-        self.histogram.setLabel("bottom", "reconstruction error")
+        self.histogram.setLabel("bottom", "reconstruction error (log10: -2 is 0.01)")
         self.histogram.setLabel("left", "samples")
         self.histogram.addLegend()
         self.line = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen((30, 30, 30), width=2),
@@ -130,9 +130,10 @@ class AnomalyView(QWidget):
         heading.addWidget(self.pairs_status, 1)
         heading.addWidget(self.show_button)
         pairs_layout.addLayout(heading)
-        pairs_layout.addWidget(QLabel("Originals"))
+        self.image_titles = (QLabel("Originals"), QLabel("Reconstructions"))
+        pairs_layout.addWidget(self.image_titles[0])
         pairs_layout.addWidget(self.originals)
-        pairs_layout.addWidget(QLabel("Reconstructions"))
+        pairs_layout.addWidget(self.image_titles[1])
         pairs_layout.addWidget(self.rebuilt)
         pairs_layout.addWidget(self.rows, 1)
         scroll = QScrollArea()
@@ -155,7 +156,7 @@ class AnomalyView(QWidget):
         self.scores = np.array([record["score"] for record in records], dtype=np.float64)
         known = records and all("true_anomaly" in record for record in records)
         self.truly = np.array([record["true_anomaly"] for record in records]) if known else None
-        self._draw_histogram(result)
+        self._draw_histogram()
         detection = result.get("detection") or {}
         curve = detection.get("roc_curve") or {}
         self.roc.clear()
@@ -172,46 +173,50 @@ class AnomalyView(QWidget):
         self.rows.setRowCount(0)
         self.rows.setVisible(False)
 
-    def _draw_histogram(self, result: dict[str, Any]) -> None:
+    def _draw_histogram(self) -> None:
+        """Errors on a log scale (they span orders of magnitude: normal samples are rebuilt
+        closely, anomalies are not), normal and anomalous samples apart when known."""
         self.histogram.clear()
-        errors = result.get("errors") or {}
-        by_kind = errors.get("by_kind")
-        parts = ([("normal", by_kind["normal"], NORMAL_COLOUR),
-                  ("anomaly", by_kind["anomaly"], ANOMALY_COLOUR)] if by_kind
-                 else [("all samples", errors.get("histogram") or {}, NORMAL_COLOUR)])
-        for name, histogram, colour in parts:
-            edges, counts = histogram.get("edges") or [], histogram.get("counts") or []
-            if not counts:
-                continue
+        low, high = self._range()
+        edges = np.linspace(low, high, 41)
+        logs = np.log10(np.maximum(self.scores, 10.0 ** low))
+        parts = ([("normal", ~self.truly, NORMAL_COLOUR), ("anomaly", self.truly, ANOMALY_COLOUR)]
+                 if self.truly is not None else
+                 [("all samples", np.ones(len(logs), dtype=bool), NORMAL_COLOUR)])
+        for name, chosen, colour in parts:
+            counts, _ = np.histogram(logs[chosen], bins=edges)
             item = pg.PlotDataItem(edges, counts, stepMode="center", fillLevel=0,
                                    brush=pg.mkBrush(colour), pen=pg.mkPen(colour[:3]), name=name)
             self.histogram.addItem(item)
         self.histogram.addItem(self.line)
 
     def _range(self) -> tuple[float, float]:
-        if self.scores.size == 0:
-            return 0.0, 1.0
-        low, high = float(self.scores.min()), float(self.scores.max())
+        """The log10 range of the errors (the slider's and the histogram's)."""
+        positive = self.scores[self.scores > 0]
+        if positive.size == 0:
+            return -6.0, 0.0
+        low, high = float(np.log10(positive.min())), float(np.log10(positive.max()))
         return low, high if high > low else low + 1.0
 
     def set_threshold(self, value: float) -> None:
         """Move the threshold (slider and line) and recompute what it flags."""
         self.threshold = value
         low, high = self._range()
+        position = float(np.log10(value)) if value > 0 else low
         self.slider.blockSignals(True)
-        self.slider.setValue(round((value - low) / (high - low) * SLIDER_STEPS))
+        self.slider.setValue(round((position - low) / (high - low) * SLIDER_STEPS))
         self.slider.blockSignals(False)
         self.line.blockSignals(True)
-        self.line.setValue(value)
+        self.line.setValue(position)
         self.line.blockSignals(False)
         self._show_counts()
 
     def _slider_moved(self, step: int) -> None:
         low, high = self._range()
-        self.set_threshold(low + (high - low) * step / SLIDER_STEPS)
+        self.set_threshold(float(10.0 ** (low + (high - low) * step / SLIDER_STEPS)))
 
     def _line_moved(self) -> None:
-        self.set_threshold(float(self.line.value()))
+        self.set_threshold(float(10.0 ** self.line.value()))
 
     def _show_counts(self) -> None:
         flagged = anomaly.flags(self.scores, self.threshold)
@@ -253,6 +258,8 @@ class AnomalyView(QWidget):
                     for name, score in zip(found["ids"], found["scores"], strict=True)]
         self.pairs_status.setText("Left: the largest errors; right: typical ones. The number "
                                   "under each sample is its reconstruction error.")
+        for title in self.image_titles:
+            title.setVisible(found["kind"] == "images")
         if found["kind"] == "images":
             self.originals.set_samples(list(found["originals"]), captions)
             self.rebuilt.set_samples(list(found["reconstructions"]))
