@@ -19,7 +19,8 @@ the mean rank over datasets.
 
 Run: ``PYTHONPATH=. python benchmarks/bench_tabular.py`` (all datasets, 3 seeds; about an hour
 on two CPU cores), ``--datasets iris,diamonds_price --seeds 1`` for a part, ``--smoke`` for the
-quick check the tests run. It always exits 0: the verdict line is information, not a test.
+quick check the tests run, ``--join a.json,b.json`` to print the table of runs split across
+processes. It always exits 0: the verdict line is information, not a test.
 """
 
 from __future__ import annotations
@@ -209,7 +210,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="FILE", help="also write the raw results here")
     parser.add_argument("--reuse", metavar="FILE", help="take the results of models not in "
                         "--models from this earlier --json file (peers need not rerun)")
+    parser.add_argument("--join", metavar="FILES", help="run nothing: print the table of these "
+                        "comma-separated --json files joined (runs split across processes)")
     args = parser.parse_args(argv)
+    if args.join:
+        joined = join_results([Path(name) for name in args.join.split(",")])
+        report(joined, [m for m in MODELS if all(m in joined[name] for name in joined)])
+        return 0
     names = list(SMOKE) if args.smoke else (
         args.datasets.split(",") if args.datasets else list(TABLES))
     seeds = 1 if args.smoke else args.seeds
@@ -241,6 +248,18 @@ def main(argv: list[str] | None = None) -> int:
         models = [m for m in MODELS if all(m in results[name] for name in results)]
     report(results, models)
     return 0
+
+
+def join_results(files: list[Path]) -> dict[str, dict[str, list[tuple[float, float]]]]:
+    """Return the results of several ``--json`` files in one table (a model's results for a
+    dataset from the first file that has them), datasets in :data:`TABLES` order."""
+    joined: dict[str, dict[str, list[tuple[float, float]]]] = {}
+    for file in files:
+        for name, by_model in json.loads(file.read_text()).items():
+            for model, outcomes in by_model.items():
+                joined.setdefault(name, {}).setdefault(
+                    model, [tuple(item) for item in outcomes])
+    return {name: joined[name] for name in TABLES if name in joined}
 
 
 def report(results: dict[str, dict[str, list[tuple[float, float]]]], models: list[str]) -> None:
