@@ -23,7 +23,7 @@ from dlstudio.core.project.project import LayerSpec, Project
 from dlstudio.core.tasks import get_task
 
 DLSTUDIO_LAYERS = ("MultiHeadSelfAttention", "TransformerEncoderBlock", "PositionalEmbedding",
-                   "Backbone")
+                   "Backbone", "EnsembleSplit", "EnsembleMean")
 """Catalog types built from dlstudio's own Keras layers (imported by the script)."""
 
 _RENAMED = {
@@ -368,6 +368,11 @@ def training_code(project: Project, task: str, num_classes: int,
                   "# is replaced by its FGSM-attacked copy "
                   "(dlstudio/core/training/adversarial.py); this script trains",
                   "# on clean inputs only"]
+    members = _ensemble_members(project)
+    if members > 1:
+        lines += ["# EnsembleMean lays its members out as rows in training, so that each learns",
+                  "# from its own error: repeat every training target once per member",
+                  f"train_data = train_data.map(lambda x, y: (x, tf.repeat(y, {members}, axis=0)))"]
     lines += [
         "validation = validation_data if validation_count else None",
         "# The data pipelines shuffle the training set each epoch themselves",
@@ -377,6 +382,14 @@ def training_code(project: Project, task: str, num_classes: int,
         '    print("Test:", model.evaluate(test_data, return_dict=True, verbose=0))',
     ]
     return "\n".join(lines)
+
+
+def _ensemble_members(project: Project) -> int:
+    """Return the member count of the project's ``EnsembleSplit`` (1 without one)."""
+    for found in project.model.walk():
+        if found.layer.type == "EnsembleSplit":
+            return int(found.layer.params.get("members", 8))
+    return 1
 
 
 def _optimizer_lines(project: Project) -> list[str]:

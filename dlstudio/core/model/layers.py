@@ -380,4 +380,89 @@ class LatentSample(keras.layers.Layer):
                 "seed": self.seed}
 
 
+@keras.saving.register_keras_serializable(package="dlstudio")
+class EnsembleSplit(keras.layers.Layer):
+    """Give each of ``members`` ensemble members its own view of the features.
+
+    ``(batch, features)`` becomes ``(batch, members, features)``: member ``i`` sees the
+    features times its own learned scale per feature, which starts at random signs (+1 or -1)
+    so the members differ from the first step (TabM-mini, Gorishniy et al. 2025). The layers
+    after it act on the last axis, so the members share their weights; an
+    :class:`EnsembleMean` averages them.
+
+    Args:
+        members: How many members.
+        seed: The seed of the random signs; ``None`` draws one from Python's random state
+            (which training seeds).
+        **kwargs: Base layer arguments (``name``, ``dtype``…).
+    """
+
+    def __init__(self, members: int = 8, seed: int | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.members = int(members)
+        self.seed = seed
+
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
+        import random
+
+        import numpy as np
+
+        seed = self.seed if self.seed is not None else random.randrange(2**31)
+        signs = np.random.default_rng(seed).choice([-1.0, 1.0], (self.members, input_shape[-1]))
+        self.scale = self.add_weight(shape=(self.members, input_shape[-1]), name="scale",
+                                     initializer=keras.initializers.Constant(signs))
+
+    def call(self, inputs: Any) -> Any:
+        return ops.expand_dims(inputs, 1) * ops.cast(self.scale, inputs.dtype)
+
+    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        return (input_shape[0], self.members, *input_shape[1:])
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "members": self.members, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="dlstudio")
+class EnsembleMean(keras.layers.Layer):
+    """Join the members of an :class:`EnsembleSplit`: ``(batch, members, features)``.
+
+    For predictions it returns the members' mean, ``(batch, features)``. In training it lays
+    the members out as rows, ``(batch × members, features)``, so the output layer scores every
+    member on its own and each learns from its own loss (the training targets are repeated
+    once per member: :func:`ensemble_members`, :func:`repeat_targets`); trained on the mean
+    alone, the members would act as one wider network instead of an ensemble.
+    """
+
+    def call(self, inputs: Any, training: bool | None = None) -> Any:
+        if training:
+            return ops.reshape(inputs, (-1, *inputs.shape[2:]))
+        return ops.mean(inputs, axis=1)
+
+    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        return (input_shape[0], *input_shape[2:])
+
+
+def ensemble_members(model: keras.Model) -> int:
+    """Return how many rows a training batch of ``model`` has per sample: the member count of
+    its :class:`EnsembleMean` (1 when it has none)."""
+    for layer in model.layers:
+        if isinstance(layer, EnsembleMean):
+            return int(layer.input.shape[1])
+    return 1
+
+
+def repeat_targets(dataset: Any, members: int) -> Any:
+    """Return a ``tf.data`` dataset of ``(features, targets[, weights])`` batches with each
+    sample's target (and weight) repeated ``members`` times, in the row order of
+    :class:`EnsembleMean` in training (sample 0's members first)."""
+    if members <= 1:
+        return dataset
+    import tensorflow as tf
+
+    def repeat(features: Any, *rest: Any) -> Any:
+        return (features, *(tf.repeat(item, members, axis=0) for item in rest))
+
+    return dataset.map(repeat)
+
+
 from dlstudio.core.model.backbone_layer import Backbone  # noqa: E402, F401  (registered there)

@@ -28,6 +28,7 @@ from dlstudio.core.errors import DataError, StorageError, UserInputError, storag
 from dlstudio.core.evaluation.robustness import perturbation_scales
 from dlstudio.core.model import builder
 from dlstudio.core.model.backbone_weights import weights_uses
+from dlstudio.core.model.layers import ensemble_members, repeat_targets
 from dlstudio.core.monitoring.reference import write_reference
 from dlstudio.core.project.project import Project
 from dlstudio.core.runs.folder import RunFolder, create_run, now_text
@@ -355,6 +356,7 @@ def _fit_until_done(model: keras.Model, point: ResumePoint, dataset: Dataset, lo
     train = task.training_targets(task.training_data(
         dataset.tf_dataset("train", training.batch_size, shuffle=True, seed=training.seed,
                            cache=True), "train", dataset, point.project), loss_name, classes)
+    train = repeat_targets(train, ensemble_members(model))  # one per member (EnsembleMean)
     valid = task.training_targets(task.training_data(
         dataset.tf_dataset("validation", training.batch_size, cache=True), "validation",
         dataset, point.project), loss_name, classes) if validation else None

@@ -171,6 +171,18 @@ def test_a_plain_regression_target_is_standardized_without_a_log(price_project):
     assert "v * TARGET_SCALE + TARGET_OFFSET" in script and "loss='mse'" in script
 
 
+def test_the_script_repeats_the_targets_once_per_ensemble_member(price_project):
+    price_project.model = ModelSpec(layers=[
+        LayerSpec.of("EnsembleSplit", members=4), LayerSpec.of("Dense", units=4),
+        LayerSpec.of("EnsembleMean")])
+
+    script = generate_script(price_project)
+
+    assert "dlstudio_layers.EnsembleSplit(members=4)" in script
+    assert "tf.repeat(y, 4, axis=0)" in script
+    assert "tf.repeat" not in generate_script(block_project(price_project))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("which", ["csv_project", "image_project", "price_project"])
 def test_the_generated_script_trains_one_epoch(which, request, tmp_path):

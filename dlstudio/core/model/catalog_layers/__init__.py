@@ -12,6 +12,7 @@ from dlstudio.core.model.catalog_layers import (  # noqa: F401  (each module reg
     convolution,
     core,
     embedding,
+    ensemble,
     normalization,
     pooling,
     pretrained,
