@@ -48,6 +48,7 @@ from dlstudio.gui.widgets.confusion_matrix import ConfusionMatrixView
 from dlstudio.gui.widgets.forecast_data import forecast_data_from_result
 from dlstudio.gui.widgets.forecast_plot import ForecastPlot
 from dlstudio.gui.widgets.forecast_scores import ForecastScores
+from dlstudio.gui.widgets.gan_result import GanResultView
 from dlstudio.gui.widgets.importance_chart import ColumnImportanceView
 from dlstudio.gui.widgets.latent_view import LatentView
 from dlstudio.gui.widgets.probability_plots import ProbabilityPlots
@@ -124,6 +125,8 @@ class EvaluationView(QWidget):
         self.anomaly = AnomalyView()
         self.anomaly.save_requested.connect(self.save_anomaly_threshold)
         self.pages.addWidget(self.anomaly)
+        self.gan = GanResultView()
+        self.pages.addWidget(self.gan)
         self.latent = LatentView()
         self.importance = ColumnImportanceView()
         self.sections = QTabWidget()
@@ -289,7 +292,7 @@ class EvaluationView(QWidget):
         self.sections.setTabVisible(self.sections.indexOf(self.curves), curves)
         task = self._run_task() if self.run_dir is not None else ""
         forecast = task == "forecasting"
-        rebuilds = task in ("reconstruction", "vae")  # no target: no columns, no attacks
+        rebuilds = task in ("reconstruction", "vae", "gan")  # no target: no columns, attacks
         table = self.run_dir is not None and self._run_kind() == "csv" and not (
             forecast or rebuilds)
         self.sections.setTabVisible(self.sections.indexOf(self.importance), table)
@@ -365,6 +368,10 @@ class EvaluationView(QWidget):
         elif result.get("task") in ("reconstruction", "vae"):
             self.pages.setCurrentWidget(self.anomaly)
             self.anomaly.set_result(result, self.run_dir)
+        elif result.get("task") == "gan":
+            self.pages.setCurrentWidget(self.gan)
+            self.gan.set_result(result, self.run_dir)
+            self._show_sections(curves=False)
         else:
             self._show_regression(result)
         self._update_button()
