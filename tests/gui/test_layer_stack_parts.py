@@ -59,3 +59,16 @@ def test_edits_in_another_part_leave_the_shown_rows_alone(view):
     view.document.remove_layers(["dense_1"])
     assert rows(view) == ["Input of the encoder", "Dense", "Output of the encoder"]
     assert view.document.place("dropout_1") == "model.parts.decoder[id=dropout_1]"
+
+
+def test_the_graph_draws_the_part_the_stack_shows(qtbot, view):
+    from dlstudio.gui.widgets.model_graph import ModelGraphView
+
+    graph = ModelGraphView(view.document, view.inference)
+    qtbot.addWidget(graph)
+    graph.show()
+    graph.rebuild()
+    assert set(graph.boxes) == {"dense_1", "dense_2"}
+    view.document.show_part("decoder")
+    graph.rebuild()
+    assert set(graph.boxes) == {"dense_3"}

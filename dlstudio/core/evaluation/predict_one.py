@@ -129,7 +129,8 @@ class SamplePredictor:
         outputs = predict_outputs(run.model, dataset, "test", 1)
         row = get_task(run.task).prediction_table(dataset.sample_ids("test"), outputs,
                                                   run.class_names, run.threshold).iloc[0]
-        probabilities = {name: float(row[f"prob_{name}"]) for name in run.class_names}
+        probabilities = {name: float(row[f"prob_{name}"]) for name in run.class_names
+                         if f"prob_{name}" in row}  # an autoencoder's row has a score instead
         return SamplePrediction(row["prediction"], probabilities)
 
     @staticmethod

@@ -45,7 +45,15 @@ def generate_script(project: Project, dataset: Dataset | None = None) -> str:
 
     Raises:
         DataError: The data cannot be read.
+        UserInputError: The model has parts (an autoencoder, a VAE, a GAN), which the script
+            does not write yet.
     """
+    if project.model.parts:
+        from dlstudio.core.errors import UserInputError
+
+        raise UserInputError(f"Show code does not write models made of parts yet (this "
+                             f"model's {' and '.join(project.model.parts)}); train it in "
+                             "dlstudio, or export the trained model")
     dataset = dataset if dataset is not None else load_dataset(project)
     num_classes = len(dataset.class_names)
     data = csv_section(project, dataset) if dataset.kind == "csv" else image_section(

@@ -115,6 +115,7 @@ class ModelGraphView(QGraphicsView):
                        document.stacksChanged, document.layerChanged):
             signal.connect(self._schedule)
         document.layersReset.connect(self._schedule)
+        document.shownPartChanged.connect(self._schedule)
         document.changed.connect(
             lambda path: path == "model.add_output_head" and self._schedule())
         inference.reportChanged.connect(self._schedule)
@@ -138,7 +139,7 @@ class ModelGraphView(QGraphicsView):
         if key == self._layout_key and self._texts:
             try:
                 _GraphPainter(self, self.scene(), relabel=True).draw_model(
-                    self.document.project.model.layers)
+                    self.shown_stack())
             except StopIteration:  # the texts no longer match the boxes: draw it all again
                 pass
             else:
@@ -149,9 +150,16 @@ class ModelGraphView(QGraphicsView):
         scene.clear()
         self.boxes, self._texts = {}, []
         painter = _GraphPainter(self, scene)
-        painter.draw_model(self.document.project.model.layers)
+        painter.draw_model(self.shown_stack())
         scene.setSceneRect(scene.itemsBoundingRect().adjusted(-30, -30, 30, 30))
         self._mark_boxes()
+
+    def shown_stack(self) -> Sequence[LayerSpec]:
+        """The stack drawn: the part the layer stack shows (a model with parts), else
+        ``model.layers``."""
+        model = self.document.project.model
+        part = self.document.shown_part
+        return model.parts.get(part, []) if part is not None else model.layers
 
     def _layout(self) -> tuple:
         """Return what places the boxes: every row's id, type, merge and count, the input
@@ -166,7 +174,8 @@ class ModelGraphView(QGraphicsView):
         shapes = getattr(inference.data.info, "input_shapes", None) or {}
         head = bool(inference.rows_of_role("head")) or (
             inference.report is None and model.add_output_head)
-        return (rows(model.layers), tuple((group, rows(stack)) for group, stack
+        return (self.document.shown_part, rows(self.shown_stack()),
+                tuple((group, rows(stack)) for group, stack
                                           in model.inputs.items()),
                 model.merge, tuple(shapes) if model.inputs else (), head)
 

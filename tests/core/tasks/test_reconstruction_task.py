@@ -103,3 +103,30 @@ def test_the_report_scores_anomalies_against_the_normal_classes():
 def test_the_threshold_is_a_percentile_of_the_errors():
     assert anomaly.percentile_threshold(np.arange(101.0), 95.0) == pytest.approx(95.0)
     assert anomaly.flags(np.array([1.0, 3.0]), 2.0).tolist() == [False, True]
+
+
+@pytest.mark.slow
+def test_an_autoencoder_run_resumes_and_is_tried_on_one_row(tmp_path):
+    from dlstudio.core.evaluation.predict_one import SamplePredictor
+    from dlstudio.core.training.run import run_training
+
+    anomaly_frame(rows=80).drop(columns="label").to_csv(tmp_path / "rows.csv", index=False)
+    project = dense_autoencoder(DataSpec(kind="csv", path=str(tmp_path / "rows.csv"),
+                                         task="reconstruction"))
+    project.training.epochs = 1
+    first = train(project, tmp_path)
+    resumed = run_training(None, lambda event: None, epochs=2, resume=first.run.path)
+    assert resumed.state == "finished" and resumed.epochs_done == 2
+    assert RunFolder(resumed.run.path).read_record().threshold > 0
+    row = {"a": "0.1", "b": "0.2", "c": "9.0", "d": "-0.1"}
+    assert SamplePredictor(resumed.run.path).predict_row(row).prediction in ("normal",
+                                                                             "anomaly")
+
+
+def test_show_code_says_it_does_not_write_models_with_parts_yet():
+    from dlstudio.core.errors import UserInputError
+    from dlstudio.core.model.codegen import generate_script
+
+    project = dense_autoencoder(DataSpec(kind="csv", task="reconstruction"))
+    with pytest.raises(UserInputError, match="made of parts"):
+        generate_script(project)
