@@ -16,6 +16,7 @@ import math
 import os
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -191,7 +192,9 @@ class BestTracker(keras.callbacks.Callback):
             return True
         if not os.path.exists(self.best_weights_path):
             return False
-        self.model.load_weights(self.best_weights_path)
+        with warnings.catch_warnings():  # the best epoch may predate fine-tuning's optimizer
+            warnings.filterwarnings("ignore", "Skipping variable loading for optimizer")
+            self.model.load_weights(self.best_weights_path)
         return True
 
     def _improved(self, value: float) -> bool:
