@@ -280,7 +280,7 @@ class LayerStackView(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.resizeSection(0, 220)
         header.resizeSection(2, 105)
-        header.resizeSection(3, 88)
+        header.resizeSection(3, 130)  # room for "939,120 · frozen"
         tree.setToolTip("Drop layers and blocks from the palette here; drop on a block to put "
                         "layers inside it; drag rows to move them.")
         return tree

@@ -70,7 +70,7 @@ register(LayerType(
     ),
     build=_build,
     key_params=("network", "trainable"),
-    icon="block",
+    icon="category-pretrained",
     input_ranks=(3,),
     infer=_infer,
 ))
