@@ -130,3 +130,17 @@ def test_statistics_are_computed_per_column(csv_path):
     assert statistics["colour"].distinct == 3 and statistics["colour"].mean is None
     assert statistics["size"].minimum < statistics["size"].mean < statistics["size"].maximum
     assert class_counts(frame, "kind")[0] == ("a", 14)
+
+
+def test_an_autoencoder_names_its_normal_classes_and_needs_no_target(csv_panel):
+    view = csv_panel.csv_view
+    document = view.document
+    assert view.normal_classes.isHidden()
+    document.set_value("data.task", "reconstruction")
+    assert not view.normal_classes.isHidden()
+    assert "no target needed" in view.target_banner.text()
+    view.normal_classes.setText("a, b")
+    view.normal_classes.editingFinished.emit()
+    assert document.project.data.normal_classes == ["a", "b"]
+    document.undo_stack.undo()
+    assert document.project.data.normal_classes == [] and view.normal_classes.text() == ""
