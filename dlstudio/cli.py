@@ -90,6 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
                       "`evaluate` uses this file")
     init.add_argument("--validation", metavar="FILE", help="a CSV file of validation rows "
                       "(same columns)")
+    init.add_argument("--task", choices=("classification", "regression", "forecasting"),
+                      help="what to predict (default: forecasting for a time series — a column "
+                      "of dates or years and numbers — else from the target's kind)")
+    init.add_argument("--window", type=_positive, metavar="N", help="forecasting: rows of "
+                      "history per forecast (default: two seasons, or 24)")
+    init.add_argument("--horizon", type=_positive, metavar="H", help="forecasting: steps "
+                      "forecast ahead (default 1)")
     init.add_argument("--force", action="store_true", help="replace an existing file")
     init.set_defaults(handler=commands.init_command)
 

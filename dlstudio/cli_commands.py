@@ -23,17 +23,22 @@ from dlstudio.core.project.project import load_project, save_project
 
 def init_command(args: argparse.Namespace) -> int:
     """``dlstudio init DATA -o PROJECT``: infer a project from data and write it."""
-    from dlstudio.core.project.from_data import new_project
+    from dlstudio.core.project.from_data import SeriesChoice, new_project
 
     output = Path(args.output)
     if output.exists() and not args.force:
         raise UserInputError(f"{output} already exists; pass --force to replace it, or choose "
                              "another file name")
+    series = SeriesChoice(args.task, args.window, args.horizon)
     project = new_project(args.data, target=args.target, template=args.template,
-                          test_path=args.test, validation_path=args.validation)
+                          test_path=args.test, validation_path=args.validation, series=series)
     path = save_project(project, output)
     data = project.data
     what = f"target {data.target!r}" if data.kind == "csv" else "classes from the folder names"
+    if data.series is not None:
+        what = (f"forecast {', '.join(data.series.targets)} {data.series.horizon} step(s) "
+                f"ahead from windows of {data.series.window} rows, time column "
+                f"{data.series.time_column or '(row order)'!r}")
     print(f"Wrote {path}")
     print(f"  data: {data.kind} {data.path} ({what}; task {data.task})")
     print(f"  model: template {project.model.template!r}, "

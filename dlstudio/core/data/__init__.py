@@ -45,6 +45,14 @@ def load_dataset(
     """
     kind = project.data.kind
     source = Path(path) if path is not None else project.data_path()
+    if project.data.series is not None:
+        from dlstudio.core.data.series import SeriesDataset
+
+        if project.split_file_paths() and path is None:
+            raise DataError("a time series is split in time order within its file; remove "
+                            "data.test_path and data.validation_path, or evaluate on another "
+                            "file with --data")
+        return SeriesDataset.open(project, source, evaluation_only=evaluation_only)
     options = {"class_names": class_names, "evaluation_only": evaluation_only}
     if kind == "csv":
         from dlstudio.core.data.tabular import TabularDataset
@@ -71,6 +79,9 @@ def load_rows(project: Project, rows: Sequence[Mapping[str, str]],
 
     if project.data.kind != "csv":
         raise DataError(f"this project reads {project.data.kind}, not table rows; give an image")
+    if project.data.series is not None:
+        raise DataError("a forecasting project forecasts from a series, not from single rows; "
+                        "use `dlstudio predict RUN --data series.csv`")
     return TabularDataset.from_table(project, rows_as_csv(rows), class_names,
                                      evaluation_only=True)
 

@@ -181,7 +181,9 @@ def evaluate_run(run_dir: str | Path, data_path: str | Path | None = None) -> di
         ``roc_auc``, ``pr_auc``, ``roc_curves``, ``pr_curves``, ``calibration``, ``top_k``
         (more than 5 classes) and, with two classes, ``threshold`` (see
         :class:`~dlstudio.core.tasks.classification.Classification`); for
-        regression ``mse``, ``rmse``, ``mae``, ``r2`` and ``worst_residuals``; and
+        regression ``mse``, ``rmse``, ``mae``, ``r2`` and ``worst_residuals``; for
+        forecasting the model beside its baselines and every test window (the shape is in
+        :mod:`dlstudio.core.evaluation.forecast_report`); and
         ``predictions``, one record per sample (``sample``, ``true``, ``predicted`` and, for
         classification, ``confidence``: the probability of the predicted class). Also written to
         :func:`evaluation_file`.
@@ -193,10 +195,8 @@ def evaluate_run(run_dir: str | Path, data_path: str | Path | None = None) -> di
     run = open_run(run_dir)
     dataset = _evaluation_data(run, data_path)
     outputs = predict_outputs(run.model, dataset, "test", run.project.training.batch_size)
-    true = np.asarray(dataset.targets("test")) if dataset.has_targets else None
-    sample_ids = dataset.sample_ids("test")
     task = get_task(run.task).bind(run.project)
-    body = task.report(outputs, true, sample_ids, run.class_names, run.threshold)
+    body = task.evaluation_report(dataset, "test", outputs, run.class_names, run.threshold)
     result = {**_header(run, dataset, data_path), **body}
     atomic_write_text(evaluation_file(run_dir, data_path), json.dumps(result, indent=2) + "\n")
     return result

@@ -33,6 +33,7 @@ def load_keras_file(path: str | Path, fix: str = "export or train it again") -> 
 
     import dlstudio.core.model.gan_model  # noqa: F401  (registers the GAN's training model)
     import dlstudio.core.model.layers  # noqa: F401  (registers dlstudio's own layers)
+    import dlstudio.core.model.series_layers  # noqa: F401
 
     source = Path(path)
     if not source.is_file():

@@ -204,7 +204,7 @@ def inspect_stack(project: Project, feature_shape: Sequence[int | None], task: s
         computed.
     """
     with_parts = task in task_names() and bool(get_task(task).parts)
-    if task not in ("classification", "regression") and not with_parts:
+    if task not in task_names():  # auto
         task = "classification" if num_classes >= 2 else "regression"
     project.model.assign_ids()
     shape = tuple(feature_shape)

@@ -6,7 +6,9 @@ classification and regression alike. :func:`choose_template` picks one that fits
 ``dlstudio init`` or the GUI is not told which.
 
 Data kinds a template fits: ``table`` (a CSV's preprocessed feature vector), ``images`` (height,
-width, channels) and ``text`` (a CSV whose text is read as token sequences for an Embedding).
+width, channels), ``text`` (a CSV whose text is read as token sequences for an Embedding) and
+``series`` (a window of a time series, ``(steps, columns)``, for forecasting; see
+:mod:`dlstudio.core.data.series`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dlstudio.core.errors import UserInputError
 from dlstudio.core.model.gan_templates import dcgan_parts
 from dlstudio.core.project.project import DataSpec, LayerSpec, ModelSpec
 
-DATA_KINDS = ("table", "images", "text")
+DATA_KINDS = ("table", "images", "text", "series")
 DEFAULT_VOCABULARY = 5000
 DEFAULT_SEQUENCE_LENGTH = 64
 
@@ -82,11 +84,13 @@ class Template:
 
         The one way ``dlstudio init --template`` and the GUI's Templates menu size a template:
         the vocabulary from ``data.max_tokens`` and the positions a PositionalEmbedding covers
-        from ``data.sequence_length``.
+        from ``data.sequence_length`` (for a series: its window and horizon).
 
         Args:
             data: The project's data section.
         """
+        if data.series is not None:
+            return self.layers(data.max_tokens, data.series.window + data.series.horizon)
         return self.layers(data.max_tokens, data.sequence_length)
 
 
@@ -288,6 +292,71 @@ def _vae_parts(data: DataSpec) -> dict[str, list[LayerSpec]]:
     return {"encoder": _dense_encoder(None), "decoder": _dense_decoder()}
 
 
+def _text_gru(vocabulary_size: int, sequence_length: int) -> list[LayerSpec]:
+    return [
+        LayerSpec.of("Embedding", input_dim=vocabulary_size, output_dim=64, mask_zero=True),
+        LayerSpec.of("GRU", units=64),
+        LayerSpec.of("Dropout", rate=0.3),
+        LayerSpec.of("Dense", units=32, activation="relu"),
+    ]
+
+
+def _series_recurrent(cell: str) -> Callable[[int, int], list[LayerSpec]]:
+    # One recurrent layer reading the window in time order, then a small Dense layer; the head
+    # forecasts every step at once (direct multi-output).
+    def make(vocabulary_size: int, sequence_length: int) -> list[LayerSpec]:
+        return [LayerSpec.of(cell, units=64),
+                LayerSpec.of("Dense", units=32, activation="relu")]
+
+    return make
+
+
+def _series_tcn(vocabulary_size: int, sequence_length: int) -> list[LayerSpec]:
+    # A temporal convolutional network (Bai et al. 2018): residual blocks of causal dilated
+    # convolutions (the padding is all on the left, so no step sees a later one), dilations
+    # 1, 2, 4, 8 (31 steps seen), then the sequence flattened for the head.
+    def causal(dilation: int) -> list[LayerSpec]:
+        return [LayerSpec.of("ZeroPadding1D", padding=[2 * dilation, 0]),
+                LayerSpec.of("Conv1D", filters=32, kernel_size=3, padding="valid",
+                             dilation_rate=dilation, activation="relu",
+                             kernel_initializer="he_uniform")]
+
+    return [
+        *(LayerSpec.of("Residual", stacks=[causal(dilation)]) for dilation in (1, 2, 4, 8)),
+        LayerSpec.of("Conv1D", filters=8, kernel_size=1, activation="relu"),
+        LayerSpec.of("Flatten"),
+        LayerSpec.of("Dense", units=64, activation="relu"),
+    ]
+
+
+def _series_transformer(vocabulary_size: int, sequence_length: int) -> list[LayerSpec]:
+    # Each step projected to 32 numbers, learned positions, two small post-norm encoder blocks
+    # (as the text transformer), then the sequence flattened for the head.
+    width = 32
+    encoder = [
+        LayerSpec.of("Residual", stacks=[[
+            LayerSpec.of("MultiHeadSelfAttention", num_heads=4, key_dim=8, dropout=0.1),
+        ]]),
+        LayerSpec.of("LayerNormalization", epsilon=1e-6),
+        LayerSpec.of("Residual", stacks=[[
+            LayerSpec.of("Dense", units=2 * width, activation="relu"),
+            LayerSpec.of("Dense", units=width, activation="linear"),
+        ]]),
+        LayerSpec.of("LayerNormalization", epsilon=1e-6),
+    ]
+    return [
+        LayerSpec.of("Dense", units=width, activation="linear"),
+        LayerSpec.of("PositionalEmbedding", max_length=max(SERIES_POSITIONS, sequence_length)),
+        LayerSpec.of("Repeat", count=2, stacks=[encoder]),
+        LayerSpec.of("Flatten"),
+        LayerSpec.of("Dense", units=64, activation="relu"),
+    ]
+
+
+SERIES_POSITIONS = 512
+"""Positions the series transformer has at least, so a longer window still fits."""
+
+
 def _bottleneck(vocabulary_size: int, sequence_length: int) -> list[LayerSpec]:
     return [
         LayerSpec.of("Dense", units=64, activation="relu", kernel_initializer="he_uniform"),
@@ -324,6 +393,22 @@ TEMPLATES: dict[str, Template] = {template.name: template for template in (
              "An Embedding with positions and two encoder blocks (self-attention and a "
              "feed-forward network, each in a Residual block with normalization after it): "
              "for text read as token sequences.", ("text",), _transformer),
+    Template("gru", "GRU over text",
+             "An Embedding and a GRU that reads the text in order: lighter than the LSTM, for "
+             "text read as token sequences.", ("text",), _text_gru),
+    Template("series_gru", "GRU forecaster",
+             "A GRU reads the window in time order; the head forecasts every step of the "
+             "horizon at once: the default for time series.", ("series",),
+             _series_recurrent("GRU")),
+    Template("series_lstm", "LSTM forecaster",
+             "An LSTM reads the window in time order; the head forecasts every step of the "
+             "horizon at once.", ("series",), _series_recurrent("LSTM")),
+    Template("series_tcn", "Temporal convolutional network (TCN)",
+             "Residual blocks of causal dilated 1-D convolutions (dilations 1, 2, 4, 8) over "
+             "the window: fast to train, sees 31 steps back.", ("series",), _series_tcn),
+    Template("series_transformer", "Transformer encoder over the window",
+             "Each step projected, learned positions, two small self-attention encoder "
+             "blocks, then the head.", ("series",), _series_transformer),
     Template("bottleneck", "Bottleneck predictor",
              "Dense layers that squeeze the features through 16 numbers and widen them again; "
              "the output head then predicts the target from that (a predictor, not a "
@@ -363,18 +448,20 @@ def choose_template(kind: str, task: str, feature_shape: Sequence[int | None]) -
     """Return the template that fits the data.
 
     Args:
-        kind: ``images``, ``text`` (a CSV whose text is read as token sequences), or
-            ``csv``/``table`` (a table of features).
+        kind: ``images``, ``text`` (a CSV whose text is read as token sequences),
+            ``series`` (windows of a time series), or ``csv``/``table`` (a table of features).
         task: ``classification`` or ``regression``; every template serves both, since the
             builder adds the head the task needs.
         feature_shape: The preprocessed sample's shape; image-shaped data (rank 3) gets the
             CNN whatever ``kind`` says.
 
     Returns:
-        ``cnn`` for images, ``lstm`` for text sequences, ``mlp`` for tables. Images never get
-        ``transfer`` unasked: it needs ImageNet weights that an offline machine may lack, so
-        it is offered (``dlstudio init`` says so), not chosen.
+        ``cnn`` for images, ``lstm`` for text sequences, ``series_gru`` for series, ``mlp``
+        for tables. Images never get ``transfer`` unasked: it needs ImageNet weights that an
+        offline machine may lack, so it is offered (``dlstudio init`` says so), not chosen.
     """
+    if kind == "series":
+        return TEMPLATES["series_gru"]
     if kind == "images" or len(feature_shape) == 3:
         return TEMPLATES["cnn"]
     if kind == "text":

@@ -14,13 +14,20 @@ import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 from PIL import Image
 
 from dlstudio.core.data import Dataset, load_dataset
 from dlstudio.core.data.target_choice import suggested_target
 from dlstudio.core.errors import DataError, UserInputError, name_list, quote_name
 from dlstudio.core.model.templates import TEMPLATES, Template, choose_template, get_template
-from dlstudio.core.project.project import DataSpec, ModelSpec, Project, split_shares
+from dlstudio.core.project.project import (
+    DataSpec,
+    ModelSpec,
+    Project,
+    SeriesSpec,
+    split_shares,
+)
 from dlstudio.core.tasks import get_task
 
 TARGET_STEPS = 2000  # optimizer steps a new project aims for, within MIN/MAX_EPOCHS
@@ -38,10 +45,32 @@ IMAGE_SAMPLE = 64  # images opened to choose the input size
 MIN_IMAGE_SIDE, MAX_IMAGE_SIDE = 32, 128
 
 
+@dataclass(frozen=True)
+class SeriesChoice:
+    """What ``init`` was told about reading a CSV file as a series.
+
+    Attributes:
+        task: ``forecasting`` to read it as a series, ``classification`` or ``regression`` to
+            read it as a table; ``None``: a series when the file looks like one.
+        window: The window length (default: sized to the data).
+        horizon: The steps forecast (default 1).
+    """
+
+    task: str | None = None
+    window: int | None = None
+    horizon: int | None = None
+
+    @property
+    def given(self) -> bool:
+        """Whether a window or horizon was given (they make the file a series)."""
+        return self.window is not None or self.horizon is not None
+
+
 def new_project(data_path: str | os.PathLike[str], target: str | None = None,
                 template: str | None = None, *,
                 test_path: str | os.PathLike[str] | None = None,
-                validation_path: str | os.PathLike[str] | None = None) -> Project:
+                validation_path: str | os.PathLike[str] | None = None,
+                series: SeriesChoice | None = None) -> Project:
     """Return a new project for a CSV file or an image folder.
 
     Args:
@@ -54,13 +83,16 @@ def new_project(data_path: str | os.PathLike[str], target: str | None = None,
             file is then divided 85/15 into training and validation, and evaluation uses
             this file.
         validation_path: Likewise a CSV file whose rows are the validation split.
+        series: Whether to read a CSV file as a time series for forecasting, and its window
+            and horizon (default: a series when a column orders the rows in time and the
+            others are numbers; see :mod:`dlstudio.core.data.series_detection`).
 
     Raises:
         DataError: The data cannot be read, or ``target`` is not a column.
         UserInputError: The template is unknown or does not fit the data.
     """
     return _make_project(data_path, target, template, lenient=False, test_path=test_path,
-                         validation_path=validation_path).project
+                         validation_path=validation_path, series=series).project
 
 
 @dataclass
@@ -92,7 +124,8 @@ def draft_project(data_path: str | os.PathLike[str], target: str | None = None) 
 def _make_project(data_path: str | os.PathLike[str], target: str | None,
                   template: str | None, lenient: bool, *,
                   test_path: str | os.PathLike[str] | None = None,
-                  validation_path: str | os.PathLike[str] | None = None) -> DraftProject:
+                  validation_path: str | os.PathLike[str] | None = None,
+                  series: SeriesChoice | None = None) -> DraftProject:
     path = Path(data_path).expanduser().resolve()
     if not path.exists():
         raise DataError(f"{path} does not exist; pass a CSV file or an image folder")
@@ -106,7 +139,11 @@ def _make_project(data_path: str | os.PathLike[str], target: str | None,
         project = Project(name=path.name, data=DataSpec(kind="images", path=str(path)))
     else:
         project = Project(name=path.stem, data=_csv_data(path, target, lenient,
+                                                          _series_choice(series, template),
                                                           needs_target=_needs_target(template)))
+        if project.data.series is not None and (test_path or validation_path):
+            raise UserInputError("a time series is split in time order within its file; leave "
+                                 "out --test and --validation")
         _use_split_files(project, test_path, validation_path)
         if template is not None:
             _read_text_for(get_template(template), project.data)
@@ -121,8 +158,9 @@ def _make_project(data_path: str | os.PathLike[str], target: str | None,
     except DataError as error:
         if not lenient or project.data.kind == "images":
             raise
-        project.model = ModelSpec(layers=TEMPLATES["mlp"].layers_for(project.data),
-                                  template="mlp")
+        fallback = "series_gru" if project.data.series else "mlp"
+        project.model = ModelSpec(layers=TEMPLATES[fallback].layers_for(project.data),
+                                  template=fallback)
         return DraftProject(project, [str(error)])
     project.data.task = dataset.task
     chosen = _template(template, project, dataset)
@@ -196,12 +234,27 @@ def _needs_target(template: str | None) -> bool:
     return task is None or get_task(task).needs_targets
 
 
-def _csv_data(path: Path, target: str | None, lenient: bool = False, *,
-              needs_target: bool = True) -> DataSpec:
+def _series_choice(series: SeriesChoice | None, template: str | None) -> SeriesChoice:
+    """How to read a CSV file: as asked, else a series when it is one — unless a template
+    for other data was chosen (``--template mlp`` reads even a series as a table)."""
+    choice = series or SeriesChoice()
+    if template is not None and choice.task is None and not choice.given \
+            and "series" not in get_template(template).kinds:
+        return SeriesChoice(task="auto_table")
+    return choice
+
+
+def _csv_data(path: Path, target: str | None, lenient: bool = False,
+              choice: SeriesChoice = SeriesChoice(), *, needs_target: bool = True) -> DataSpec:
     from dlstudio.core.data.tabular import infer_columns, read_csv
 
     frame, _warnings = read_csv(path)
     names = [str(name) for name in frame.columns]
+    if target and target not in names:
+        _no_column(path, target, names)
+    series = _series_for(frame, target or None, choice)
+    if series is not None:
+        return DataSpec(kind="csv", path=str(path), task="forecasting", series=series)
     if (target == "" and lenient) or (target is None and not needs_target):
         target = None  # the person chose to decide later, or the task needs none
     elif target is None:
@@ -209,18 +262,41 @@ def _csv_data(path: Path, target: str | None, lenient: bool = False, *,
         if target is None and not lenient:
             raise DataError("no column can be predicted (every column is an identifier or a "
                             "constant); check the file")
-    elif target not in names:
-        close = difflib.get_close_matches(target, names, n=1)
-        hint = f"did you mean {quote_name(close[0])}? " if close else ""
-        raise DataError(f"{path.name} has no column {quote_name(target)}; {hint}the columns "
-                        f"are: {name_list(names)}")
     return DataSpec(kind="csv", path=str(path), target=target,
-                    columns=infer_columns(frame, target))
+                    columns=infer_columns(frame, target), task=choice.task or "auto")
+
+
+def _no_column(path: Path, target: str, names: list[str]) -> None:
+    close = difflib.get_close_matches(target, names, n=1)
+    hint = f"did you mean {quote_name(close[0])}? " if close else ""
+    raise DataError(f"{path.name} has no column {quote_name(target)}; {hint}the columns "
+                    f"are: {name_list(names)}")
+
+
+def _series_for(frame: pd.DataFrame, target: str | None,
+                choice: SeriesChoice) -> SeriesSpec | None:
+    """The series settings when the file is read as a series (asked, or detected)."""
+    from dlstudio.core.data.series_detection import detect_series, series_settings
+
+    if choice.task not in (None, "auto", "forecasting"):
+        if choice.given:
+            raise UserInputError(f"--window and --horizon are for forecasting, but --task is "
+                                 f"{choice.task}; leave them out or use --task forecasting")
+        return None
+    wanted = choice.task == "forecasting" or choice.given
+    series = series_settings(frame, target) if wanted else detect_series(frame, target)
+    if series is None:
+        return None
+    if not series.targets:
+        raise DataError("no column holds numbers to forecast; check the file")
+    series.window = choice.window or series.window
+    series.horizon = choice.horizon or series.horizon
+    return series
 
 
 def _template(name: str | None, project: Project, dataset: Dataset) -> Template:
-    kind = "images" if project.data.kind == "images" else (
-        "text" if project.data.text_encoding == "sequence" else "table")
+    kind = "images" if project.data.kind == "images" else "series" if project.data.series \
+        else "text" if project.data.text_encoding == "sequence" else "table"
     if name is None:
         return choose_template(kind, dataset.task, dataset.feature_shape())
     chosen = get_template(name)
@@ -234,7 +310,7 @@ def _template(name: str | None, project: Project, dataset: Dataset) -> Template:
 def _size_training(project: Project, dataset: Dataset) -> None:
     training = project.training
     rows = dataset.split_size("train")
-    if project.data.kind == "csv":
+    if project.data.kind == "csv" and project.data.series is None:
         _table_defaults(project, dataset, rows)
     steps = max(1, math.ceil(rows / training.batch_size))
     training.epochs = max(MIN_EPOCHS, min(MAX_EPOCHS, math.ceil(TARGET_STEPS / steps)))

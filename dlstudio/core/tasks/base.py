@@ -228,6 +228,15 @@ class Task(ABC):
         record per sample. ``threshold`` is the run's saved decision threshold, for tasks that
         decide by one (two classes; later an anomaly score)."""
 
+    def evaluation_report(self, dataset: Any, split: str, outputs: np.ndarray,
+                          class_names: list[str], threshold: float | None = None
+                          ) -> dict[str, Any]:
+        """Return the task's part of an evaluation of ``outputs`` on ``dataset``'s ``split``:
+        :meth:`report` on the split's targets by default. A task whose report needs more of
+        the data (forecasting's baselines on the same windows) overrides it."""
+        true = np.asarray(dataset.targets(split)) if dataset.has_targets else None
+        return self.report(outputs, true, dataset.sample_ids(split), class_names, threshold)
+
     @abstractmethod
     def report_lines(self, result: dict[str, Any]) -> list[str]:
         """Return the task's part of an evaluation result as aligned text lines."""

@@ -4,9 +4,9 @@ A sample is a window of rows (see :mod:`dlstudio.core.data.series`); the head is
 per target per horizon step, step-major (``t+1`` of every target, then ``t+2`` …), so a model's
 output row reshapes to ``(horizon, targets)``. The dataset names those outputs in its
 ``class_names`` (``VALUE t+1``, ``VALUE t+2``), which is how the head learns its width from the
-``num_classes`` the builder passes. The head learns standardized values; the target transform
-(``TargetScale`` fitted on the training part's targets) turns them back into the targets' units
-inside the model.
+``num_classes`` the builder passes. The head learns the standardized change from the window's
+last value; the target transform (``ForecastScale``, fitted on the training rows) turns it into
+the targets' units inside the model.
 """
 
 from __future__ import annotations
@@ -33,11 +33,9 @@ class Forecasting(Task):
         return max(num_classes, 1), "linear"
 
     def finish_outputs(self, outputs: Any, dataset: Any) -> Any:
-        """Turn the head's standardized outputs into the targets' units (``TargetScale``)."""
-        from dlstudio.core.model.layers import TargetScale
-
-        offset, scale = dataset.target_scaling()
-        return TargetScale(offset, scale, "none", name="target_scale", dtype="float32")(outputs)
+        """Turn the head's outputs into the targets' units: the window's last values plus the
+        learned change (``ForecastScale``, fitted on the training rows)."""
+        return dataset.finish_forecast(outputs)
 
     def resolve_loss(self, choice: str, output_units: int, label_smoothing: float = 0.0) -> str:
         """Return the loss to train with: ``mse`` for ``auto``."""
@@ -72,9 +70,26 @@ class Forecasting(Task):
                 "rmse": float(np.sqrt(np.mean(errors ** 2))) if errors.size else float("nan"),
                 "predictions": predictions}
 
+    def evaluation_report(self, dataset: Any, split: str, outputs: np.ndarray,
+                          class_names: list[str], threshold: float | None = None
+                          ) -> dict[str, Any]:
+        """The model beside persistence, seasonal naive and a linear AR on the same windows,
+        per step and overall, with every window's values (see
+        :mod:`dlstudio.core.evaluation.forecast_report` for the shape)."""
+        from dlstudio.core.evaluation.forecast_report import forecast_report
+
+        base = self.report(outputs, dataset.targets(split), dataset.sample_ids(split),
+                           class_names, threshold)
+        return forecast_report(dataset, split, outputs, base)
+
     def report_lines(self, result: dict[str, Any]) -> list[str]:
-        """The overall errors."""
-        return ["", f"MAE {result['mae']:.6g}, RMSE {result['rmse']:.6g}"]
+        """The model and its baselines side by side and the verdict (just the errors for a
+        plain :meth:`report`)."""
+        if "baselines" not in result:
+            return ["", f"MAE {result['mae']:.6g}, RMSE {result['rmse']:.6g}"]
+        from dlstudio.core.evaluation.forecast_report import report_lines
+
+        return report_lines(result)
 
     def prediction_table(self, sample_ids: list[str], outputs: np.ndarray,
                          class_names: list[str], threshold: float | None = None) -> Any:
