@@ -4,7 +4,7 @@
 
     dlstudio [PROJECT]                              open the GUI (on PROJECT)
     dlstudio init DATA -o PROJECT [--target COL] [--template NAME] [--test FILE]
-                 [--validation FILE]
+                 [--validation FILE] [--task TASK] [--window N] [--horizon H]
     dlstudio import MODEL.keras --data DATA -o PROJECT [--target COL]
     dlstudio info PROJECT [--json]                  data summary and health; devices; layers
     dlstudio layers [--json]                        the layer catalog, with every parameter
@@ -18,7 +18,7 @@
     dlstudio explain RUN [--repeats N] [--json]     permutation importance of a table's columns
     dlstudio robustness RUN [--epsilons E,…] [--json]   accuracy under attacks and noise
     dlstudio export RUN --format savedmodel|keras|onnx|litert [--quantize KIND] -o PATH
-    dlstudio predict RUN_OR_EXPORT --data PATH -o OUT.csv [--force]
+    dlstudio predict RUN_OR_EXPORT --data PATH -o OUT.csv [--backtest] [--force]
     dlstudio generate RUN [-n 64] -o DIR [--seed S]   new samples from a VAE or GAN run
     dlstudio serve RUN_OR_EXPORT [--host 127.0.0.1] [--port 8000]
     dlstudio drift RUN --data PATH [--json]           exit 3 when the data drifted
@@ -204,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="a CSV file or image folder")
     predict.add_argument("-o", "--output", required=True, metavar="OUT.csv",
                          help="the CSV file to write (never one of the inputs)")
+    predict.add_argument("--backtest", action="store_true", help="forecasting: forecast every "
+                         "test window of the file instead of the steps after its last row")
     predict.add_argument("--force", action="store_true", help="replace an existing file")
     predict.set_defaults(handler=commands.predict_command)
     generate = sub.add_parser("generate", help="new samples from a VAE or GAN run: PNG images "

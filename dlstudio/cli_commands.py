@@ -358,9 +358,10 @@ def generate_command(args: argparse.Namespace) -> int:
 
 
 def predict_command(args: argparse.Namespace) -> int:
-    """``dlstudio predict RUN_OR_EXPORT --data PATH -o OUT.csv [--force]``."""
+    """``dlstudio predict RUN_OR_EXPORT --data PATH -o OUT.csv [--backtest] [--force]``."""
     from dlstudio.core.evaluation.predict import predict_to_csv
 
-    rows = predict_to_csv(args.model, args.data, args.output, force=args.force)
+    rows = predict_to_csv(args.model, args.data, args.output, force=args.force,
+                          backtest=args.backtest)
     print(f"Wrote {rows} prediction(s) to {Path(args.output).resolve()}")
     return 0

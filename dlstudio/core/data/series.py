@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from dlstudio.core.data.base import SPLITS, Dataset
-from dlstudio.core.data.csv_reading import read_csv_file
+from dlstudio.core.data.csv_reading import CsvFile, read_csv_file
 from dlstudio.core.data.series_calendar import calendar_columns, calendar_names
 from dlstudio.core.data.series_missing import fill_missing
 from dlstudio.core.data.series_split import split_rows, window_starts
@@ -68,6 +68,7 @@ class SeriesDataset(Dataset):
         self.known_names = [*series.known_covariates, *calendar_names(series.calendar_features)]
         self.column_names = [*series.targets, *series.past_covariates, *self.known_names]
         self.starts: dict[str, np.ndarray] = {}
+        self.table: CsvFile | None = None  # the file as read (its delimiter, for exports)
         self._window_input: Any = None
         raw = np.column_stack([_numbers(frame, name) for name in self.input_columns()])
         raw = np.column_stack([raw, calendar_columns(axis.values, axis.kind,
@@ -91,8 +92,10 @@ class SeriesDataset(Dataset):
                 the series is too short for a window.
         """
         table = read_csv_file(source)
-        return cls.from_frame(project, table.frame, list(table.warnings),
-                              evaluation_only=evaluation_only)
+        dataset = cls.from_frame(project, table.frame, list(table.warnings),
+                                 evaluation_only=evaluation_only)
+        dataset.table = table
+        return dataset
 
     @classmethod
     def from_frame(cls, project: Project, frame: pd.DataFrame, warnings: list[str], *,
@@ -108,6 +111,7 @@ class SeriesDataset(Dataset):
         complete = dataset.complete if series.missing == "drop_windows" else None
         dataset.starts = window_starts(len(axis.values), series.window, series.horizon,
                                        series.stride, fractions, complete, evaluation_only)
+        dataset.fractions = fractions
         rows = len(axis.values)
         train_end, validation_end = (0, 0) if evaluation_only else split_rows(rows, fractions)
         dataset.train_rows = train_end
@@ -252,6 +256,15 @@ class SeriesDataset(Dataset):
     def target_history(self) -> np.ndarray:
         """Every row's target values, ``(rows, targets)`` float64, filled."""
         return self.values[:, : len(self.series.targets)].astype(np.float64)
+
+    def export_description(self) -> dict[str, Any]:
+        """What an export's window and future inputs hold, for its metadata and README."""
+        from dataclasses import asdict
+
+        return {**asdict(self.series), "columns": list(self.column_names),
+                "file_columns": self.input_columns(), "known_columns": list(self.known_names),
+                "step": str(self.axis.step if self.axis.step is not None else self.axis.delta),
+                "time_kind": self.axis.kind, "split": list(self.fractions)}
 
     # Summaries -------------------------------------------------------------------------
 

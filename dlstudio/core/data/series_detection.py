@@ -19,7 +19,7 @@ from dlstudio.core.data.csv_reading import infer_columns
 from dlstudio.core.data.series_season import detect_season
 from dlstudio.core.data.series_time import looks_like_time, parse_times
 from dlstudio.core.data.target_choice import suggested_target
-from dlstudio.core.project.project import SeriesSpec
+from dlstudio.core.project.project import ColumnSpec, SeriesSpec
 
 TIME_WORDS = ("year", "yr", "date", "time", "timestamp", "datetime", "period", "t", "month",
               "week", "day", "hour", "quarter", "index", "step", "ds")
@@ -53,17 +53,30 @@ def detect_series(frame: pd.DataFrame, target: str | None = None) -> SeriesSpec 
     time = time_column(frame)
     if time is None:
         return None
-    columns = [column for column in infer_columns(frame.drop(columns=[time]))
-               if column.role != "ignored"]
-    if not columns or any(column.kind != "numeric" for column in columns):
+    names = _numeric_columns(frame.drop(columns=[time]))
+    if not names:
         return None
-    names = [column.name for column in columns]
-    chosen = target if target in names else suggested_target(columns)
+    chosen = target if target in names else suggested_target(
+        [ColumnSpec(name, "feature", "numeric") for name in names])
     if chosen is None:
         return None
     return SeriesSpec(time_column=time, targets=[chosen],
                       past_covariates=[name for name in names if name != chosen],
                       window=default_window(frame[chosen]))
+
+
+def _numeric_columns(frame: pd.DataFrame) -> list[str] | None:
+    """The columns of numbers that vary; ``None`` when a column holds categories or text (a
+    table, not a series). Columns read as identifiers or constants are passed over."""
+    names = []
+    for column in infer_columns(frame):
+        values = frame[column.name]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            if values.nunique(dropna=True) > 1:
+                names.append(column.name)
+        elif column.role != "ignored":
+            return None
+    return names
 
 
 def series_settings(frame: pd.DataFrame, target: str | None = None) -> SeriesSpec:

@@ -52,7 +52,7 @@ FOLDER_FORMATS = ("savedmodel", "onnx", "litert")
 
 
 def predict_to_csv(run_or_export: str | Path, data_path: str | Path,
-                   out_csv: str | Path, *, force: bool = False) -> int:
+                   out_csv: str | Path, *, force: bool = False, backtest: bool = False) -> int:
     """Predict on ``data_path`` and write one CSV row per sample to ``out_csv``.
 
     Args:
@@ -61,6 +61,9 @@ def predict_to_csv(run_or_export: str | Path, data_path: str | Path,
         data_path: A CSV file or an image folder (targets are not needed).
         out_csv: The CSV file to write (replaced atomically); never one of the inputs.
         force: Replace ``out_csv`` when it exists.
+        backtest: For a forecasting model, forecast every test window of the file instead
+            of the steps after its last row (see
+            :mod:`dlstudio.core.evaluation.forecast_predict`).
 
     Returns:
         The number of rows written.
@@ -76,6 +79,15 @@ def predict_to_csv(run_or_export: str | Path, data_path: str | Path,
     if source.suffix == ".keras":
         inputs.append(keras_metadata_path(source))
     target = check_output_path(out_csv, inputs=inputs, force=force)
+    from dlstudio.core.evaluation.forecast_predict import forecast_with
+
+    forecast = forecast_with(source, Path(data_path), backtest)
+    if forecast is not None:
+        with writing_into(target.resolve().parent, "the forecast"):
+            atomic_write_text(target, forecast.to_csv(index=False))
+        return len(forecast)
+    if backtest:
+        raise UserInputError("--backtest is for forecasting models; leave it out")
     if is_run_folder(source):
         predicted = _predict_with_run(source, Path(data_path))
     elif source.suffix == ".keras" and source.is_file():

@@ -331,7 +331,10 @@ def export_metadata(run: TrainedRun, dataset: Dataset, fmt: str,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     if dataset.kind == "csv":
-        metadata["csv"] = {"delimiter": dataset.table.delimiter}
+        metadata["csv"] = {"delimiter": getattr(dataset.table, "delimiter", ",")}
+    describe_series = getattr(dataset, "export_description", None)
+    if describe_series is not None:  # a forecast: what a window holds
+        metadata["series"] = describe_series()
     if dataset.kind == "images":
         metadata["image"] = {"channels": dataset.channels,
                              "color_mode": run.project.data.color_mode,

@@ -47,6 +47,10 @@ def readme_text(metadata: dict[str, Any], export_path: Path) -> str:
     """Return the README for a SavedModel export described by ``metadata``."""
     if metadata.get("generates"):
         return _generator_readme(metadata, export_path)
+    if metadata.get("series"):
+        from dlstudio.core.export.forecast_readme import forecast_readme_text
+
+        return forecast_readme_text(metadata, export_path)
     task = metadata["task"]
     takes = (
         "the CSV's feature columns as they are in the file: numbers as float32 (NaN when "

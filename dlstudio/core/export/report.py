@@ -107,7 +107,8 @@ def _size(size: int) -> str:
 def metric(task: str, class_count: int, outputs: np.ndarray, targets: Any
            ) -> tuple[str, float | None]:
     """Return the metric name and its value: accuracy for classification, the mean
-    reconstruction error for a task that learns from its inputs (an autoencoder), else R²."""
+    reconstruction error for a task that learns from its inputs (an autoencoder), the mean
+    absolute error for several values per sample (a forecast's steps), else R²."""
     from dlstudio.core.tasks import get_task
 
     if not get_task(task).needs_targets:
@@ -115,6 +116,10 @@ def metric(task: str, class_count: int, outputs: np.ndarray, targets: Any
         return "mean error", float(values.mean()) if values.size else None
     if targets is None or not len(outputs):
         return ("accuracy" if task == "classification" else "r2"), None
+    several = np.asarray(targets).reshape(len(outputs), -1)
+    if task != "classification" and several.shape[1] > 1:
+        values = np.asarray(outputs, dtype=np.float64).reshape(several.shape)
+        return "mae", float(np.mean(np.abs(values - several.astype(np.float64))))
     targets = np.asarray(targets).reshape(-1)
     if task == "classification":
         predicted = class_probabilities(outputs, class_count).argmax(axis=1)

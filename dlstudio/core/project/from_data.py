@@ -51,7 +51,8 @@ class SeriesChoice:
 
     Attributes:
         task: ``forecasting`` to read it as a series, ``classification`` or ``regression`` to
-            read it as a table; ``None``: a series when the file looks like one.
+            read it as a table; ``None``: a series when the file looks like one;
+            ``auto_table``: a table whatever it looks like (the task from the target).
         window: The window length (default: sized to the data).
         horizon: The steps forecast (default 1).
     """
@@ -108,17 +109,21 @@ class DraftProject:
     problems: list[str] = field(default_factory=list)
 
 
-def draft_project(data_path: str | os.PathLike[str], target: str | None = None) -> DraftProject:
+def draft_project(data_path: str | os.PathLike[str], target: str | None = None, *,
+                  series: SeriesChoice | None = None) -> DraftProject:
     """Like :func:`new_project`, but a file that can be read is never refused for its columns.
 
     The GUI opens the data view on the result and lets the person fix what :attr:`problems`
     lists (no column to predict, every column read as an identifier, …) there. ``target``
     ``""`` means no target yet (the person decides later); ``None`` takes the likeliest.
+    ``series``: read a CSV file as a time series when it is one (``SeriesChoice()``) or as
+    asked; ``None`` reads it as a table (the data view's columns), as before forecasting.
 
     Raises:
         DataError: The file or folder cannot be read at all.
     """
-    return _make_project(data_path, target, None, lenient=True)
+    choice = series if series is not None else SeriesChoice(task="auto_table")
+    return _make_project(data_path, target, None, lenient=True, series=choice)
 
 
 def _make_project(data_path: str | os.PathLike[str], target: str | None,
@@ -262,8 +267,9 @@ def _csv_data(path: Path, target: str | None, lenient: bool = False,
         if target is None and not lenient:
             raise DataError("no column can be predicted (every column is an identifier or a "
                             "constant); check the file")
+    task = choice.task if choice.task in ("classification", "regression") else "auto"
     return DataSpec(kind="csv", path=str(path), target=target,
-                    columns=infer_columns(frame, target), task=choice.task or "auto")
+                    columns=infer_columns(frame, target), task=task)
 
 
 def _no_column(path: Path, target: str, names: list[str]) -> None:
@@ -278,6 +284,8 @@ def _series_for(frame: pd.DataFrame, target: str | None,
     """The series settings when the file is read as a series (asked, or detected)."""
     from dlstudio.core.data.series_detection import detect_series, series_settings
 
+    if choice.task == "auto_table":
+        return None
     if choice.task not in (None, "auto", "forecasting"):
         if choice.given:
             raise UserInputError(f"--window and --horizon are for forecasting, but --task is "

@@ -8,7 +8,7 @@ from dlstudio.core.model.templates import DATA_KINDS, TEMPLATES, choose_template
 from dlstudio.core.project import layer_tree
 from dlstudio.core.project.project import DataSpec, Project
 
-SHAPES = {"table": (20,), "images": (32, 32, 3), "text": (64,)}
+SHAPES = {"table": (20,), "images": (32, 32, 3), "text": (64,), "series": (24, 2)}
 
 
 def project_with(template, kind):

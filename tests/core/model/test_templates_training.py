@@ -163,7 +163,7 @@ def test_a_block_template_exports_a_savedmodel_and_a_keras_file_that_pass_the_re
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("template", "epochs"), [("lstm", 10), ("text_cnn", 10),
+@pytest.mark.parametrize(("template", "epochs"), [("lstm", 10), ("gru", 10), ("text_cnn", 10),
                                                 ("transformer", 6)])
 def test_text_templates_learn_keywords_read_as_sequences(template, epochs, text_csv, tmp_path):
     data = DataSpec(kind="csv", path=str(text_csv), target="topic", text_encoding="sequence",

@@ -3,7 +3,7 @@
 import pytest
 
 from dlstudio.core.errors import DataError
-from dlstudio.core.project.from_data import draft_project, new_project
+from dlstudio.core.project.from_data import SeriesChoice, draft_project, new_project
 
 
 @pytest.fixture
@@ -24,9 +24,17 @@ def test_a_series_whose_columns_look_like_identifiers_gives_a_draft_with_its_pro
     assert draft.project.model.layers  # a model to start from once the columns are fixed
 
 
-def test_the_command_line_still_refuses_it_with_its_message(series_csv):
-    with pytest.raises(DataError, match="no column can be predicted"):
-        new_project(series_csv)
+def test_the_command_line_reads_it_as_a_series_to_forecast(series_csv):
+    project = new_project(series_csv)
+    assert project.data.task == "forecasting"
+    assert project.data.series.time_column == "YEAR"
+    assert project.data.series.targets == ["VALUE"]
+
+
+def test_a_draft_asked_to_recognise_series_forecasts_it(series_csv):
+    draft = draft_project(series_csv, series=SeriesChoice())
+    assert draft.problems == [] and draft.project.data.task == "forecasting"
+    assert draft.project.model.template == "series_gru"
 
 
 def test_a_chosen_target_is_kept_even_when_nothing_is_left_to_learn_from(series_csv):

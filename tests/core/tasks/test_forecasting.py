@@ -1,0 +1,81 @@
+"""The forecasting task: its head, loss, and an evaluation against baselines on a run."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dlstudio.core.errors import TrainingError
+from dlstudio.core.evaluation.forecast_report import verdict
+from dlstudio.core.project.project import (
+    DataSpec,
+    LayerSpec,
+    ModelSpec,
+    Project,
+    SeriesSpec,
+    TrainingSpec,
+    save_project,
+)
+from dlstudio.core.tasks import get_task
+
+
+def test_the_head_has_one_linear_unit_per_output_and_the_loss_is_a_regression_loss():
+    task = get_task("forecasting")
+    assert task.output_head(6) == (6, "linear")
+    assert task.resolve_loss("auto", 6) == "mse"
+    with pytest.raises(TrainingError, match="use mse, mae, huber or auto"):
+        task.resolve_loss("binary_crossentropy", 6)
+    table = task.prediction_table(["from 2001", "from 2002"], np.array([[1.0, 2.0], [3.0, 4.0]]),
+                                  ["v t+1", "v t+2"])
+    assert list(table.columns) == ["sample", "v t+1", "v t+2"]
+
+
+def test_a_model_that_does_not_beat_persistence_is_told_so_in_plain_words():
+    report = {"mae": 5.0, "beats_persistence": False,
+              "baselines": {"persistence": {"mae": 4.0}, "linear_ar": {"mae": 3.0}}}
+    assert verdict(report).startswith("The model does not beat persistence")
+    report.update(mae=3.5, beats_persistence=True)
+    assert "but not the linear AR" in verdict(report)
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    from dlstudio.core.training.run import run_training
+
+    root = tmp_path_factory.mktemp("forecast")
+    t = np.arange(150)
+    pd.DataFrame({"YEAR": 1800 + t, "VALUE": 20 + 8 * np.sin(2 * np.pi * t / 10)}).to_csv(
+        root / "yearly.csv", index=False)
+    series = SeriesSpec(time_column="YEAR", targets=["VALUE"], window=10, horizon=3)
+    project = Project(name="yearly", data=DataSpec(path=str(root / "yearly.csv"),
+                                                   task="forecasting", series=series),
+                      model=ModelSpec(layers=[LayerSpec.of("Flatten")]),
+                      training=TrainingSpec(epochs=2, batch_size=16))
+    save_project(project, root / "yearly.dlstudio.json")
+    return run_training(project, lambda event: None, runs_dir=root / "runs").run.path
+
+
+def test_evaluation_puts_the_model_beside_its_baselines_on_the_same_windows(trained_run):
+    from dlstudio.core.evaluation.evaluate import evaluate_run, format_report
+
+    result = evaluate_run(trained_run)
+
+    assert result["task"] == "forecasting" and result["horizon"] == 3
+    assert set(result["baselines"]) == {"persistence", "seasonal_naive", "linear_ar"}
+    assert result["season_length"] == 10
+    for name in ("mae", "rmse", "smape", "mase"):
+        assert np.isfinite(result[name]) and name in result["baselines"]["persistence"]
+    assert [step["step"] for step in result["per_step"]] == [1, 2, 3]
+    assert result["windows_total"] == result["samples"] == len(result["windows"])
+    window = result["windows"][0]
+    assert window["timestamps"][0] == window["origin"] and len(window["timestamps"]) == 3
+    assert len(window["truth"]["VALUE"]) == 3 and len(window["forecast"]["VALUE"]) == 3
+    assert set(window["baselines"]) == set(result["baselines"])
+    assert result["history"]["timestamps"][-1] == "1949"
+    assert isinstance(result["beats_persistence"], bool) and result["verdict"]
+    json.dumps(result)  # JSON-ready
+    text = format_report(result)
+    assert "persistence (last value)" in text and "MAE per step" in text
