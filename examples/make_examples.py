@@ -1,4 +1,5 @@
-"""Regenerate the bundled examples: a churn CSV and a shapes image folder, with their projects.
+"""Regenerate the bundled examples: a churn CSV, a shapes image folder and a monthly sales series,
+with their projects.
 
 Run ``make examples`` (or ``python examples/make_examples.py``). The data is synthetic and
 deterministic, kilobytes in size; each project is what ``dlstudio init`` makes of it.
@@ -14,13 +15,14 @@ sys.path.insert(0, str(HERE))
 
 from make_csv_example import make_churn_csv  # noqa: E402
 from make_image_example import make_shapes_folder  # noqa: E402
+from make_series_example import make_series_csv  # noqa: E402
 
-from dlstudio.core.project.from_data import new_project  # noqa: E402
+from dlstudio.core.project.from_data import SeriesChoice, new_project  # noqa: E402
 from dlstudio.core.project.project import save_project  # noqa: E402
 
 
 def main() -> None:
-    """Write both examples and their project files under ``examples/``."""
+    """Write the examples and their project files under ``examples/``."""
     churn_dir = HERE / "churn"
     csv_path = make_churn_csv(churn_dir)
     project = new_project(csv_path, target="churn")
@@ -31,7 +33,12 @@ def main() -> None:
     project = new_project(images)
     project.name = "Shapes"
     save_project(project, HERE / "shapes.dlstudio.json")
-    print(f"wrote {csv_path} and {images}")
+
+    series = make_series_csv(HERE / "sales")
+    project = new_project(series, series=SeriesChoice(horizon=3))
+    project.name = "Monthly sales"
+    save_project(project, HERE / "sales.dlstudio.json")
+    print(f"wrote {csv_path}, {images} and {series}")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
     ("bench_data_health.py", ["--smoke"], "verdict: the checks cost"),
     ("bench_generative.py", ["--smoke", "--part", "anomaly"], "verdict: anomaly ROC AUC"),
     ("bench_generative.py", ["--smoke", "--part", "samples"], "verdict: dcgan samples"),
+    ("bench_forecast.py", ["--smoke"], "verdict: templates beat persistence"),
 ])
 def test_benchmark_script_runs_to_its_verdict(script, arguments, verdict):
     if script in ("bench_tabular.py", "bench_time_to_quality.py", "bench_generative.py"):

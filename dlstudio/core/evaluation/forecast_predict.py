@@ -132,6 +132,18 @@ def project_from_export(metadata: dict[str, Any]) -> Project:
     return project
 
 
+def _describes_series(path: Path) -> bool:
+    """Whether an export's metadata file exists and describes a forecast (anything else is
+    read, and refused where it must be, by the usual prediction path)."""
+    import json
+
+    try:
+        metadata = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(metadata, dict) and bool(metadata.get("series"))
+
+
 def forecast_with(source: Path, data_path: Path, backtest: bool) -> pd.DataFrame | None:
     """The forecast table of a forecasting run folder or export (``None`` for any other
     model): the steps after the file's last row, or every test window with ``backtest``."""
@@ -147,10 +159,8 @@ def forecast_with(source: Path, data_path: Path, backtest: bool) -> pd.DataFrame
 
         def call(inputs: dict[str, np.ndarray]) -> np.ndarray:
             return np.asarray(run.model.predict(inputs, verbose=0))
-    elif metadata_path(source).is_file():
+    elif _describes_series(metadata_path(source)):
         metadata = read_metadata(source)
-        if not metadata.get("series"):
-            return None
         project = project_from_export(metadata)
         call = format_module(metadata["format"]).load(source, metadata)
     else:
