@@ -77,6 +77,7 @@ def import_command(args: argparse.Namespace) -> int:
 def info_command(args: argparse.Namespace) -> int:
     """``dlstudio info PROJECT [--json]``: the data summary and its health, the devices that
     would train, the training settings that apply, then the layer table."""
+    from dlstudio.cli_weights import weights_lines
     from dlstudio.core.data import load_dataset
     from dlstudio.core.data.health import check_health
     from dlstudio.core.model import builder
@@ -106,6 +107,8 @@ def info_command(args: argparse.Namespace) -> int:
         for line in health.lines(project):
             print(line)
         print(f"Devices: {describe_devices(project.training.device)}")
+        for line in weights_lines(project):
+            print(line)
         for line in training_lines(project.training, dataset.task):
             print(line)
         print()

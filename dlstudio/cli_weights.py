@@ -84,6 +84,27 @@ def fetch_for_training(project: Any, err: TextIO = sys.stderr) -> None:
     fetch_missing(project, progress)
 
 
+def weights_lines(project: Any) -> list[str]:
+    """``dlstudio info``'s lines on the pretrained weights ``project``'s Backbone rows use:
+    where each file is, or that training will download it (none without a Backbone)."""
+    from dlstudio.core.errors import UserInputError
+    from dlstudio.core.model.backbone_weights import backbone_rows, cache_path, resolve
+
+    lines = []
+    for row in backbone_rows(project):
+        network = row.params.get("network", "MobileNetV3Small")
+        weights = row.params.get("weights", "imagenet")
+        try:
+            path = resolve(weights, network, project.base_dir)
+            where = "random weights (weights: none)" if path is None else str(path)
+        except UserInputError as error:
+            where = (f"not in the Keras cache; `dlstudio train` downloads "
+                     f"{cache_path(network).name} (offline: `dlstudio weights fetch "
+                     f"{network}` elsewhere)" if weights == "imagenet" else str(error))
+        lines.append(f"Pretrained weights: {row.id} ({network}): {where}")
+    return lines
+
+
 def use_weights_file(project: Any, path: str) -> None:
     """Make every Backbone row of ``project`` start from the weights file ``path``.
 

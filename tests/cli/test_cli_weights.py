@@ -66,6 +66,10 @@ def test_init_offers_transfer_and_writes_its_two_phases(capsys, image_folder: Pa
     assert [row.type for row in project.model.layers] == [
         "Backbone", "GlobalAveragePooling2D", "Dropout"]
     assert project.training.fine_tune.epochs > 0
+    status, out, _ = run_cli(capsys, "info", tmp_path / "transfer.json")
+    assert status == 0
+    assert "Pretrained weights: backbone_1 (MobileNetV3Small): not in the Keras cache" in out
+    assert "939,120" in out  # the Backbone's weights, from the table (nothing downloaded)
 
 
 def test_train_without_the_weights_offline_names_the_file(capsys, image_folder: Path,
