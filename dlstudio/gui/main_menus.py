@@ -231,7 +231,11 @@ def _apply_template(window: MainWindow, template: Template) -> None:
         return
     count = layer_tree.count_layers(model.layers, model.side_stacks)
     text = f"Apply template {template.title}"
-    if template.task is not None or model.parts:  # the parts and the task change together
+    if template.settings:  # its layers and the training settings it starts with, together
+        values = {f"training.{path}": value for path, value in template.settings}
+        document.set_values({"model": template.model_for(document.project.data), **values},
+                            text)
+    elif template.task is not None or model.parts:  # the parts and the task change together
         task = template.task or ("auto" if document.project.data.task in (
             "reconstruction", "vae", "gan") else document.project.data.task)
         document.set_values({"model": template.model_for(document.project.data),

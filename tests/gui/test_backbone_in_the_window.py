@@ -26,3 +26,23 @@ def test_the_backbone_row_shows_its_weights_and_frozen_state(window, image_folde
     window.document.set_layer_param(project.model.layers[0].id, "trainable", "all")
     wait_for_report(window.inference)
     qtbot.waitUntil(lambda: model.index(1, 3).data() == "939,120 · 914,896 train")
+
+
+def test_the_templates_menu_sets_transfer_learning_and_its_two_phases_in_one_step(
+        window, image_folder, tmp_path, wait_for_info) -> None:
+    from dlstudio.core.model.templates import TEMPLATES
+    from dlstudio.gui.main_menus import _apply_template
+
+    path = save_project(new_project(image_folder), tmp_path / "cnn.dlstudio.json")
+    window.open_path(str(path))
+    wait_for_info(window.data_session)
+    before = window.document.project.training.fine_tune.epochs
+
+    _apply_template(window, TEMPLATES["transfer"])
+
+    project = window.document.project
+    assert [row.type for row in project.model.layers][0] == "Backbone"
+    assert (project.training.epochs, project.training.fine_tune.epochs) == (10, 5)
+    window.document.undo_stack.undo()
+    assert window.document.project.training.fine_tune.epochs == before
+    assert window.document.project.model.layers[0].type != "Backbone"

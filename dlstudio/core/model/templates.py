@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from dlstudio.core.errors import UserInputError
 from dlstudio.core.model.gan_templates import dcgan_parts
@@ -43,6 +44,9 @@ class Template:
         latent_dim: ``model.latent_dim`` of a template with parts.
         min_image_side: The smallest side ``init`` sizes images to for this template (``None``:
             the usual 32 pixels; a GAN keeps 8x8 digits 8x8).
+        settings: Training settings the template starts with, as ``(path under training,
+            value)`` pairs (``transfer``: its two phases), set by ``init`` and the Templates
+            menu with the layers.
     """
 
     name: str
@@ -54,6 +58,7 @@ class Template:
     make_parts: Callable[[DataSpec], dict[str, list[LayerSpec]]] | None = None
     latent_dim: int = 16
     min_image_side: int | None = None
+    settings: tuple[tuple[str, Any], ...] = ()
 
     def parts_for(self, data: DataSpec) -> dict[str, list[LayerSpec]]:
         """Return the template's parts sized for a project's data (empty without parts)."""
@@ -379,7 +384,8 @@ TEMPLATES: dict[str, Template] = {template.name: template for template in (
     Template("transfer", "Transfer learning",
              "A network pretrained on ImageNet (MobileNetV3Small, frozen), global pooling and "
              "dropout: the best start for a few hundred images per class; its weights are "
-             "downloaded once.", ("images",), _transfer),
+             "downloaded once.", ("images",), _transfer,
+             settings=(("epochs", 10), ("fine_tune.epochs", 5))),
     Template("wide_deep", "Wide and deep",
              "Two branches on the same features, joined before the head: a linear (wide) "
              "path and a three-layer MLP (deep) path; for tables.", ("table",), _wide_and_deep),

@@ -32,7 +32,6 @@ from dlstudio.core.tasks import get_task
 
 TARGET_STEPS = 2000  # optimizer steps a new project aims for, within MIN/MAX_EPOCHS
 MIN_EPOCHS, MAX_EPOCHS = 20, 200
-TRANSFER_HEAD_EPOCHS, TRANSFER_FINE_TUNE_EPOCHS = 10, 5  # the transfer template's two phases
 MIN_BATCH, MAX_BATCH = 32, 256  # tables: the batch grows with the rows (ROWS_PER_STEP)
 ROWS_PER_STEP = 64
 LABEL_SMOOTHING = 0.1
@@ -171,8 +170,8 @@ def _make_project(data_path: str | os.PathLike[str], target: str | None,
     chosen = _template(template, project, dataset)
     project.model = chosen.model_for(project.data)
     _size_training(project, dataset)
-    if chosen.name == "transfer":
-        _transfer_defaults(project)
+    if chosen.settings:
+        _template_settings(project, chosen)
     return DraftProject(project)
 
 
@@ -330,14 +329,19 @@ def _size_training(project: Project, dataset: Dataset) -> None:
         training.early_stopping.patience = max(10, training.epochs // 5)
 
 
-def _transfer_defaults(project: Project) -> None:
-    """Transfer learning's two phases: a few epochs for the head on the frozen backbone (fast:
-    its features are computed once), then a few fine-tuning the backbone's top layers at a
-    ten times lower rate."""
+def _template_settings(project: Project, template: Template) -> None:
+    """The training settings a template starts with (``transfer``: a few head epochs on the
+    frozen backbone — fast, its features are computed once — then a few fine-tuning its top
+    layers at a ten times lower rate), with early stopping patient enough for them."""
     training = project.training
-    training.epochs = min(training.epochs, TRANSFER_HEAD_EPOCHS)
-    training.fine_tune.epochs = TRANSFER_FINE_TUNE_EPOCHS
-    training.early_stopping.patience = min(training.early_stopping.patience, 5)
+    for path, value in template.settings:
+        target = training
+        *parents, name = path.split(".")
+        for parent in parents:
+            target = getattr(target, parent)
+        setattr(target, name, value)
+    training.early_stopping.patience = min(training.early_stopping.patience,
+                                           max(3, training.epochs // 2))
 
 
 def _table_defaults(project: Project, dataset: Dataset, rows: int) -> None:
