@@ -120,6 +120,12 @@ def test_the_image_view_lists_classes_thumbnails_skipped_files_and_previews(qtbo
     view.fields["data.color_mode"].editor.combo.activated.emit(1)
     assert document.project.data.color_mode == "grayscale"
     assert session.info.feature_shape == (64, 64, 1)
+    assert view.anomaly_box.isHidden()
+    document.set_value("data.task", "reconstruction")
+    assert not view.anomaly_box.isHidden()
+    view.normal_classes.setText("cat")
+    view.normal_classes.editingFinished.emit()
+    assert document.project.data.normal_classes == ["cat"]
 
 
 def test_statistics_are_computed_per_column(csv_path):

@@ -70,8 +70,14 @@ def read_source(kind: str, path: str) -> SourceData:
     """
     if kind == "images":
         from dlstudio.core.data.image_scan import scan_image_folder
+        from dlstudio.core.errors import DataError
 
-        return SourceData(scan=scan_image_folder(path))
+        try:
+            return SourceData(scan=scan_image_folder(path))
+        except DataError as error:  # images without class folders: an autoencoder's data
+            scan = scan_image_folder(path, evaluation_only=True)
+            scan.warnings.append(f"a classifier cannot learn from this folder: {error}")
+            return SourceData(scan=scan)
     from dlstudio.core.data.csv_reading import infer_columns, read_csv
 
     frame, warnings = read_csv(path)

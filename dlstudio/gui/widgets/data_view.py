@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QScrollArea,
     QSplitter,
     QStyledItemDelegate,
@@ -39,6 +38,8 @@ from dlstudio.gui.widgets.data_models import (
     set_column_role,
 )
 from dlstudio.gui.widgets.health_panel import HealthPanel, table_rows
+from dlstudio.gui.widgets.normal_classes_field import NormalClassesField
+from dlstudio.gui.widgets.normal_classes_field import learns_from_inputs as _learns_from_inputs
 from dlstudio.gui.widgets.series_section import SeriesSection
 from dlstudio.gui.widgets.series_settings import SeriesSettings, default_series
 from dlstudio.gui.widgets.split_editor import SplitEditor
@@ -107,13 +108,7 @@ class CsvDataView(QWidget):
         self.task.addItems(list(project_module.TASKS))
         self.task.setToolTip("auto: classification for a categorical target, regression for a "
                              "numeric one")
-        self.normal_classes = QLineEdit()
-        self.normal_classes.setObjectName("normal_classes")
-        self.normal_classes.setPlaceholderText("every row is normal")
-        self.normal_classes.setToolTip("Anomaly detection: the target's classes that are "
-                                       "normal, separated by commas (such as ok). The "
-                                       "autoencoder trains on their rows only, and evaluation "
-                                       "scores how well the other rows are flagged.")
+        self.normal_classes = NormalClassesField(self.document)
         self.task_note = QLabel()
         self.task_note.setProperty("role", "hint")
         self.task_note.setWordWrap(True)
@@ -222,7 +217,6 @@ class CsvDataView(QWidget):
         self.document.changed.connect(self._on_document_changed)
         self.target.activated.connect(lambda _i: self._pick_target(self.target.currentText()))
         self.task.activated.connect(lambda _i: self._pick_task(self.task.currentText()))
-        self.normal_classes.editingFinished.connect(self._set_normal_classes)
 
     def show_finding(self, finding: Finding) -> None:
         """Select the columns or rows a health finding names, and scroll to the first."""
@@ -301,17 +295,9 @@ class CsvDataView(QWidget):
         else:
             self.document.set_value("data.task", task, "Set task", mergeable=False)
 
-    def _set_normal_classes(self) -> None:
-        names = [name.strip() for name in self.normal_classes.text().split(",") if name.strip()]
-        if names != self.document.project.data.normal_classes:
-            self.document.set_value("data.normal_classes", names, "Set the normal classes",
-                                    mergeable=False)
-
     def _show_target(self, columns: list[Any]) -> None:
         data = self.document.project.data
         self.target_form.setRowVisible(self.normal_classes, _learns_from_inputs(data.task))
-        if not self.normal_classes.hasFocus():
-            self.normal_classes.setText(", ".join(data.normal_classes))
         self.target.clear()
         self.target.addItems([NO_TARGET] + [column.name for column in columns])
         self.target.setCurrentText(data.target or NO_TARGET)
@@ -395,13 +381,6 @@ class CsvDataView(QWidget):
         elif (not data.target and self.session.source.frame is not None
               and not _learns_from_inputs(data.task)):
             self.task_note.setText("Pick the column to predict.")
-
-
-def _learns_from_inputs(task: str) -> bool:
-    """Whether ``task`` needs no target (an autoencoder, a VAE)."""
-    from dlstudio.core.tasks import get_task, task_names
-
-    return task in task_names() and not get_task(task).needs_targets
 
 
 def _forecast_banner(series: Any) -> str:

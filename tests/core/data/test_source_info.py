@@ -21,3 +21,16 @@ def test_a_csv_source_is_read_with_statistics_and_guessed_columns(tmp_path):
     info = data_info(project)
     assert (info.task, info.class_names) == ("classification", ("a", "b"))
     assert sum(info.split_sizes.values()) == 20
+
+
+def test_a_folder_of_images_without_classes_is_read_for_an_autoencoder(tmp_path):
+    from PIL import Image
+
+    for index in range(4):
+        Image.new("L", (8, 8), color=index * 60).save(tmp_path / f"{index}.png")
+    source = read_source("images", str(tmp_path))
+    assert len(source.scan.files) == 4 and not source.scan.class_names
+    assert any("a classifier cannot learn" in warning for warning in source.scan.warnings)
+    project = Project(data=DataSpec(kind="images", path=str(tmp_path), task="reconstruction",
+                                    image_size=[8, 8]))
+    assert data_info(project).task == "reconstruction"
