@@ -118,15 +118,12 @@ class Gan(Task):
         return made
 
     def check_settings(self, training: Any) -> None:
-        """Refuse settings that watch or change a single loss, which a GAN does not have.
+        """Refuse settings that change the rate by a single loss, which a GAN does not have
+        (early stopping is left off by the run, with a warning: ``loss_falls``).
 
         Raises:
-            TrainingError: Early stopping, reduce-on-plateau or adversarial training is on.
+            TrainingError: Reduce-on-plateau or adversarial training is on.
         """
-        if training.early_stopping.enabled:
-            raise TrainingError("early stopping watches a loss that falls as the model learns; "
-                                "a GAN's two losses do not — turn training.early_stopping off "
-                                "and watch the sample grid instead")
         if training.schedule.kind == "reduce_on_plateau":
             raise TrainingError("reduce_on_plateau waits for a loss to stop falling, which a "
                                 "GAN's losses never do steadily; choose another "

@@ -195,8 +195,14 @@ def _fit(point: ResumePoint, run: RunFolder, plan: DevicePlan, dataset: Dataset,
         model, loss_name = _model(point, run, dataset, steps, plan, notes)
     notes += _adversarial(model, training, dataset)
     validation = dataset.split_size("validation") > 0
-    callbacks, tracker = _callbacks(point, run, emit, control, steps, samples, validation)
-    if tracker.monitor != training.early_stopping.monitor and training.early_stopping.enabled:
+    stops_early = training.early_stopping.enabled and get_task(dataset.task).loss_falls
+    if training.early_stopping.enabled and not stops_early:
+        notes.append(Message("warning", "Early stopping is off for this run: a GAN's losses "
+                                        "do not fall as it learns, so there is nothing for it "
+                                        "to watch; the sample grid shows the progress."))
+    callbacks, tracker = _callbacks(point, run, emit, control, steps, samples, validation,
+                                    stops_early)
+    if tracker.monitor != training.early_stopping.monitor and stops_early:
         notes.append(Message("warning", f"There is no validation split, so early stopping "
                                         f"watches the training {tracker.monitor} instead."))
     if training.class_weights == "balanced" and dataset.task != "classification":
@@ -319,13 +325,14 @@ def _steps_per_execution(model: keras.Model, training: Any, steps: int, plan: De
 
 
 def _callbacks(point: ResumePoint, run: RunFolder, emit: EventLog, control: RunControl,
-               steps: int, samples: int, validation: bool) -> tuple[list[Any], BestTracker]:
+               steps: int, samples: int, validation: bool,
+               stops_early: bool) -> tuple[list[Any], BestTracker]:
     training = point.project.training
     early = training.early_stopping
-    monitor = early.monitor if early.enabled else "val_loss"
+    monitor = early.monitor if stops_early else "val_loss"
     if not validation and monitor.startswith("val_"):
         monitor = monitor[4:]
-    tracker = BestTracker(monitor, early.patience if early.enabled else None, early.min_delta,
+    tracker = BestTracker(monitor, early.patience if stops_early else None, early.min_delta,
                           run.best_weights_path, point.state.best)
     plateau = _plateau(point, "val_loss" if validation else "loss")
     base_state = CheckpointState(epochs=training.epochs, steps_per_epoch=steps,

@@ -66,12 +66,15 @@ def test_a_dcgan_trains_records_its_grid_resumes_and_generates(tmp_path):
     assert not project.training.early_stopping.enabled
     project.training.epochs = 2
     project.training.batch_size = 16
+    project.training.early_stopping.enabled = True  # as a classifier's project had it
 
     result, seen = train(project, tmp_path)
 
     run = RunFolder(result.run.path)
     metrics = pd.read_csv(run.metrics_path)
     assert {"d_loss", "g_loss", "sample_diversity"} <= set(metrics.columns)
+    assert any("Early stopping is off for this run" in event.text for event in seen
+               if isinstance(event, events.Message))
     grids = [event for event in seen if isinstance(event, events.Samples)]
     assert [event.epoch for event in grids] == [1, 2]
     assert (run.path / "samples" / "latest.png").is_file()
@@ -126,8 +129,8 @@ def test_the_generator_exports_noise_in_pixels_out_and_passes_the_fresh_check(tm
 def test_settings_a_gan_cannot_use_are_refused_in_words():
     task = get_task("gan")
     project = Project()
-    project.training.early_stopping.enabled = True
-    with pytest.raises(TrainingError, match="turn training.early_stopping off"):
+    project.training.schedule.kind = "reduce_on_plateau"
+    with pytest.raises(TrainingError, match="choose another training.schedule.kind"):
         task.check_settings(project.training)
     with pytest.raises(TrainingError, match="set training.loss to auto"):
         task.resolve_loss("mse", 1)
