@@ -88,3 +88,15 @@ def test_train_without_the_weights_offline_names_the_file(capsys, image_folder: 
     assert backbones.get_network(NAME).weights_file in err and "no network" in err
     status, _, err = run_cli(capsys, "train", project, "--weights-file", tmp_path / "none.h5")
     assert status == 2 and "does not exist" in err
+
+
+def test_the_download_line_prints_once_at_the_end_without_a_terminal() -> None:
+    import io
+
+    from dlstudio.cli_weights import DownloadLine
+
+    out = io.StringIO()
+    line = DownloadLine(NAME, out)
+    for done in (1_000_000, 2_000_000, 4_300_000):
+        line(done, 4_300_000)
+    assert out.getvalue() == f"\rDownloading {NAME} weights: 4.3 of 4.3 MB (100%)\n"
