@@ -322,26 +322,29 @@ class MainWindow(QMainWindow):
         if Path(path).is_dir():
             self._draft(path, None)
         else:
-            run_in_background(lambda: _target_candidates(path),
-                              lambda candidates: self._target_read(path, candidates),
+            run_in_background(lambda: _csv_choices(path),
+                              lambda found: self._target_read(path, *found),
                               self._start_failed, receiver=self)
 
     def _show_reading(self, path: str) -> None:
         self.statusBar().showMessage(f"Reading {path}…")
         QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
 
-    def _target_read(self, path: str, candidates: list[TargetCandidate]) -> None:
+    def _target_read(self, path: str, candidates: list[TargetCandidate],
+                     time_column: str | None = None) -> None:
         QApplication.restoreOverrideCursor()
-        target = self.choose_target(Path(path).name, candidates)
+        target = self.choose_target(Path(path).name, candidates, time_column)
         if target is None:
             self.statusBar().clearMessage()
             return
         self._show_reading(path)
         self._draft(path, target)
 
-    def choose_target(self, file_name: str, candidates: list[TargetCandidate]) -> str | None:
-        """Ask which column to predict; ``""`` to decide later, ``None`` when cancelled."""
-        dialog = TargetDialog(file_name, candidates, self)
+    def choose_target(self, file_name: str, candidates: list[TargetCandidate],
+                      time_column: str | None = None) -> str | None:
+        """Ask which column to predict (to forecast, when ``time_column`` orders the rows of
+        a time series); ``""`` to decide later, ``None`` when cancelled."""
+        dialog = TargetDialog(file_name, candidates, self, time_column=time_column)
         accepted = dialog.exec() == QDialog.DialogCode.Accepted
         return dialog.chosen() if accepted else None
 
@@ -470,10 +473,22 @@ def _target_candidates(path: str) -> list[TargetCandidate]:
     return rank_targets(infer_columns(frame))
 
 
-def _draft_project(path: str, target: str | None) -> DraftProject:
-    from dlstudio.core.project.from_data import draft_project
+def _csv_choices(path: str) -> tuple[list[TargetCandidate], str | None]:
+    """The columns to choose the target from, likeliest first, and the time column when the
+    file is a time series (the core's detection, as ``dlstudio init`` uses it)."""
+    from dlstudio.core.data.csv_reading import infer_columns, read_csv
+    from dlstudio.core.data.series_detection import detect_series
 
-    return draft_project(path, target)
+    frame, _warnings = read_csv(Path(path))
+    series = detect_series(frame)
+    return rank_targets(infer_columns(frame)), series.time_column if series else None
+
+
+def _draft_project(path: str, target: str | None) -> DraftProject:
+    from dlstudio.core.project.from_data import SeriesChoice, draft_project
+
+    # A time series is read as one (forecasting) when the core recognises it.
+    return draft_project(path, target, series=SeriesChoice())
 
 
 def _dropped_path(event: QDragEnterEvent | QDropEvent) -> Path | None:

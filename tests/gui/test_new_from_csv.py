@@ -68,11 +68,13 @@ def test_the_person_can_choose_another_target_or_cancel(window, tmp_path, qtbot,
     assert window.document.project.data.target == "z"
 
 
-def test_a_series_of_identifier_like_columns_opens_the_data_view_with_the_problem_marked(
+def test_a_table_of_identifier_like_columns_opens_the_data_view_with_the_problem_marked(
         window, tmp_path, qtbot, monkeypatch, wait_for_info):
+    # CODE is not named like time, so this is no time series (YEAR,VALUE is one: it opens as
+    # a forecast, tests/gui/test_new_series_from_csv.py).
     warned = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *args: warned.append(args))
-    path = _write(tmp_path / "series.csv", "YEAR,VALUE",
+    path = _write(tmp_path / "codes.csv", "CODE,VALUE",
                   [f"{1950 + i},{100 + i}" for i in range(30)])
     window.start_from_data(str(path))
     _started(window, qtbot)
@@ -84,7 +86,7 @@ def test_a_series_of_identifier_like_columns_opens_the_data_view_with_the_proble
     model = view.columns_model
     marked = {model.index(row, 0).data(): model.index(row, 0).data(PROBLEM_ROLE)
               for row in range(model.rowCount())}
-    assert marked["YEAR"] and "YEAR" in marked["YEAR"] and "role to feature" in marked["YEAR"]
+    assert marked["CODE"] and "CODE" in marked["CODE"] and "role to feature" in marked["CODE"]
     assert "No target yet" in view.target_banner.text()
     assert "data.columns" not in view.messages.text()
     qtbot.waitUntil(lambda: window.data_session.info_error is not None, timeout=20_000)
@@ -94,8 +96,8 @@ def test_a_series_of_identifier_like_columns_opens_the_data_view_with_the_proble
 
     session = window.data_session
     set_column_role(session, "VALUE", "target")
-    set_column_role(session, "YEAR", "feature")
-    set_column_kind(session, "YEAR", "numeric")
+    set_column_role(session, "CODE", "feature")
+    set_column_kind(session, "CODE", "numeric")
     wait_for_info(session)
     qtbot.waitUntil(lambda: session.info is not None, timeout=20_000)
     assert all(model.index(row, 0).data(PROBLEM_ROLE) is None for row in range(2))

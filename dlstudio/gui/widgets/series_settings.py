@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -247,30 +246,11 @@ def explain(series: SeriesSpec) -> str:
 
 
 def default_series(frame: Any, target: str | None) -> SeriesSpec:
-    """Series settings to start a forecast of ``frame`` with, when the person picks forecasting.
+    """Series settings to start a forecast of ``frame`` with, when the person picks
+    forecasting: the core's (its time column, the target or the likeliest numeric column, a
+    window sized to the data), as ``dlstudio init --task forecasting`` makes them."""
+    if frame is None:
+        return SeriesSpec(targets=[target] if target else [])
+    from dlstudio.core.data.series_detection import series_settings
 
-    The time column is the first column the core recognises as time; the target (or the
-    first other numeric column) is forecast.
-    """
-    columns = [] if frame is None else list(frame.columns)
-    time_column = next((name for name in columns if _looks_like_time(frame[name])), "")
-    numeric = [name for name in columns if name != time_column and
-               pd.api.types.is_numeric_dtype(frame[name])]
-    targets = [target] if target and target in columns and target != time_column else \
-        numeric[:1]
-    return SeriesSpec(time_column=time_column, targets=targets)
-
-
-def _looks_like_time(column: Any) -> bool:
-    """Dates, datetimes, or whole numbers that only go up (a year, an index)."""
-    values = column.dropna()
-    if values.empty:
-        return False
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return True
-    if pd.api.types.is_integer_dtype(values):
-        return bool(values.is_monotonic_increasing and values.is_unique)
-    if values.dtype == object:
-        parsed = pd.to_datetime(values.astype(str), errors="coerce", format="mixed")
-        return bool(parsed.notna().mean() > 0.9)
-    return False
+    return series_settings(frame, target)

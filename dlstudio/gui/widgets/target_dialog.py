@@ -3,10 +3,13 @@
 The columns come ranked by :func:`dlstudio.core.data.target_choice.rank_targets`; the first
 usable one is selected and marked "suggested", and each row says why it ranks where it does
 (``named like a target``, ``an identifier``). Choosing none is allowed: the data view opens
-and asks there.
+and asks there. For a time series the dialog asks what to forecast and leaves the time column
+out.
 """
 
 from __future__ import annotations
+
+from html import escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -31,16 +34,28 @@ class TargetDialog(QDialog):
         file_name: The CSV file's name, for the title.
         candidates: The columns, likeliest first.
         parent: The Qt parent.
+        time_column: The column that orders the rows in time when the file is a time series
+            (the dialog then asks what to forecast, and the time column is not offered).
     """
 
     def __init__(self, file_name: str, candidates: list[TargetCandidate],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, time_column: str | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"What should the model predict? — {file_name}")
         self.setMinimumWidth(460)
-        intro = QLabel(f"Choose the column of <b>{file_name}</b> that the model learns to "
-                       "predict (the target). The others become its inputs; you can change "
-                       "both on the Data tab.")
+        if time_column:
+            self.setWindowTitle(f"What should the model forecast? — {file_name}")
+            intro = QLabel(f"<b>{escape(file_name)}</b> looks like a <b>time series</b>: its "
+                           f"rows are ordered by <b>{escape(time_column)}</b>. Choose the "
+                           "column to forecast; the model learns it from its own past (and "
+                           "the other columns'). The Data tab then sets how many past rows it "
+                           "reads (the window) and how far ahead it forecasts (the horizon) "
+                           "— or reads the file as a plain table if you change the task.")
+            candidates = [c for c in candidates if c.name != time_column]
+        else:
+            self.setWindowTitle(f"What should the model predict? — {file_name}")
+            intro = QLabel(f"Choose the column of <b>{file_name}</b> that the model learns to "
+                           "predict (the target). The others become its inputs; you can change "
+                           "both on the Data tab.")
         intro.setWordWrap(True)
         self.list = QListWidget()
         self.list.setAlternatingRowColors(True)
