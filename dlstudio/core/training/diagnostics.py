@@ -38,7 +38,8 @@ class DoctorProbe(keras.callbacks.Callback):
         self.first_row = first_row
         self.batch: tuple[Any, Any] | None = None
         self.values: dict[str, float] = {}
-        self._relu_model: keras.Model | None = None
+        self._norm_function: Any = None
+        self._relu_function: Any = None
         self._measured_input = False
 
     def set_batch(self, batched: Any) -> None:
@@ -65,30 +66,32 @@ class DoctorProbe(keras.callbacks.Callback):
                 self.values[name] = float(value)
 
     def _gradient_norm(self) -> float | None:
+        if self._norm_function is None:
+            self._norm_function = _traced(self._norm_of_gradients)
+        norm = self._norm_function(*self.batch)
+        return float(norm) if norm is not None else None
+
+    def _norm_of_gradients(self, inputs: Any, targets: Any) -> Any:
         import tensorflow as tf
 
-        inputs, targets = self.batch
-        weights = self.model.trainable_variables
         with tf.GradientTape() as tape:
             outputs = self.model(inputs, training=False)
             loss = self.model.compute_loss(y=targets, y_pred=outputs, training=False)
-        gradients = [g for g in tape.gradient(loss, weights) if g is not None]
-        return float(tf.linalg.global_norm(gradients)) if gradients else None
+        gradients = [g for g in tape.gradient(loss, self.model.trainable_variables)
+                     if g is not None]
+        return tf.linalg.global_norm(gradients) if gradients else None
 
     def _dead_relu_share(self) -> float | None:
-        if self._relu_model is None:
+        if self._relu_function is None:
             layers = [layer for layer in self.model.layers if _is_relu(layer)]
             if not layers:
                 return None
-            self._relu_model = keras.Model(self.model.inputs, [layer.output for layer in layers])
-        outputs = self._relu_model(self.batch[0], training=False)
-        outputs = outputs if isinstance(outputs, list | tuple) else [outputs]
-        dead = total = 0
-        for output in outputs:
-            values = np.asarray(output, dtype=np.float32)
-            values = values.reshape(-1, values.shape[-1])
-            dead += int((values.max(axis=0) <= 0).sum())
-            total += values.shape[-1]
+            relu_model = keras.Model(self.model.inputs, [layer.output for layer in layers])
+            self._relu_function = _traced(lambda inputs: _unit_maxima(relu_model(
+                inputs, training=False)))
+        maxima = [np.asarray(values) for values in self._relu_function(self.batch[0])]
+        total = sum(len(values) for values in maxima)
+        dead = sum(int((values <= 0).sum()) for values in maxima)
         return dead / total if total else None
 
     def _input_scale(self) -> float | None:
@@ -99,6 +102,23 @@ class DoctorProbe(keras.callbacks.Callback):
         entering = keras.Model(self.model.inputs, layer.input)(self.batch[0], training=False)
         values = np.asarray(entering, dtype=np.float64)
         return float(np.sqrt(np.nanmean(values ** 2)))
+
+
+def _traced(function: Any) -> Any:
+    """``function`` as one TensorFlow graph (traced once: the probe batch never changes), so a
+    measurement costs milliseconds, not an eager pass op by op."""
+    import tensorflow as tf
+
+    return tf.function(function, reduce_retracing=True)
+
+
+def _unit_maxima(outputs: Any) -> list[Any]:
+    """Per ReLU layer, each unit's (channel's) largest output over the batch and positions."""
+    import tensorflow as tf
+
+    outputs = outputs if isinstance(outputs, list | tuple) else [outputs]
+    return [tf.reduce_max(tf.reshape(output, (-1, tf.shape(output)[-1])), axis=0)
+            for output in outputs]
 
 
 def _is_relu(layer: keras.layers.Layer) -> bool:
