@@ -210,7 +210,8 @@ TRAINING_GROUPS: tuple[tuple[str, tuple[Setting, ...]], ...] = (
         Setting("adversarial_epsilon", "Attack size ε", "float", "Trains on inputs an "
                 "attacker nudged by ε (FGSM) so small deliberate changes fool the model less; "
                 "ε is in pixel values (0-255) for images, in standard deviations of each "
-                "numeric column for tables. Compare runs on Evaluate ▸ Robustness. 0 = off.",
+                "numeric column for tables. Each step then costs about twice as much. Compare "
+                "runs on Evaluate ▸ Robustness. 0 = off.",
                 minimum=0.0, maximum=255.0),
         Setting("adversarial_share", "Share attacked", "float", "The fraction of each batch "
                 "replaced by its attacked copy (0.5: half clean, half attacked).",
