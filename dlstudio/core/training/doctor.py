@@ -39,6 +39,8 @@ EXPLODING = 1.5
 STALLED = 0.99
 DISCRIMINATOR_WON = 0.05  # d_loss below this for PATIENCE - 1 epochs in a row
 COLLAPSED_DIVERSITY = 0.2  # samples this much less varied than real images
+VARIED_DIVERSITY = 0.4  # a generator that once reached this and fell back has collapsed
+FIRST_EPOCHS = 10  # a generator's first samples are alike; only this long is it a problem
 GRADIENT_GROWTH = 100.0
 VANISHED = 1e-6
 DEAD_SHARE = 0.5
@@ -292,6 +294,9 @@ class Doctor:
         diversity = self._series("sample_diversity")
         if len(diversity) < 2 or max(diversity[-2:]) >= COLLAPSED_DIVERSITY:
             return None
+        fell = max(diversity[:-2], default=0.0) >= VARIED_DIVERSITY
+        if not fell and len(diversity) < FIRST_EPOCHS:
+            return None  # a new generator's samples start alike and vary as it learns
         return Hint("mode_collapse", f"the generated samples have stopped varying: they "
                     f"differ from one another {diversity[-1]:.0%} as much as real images do "
                     "(the sample grid shows nearly the same image in every cell). This is "

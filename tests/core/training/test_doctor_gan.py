@@ -51,3 +51,12 @@ def test_a_gan_loss_that_becomes_nan_is_named():
     hints = feed([healthy(1), {**healthy(2), "g_loss": math.nan}])
 
     assert len(hints) == 1 and "g_loss became nan at epoch 2" in hints[0]
+
+
+def test_a_new_generators_alike_samples_are_not_yet_collapse():
+    start = [{**healthy(n), "sample_diversity": value}
+             for n, value in enumerate((0.05, 0.16, 0.35, 0.6), start=1)]
+
+    assert feed(start) == []
+    never = [{**healthy(n), "sample_diversity": 0.05} for n in range(1, 11)]
+    assert len(feed(never)) == 1  # ten epochs without variety is a problem
