@@ -176,6 +176,8 @@ def _evaluation(run: Any) -> str:
                    ("samples", result.get("samples", ""))])
     if result.get("task") == "classification":
         body = _classification(result)
+    elif "baselines" in result:
+        body = _forecast(result)
     else:
         body = _regression(result)
     return _section("Evaluation", note + head + body)
@@ -191,6 +193,16 @@ def _classification(result: dict[str, Any]) -> str:
     parts.append(_table(["class", "precision", "recall", "F1", "support"], rows,
                         numeric={1, 2, 3, 4}))
     return "".join(parts)
+
+
+def _forecast(result: dict[str, Any]) -> str:
+    """A forecast beside its baselines on the same test windows, and the verdict."""
+    names = ("mae", "rmse", "smape", "mase")
+    rows = [["model", *(f"{result[name]:.4g}" for name in names)]]
+    rows += [[baseline.replace("_", " "), *(f"{values[name]:.4g}" for name in names)]
+             for baseline, values in result["baselines"].items()]
+    return (_table(["forecast", "MAE", "RMSE", "sMAPE %", "MASE"], rows, numeric={1, 2, 3, 4})
+            + f"<p>{escape(result.get('verdict', ''))}</p>")
 
 
 def _regression(result: dict[str, Any]) -> str:

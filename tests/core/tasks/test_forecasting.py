@@ -79,3 +79,20 @@ def test_evaluation_puts_the_model_beside_its_baselines_on_the_same_windows(trai
     json.dumps(result)  # JSON-ready
     text = format_report(result)
     assert "persistence (last value)" in text and "MAE per step" in text
+
+
+def test_the_model_card_shows_the_forecast_beside_its_baselines(trained_run):
+    from dlstudio.core.reporting.model_card import model_card_html
+
+    html = model_card_html(trained_run)
+
+    assert "persistence" in html and "linear ar" in html and "sMAPE" in html
+
+
+def test_a_forecasting_run_resumes_where_it_stopped(trained_run):
+    from dlstudio.core.runs.folder import RunFolder
+    from dlstudio.core.training.run import run_training
+
+    run_training(None, lambda event: None, resume=trained_run, epochs=3)
+
+    assert len(pd.read_csv(RunFolder(trained_run).metrics_path)) == 3
