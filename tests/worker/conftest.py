@@ -23,6 +23,9 @@ from dlstudio.core.project.project import (
 from dlstudio.core.training.events import decode
 
 REPOSITORY = Path(dlstudio.__file__).resolve().parents[1]
+# A worker's first event comes after it has imported TensorFlow and Keras: seconds on an idle
+# machine, over a minute on a loaded one. Later events keep each test's own (short) timeout.
+STARTUP_TIMEOUT_S = 180.0
 
 
 @pytest.fixture
@@ -60,7 +63,12 @@ class WorkerProcess:
         self._lines.put(None)
 
     def next_event(self, timeout: float = 30.0):
-        """Return the next event, ``None`` at the end of output; fail on a non-event line."""
+        """Return the next event, ``None`` at the end of output; fail on a non-event line.
+
+        The first event may take up to ``STARTUP_TIMEOUT_S`` whatever ``timeout`` says.
+        """
+        if not self.events:
+            timeout = max(timeout, STARTUP_TIMEOUT_S)
         line = self._lines.get(timeout=timeout)
         if line is None:
             return None
