@@ -69,3 +69,26 @@ def test_two_phases_share_one_set_of_curves_and_resume_in_the_second(tmp_path, w
     assert [row["epoch"] for row in resumed.run.read_metrics()] == [1, 2, 3]
     [backbone] = find_backbones(load_keras_file(resumed.run.model_path))
     assert (backbone.trainable_mode, backbone.top_layers) == ("top", 5)
+
+
+@pytest.mark.slow  # about 40 s on 2 cores
+def test_a_run_stopped_while_training_the_head_resumes_on_cached_features(tmp_path,
+                                                                           write_image):
+    project = transfer_project(tmp_path, write_image)
+    project.training.epochs, project.training.fine_tune.epochs = 2, 1
+    control, events = RunControl(), []
+
+    def stop_after_the_first_epoch(event):
+        events.append(event)
+        if isinstance(event, Epoch):
+            control.stop()
+
+    stopped = run_training(project, stop_after_the_first_epoch, runs_dir=tmp_path / "runs",
+                           control=control)
+    assert stopped.run.read_state().fine_tune_from is None
+    more: list = []
+    resumed = run_training(None, more.append, resume=stopped.run.path)
+    assert [event.epoch for event in of_type(more, Epoch)] == [2, 3]
+    assert [event.epoch for event in of_type(more, Phase)] == [2]
+    assert any("Feature cache" in getattr(event, "text", "") for event in more)
+    assert resumed.run.read_state().fine_tune_from == 2
