@@ -72,3 +72,15 @@ def test_the_graph_draws_the_part_the_stack_shows(qtbot, view):
     view.document.show_part("decoder")
     graph.rebuild()
     assert set(graph.boxes) == {"dense_3"}
+
+
+def test_a_vae_offers_its_latent_size_beside_the_tabs(view):
+    document = view.document
+    assert view.latent_size.isHidden()  # an autoencoder's code is its encoder's output
+    document.set_value("data.task", "vae")
+    assert not view.latent_size.isHidden() and view.latent_size.value() == 16
+    view.latent_size.setValue(4)
+    view.latent_size.editingFinished.emit()
+    assert document.project.model.latent_dim == 4
+    document.undo_stack.undo()
+    assert view.latent_size.value() == 16

@@ -76,7 +76,6 @@ def write_generative_parts(job: ExportJob, staging: Path) -> dict[str, str]:
                                          "log_variance": model.get_layer(
                                              "latent_log_variance").output})
     latent = int(decoder.input.shape[-1])
-    codes = np.random.default_rng(0).standard_normal((16, latent)).astype("float32")
     decoder_input = decoder.input.name
     for part, part_model, output in (("decoder", decoder, None), ("encoder", encoder, "mean")):
         folder = staging / PART_FOLDERS[part]
@@ -96,9 +95,12 @@ def write_generative_parts(job: ExportJob, staging: Path) -> dict[str, str]:
     from dlstudio.core.export.exporter import report_samples  # it imports this module
 
     samples, _targets, split = report_samples(job.dataset)
-    (decoded,) = check_in_fresh_process([staging / PART_FOLDERS["decoder"]],
-                                        {decoder_input: codes})
-    (encoded,) = check_in_fresh_process([staging / PART_FOLDERS["encoder"]], samples)
+    rows = len(next(iter(samples.values())))
+    codes = np.random.default_rng(0).standard_normal((rows, latent)).astype("float32")
+    # one fresh process for both: each part's loader feeds only the inputs it takes
+    decoded, encoded = check_in_fresh_process(
+        [staging / PART_FOLDERS["decoder"], staging / PART_FOLDERS["encoder"]],
+        {**samples, decoder_input: codes})
     require_passed(compare(np.asarray(decoder(codes, training=False)),
                            np.asarray(decoded["outputs"]), "latent codes"))
     means = encoder({name: tf.constant(values) for name, values in samples.items()},

@@ -121,6 +121,20 @@ def inspect_parts(walker: Any, project: Project, feature_shape: Shape, task_name
     return top
 
 
+def uses_latent_dim(task_name: str) -> bool:
+    """Whether a part of ``task_name``'s model takes ``model.latent_dim`` numbers (a VAE's
+    decoder, a GAN's generator), so the size is worth offering for editing."""
+    if task_name not in task_names():
+        return False
+    task = get_task(task_name)
+    probe, outputs = 97, {}
+    for part in task.parts:
+        if task.part_input(part, (6, 6, 1), probe, outputs) == (probe,):
+            return True
+        outputs[part] = (5,)
+    return False
+
+
 def _input_words(task: Any, part: str, outputs: dict[str, Shape | None]) -> str:
     """Return what a part's input row says it takes."""
     earlier = [name for name in outputs if name != part]

@@ -50,6 +50,9 @@ class Task(ABC):
     loss_falls: ClassVar[bool] = True
     """Whether the loss falls as the model learns, so early stopping and reduce-on-plateau
     can watch it (a GAN's two losses do not)."""
+    detects_anomalies: ClassVar[bool] = False
+    """Whether the task flags anomalies, so a project may name its normal classes
+    (``data.normal_classes``)."""
     compared_output: ClassVar[str | None] = None
     """For a model with several named outputs: the one export checks compare and predictions
     from an export read (an autoencoder's ``score``); ``None`` for one output."""

@@ -40,6 +40,7 @@ class Reconstruction(Task):
     loss_names = LOSSES
     parts = ("encoder", "decoder")
     compared_output = SCORE_OUTPUT
+    detects_anomalies = True
 
     def __init__(self) -> None:
         self.normal_classes: list[str] = []

@@ -38,7 +38,10 @@ from dlstudio.gui.widgets.data_models import (
     set_column_role,
 )
 from dlstudio.gui.widgets.health_panel import HealthPanel, table_rows
-from dlstudio.gui.widgets.normal_classes_field import NormalClassesField
+from dlstudio.gui.widgets.normal_classes_field import (
+    NormalClassesField,
+    detects_anomalies,
+)
 from dlstudio.gui.widgets.normal_classes_field import learns_from_inputs as _learns_from_inputs
 from dlstudio.gui.widgets.series_section import SeriesSection
 from dlstudio.gui.widgets.series_settings import SeriesSettings, default_series
@@ -297,7 +300,7 @@ class CsvDataView(QWidget):
 
     def _show_target(self, columns: list[Any]) -> None:
         data = self.document.project.data
-        self.target_form.setRowVisible(self.normal_classes, _learns_from_inputs(data.task))
+        self.target_form.setRowVisible(self.normal_classes, detects_anomalies(data.task))
         self.target.clear()
         self.target.addItems([NO_TARGET] + [column.name for column in columns])
         self.target.setCurrentText(data.target or NO_TARGET)

@@ -30,7 +30,7 @@ from dlstudio.gui.background import run_in_background
 from dlstudio.gui.data_session import DataSession
 from dlstudio.gui.widgets.augmentation_preview import AugmentationPreview, to_pixmap
 from dlstudio.gui.widgets.health_panel import HealthPanel
-from dlstudio.gui.widgets.normal_classes_field import NormalClassesField, learns_from_inputs
+from dlstudio.gui.widgets.normal_classes_field import NormalClassesField, detects_anomalies
 from dlstudio.gui.widgets.split_editor import SplitEditor
 from dlstudio.gui.widgets.tables import fill_table, read_only_table, titled
 from dlstudio.gui.widgets.value_editors import ParamField
@@ -161,7 +161,7 @@ class ImageDataView(QWidget):
         self.anomaly_box = QGroupBox("Anomaly detection")
         self.normal_classes = NormalClassesField(self.document)
         QFormLayout(self.anomaly_box).addRow("Normal classes", self.normal_classes)
-        self.anomaly_box.setVisible(learns_from_inputs(self.document.project.data.task))
+        self.anomaly_box.setVisible(detects_anomalies(self.document.project.data.task))
         right_layout.addWidget(self.anomaly_box)
         augmentation = self._settings_group("Augmentation (training only)",
                                             AUGMENTATION_SETTINGS, "data.augmentation")
@@ -259,7 +259,7 @@ class ImageDataView(QWidget):
 
     def _on_document_changed(self, path: str) -> None:
         if project_paths.affects(path, "data"):
-            self.anomaly_box.setVisible(learns_from_inputs(self.document.project.data.task))
+            self.anomaly_box.setVisible(detects_anomalies(self.document.project.data.task))
             self._show_settings()
             self._show_preview()
 

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProxyStyle,
     QPushButton,
+    QSpinBox,
     QStyle,
     QStyledItemDelegate,
     QStyleOption,
@@ -48,6 +49,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dlstudio.core.model.parts import uses_latent_dim
 from dlstudio.core.project import tree_edits
 from dlstudio.core.project.wording import in_gui_words, row_words
 from dlstudio.gui.document import Document
@@ -229,6 +231,13 @@ class LayerStackView(QWidget):
         self.part_tabs.setToolTip("This model trains more than one network: edit one part at "
                                   "a time; palette drops go into the part shown.")
         self.part_tabs.currentChanged.connect(self._on_part_tab)
+        self.latent_label = QLabel("Latent size")
+        self.latent_size = QSpinBox()
+        self.latent_size.setObjectName("latent_size")
+        self.latent_size.setRange(1, 4096)
+        self.latent_size.setToolTip("How many numbers the code between the parts has: a "
+                                    "VAE's latent vector, a GAN's noise (model.latent_dim)")
+        self.latent_size.editingFinished.connect(self._set_latent_size)
         self._make_actions()
         self._layout()
         self.model.modelAboutToBeReset.connect(self._begin_sync)
@@ -381,7 +390,11 @@ class LayerStackView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(buttons)
-        layout.addWidget(self.part_tabs)
+        parts_row = QHBoxLayout()
+        parts_row.addWidget(self.part_tabs, 1)
+        parts_row.addWidget(self.latent_label)
+        parts_row.addWidget(self.latent_size)
+        layout.addLayout(parts_row)
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.problem_banner)
         layout.addLayout(footer)
@@ -447,13 +460,25 @@ class LayerStackView(QWidget):
             self._syncing_tabs = False
         self.part_tabs.setVisible(bool(parts))
         self.head_checkbox.setVisible(not parts)  # each part's output comes with its task
+        latent = bool(parts) and uses_latent_dim(self.document.project.data.task)
+        self.latent_label.setVisible(latent)
+        self.latent_size.setVisible(latent)
+        if not self.latent_size.hasFocus():
+            self.latent_size.setValue(self.document.project.model.latent_dim)
+
+    def _set_latent_size(self) -> None:
+        value = self.latent_size.value()
+        if value != self.document.project.model.latent_dim:
+            self.document.set_value("model.latent_dim", value, "Set the latent size",
+                                    mergeable=False)
 
     def _on_part_tab(self, index: int) -> None:
         if not getattr(self, "_syncing_tabs", False) and index >= 0:
             self.document.show_part(self.part_tabs.tabData(index))
 
     def _on_document_changed(self, path: str) -> None:
-        if path in ("", "model") or path.startswith(("model.inputs", "model.parts")):
+        if path in ("", "model", "data.task", "model.latent_dim") or path.startswith(
+                ("model.inputs", "model.parts")):
             self._update_input_stacks_action()
             self._sync_part_tabs()
         if path in ("", "model", "model.add_output_head") or path.startswith("model.layers"):

@@ -9,10 +9,17 @@ from dlstudio.gui.document import Document
 
 
 def learns_from_inputs(task: str) -> bool:
-    """Whether ``task`` needs no target (an autoencoder, a VAE): it may name normal classes."""
+    """Whether ``task`` needs no target (an autoencoder, a VAE, a GAN)."""
     from dlstudio.core.tasks import get_task, task_names
 
     return task in task_names() and not get_task(task).needs_targets
+
+
+def detects_anomalies(task: str) -> bool:
+    """Whether ``task`` flags anomalies, so the project may name its normal classes."""
+    from dlstudio.core.tasks import get_task, task_names
+
+    return task in task_names() and get_task(task).detects_anomalies
 
 
 class NormalClassesField(QLineEdit):
