@@ -74,7 +74,11 @@ def test_fit_trains_on_the_perturbed_batches():
     data = np.random.default_rng(1).normal(size=(16, 3)).astype("float32")
     targets = (data[:, 0] > 0).astype(int)
     plain, attacked = tiny_classifier(), tiny_classifier()
-    attacked.set_weights(plain.get_weights())
+    # Weights that already separate the classes on column 0, so the attack has a gradient to
+    # follow (random initial weights can leave it too flat to move the loss, whatever the seed).
+    weights = [np.array([[-2.0, 2.0], [0.0, 0.0], [0.0, 0.0]], "float32"), np.zeros(2, "float32")]
+    plain.set_weights(weights)
+    attacked.set_weights(weights)
     enable_adversarial(attacked, 1.0, 1.0, None, images=False)
 
     plain_loss = plain.fit(data, targets, epochs=1, batch_size=16, verbose=0).history["loss"]
