@@ -41,11 +41,15 @@ def test_a_series_asks_for_the_templates_of_a_series(window, tmp_path):
     assert template_data_kind(window) == "series"
     entries = listed(templates_menu(window))
     series = [name for name in TEMPLATES if "series" in TEMPLATES[name].kinds]
-    fitting = [name for name, _text in entries if name in series]
-    assert fitting == series
-    if series:  # the series templates come first
-        assert entries[0] == ("section", "For a time series")
-        assert [name for name, _text in entries[1:len(series) + 1]] == series
+    assert {"series_gru", "series_lstm", "series_tcn", "series_transformer"} <= set(series)
+    assert entries[0] == ("section", "For a time series")  # the series templates come first
+    assert [name for name, _text in entries[1:len(series) + 1]] == series
+    suggested = [name for name, text in entries if text.endswith("— suggested")]
+    assert suggested == ["series_gru"]  # what the core chooses for a series
+    gru = next(a for a in templates_menu(window).actions() if a.data() == "series_gru")
+    gru.trigger()
+    assert window.document.project.model.template == "series_gru"
+    assert [layer.type for layer in window.document.project.model.layers][0] == "GRU"
 
 
 def test_the_autoencoder_template_brings_its_parts_and_task_in_one_undo_step(window,
