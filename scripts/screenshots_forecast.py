@@ -62,7 +62,7 @@ def set_windows(app: QApplication, window: object) -> None:
     session = window.data_session
     wait_until(app, lambda: False, 1.0)  # the data is read again a moment after an edit
     wait_until(app, lambda: not session.is_busy() and session.info is not None, 60)
-    wait_until(app, lambda: False, 0.5)
+    wait_until(app, lambda: False, 2.0)  # the side panel's last relayout
 
 
 def apply_template(window: object, name: str) -> None:

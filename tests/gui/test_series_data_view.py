@@ -109,3 +109,13 @@ def test_a_series_is_split_in_time_order_without_seed_or_classes(series_panel):
     assert not split.form.isRowVisible(split.test_file)
     assert split.form.isRowVisible(split.time_order)
     assert split.form.isRowVisible(split.train)
+
+
+def test_each_settings_explanation_keeps_its_lines_in_a_narrow_panel(series_panel, qtbot):
+    series_panel.show()
+    series_panel.csv_view.splitter.setSizes([900, 380])
+    fields = series_panel.csv_view.series_settings.fields.values()
+    qtbot.waitUntil(lambda: all(field.height() >= field.heightForWidth(field.width())
+                                for field in fields), timeout=5000)
+    missing = series_panel.csv_view.series_settings.fields["missing"]
+    assert missing.explanation.geometry().bottom() <= missing.height()

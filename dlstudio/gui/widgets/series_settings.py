@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -127,6 +128,18 @@ class SeriesSettings(QGroupBox):
         layout.addLayout(form)
         layout.addWidget(self.explanation)
         document.changed.connect(self._on_changed)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # Qt override
+        """Keep each wrapped explanation as tall as its lines at the new width: the scroll
+        area around the data view's side panel sizes it by its hint, which would squeeze
+        them under their editors."""
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self._fit_explanations)  # once the children have their widths
+
+    def _fit_explanations(self) -> None:
+        for field in self.fields.values():
+            if field.width() > 0 and field.hasHeightForWidth():
+                field.setMinimumHeight(field.heightForWidth(field.width()))
 
     # Showing --------------------------------------------------------------------------------
 
