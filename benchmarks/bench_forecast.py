@@ -16,7 +16,8 @@ Goal (the issue): every template beats persistence on every series, and the best
 beats the linear AR baseline on at least half of them.
 
 Run: ``PYTHONPATH=. python benchmarks/bench_forecast.py`` (all series and templates; about
-half an hour on two CPU cores), ``--series sunspots --templates series_gru`` for a part,
+20 minutes on two busy CPU cores with ``--epochs 60``, longer with the default epochs),
+``--series sunspots --templates series_gru`` for a part,
 ``--smoke`` for the quick check the tests run. It always exits 0: the verdict line is
 information, not a test.
 """
@@ -188,7 +189,9 @@ def main(argv: list[str] | None = None) -> int:
                         row["mae"][name] = result["baselines"].get(name, {}).get("mae")
                 row["seconds"] = time.perf_counter() - started
                 rows.append(row)
-                print(f"{series.name} h={horizon}: done in {row['seconds']:.0f} s", flush=True)
+                maes = ", ".join(f"{name} {value:.4g}" for name, value in row["mae"].items()
+                                 if value is not None)
+                print(f"{series.name} h={horizon} ({row['seconds']:.0f} s): {maes}", flush=True)
     print("\nTest MAE (lower is better; * the best of the row; the time trains every template)")
     print("\n".join(table(rows, templates)))
     print(verdict(rows, templates))
