@@ -136,8 +136,10 @@ class SeriesDataset(Dataset):
         return bool(self.known_names)
 
     def feature_shape(self) -> tuple[int, ...]:
-        """``(window, columns)``, or ``(window + horizon, columns + 1)`` with known inputs."""
-        window, columns = self.series.window, len(self.column_names)
+        """``(window, features)``, or ``(window + horizon, features + 1)`` with known inputs;
+        the features are each target's change within the window, then every column."""
+        window = self.series.window
+        columns = len(self.series.targets) + len(self.column_names)
         if self.has_future:
             return (window + self.series.horizon, columns + 1)
         return (window, columns)
@@ -160,18 +162,23 @@ class SeriesDataset(Dataset):
         return rows.mean(axis=0), np.where(variance > 0, variance, 1.0)
 
     def build_inputs(self) -> tuple[dict[str, Any], Any]:
-        """Return the raw ``window`` (and ``future``) inputs and the normalized sequence."""
+        """Return the raw ``window`` (and ``future``) inputs and the normalized sequence: each
+        target's change within the window (:class:`WindowChange`), then every column normalized
+        by the training rows."""
         import keras
 
-        from dlstudio.core.model.series_layers import JoinFuture
+        from dlstudio.core.model.series_layers import JoinFuture, WindowChange
 
         mean, variance = self.normalization()
         window = keras.Input(shape=(self.series.window, len(self.column_names)),
                              dtype="float32", name=WINDOW_INPUT)
         inputs = {WINDOW_INPUT: window}
         self._window_input = window
-        normalized = keras.layers.Normalization(mean=mean, variance=variance,
-                                                name="window_normalization")(window)
+        targets = len(self.series.targets)
+        change = WindowChange(np.sqrt(variance[:targets]), name="window_change")(window)
+        normalized = keras.layers.Concatenate(name="window_features")([
+            change, keras.layers.Normalization(mean=mean, variance=variance,
+                                               name="window_normalization")(window)])
         if not self.has_future:
             return inputs, normalized
         known = slice(self.past_columns, None)
@@ -180,7 +187,7 @@ class SeriesDataset(Dataset):
         inputs[FUTURE_INPUT] = future
         ahead = keras.layers.Normalization(mean=mean[known], variance=variance[known],
                                            name="future_normalization")(future)
-        joined = JoinFuture(self.past_columns, name="join_future")([normalized, ahead])
+        joined = JoinFuture(targets + self.past_columns, name="join_future")([normalized, ahead])
         return inputs, joined
 
     def finish_forecast(self, outputs: Any) -> Any:

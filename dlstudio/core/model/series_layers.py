@@ -1,5 +1,5 @@
-"""Keras layers of forecasting models: the window joined to the known future, and the forecast
-in the targets' units.
+"""Keras layers of forecasting models: the targets' change within the window, the window joined
+to the known future, and the forecast in the targets' units.
 
 Registered like :mod:`dlstudio.core.model.layers` (imported by it), so saved forecasting models
 load with ``safe_mode=True``.
@@ -11,6 +11,36 @@ from typing import Any
 
 import keras
 from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="dlstudio")
+class WindowChange(keras.layers.Layer):
+    """Each target's values in the window relative to its last value, in training spreads.
+
+    ``output[:, t, k] = (window[:, t, k] - window[:, -1, k]) / spreads[k]`` for the first
+    ``len(spreads)`` columns (the targets). Beside the window normalized by the training rows'
+    mean, it lets a sequence layer read the recent shape of a series whose level has moved past
+    every training value (a trend), where the mean-normalized inputs saturate it.
+
+    Args:
+        spreads: The standard deviation of each target over the training rows.
+        **kwargs: Base layer arguments.
+    """
+
+    def __init__(self, spreads: Any = (1.0,), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.spreads = [float(value) for value in spreads]
+
+    def call(self, window: Any) -> Any:
+        targets = window[:, :, : len(self.spreads)]
+        spreads = ops.convert_to_tensor(self.spreads, dtype=window.dtype)
+        return (targets - targets[:, -1:, :]) / spreads
+
+    def compute_output_shape(self, input_shape: Any) -> tuple[int | None, ...]:
+        return (input_shape[0], input_shape[1], len(self.spreads))
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "spreads": self.spreads}
 
 
 @keras.saving.register_keras_serializable(package="dlstudio")

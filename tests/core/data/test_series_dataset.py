@@ -23,7 +23,8 @@ def _series_project(tmp_path, rows=120, **series) -> Project:
 
 def test_windows_and_targets_are_the_rows_of_the_file(tmp_path):
     dataset = load_dataset(_series_project(tmp_path, past_covariates=["price"]))
-    assert dataset.task == "forecasting" and dataset.feature_shape() == (14, 2)
+    # each target's change within the window, then the two columns
+    assert dataset.task == "forecasting" and dataset.feature_shape() == (14, 3)
     assert dataset.class_names == ["sales t+1", "sales t+2", "sales t+3"]
     inputs, targets = next(iter(dataset.tf_dataset("test", 4)))
     start = dataset.starts["test"][0]
@@ -50,7 +51,7 @@ def test_known_inputs_and_calendar_inputs_reach_the_forecast_steps(tmp_path):
                               calendar_features=["day_of_week"])
     dataset = load_dataset(project)
     assert dataset.known_names == ["price", "day_of_week_sin", "day_of_week_cos"]
-    assert dataset.feature_shape() == (14 + 3, 4 + 1)
+    assert dataset.feature_shape() == (14 + 3, 1 + 4 + 1)  # the change, the columns, the flag
     inputs, _targets = next(iter(dataset.tf_dataset("train", 2)))
     assert inputs["future"].shape == (2, 3, 3)
     start = dataset.starts["train"][0]
