@@ -81,6 +81,7 @@ def info_command(args: argparse.Namespace) -> int:
     from dlstudio.core.data import load_dataset
     from dlstudio.core.data.health import check_health
     from dlstudio.core.model import builder
+    from dlstudio.core.model.cost_sheet import cost_sheet
     from dlstudio.core.project.settings_schema import training_lines
     from dlstudio.core.training.devices import describe_devices
 
@@ -93,12 +94,14 @@ def info_command(args: argparse.Namespace) -> int:
     model = project.model
     layer_count = layer_tree.count_layers(model.layers, model.side_stacks)
     problem = report.first_error()
+    cost = cost_sheet(report, project.training) if problem is None else None
     if args.json:
         print(json.dumps({
             "project": str(project.path), "data": dataset.summary(),
             "health": health.to_json(project), "devices": describe_devices(
                 project.training.device),
-            "model": stack_json(report, layer_count)}, indent=2))
+            "model": stack_json(report, layer_count),
+            "cost": None if cost is None else cost.to_json()}, indent=2))
     else:
         for line in dataset.summary_lines():
             print(line)
@@ -114,6 +117,10 @@ def info_command(args: argparse.Namespace) -> int:
         print()
         for line in layer_table(report, layer_count):
             print(line)
+        if cost is not None:
+            print()
+            for line in cost.lines():
+                print(line)
     if problem is not None:
         raise UserInputError(problem.message())
     return 0

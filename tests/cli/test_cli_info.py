@@ -81,3 +81,22 @@ def test_info_checks_an_image_folder(capsys, image_folder, tmp_path):
     checks = {finding["check"]: finding for finding in json.loads(out)["health"]["findings"]}
     assert set(checks["conflicting_images"]["items"]) == {"blue/copy.png", "red/0.png"}
     assert checks["few_samples"]["items"] == ["blue", "green", "red"]  # 7, 6 and 6 images
+
+
+def test_info_prints_the_cost_sheet_as_text_and_json(capsys, toy_csv, tmp_path):
+    project = tmp_path / "toy.dlstudio.json"
+    run_cli(capsys, "init", toy_csv, "-o", project)
+
+    status, out, _ = run_cli(capsys, "info", project)
+    _, json_out, _ = run_cli(capsys, "info", project, "--json")
+
+    assert status == 0
+    assert "multiply-adds per sample (approximately)" in out
+    assert "largest batch that fits: ~" in out
+    assert "epoch time: measured when training starts" in out
+    cost = json.loads(json_out)["cost"]
+    assert cost["macs_per_sample"] > 0
+    assert cost["total_params"] == json.loads(json_out)["model"]["total_params"]
+    assert cost["training_bytes"] == (cost["weight_bytes"] + cost["gradient_bytes"]
+                                      + cost["optimizer_bytes"] + cost["activation_bytes"])
+    assert cost["largest_batch"] > cost["batch_size"]
