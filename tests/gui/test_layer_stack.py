@@ -57,6 +57,15 @@ def test_rows_show_input_layers_and_head_with_shapes_and_counts(opened):
     assert opened.layer_stack.totals.text().startswith("Total: 107 parameters")
 
 
+
+def test_the_cost_line_under_the_totals_counts_multiply_adds_and_teaches_in_its_tooltip(opened):
+    cost = opened.layer_stack.cost
+    # Dense 6 → 8, Dense 8 → 4, the head 4 → 3 (the Dropout adds nothing).
+    assert cost.isVisibleTo(opened.layer_stack)
+    assert cost.text().startswith("≈ 92 multiply-adds per sample · ")
+    assert "to train at batch 32" in cost.text() and "batch up to ~" in cost.text()
+    assert "optimizer's state" in cost.toolTip()
+
 def test_changing_the_document_updates_the_rows(opened, qtbot, wait_for_report):
     opened.document.set_layer_param("dense_1", "units", 16)
     model = opened.layer_stack.model

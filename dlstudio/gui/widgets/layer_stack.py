@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dlstudio.core.model.cost_sheet import cost_sheet, device_memory
 from dlstudio.core.model.parts import uses_latent_dim
 from dlstudio.core.project import tree_edits
 from dlstudio.core.project.wording import in_gui_words, row_words
@@ -64,6 +65,20 @@ from dlstudio.gui.widgets.layer_stack_model import (
 )
 
 _PADDING = 6
+
+
+COST_TOOLTIP = (
+    "<b>What training this model costs</b> (estimated from the shapes, nothing is built)"
+    "<br><b>multiply-adds per sample</b>: the arithmetic of one forward pass of one sample "
+    "(Dense: inputs × units; a convolution: output positions × kernel × input channels); "
+    "training costs about three times that per sample."
+    "<br><b>to train at batch N</b>: memory for the weights, one gradient per weight, the "
+    "optimizer's state (Adam keeps 2 numbers per weight, SGD with momentum 1) and every "
+    "layer's outputs for N samples, kept for the backward pass (about twice over)."
+    "<br><b>batch up to</b>: the largest batch size whose training fits 80% of the device's "
+    "memory (the GPU's, else the RAM free now). A larger batch trains faster per sample "
+    "until it no longer fits."
+    "<br>The time per epoch is measured when training starts.")
 
 
 class _SettingsDelegate(QStyledItemDelegate):
@@ -222,6 +237,12 @@ class LayerStackView(QWidget):
         self.status.setProperty("role", "hint")
         self.totals = QLabel()
         self.totals.setProperty("role", "heading")
+        self.cost = QLabel()
+        self.cost.setObjectName("cost_line")
+        self.cost.setProperty("role", "hint")
+        self.cost.setWordWrap(True)
+        self.cost.setToolTip(COST_TOOLTIP)
+        self._device_memory: tuple[str, int | None] | None = None
         self.problem_banner, self.problem_label = self._make_banner()
         self.head_checkbox = QCheckBox("Add the output layer the task needs")
         self.head_checkbox.setToolTip("On: a final layer with one output per class (or one value "
@@ -398,6 +419,7 @@ class LayerStackView(QWidget):
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.problem_banner)
         layout.addLayout(footer)
+        layout.addWidget(self.cost)
         layout.addWidget(self.status)
 
     # Rows: blocks open as they appear ----------------------------------------------------------
@@ -621,7 +643,21 @@ class LayerStackView(QWidget):
                                 f"({report.trainable_params:,} trainable)")
         else:
             self.totals.setText("Total: –")
+        self._update_cost(report)
         self._update_status()
+
+    def _update_cost(self, report: object) -> None:
+        """Show the cost sheet's line under the totals (hidden while the stack has an error)."""
+        if not (getattr(report, "ok", False) and getattr(report, "every_row", None)
+                and report.total_params):
+            self.cost.setVisible(False)
+            return
+        training = self.document.project.training
+        if self._device_memory is None:  # asks nvidia-smi or the RAM once per window
+            self._device_memory = device_memory(training.device)
+        sheet = cost_sheet(report, training, self._device_memory)
+        self.cost.setText(sheet.short_line())
+        self.cost.setVisible(True)
 
     def _show_drop_hint(self, hint: str) -> None:
         if hint:
