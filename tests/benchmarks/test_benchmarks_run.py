@@ -30,6 +30,7 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
     ("bench_generative.py", ["--smoke", "--part", "anomaly"], "verdict: anomaly ROC AUC"),
     ("bench_generative.py", ["--smoke", "--part", "samples"], "verdict: dcgan samples"),
     ("bench_forecast.py", ["--smoke"], "verdict: templates beat persistence"),
+    ("bench_cost_sheet.py", ["--smoke"], "verdict: estimate / measured peak"),
 ])
 def test_benchmark_script_runs_to_its_verdict(script, arguments, verdict):
     if script in ("bench_tabular.py", "bench_time_to_quality.py", "bench_generative.py"):
