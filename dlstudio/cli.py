@@ -6,7 +6,7 @@
     dlstudio init DATA -o PROJECT [--target COL] [--template NAME] [--test FILE]
                  [--validation FILE] [--task TASK] [--window N] [--horizon H]
     dlstudio import MODEL.keras --data DATA -o PROJECT [--target COL]
-    dlstudio info PROJECT [--json]                  data summary and health; devices; layers
+    dlstudio info PROJECT [--json] [--probe]        data summary and health; devices; layers; cost
     dlstudio layers [--json]                        the layer catalog, with every parameter
     dlstudio train PROJECT [--epochs N] [--runs-dir DIR] [--resume RUN] [--events]
                  [--weights-file PATH]
@@ -117,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("project", metavar="PROJECT")
     info.add_argument("--json", action="store_true", help="print it as JSON (data, health, "
                       "devices, model)")
+    info.add_argument("--probe", action="store_true", help="time a few training steps for "
+                      "the cost sheet's epoch-time estimate (builds the model; seconds)")
     info.set_defaults(handler=commands.info_command)
 
     layers = sub.add_parser("layers", help="the layer catalog, with every parameter")

@@ -95,6 +95,10 @@ def info_command(args: argparse.Namespace) -> int:
     layer_count = layer_tree.count_layers(model.layers, model.side_stacks)
     problem = report.first_error()
     cost = cost_sheet(report, project.training) if problem is None else None
+    if cost is not None and getattr(args, "probe", False):
+        from dlstudio.core.training.epoch_probe import probe_epoch_seconds
+
+        cost.epoch_seconds = probe_epoch_seconds(project, dataset.split_size("train"))
     if args.json:
         print(json.dumps({
             "project": str(project.path), "data": dataset.summary(),

@@ -100,3 +100,15 @@ def test_info_prints_the_cost_sheet_as_text_and_json(capsys, toy_csv, tmp_path):
     assert cost["training_bytes"] == (cost["weight_bytes"] + cost["gradient_bytes"]
                                       + cost["optimizer_bytes"] + cost["activation_bytes"])
     assert cost["largest_batch"] > cost["batch_size"]
+
+
+def test_info_probe_times_a_few_steps_for_the_epoch_time(capsys, toy_csv, tmp_path):
+    project = tmp_path / "toy.dlstudio.json"
+    run_cli(capsys, "init", toy_csv, "-o", project)
+
+    status, out, _ = run_cli(capsys, "info", project, "--probe")
+    _, json_out, _ = run_cli(capsys, "info", project, "--json", "--probe")
+
+    assert status == 0
+    assert "epoch time: about " in out and "(from a probe of a few steps)" in out
+    assert 0 < json.loads(json_out)["cost"]["epoch_seconds"] < 60

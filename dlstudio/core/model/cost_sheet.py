@@ -31,7 +31,8 @@ _SLOTS = {"adam": 2, "adamw": 2, "nadam": 2, "adamax": 2, "adagrad": 1, "rmsprop
 # Share of the device memory a training may count on (the rest: framework, data, fragments).
 USABLE_SHARE = 0.8
 BACKWARD_FACTOR = 2.0
-EPOCH_TIME_TEXT = "epoch time: measured when training starts"
+EPOCH_TIME_TEXT = ("epoch time: measured when training starts (dlstudio info --probe times a "
+                   "few steps)")
 
 
 @dataclass
@@ -49,6 +50,8 @@ class CostSheet:
         device: The device the memory is compared to, in words.
         device_bytes: That device's memory (``None`` when unknown).
         notes: What the estimate leaves out (a Backbone's multiply-adds).
+        epoch_seconds: An epoch's time from a short probe
+            (:func:`dlstudio.core.training.epoch_probe.probe_epoch_seconds`), or ``None``.
     """
 
     total_params: int
@@ -61,6 +64,7 @@ class CostSheet:
     device: str = "CPU"
     device_bytes: int | None = None
     notes: list[str] = field(default_factory=list)
+    epoch_seconds: float | None = None
 
     @property
     def frozen_params(self) -> int:
@@ -121,7 +125,9 @@ class CostSheet:
             f"{human_bytes(self.optimizer_bytes)}, activations "
             f"{human_bytes(self.activation_bytes())} = {human_bytes(self.training_bytes())}",
             f"  largest batch that fits: {fits}",
-            f"  {EPOCH_TIME_TEXT}",
+            f"  {EPOCH_TIME_TEXT}" if self.epoch_seconds is None else
+            f"  epoch time: about {human_seconds(self.epoch_seconds)} (from a probe of a few "
+            "steps)",
         ]
         return lines + [f"  note: {note}" for note in self.notes]
 
@@ -141,7 +147,8 @@ class CostSheet:
             "gradient_bytes": self.gradient_bytes, "optimizer_bytes": self.optimizer_bytes,
             "activation_bytes": self.activation_bytes(), "training_bytes": self.training_bytes(),
             "device": self.device, "device_bytes": self.device_bytes,
-            "largest_batch": self.largest_batch, "epoch_seconds": None, "notes": self.notes,
+            "largest_batch": self.largest_batch, "epoch_seconds": self.epoch_seconds,
+            "notes": self.notes,
         }
 
 
@@ -306,6 +313,17 @@ def human_count(count: int) -> str:
             value = count / size
             return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
     return str(count)
+
+
+def human_seconds(seconds: float) -> str:
+    """``0.4 s``, ``12 s``, ``3.5 min``, ``2.1 h``."""
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def _positions(shape: Sequence[int | None]) -> int:

@@ -45,7 +45,7 @@ def find_learning_rate(project: Any, steps: int = 100, start: float = 1e-6,
         UserInputError: Steps or rates out of range, or a training split without rows.
     """
     _check(steps, start, end)
-    model, batches = _prepared(project)
+    model, batches = prepared_model(project)
     rates = start * (end / start) ** (np.arange(steps) / max(steps - 1, 1))
     result: dict[str, list[float]] = {"learning_rates": [], "losses": [], "raw_losses": []}
     average, lowest, diverged = 0.0, math.inf, False
@@ -78,8 +78,15 @@ def _check(steps: int, start: float, end: float) -> None:
                              f"{start:g} to {end:g}; for example --start 1e-6 --end 1")
 
 
-def _prepared(project: Any) -> tuple[Any, Any]:
-    """The compiled model (a constant rate to change) and an endless stream of batches."""
+def prepared_model(project: Any) -> tuple[Any, Any]:
+    """Return the project's compiled model (a constant rate to change) and an endless stream
+    of training batches, each a tuple for ``train_on_batch`` (the range test and the
+    cost sheet's epoch-time probe use it).
+
+    Raises:
+        DataError: The training split is empty.
+        UserInputError: The task trains its own way (several losses or optimizers).
+    """
     import copy
 
     import keras
