@@ -359,7 +359,7 @@ class EvaluationView(QWidget):
         self.heading.setText(f"Run {run}: evaluated on {where} "
                              f"({result.get('samples', 0)} samples)")
         warnings = result.get("warnings") or []
-        self._set_status(" ".join(f"Warning: {text}" for text in warnings)
+        self._set_status("\n".join(f"Warning: {text}" for text in warnings)
                          or f"Evaluated {str(result.get('created', ''))[:16].replace('T', ' ')}")
         if result.get("task") == "classification":
             self._show_classification(result)
