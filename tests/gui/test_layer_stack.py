@@ -66,6 +66,11 @@ def test_the_cost_line_under_the_totals_counts_multiply_adds_and_teaches_in_its_
     assert "to train at batch 32" in cost.text() and "batch up to ~" in cost.text()
     assert "optimizer's state" in cost.toolTip()
 
+
+def test_the_cost_line_follows_the_batch_size(opened):
+    opened.document.set_value("training.batch_size", 256)
+    assert "to train at batch 256" in opened.layer_stack.cost.text()
+
 def test_changing_the_document_updates_the_rows(opened, qtbot, wait_for_report):
     opened.document.set_layer_param("dense_1", "units", 16)
     model = opened.layer_stack.model

@@ -23,7 +23,9 @@ from typing import Any
 # Rows whose weights are looked up or scale each value: about no multiply-adds.
 _NO_MACS = ("Embedding", "PositionalEmbedding", "BatchNormalization", "LayerNormalization",
             "GroupNormalization", "UnitNormalization", "PReLU")
-_RECURRENT = ("LSTM", "GRU", "SimpleRNN", "RNN")
+_RECURRENT = ("LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional")
+# Bias vectors per unit of a recurrent layer (Keras' GRU keeps two per gate).
+_RECURRENT_BIASES = {"LSTM": 4, "GRU": 6, "SimpleRNN": 1}
 _ATTENTION = ("Attention", "Transformer")
 # Slots per trainable weight each optimizer keeps (SGD and RMSprop: one more with momentum).
 _SLOTS = {"adam": 2, "adamw": 2, "nadam": 2, "adamax": 2, "adagrad": 1, "rmsprop": 1,
@@ -240,7 +242,8 @@ def row_macs(layer_type: str, params: int, input_shape: tuple | None,
         return 0
     steps = int(input_shape[0] or 1) if input_shape and len(input_shape) >= 2 else 1
     if any(name in layer_type for name in _RECURRENT):
-        return params * steps
+        biases = _RECURRENT_BIASES.get(layer_type, 0) * int(output_shape[-1] or 0)
+        return max(params - biases, 0) * steps
     if any(name in layer_type for name in _ATTENTION):
         width = int(output_shape[-1] or 1)
         return params * steps + 2 * steps * steps * width

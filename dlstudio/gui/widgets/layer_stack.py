@@ -505,6 +505,10 @@ class LayerStackView(QWidget):
             self._sync_part_tabs()
         if path in ("", "model", "model.add_output_head") or path.startswith("model.layers"):
             self._update_summary()
+        elif path.startswith("training"):  # the batch size, optimizer, precision, device
+            if path == "training.device":
+                self._device_memory = None
+            self._update_cost(self.inference.report)
 
     # Selection: the document's selection is the truth -------------------------------------
 

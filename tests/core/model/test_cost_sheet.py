@@ -77,3 +77,10 @@ def test_mixed_precision_halves_activation_memory():
     full = cost_sheet(report, _training(), device=("CPU", 10**9))
     half = cost_sheet(report, _training(mixed_precision=True), device=("CPU", 10**9))
     assert half.activation_bytes() * 2 == full.activation_bytes()
+
+
+def test_lstm_macs_are_its_four_gates_at_every_time_step():
+    _, report = _report((5, 3), ("LSTM", {"units": 4}))
+    macs, _ = model_macs(report.every_row)
+    # Per step 4 gates × (3 inputs + 4 recurrent) × 4 units; then the head Dense 4 → 3.
+    assert macs == 5 * 4 * (3 + 4) * 4 + 4 * 3
