@@ -94,7 +94,8 @@ def info_command(args: argparse.Namespace) -> int:
     model = project.model
     layer_count = layer_tree.count_layers(model.layers, model.side_stacks)
     problem = report.first_error()
-    cost = cost_sheet(report, project.training) if problem is None else None
+    cost = (cost_sheet(report, project.training, train_rows=dataset.split_size("train"))
+            if problem is None else None)
     if cost is not None and getattr(args, "probe", False):
         from dlstudio.core.training.epoch_probe import probe_epoch_seconds
 

@@ -52,6 +52,8 @@ class CostSheet:
         device: The device the memory is compared to, in words.
         device_bytes: That device's memory (``None`` when unknown).
         notes: What the estimate leaves out (a Backbone's multiply-adds).
+        train_rows: Rows of the training split, when known (a batch larger than it is said
+            to fit the whole split).
         epoch_seconds: An epoch's time from a short probe
             (:func:`dlstudio.core.training.epoch_probe.probe_epoch_seconds`), or ``None``.
     """
@@ -67,6 +69,7 @@ class CostSheet:
     device_bytes: int | None = None
     notes: list[str] = field(default_factory=list)
     epoch_seconds: float | None = None
+    train_rows: int | None = None
 
     @property
     def frozen_params(self) -> int:
@@ -118,6 +121,8 @@ class CostSheet:
         batch = self.largest_batch
         fits = ("unknown (device memory unknown)" if batch is None else
                 f"~{batch:,} ({self.device}, {human_bytes(self.device_bytes)})")
+        if batch is not None and self.train_rows and batch >= self.train_rows:
+            fits += f": the whole training split ({self.train_rows:,} rows) fits in one batch"
         lines = [
             f"Cost: {self.total_params:,} parameters ({self.trainable_params:,} trainable, "
             f"{self.frozen_params:,} frozen)",
@@ -150,12 +155,12 @@ class CostSheet:
             "activation_bytes": self.activation_bytes(), "training_bytes": self.training_bytes(),
             "device": self.device, "device_bytes": self.device_bytes,
             "largest_batch": self.largest_batch, "epoch_seconds": self.epoch_seconds,
-            "notes": self.notes,
+            "notes": self.notes, "train_rows": self.train_rows,
         }
 
 
 def cost_sheet(report: Any, training: Any, device: tuple[str, int | None] | None = None,
-               ) -> CostSheet:
+               train_rows: int | None = None) -> CostSheet:
     """Compute the cost sheet of a stack report.
 
     Args:
@@ -164,6 +169,7 @@ def cost_sheet(report: Any, training: Any, device: tuple[str, int | None] | None
             precision, device).
         device: The device's name and memory in bytes; default: :func:`device_memory` of
             ``training.device``.
+        train_rows: Rows of the training split, when known.
 
     Returns:
         The sheet.
@@ -176,7 +182,7 @@ def cost_sheet(report: Any, training: Any, device: tuple[str, int | None] | None
         batch_size=int(training.batch_size),
         optimizer_slots=optimizer_slots(training.optimizer, getattr(training, "momentum", 0.0)),
         bytes_per_activation=2 if getattr(training, "mixed_precision", False) else 4,
-        device=name, device_bytes=memory, notes=notes)
+        device=name, device_bytes=memory, notes=notes, train_rows=train_rows)
 
 
 def optimizer_slots(optimizer: str, momentum: float = 0.0) -> int:

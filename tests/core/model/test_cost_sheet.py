@@ -56,6 +56,9 @@ def test_memory_counts_weights_gradients_adam_state_and_activations():
     assert sheet.training_bytes() == 4 * params * 4 + sheet.activation_bytes()
     assert "multiply-adds" in sheet.short_line()
     assert sheet.to_json()["largest_batch"] == sheet.largest_batch > 32
+    assert "fits in one batch" not in "\n".join(sheet.lines())
+    small = cost_sheet(report, _training(), device=("CPU", 10**9), train_rows=100)
+    assert "the whole training split (100 rows) fits in one batch" in "\n".join(small.lines())
 
 
 @pytest.mark.parametrize(("optimizer", "momentum", "slots"), [
