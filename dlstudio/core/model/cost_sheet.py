@@ -254,8 +254,20 @@ def row_macs(layer_type: str, params: int, input_shape: tuple | None,
         width = int(output_shape[-1] or 1)
         return params * steps + 2 * steps * steps * width
     channels = int(output_shape[-1] or 0)
-    kernel = params - channels if params > channels else params
+    kernel = params - channels if _has_bias(params, channels, input_shape) else params
     return kernel * _positions(output_shape)
+
+
+def _has_bias(params: int, channels: int, input_shape: tuple | None) -> bool:
+    """Whether a Dense or convolution row has a bias, from its weight count: each output
+    channel has ``k × in_c`` weights, plus one with a bias (unknown: assume a bias)."""
+    if channels <= 0 or params <= channels or params % channels:
+        return params > channels > 0
+    per_channel = params // channels
+    inputs = int(input_shape[-1] or 0) if input_shape else 0
+    if inputs <= 1:
+        return True
+    return per_channel % inputs != 0 and (per_channel - 1) % inputs == 0
 
 
 def activation_values(rows: Sequence[Any]) -> int:

@@ -87,3 +87,11 @@ def test_lstm_macs_are_its_four_gates_at_every_time_step():
     macs, _ = model_macs(report.every_row)
     # Per step 4 gates × (3 inputs + 4 recurrent) × 4 units; then the head Dense 4 → 3.
     assert macs == 5 * 4 * (3 + 4) * 4 + 4 * 3
+
+
+def test_a_convolution_without_bias_counts_every_weight():
+    _, report = _report((8, 8, 3), ("Conv2D", {"filters": 4, "kernel_size": [3, 3],
+                                               "use_bias": False}), ("Flatten", {}))
+    macs, _ = model_macs(report.every_row)
+    assert report.top_level(0).param_count == 3 * 3 * 3 * 4
+    assert macs == 8 * 8 * 4 * 3 * 3 * 3 + 8 * 8 * 4 * 3
