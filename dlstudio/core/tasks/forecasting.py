@@ -15,10 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from dlstudio.core.errors import TrainingError
 from dlstudio.core.tasks.base import Task, register
-
-LOSSES = ("mse", "mae", "huber")
+from dlstudio.core.tasks.regression import LOSSES, number_loss, resolve_number_loss
 
 
 @register
@@ -39,19 +37,11 @@ class Forecasting(Task):
 
     def resolve_loss(self, choice: str, output_units: int, label_smoothing: float = 0.0) -> str:
         """Return the loss to train with: ``mse`` for ``auto``."""
-        if choice == "auto":
-            return "mse"
-        if choice not in LOSSES:
-            raise TrainingError(f"training.loss {choice!r} is for classification, but this "
-                                "project forecasts numbers; use mse, mae, huber or auto")
-        return choice
+        return resolve_number_loss(choice, "forecasts numbers")
 
     def make_loss(self, name: str, label_smoothing: float = 0.0, model: Any = None) -> Any:
         """Return the Keras loss ``name``."""
-        import keras
-
-        return {"mse": keras.losses.MeanSquaredError, "mae": keras.losses.MeanAbsoluteError,
-                "huber": keras.losses.Huber}[name]()
+        return number_loss(name)
 
     def metrics(self) -> list[str]:
         """Mean absolute error (over every output)."""

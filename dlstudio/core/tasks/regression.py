@@ -22,6 +22,33 @@ MISTAKES_LISTED = 10
 LOSSES = ("mse", "mae", "huber")
 
 
+def resolve_number_loss(choice: str, predicts: str) -> str:
+    """Return the loss a task that predicts numbers trains with for ``training.loss`` =
+    ``choice``: ``mse`` for ``auto``.
+
+    Args:
+        choice: The project's ``training.loss``.
+        predicts: What the project predicts, in words for the message ("forecasts numbers").
+
+    Raises:
+        TrainingError: ``choice`` is a classification loss; the message names those that fit.
+    """
+    if choice == "auto":
+        return "mse"
+    if choice not in LOSSES:
+        raise TrainingError(f"training.loss {choice!r} is for classification, but this "
+                            f"project {predicts}; use mse, mae, huber or auto")
+    return choice
+
+
+def number_loss(name: str) -> Any:
+    """Return the Keras loss object for ``mse``, ``mae`` or ``huber``."""
+    import keras
+
+    return {"mse": keras.losses.MeanSquaredError, "mae": keras.losses.MeanAbsoluteError,
+            "huber": keras.losses.Huber}[name]()
+
+
 @register
 class Regression(Task):
     """Predict a number."""
@@ -39,25 +66,17 @@ class Regression(Task):
 
     def resolve_loss(self, choice: str, output_units: int, label_smoothing: float = 0.0) -> str:
         """Return the loss to train with: ``mse`` for ``auto`` (labels are never smoothed)."""
-        if choice == "auto":
-            return "mse"
-        if choice not in LOSSES:
-            raise TrainingError(f"training.loss {choice!r} is for classification, but this "
-                                "project predicts a number; use mse, mae, huber or auto")
-        return choice
+        return resolve_number_loss(choice, "predicts a number")
 
     def make_loss(self, name: str, label_smoothing: float = 0.0, model: Any = None) -> Any:
         """Return the Keras loss ``name``; squared error on the log scale (``LogScaleMSE``)
         when ``model``'s ``target_scale`` layer learns ``log1p(target)``."""
-        import keras
-
         scale = log_target_scale(model)
         if name == "mse" and scale is not None:
             from dlstudio.core.model.layers import LogScaleMSE
 
             return LogScaleMSE(scale)
-        return {"mse": keras.losses.MeanSquaredError, "mae": keras.losses.MeanAbsoluteError,
-                "huber": keras.losses.Huber}[name]()
+        return number_loss(name)
 
     def metrics(self) -> list[str]:
         """Mean absolute error."""
