@@ -27,7 +27,7 @@ from dlstudio.core.training.doctor import FINDER, HINT_PREFIX
 from dlstudio.core.training.events import Message
 from dlstudio.gui.document import Document
 from dlstudio.gui.widgets.health_panel import severity_colour
-from dlstudio.gui.widgets.lr_finder_dialog import LrFinderDialog
+from dlstudio.gui.widgets.lr_finder_dialog import LrFinderDialog, open_lr_finder
 
 MINIMUM_HEIGHT = 180
 """About two hints with their buttons; more scroll."""
@@ -140,11 +140,7 @@ class DoctorHints(QWidget):
 
     def find_learning_rate(self) -> LrFinderDialog:
         """Open the learning-rate finder on the project (the stalled-loss hint's button)."""
-        dialog = LrFinderDialog(self.document, self.finder_program, parent=self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.show()
-        dialog.start()
-        return dialog
+        return open_lr_finder(self.document, self.finder_program, self)
 
     def clear(self) -> None:
         """Forget the hints (a new run starts, or another project was opened)."""

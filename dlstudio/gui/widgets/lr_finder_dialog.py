@@ -149,3 +149,20 @@ class LrFinderDialog(QDialog):
             self.process.kill()
             self.process.waitForFinished(3000)
         super().done(result)
+
+
+def open_lr_finder(document: Document, program: list[str] | None,
+                   parent: QWidget) -> LrFinderDialog:
+    """Show the learning-rate finder on ``document``'s project and start its range test.
+
+    Args:
+        document: The open project; the suggestion is applied to it.
+        program: The command that runs the range test (``None``: ``dlstudio lr-find``; tests
+            pass a fake one).
+        parent: The widget the dialog belongs to (it deletes itself when closed).
+    """
+    dialog = LrFinderDialog(document, program, parent=parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    dialog.start()
+    return dialog

@@ -20,7 +20,7 @@ from dlstudio.core.project import paths as project_paths
 from dlstudio.core.project.settings_schema import TRAINING_GROUPS, TRAINING_SETTINGS
 from dlstudio.gui.document import Document
 from dlstudio.gui.search_menu import offer_search
-from dlstudio.gui.widgets.lr_finder_dialog import LrFinderDialog
+from dlstudio.gui.widgets.lr_finder_dialog import LrFinderDialog, open_lr_finder
 from dlstudio.gui.widgets.value_editors import ParamField
 
 GROUPS: tuple[tuple[str, tuple[tuple[str, ParamSpec], ...]], ...] = tuple(
@@ -82,11 +82,7 @@ class TrainingSettingsView(QWidget):
 
     def find_learning_rate(self) -> LrFinderDialog:
         """Open the learning-rate finder and start its range test."""
-        dialog = LrFinderDialog(self.document, self.finder_program, parent=self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.show()
-        dialog.start()
-        return dialog
+        return open_lr_finder(self.document, self.finder_program, self)
 
     def _group(self, title: str, entries: tuple[tuple[str, ParamSpec], ...]) -> QGroupBox:
         box = QGroupBox(title)
