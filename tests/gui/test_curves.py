@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from dlstudio.core.runs.history import GrowingSeries, RunHistory, display_points
 from dlstudio.core.training import events
@@ -237,3 +238,47 @@ def test_the_fine_tuning_phase_is_marked_on_every_plot_and_kept_when_read_back(v
     assert view.phase_marks("loss") == [3.0] and view.phase_marks(LEARNING_RATE_PLOT) == [3.0]
     history.truncate(2)  # a run resumed before the phase began forgets the mark
     assert history.phases == {}
+
+
+def feed_gan_epochs(history: RunHistory, epochs: int) -> None:
+    for epoch in range(1, epochs + 1):
+        logs = {"d_loss": 1.3, "g_loss": 0.8 + epoch / 10, "d_real": 0.55, "d_fake": 0.45}
+        history.add_event(events.Batch(epoch, 1, 1, logs, 100.0))
+        history.add_event(events.Epoch(epoch, {**logs, "sample_diversity": 0.9,
+                                               "val_d_loss": 1.35, "val_g_loss": 0.9},
+                                       learning_rate=2e-4, elapsed=epoch, best_epoch=0))
+
+
+def test_a_gans_two_losses_share_one_plot_and_the_empty_loss_plot_goes(view):
+    history = RunHistory("gan")
+    view.show_runs([history], expected=("loss", LEARNING_RATE_PLOT))
+    view.redraw()
+    assert "loss" in view.plot_names()
+    feed_gan_epochs(history, 2)
+    view.mark_changed()
+    view.redraw()
+    assert view.plot_names() == ["gan_losses", "gan_verdicts", "sample_diversity",
+                                 LEARNING_RATE_PLOT]
+    losses = view.plot("gan_losses")
+    assert "discriminator" in losses.titleLabel.text and "generator" in losses.titleLabel.text
+    assert "Healthy" in losses.toolTip()
+    discriminator = view.series_item(0, "d_loss", "train")
+    generator = view.series_item(0, "g_loss", "train")
+    assert discriminator in losses.items and generator in losses.items
+    assert discriminator.opts["pen"].color() != generator.opts["pen"].color()
+    assert list(generator.yData) == pytest.approx([0.9, 1.0])
+    dashed = view.series_item(0, "g_loss", "validation").opts["pen"].style()
+    assert dashed == Qt.PenStyle.DashLine
+    text = view.readout_text("gan_losses", 2)
+    assert "discriminator 1.3" in text and "generator 1" in text
+    assert view.graphics.ci.getItem(0, 0) is losses  # no empty plot before it
+
+
+def test_compared_gan_runs_keep_one_value_per_plot(view):
+    first, second = RunHistory("a"), RunHistory("b")
+    feed_gan_epochs(first, 2)
+    feed_gan_epochs(second, 2)
+    view.show_runs([first, second])
+    view.redraw()
+    assert "d_loss" in view.plot_names() and "gan_losses" not in view.plot_names()
+    assert view.plot("d_loss").titleLabel.text == "discriminator loss"

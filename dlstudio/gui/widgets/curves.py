@@ -1,5 +1,10 @@
 """Live training curves with pyqtgraph: one plot per metric family, plus the learning rate.
 
+Values that belong together share a plot (a GAN's discriminator and generator losses; see
+:mod:`~dlstudio.core.runs.curve_plots`), each in its own colour named in the plot's title, with
+a tip that says what healthy curves look like; a plot made before its first value arrived (the
+``loss`` a run usually logs) is dropped once the run's values show it will stay empty.
+
 Each plot shows, for every run it is given, the training value per batch (faint, with a
 smoothed line over it), per epoch, and the validation value per epoch; a vertical line marks
 the best epoch. Several runs overlay in distinct colours. Events only mark the view as changed;
@@ -26,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dlstudio.core.runs.curve_plots import PlotPlan, plan_plots
 from dlstudio.core.runs.history import (
     VALIDATION_PREFIX,
     GrowingSeries,
@@ -43,6 +49,7 @@ TRAIN_COLOUR, VALIDATION_COLOUR, BEST_COLOUR = "#2563eb", "#f97316", "#16a34a"
 PHASE_COLOUR = "#9333ea"
 PHASE_LABELS = {"fine_tune": "fine-tune"}
 DECIMATED_ROLES = ("batch", "smoothed")
+CURVE_COLOURS = ("#dc2626", "#2563eb", "#16a34a", "#9333ea")  # the values of a shared plot
 
 
 class CurvesView(QWidget):
@@ -60,6 +67,8 @@ class CurvesView(QWidget):
         super().__init__(parent)
         self._runs: list[RunHistory] = []
         self._plots: dict[str, pg.PlotItem] = {}
+        self._plans: list[PlotPlan] = []
+        self._plot_of: dict[str, str] = {}  # logged value -> the plot drawing it
         self._items: dict[tuple[int, str, str], pg.PlotDataItem] = {}
         self._drawn: dict[tuple[int, str, str], tuple[int, tuple[float, float]]] = {}
         self._best_lines: dict[tuple[int, str], pg.InfiniteLine] = {}
@@ -106,13 +115,21 @@ class CurvesView(QWidget):
         return list(self._runs)
 
     def plot_names(self) -> list[str]:
-        """The plots shown, in reading order: loss, other metrics, then the learning rate."""
-        return sorted(self._plots, key=lambda name: (name == LEARNING_RATE_PLOT,
-                                                     name != "loss", name))
+        """The plots shown, in reading order: loss, shared plots, other metrics, then the
+        learning rate."""
+        order = [plan.name for plan in self._plans]
+        return sorted(self._plots, key=lambda name: (
+            name == LEARNING_RATE_PLOT, name != "loss",
+            order.index(name) if name in order else len(order), name))
 
     def plot(self, name: str) -> pg.PlotItem:
-        """The plot of metric family ``name`` (or :data:`LEARNING_RATE_PLOT`)."""
+        """The plot named ``name``: a metric family, a shared plot (``gan_losses``) or
+        :data:`LEARNING_RATE_PLOT`."""
         return self._plots[name]
+
+    def plot_plan(self, name: str) -> PlotPlan | None:
+        """What plot ``name`` draws (``None`` for the learning rate or a plot not planned)."""
+        return next((plan for plan in self._plans if plan.name == name), None)
 
     def series_item(self, run_index: int, family: str, role: str) -> pg.PlotDataItem | None:
         """The item drawing ``role`` (``batch``, ``smoothed``, ``train``, ``validation``,
@@ -130,6 +147,7 @@ class CurvesView(QWidget):
         self._runs = list(runs)
         self.graphics.clear()
         self._plots.clear()
+        self._plans, self._plot_of = [], {}
         self._items.clear()
         self._drawn.clear()
         self._best_lines.clear()
@@ -150,17 +168,41 @@ class CurvesView(QWidget):
             return " ".join(chips) + " &nbsp;(solid: train, dashed: validation)"
         if not self._runs:
             return ""
-        return " ".join([_chip(TRAIN_COLOUR, "train"), _chip(VALIDATION_COLOUR, "validation"),
-                         _chip(BEST_COLOUR, "best epoch", "┆")])
+        chips = " ".join([_chip(TRAIN_COLOUR, "train"), _chip(VALIDATION_COLOUR, "validation"),
+                          _chip(BEST_COLOUR, "best epoch", "┆")])
+        if any(plan.grouped for plan in self._plans):
+            chips += " &nbsp;(plots of two values: each its colour, validation dashed)"
+        return chips
 
     def mark_changed(self) -> None:
         """Note that the runs' data changed; the timer makes and redraws the plots, one per
         tick, so a burst of events costs no drawing at all."""
-        names = [name for run in self._runs for name in run.families()]
+        families = list(dict.fromkeys(name for run in self._runs for name in run.families()))
+        self._plans = plan_plots(families, group=len(self._runs) <= 1)
+        self._plot_of = {curve.key: plan.name for plan in self._plans for curve in plan.curves}
+        names = [plan.name for plan in self._plans]
+        if families:
+            self._drop_empty_plots(names)
+        legend = self._legend_html()
+        if legend != self.legend.text():
+            self.legend.setText(legend)
         if any(len(run.learning_rate) for run in self._runs):
             names.append(LEARNING_RATE_PLOT)
         for name in names:
             self._queue(name)
+
+    def _drop_empty_plots(self, planned: list[str]) -> None:
+        """Remove plots made before any value came (``expected``) that no value will fill:
+        a GAN logs no ``loss``."""
+        for name in [name for name in self._plots
+                     if name not in planned and name != LEARNING_RATE_PLOT]:
+            plot = self._plots.pop(name)
+            self._cursors = [cursor for cursor in self._cursors
+                             if cursor.getViewBox() is not plot.vb]
+            self.graphics.removeItem(plot)
+            if name in self._pending:
+                self._pending.remove(name)
+        self._place_plots()
 
     def _queue(self, name: str) -> None:
         if name not in self._pending:
@@ -179,11 +221,13 @@ class CurvesView(QWidget):
     def _redraw_plot(self, name: str) -> None:
         self._plot_for(name)
         self.redraw_count += 1
+        plan = self.plot_plan(name)
         for index, run in enumerate(self._runs):
             if name == LEARNING_RATE_PLOT:
                 self._draw(index, name, "rate", run.learning_rate)
             else:
-                self._draw_family(index, run, name)
+                for curve in plan.curves if plan else ():
+                    self._draw_family(index, run, curve.key)
             self._draw_best(index, run, name)
             self._draw_phases(index, run, name)
         self._fix_x_range()
@@ -204,15 +248,16 @@ class CurvesView(QWidget):
         self._draw(index, family, "validation",
                    run.epochs.get(VALIDATION_PREFIX + family, empty))
 
-    def _draw(self, index: int, plot_name: str, role: str, series: GrowingSeries) -> None:
-        key = (index, plot_name, role)
+    def _draw(self, index: int, family: str, role: str, series: GrowingSeries) -> None:
+        key = (index, family, role)
         if key not in self._items and not len(series):
             return
+        plot_name = self._plot_of.get(family, family)
         shown = self._visible_x(plot_name) if role in DECIMATED_ROLES else (-math.inf, math.inf)
         if self._drawn.get(key) == (len(series), shown) and key in self._items:
             return
         if key not in self._items:
-            self._items[key] = self._new_item(index, plot_name, role)
+            self._items[key] = self._new_item(index, family, role)
         if role in DECIMATED_ROLES:
             self._items[key].setData(*display_points(series, *shown))
         else:
@@ -223,9 +268,9 @@ class CurvesView(QWidget):
         low, high = self._plot_for(plot_name).vb.viewRange()[0]
         return float(low), float(high)
 
-    def _new_item(self, index: int, plot_name: str, role: str) -> pg.PlotDataItem:
-        plot = self._plot_for(plot_name)
-        pen, symbol = self._style(index, role)
+    def _new_item(self, index: int, family: str, role: str) -> pg.PlotDataItem:
+        plot = self._plot_for(self._plot_of.get(family, family))
+        pen, symbol = self._style(index, role, self._curve_colour(family))
         item = pg.PlotDataItem(pen=pen, symbol=symbol, symbolSize=5,
                                symbolPen=None, symbolBrush=pen.color() if symbol else None)
         item.setZValue({"batch": 0, "smoothed": 1}.get(role, 2))
@@ -235,18 +280,28 @@ class CurvesView(QWidget):
         plot.addItem(item)
         return item
 
-    def _style(self, index: int, role: str) -> tuple[pg.QtGui.QPen, str | None]:
+    def _curve_colour(self, family: str) -> str | None:
+        """The colour of a value on a shared plot (``None`` on a plot of its own)."""
+        plan = self.plot_plan(self._plot_of.get(family, ""))
+        if plan is None or not plan.grouped:
+            return None
+        keys = [curve.key for curve in plan.curves]
+        return CURVE_COLOURS[keys.index(family) % len(CURVE_COLOURS)]
+
+    def _style(self, index: int, role: str,
+               curve_colour: str | None = None) -> tuple[pg.QtGui.QPen, str | None]:
         """Pen and symbol of a series. Dense per-batch lines are one pixel wide: wider
-        semi-transparent strokes of long zig-zag paths cost Qt seconds per repaint."""
+        semi-transparent strokes of long zig-zag paths cost Qt seconds per repaint. On a
+        shared plot each value has its ``curve_colour`` and validation is dashed."""
         overlay = len(self._runs) > 1
-        colour = RUN_COLOURS[index % len(RUN_COLOURS)] if overlay else (
+        colour = RUN_COLOURS[index % len(RUN_COLOURS)] if overlay else curve_colour or (
             VALIDATION_COLOUR if role == "validation" else TRAIN_COLOUR)
         if role == "batch":
             return pg.mkPen(_with_alpha(pg.mkColor(colour), 70), width=1), None
         if role == "smoothed":
             return pg.mkPen(colour, width=1), None
         pen = pg.mkPen(colour, width=2)
-        if role == "validation" and overlay:
+        if role == "validation" and (overlay or curve_colour):
             pen.setStyle(Qt.PenStyle.DashLine)
         return pen, "o" if role in ("train", "validation") else None
 
@@ -254,7 +309,7 @@ class CurvesView(QWidget):
         if name in self._plots:
             return self._plots[name]
         plot = pg.PlotItem()
-        plot.setTitle(name.replace("_", " "))
+        self._set_title(plot, name)
         plot.setLabel("bottom", "epoch")
         plot.showGrid(x=True, y=True, alpha=0.15)
         plot.setDownsampling(auto=True, mode="peak")
@@ -274,6 +329,23 @@ class CurvesView(QWidget):
         self._place_plots()
         self._fix_x_range()
         return plot
+
+    def _set_title(self, plot: pg.PlotItem, name: str) -> None:
+        """Title the plot in words; a shared plot names its values in their colours, and a
+        plot with a tip shows it when pointed at."""
+        plan = self.plot_plan(name)
+        if plan is None:
+            plot.setTitle(name.replace("_", " "))
+            return
+        title = plan.title
+        if plan.grouped:
+            chips = [_chip(CURVE_COLOURS[number % len(CURVE_COLOURS)], curve.words)
+                     for number, curve in enumerate(plan.curves)]
+            title += " &nbsp; " + " &nbsp; ".join(chips)
+        plot.setTitle(title)
+        if plan.tip:
+            plot.setToolTip(plan.tip)
+            plot.titleLabel.setToolTip(plan.tip)
 
     def _place_plots(self) -> None:
         """Lay the plots out in reading order: loss, other metrics, then the learning rate."""
@@ -367,8 +439,15 @@ class CurvesView(QWidget):
         epoch = max(1, round(x))
         parts = []
         for run in self._runs:
+            plan = self.plot_plan(plot_name)
             if plot_name == LEARNING_RATE_PLOT:
                 values = {"learning rate": _value_near(run.learning_rate, epoch)}
+            elif plan is not None and plan.grouped:
+                values = {}
+                for curve in plan.curves:
+                    values[curve.words] = run.value_at_epoch(curve.key, epoch)
+                    values[f"{curve.words} (validation)"] = run.value_at_epoch(
+                        VALIDATION_PREFIX + curve.key, epoch)
             else:
                 values = {"train": run.value_at_epoch(plot_name, epoch),
                           "validation": run.value_at_epoch(VALIDATION_PREFIX + plot_name, epoch)}
@@ -378,7 +457,9 @@ class CurvesView(QWidget):
                 prefix = f"{run.label}: " if len(self._runs) > 1 else ""
                 parts.append(prefix + shown)
         best = [run.best_epoch for run in self._runs if run.best_epoch == epoch]
-        text = f"{plot_name.replace('_', ' ')} at epoch {epoch}: " + (
+        plan = self.plot_plan(plot_name)
+        title = plan.title if plan is not None else plot_name.replace("_", " ")
+        text = f"{title} at epoch {epoch}: " + (
             "; ".join(parts) if parts else "no values")
         return text + (" (best epoch)" if best else "")
 
