@@ -4,7 +4,8 @@
 it the way dlstudio does (fitted on the training split only), builds the same layer stack and
 output head, and trains with the same settings. It uses pandas, NumPy, Keras (and TensorFlow's
 ``tf.data`` for image folders); only dlstudio's own custom layers, when the stack uses them, are
-imported from dlstudio. Generating the script reads the data files but imports no Keras.
+imported from dlstudio. Generating the script reads the data files but imports no Keras (a model
+made of parts, written by :mod:`codegen_parts`, has its parts' shapes checked, which does).
 """
 
 from __future__ import annotations
@@ -45,16 +46,12 @@ def generate_script(project: Project, dataset: Dataset | None = None) -> str:
 
     Raises:
         DataError: The data cannot be read.
-        UserInputError: The model has parts (an autoencoder, a VAE, a GAN), which the script
-            does not write yet.
+        UserInputError: A model with parts (an autoencoder, a VAE, a GAN) whose layers do
+            not fit together.
     """
-    if project.model.parts:
-        from dlstudio.core.errors import UserInputError
-
-        raise UserInputError(f"Show code does not write models made of parts yet (this "
-                             f"model's {' and '.join(project.model.parts)}); train it in "
-                             "dlstudio, or export the trained model")
     dataset = dataset if dataset is not None else load_dataset(project)
+    if project.model.parts:
+        return _parts_script(project, dataset)
     num_classes = len(dataset.class_names)
     data = csv_section(project, dataset) if dataset.kind == "csv" else image_section(
         project, dataset)
@@ -66,6 +63,21 @@ def generate_script(project: Project, dataset: Dataset | None = None) -> str:
     parts = [_header(project), _imports(project, dataset.kind), _settings(project, dataset),
              data, model_code(project, dataset.task, num_classes, transform),
              training_code(project, dataset.task, num_classes, transform)]
+    return "\n\n\n".join(part.strip("\n") for part in parts) + "\n"
+
+
+def _parts_script(project: Project, dataset: Dataset) -> str:
+    """The script of a model made of parts (:mod:`codegen_parts`)."""
+    from dlstudio.core.model import codegen_parts
+
+    data = csv_section(project, dataset) if dataset.kind == "csv" else image_section(
+        project, dataset)
+    settings = "\n".join([_settings(project, dataset),
+                          *codegen_parts.parts_settings(project, dataset)])
+    parts = [_header(project), "import math\n" + _imports(project, dataset.kind), settings,
+             codegen_parts.adapt_data_section(data, dataset),
+             codegen_parts.parts_model_code(project, dataset),
+             codegen_parts.parts_training_code(project, dataset)]
     return "\n\n\n".join(part.strip("\n") for part in parts) + "\n"
 
 
@@ -86,7 +98,8 @@ def _imports(project: Project, kind: str) -> str:
     lines += ["import pandas as pd"] if kind == "csv" else []
     lines += ["import tensorflow as tf"]
     lines += ["", "import keras", "from keras import layers"]
-    rows = [*project.model.walk(), *(found for stack in project.model.inputs.values()
+    stacks = [*project.model.inputs.values(), *project.model.parts.values()]
+    rows = [*project.model.walk(), *(found for stack in stacks
                                       for found in layer_tree.walk(stack))]
     if any(found.layer.type in DLSTUDIO_LAYERS for found in rows):
         lines.append(

@@ -129,7 +129,7 @@ def test_the_transformer_template_needs_no_projection():
 
 
 @pytest.mark.parametrize("template", [t for t in TEMPLATES.values() if t.task is None],
-                         ids=lambda t: t.name)  # Show code does not write parts yet
+                         ids=lambda t: t.name)  # parts: test_codegen_parts.py
 def test_show_code_of_every_template_builds_the_same_weights(template):
     import keras
 
