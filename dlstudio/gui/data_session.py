@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from dlstudio.core.data.health import HealthReport, check_health, image_health
+from dlstudio.core.data.images import image_task
 from dlstudio.core.data.source_info import (
     DataInfo,
     SourceData,
@@ -132,7 +133,7 @@ class DataSession(QObject):
         channels = 1 if project.data.color_mode == "grayscale" else 3
         height, width = project.data.image_size
         sizes = image_split_sizes(scan, project)
-        self._set_info(DataInfo((height, width, channels), "classification",
+        self._set_info(DataInfo((height, width, channels), image_task(project),
                                 tuple(scan.class_names), sizes, tuple(scan.warnings)), None)
         self._check_image_health(scan, project.copy())
 

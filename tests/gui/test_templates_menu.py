@@ -90,3 +90,21 @@ def test_dcgan_is_offered_for_images_only_and_sets_the_parts_and_task(window, cs
     assert document.project.model.template == "dcgan"
     document.undo_stack.undo()  # one undo step puts the classifier back
     assert document.project.data.task != "gan" and not document.project.model.parts
+
+
+def test_after_dcgan_the_shapes_follow_the_gan_not_a_classifier(window, image_folder, tmp_path,
+                                                                 qtbot):
+    project = Project(name="Pictures", data=DataSpec(kind="images", path=str(image_folder),
+                                                     image_size=[16, 16]))
+    window.open_path(str(save_project(project, tmp_path / "pictures.dlstudio.json")))
+    next(a for a in templates_menu(window).actions() if a.data() == "dcgan").trigger()
+
+    qtbot.waitUntil(lambda: window.data_session.info is not None
+                    and window.data_session.info.task == "gan", timeout=5000)
+    inference = window.inference
+    qtbot.waitUntil(lambda: inference.report is not None and not inference.is_busy()
+                    and inference.report.rows[0].output_shape == (16,), timeout=60000)
+    inputs = inference.rows_of_role("input")
+    assert [(row.part, row.output_shape) for row in inputs] == [
+        ("generator", (16,)), ("discriminator", (16, 16, 3))]
+    assert inference.report.first_error() is None

@@ -52,7 +52,7 @@ class ImageDataset(Dataset):
     def __init__(self, project: Project, scan: ImageFolderScan, class_names: list[str],
                  splits: dict[str, list[ImageFile]], warnings: list[str]) -> None:
         self.project = project
-        self.task = _task_of(project)
+        self.task = image_task(project)
         self.scan = scan
         self.root = scan.root
         self.class_names = list(class_names)
@@ -79,7 +79,7 @@ class ImageDataset(Dataset):
             DataError: The folder cannot be used, or a class folder is not among
                 ``class_names``.
         """
-        unlabeled = _task_of(project) != "classification"  # learns from the images alone
+        unlabeled = image_task(project) != "classification"  # learns from the images alone
         scan = scan_image_folder(source, evaluation_only=evaluation_only or unlabeled)
         names = _class_order(scan, class_names, evaluation_only)
         warnings = list(scan.warnings)
@@ -298,7 +298,7 @@ def split_files(project: Project, scan: ImageFolderScan,
             for split in SPLITS}
 
 
-def _task_of(project: Project) -> str:
+def image_task(project: Project) -> str:
     """Return the task an image folder is read for: classification, unless the project's task
     learns from the inputs alone (``Task.needs_targets`` False: a folder without class
     folders, or with a single one, is then accepted and its classes are only labels)."""
