@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -223,8 +224,12 @@ def fill_templates_menu(window: MainWindow, menu: QMenu) -> None:
 def _apply_template(window: MainWindow, template: Template) -> None:
     document = window.document
     model = document.project.model
+    data = copy.deepcopy(document.project.data)
+    image_size = _template_image_size(window, template)
+    if image_size is not None:
+        data.image_size = image_size
     try:
-        template.parts_for(document.project.data)  # a size its blocks cannot take says so
+        template.parts_for(data)  # a size its blocks cannot take says so
     except UserInputError as error:
         QMessageBox.warning(window, "Template", f"The template {template.title} does not fit "
                                                 f"this data: {error}.")
@@ -233,21 +238,42 @@ def _apply_template(window: MainWindow, template: Template) -> None:
     text = f"Apply template {template.title}"
     if template.settings:  # its layers and the training settings it starts with, together
         values = {f"training.{path}": value for path, value in template.settings}
-        document.set_values({"model": template.model_for(document.project.data), **values},
-                            text)
+        document.set_values({"model": template.model_for(data), **values}, text)
     elif template.task is not None or model.parts:  # the parts and the task change together
         task = template.task or ("auto" if document.project.data.task in (
             "reconstruction", "vae", "gan") else document.project.data.task)
-        document.set_values({"model": template.model_for(document.project.data),
-                             "data.task": task}, text)
+        sized = {"data.image_size": image_size} if image_size is not None else {}
+        document.set_values({"model": template.model_for(data), "data.task": task, **sized},
+                            text)
     else:
-        document.replace_layers(template.layers_for(document.project.data), template.name,
-                                text)
+        document.replace_layers(template.layers_for(data), template.name, text)
     window.show_workbench("Model")
-    if count:
-        window.statusBar().showMessage(
-            f"The template {template.title} replaced the model's {count} layer(s); Edit ▸ Undo "
-            "(Ctrl+Z) brings them back.", 10000)
+    notes = [f"The template {template.title} replaced the model's {count} layer(s)"] if count \
+        else []
+    if image_size is not None:
+        notes.append(f"images are now read at their own size, {image_size[0]}x{image_size[1]} "
+                     "(Data tab)")
+    if notes:
+        window.statusBar().showMessage("; ".join(notes) + "; Edit ▸ Undo (Ctrl+Z) brings "
+                                       "back what was there.", 10000)
+
+
+def _template_image_size(window: MainWindow, template: Template) -> list[int] | None:
+    """The smaller input size a template that keeps small images small (dcgan: 8x8 digits
+    stay 8x8) gives an image folder, as ``dlstudio init --template`` sizes it; ``None`` when
+    the size stays (other templates and data, or images no smaller than the size set)."""
+    from dlstudio.core.project.from_data import typical_image_size
+
+    data = window.document.project.data
+    scan = window.data_session.source.scan
+    if data.kind != "images" or not template.min_image_side or scan is None:
+        return None
+    fitted = typical_image_size(scan.root, scan.files, template.min_image_side)
+    if fitted is None:
+        return None
+    size = fitted[0]
+    smaller = all(new <= old for new, old in zip(size, data.image_size, strict=True))
+    return size if smaller and size != list(data.image_size) else None
 
 
 def _help_menu(window: MainWindow) -> QMenu:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PIL import Image
+
 from dlstudio.core.model.templates import TEMPLATES
 from dlstudio.core.project.project import DataSpec, Project, SeriesSpec, save_project
 from dlstudio.gui.main_menus import template_data_kind
@@ -108,3 +110,27 @@ def test_after_dcgan_the_shapes_follow_the_gan_not_a_classifier(window, image_fo
     assert [(row.part, row.output_shape) for row in inputs] == [
         ("generator", (16,)), ("discriminator", (16, 16, 3))]
     assert inference.report.first_error() is None
+
+
+def test_dcgan_reads_small_images_at_their_own_size_as_init_does(window, tmp_path, qtbot):
+    folder = tmp_path / "digits"
+    for label in ("0", "1"):
+        (folder / label).mkdir(parents=True)
+        for number in range(4):
+            Image.new("L", (8, 8), 40 * number).save(folder / label / f"{number}.png")
+    project = Project(name="Digits", data=DataSpec(kind="images", path=str(folder),
+                                                   image_size=[32, 32], color_mode="grayscale"))
+    window.open_path(str(save_project(project, tmp_path / "digits.dlstudio.json")))
+    qtbot.waitUntil(lambda: window.data_session.source.scan is not None, timeout=5000)
+
+    next(a for a in templates_menu(window).actions() if a.data() == "dcgan").trigger()
+
+    document = window.document
+    assert document.project.data.image_size == [8, 8]
+    assert "8x8" in window.statusBar().currentMessage()
+    generator = document.project.model.parts["generator"]
+    assert generator[-1].params["strides"] == [2, 2]  # one stride-2 block: 4x4 -> 8x8
+    document.undo_stack.undo()  # the size comes back with the classifier
+    assert document.project.data.image_size == [32, 32]
+    next(a for a in templates_menu(window).actions() if a.data() == "cnn").trigger()
+    assert document.project.data.image_size == [32, 32]  # a CNN keeps the size set

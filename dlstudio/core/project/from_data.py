@@ -11,8 +11,10 @@ import difflib
 import math
 import os
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from PIL import Image
@@ -204,25 +206,41 @@ def _read_text_for(chosen: Template, data: DataSpec) -> None:
 
 def _fit_image_settings(data: DataSpec, dataset: Dataset,
                         smallest: int = MIN_IMAGE_SIDE) -> None:
-    """Size the input to the images' typical size and use grayscale when all are gray.
+    """Size the input to the images' typical size and use grayscale when all are gray (see
+    :func:`typical_image_size`)."""
+    fitted = typical_image_size(dataset.root, dataset.scan.files, smallest)
+    if fitted is not None:
+        data.image_size, gray = fitted
+        data.color_mode = "grayscale" if gray else "rgb"
+
+
+def typical_image_size(root: Path, files: Sequence[Any],
+                       smallest: int = MIN_IMAGE_SIDE) -> tuple[list[int], bool] | None:
+    """Return the input size for a folder's images and whether they are all gray.
 
     A sample of the images is opened (headers only). The median size is rounded to a multiple
     of 8 and kept within 32-128 pixels a side (``smallest``-128 for a template that keeps
     small images small: dcgan's 8x8 digits), so a new CNN neither upsamples small images nor
     spends the CPU on large ones; the user can raise it in the project.
+
+    Args:
+        root: The image folder.
+        files: Its scanned files (each with a ``path`` relative to ``root``).
+        smallest: The smallest side to choose.
+
+    Returns:
+        ``([height, width], all gray)``, or ``None`` without images.
     """
-    files = dataset.scan.files
     sample = files[:: max(1, len(files) // IMAGE_SAMPLE)][:IMAGE_SAMPLE]
     sizes, gray = [], True
     for item in sample:
-        with Image.open(dataset.root / item.path) as image:
+        with Image.open(Path(root) / item.path) as image:
             sizes.append(image.size)
             gray = gray and image.mode in ("1", "L", "LA", "I", "I;16")
     if not sizes:
-        return
+        return None
     width, height = (int(statistics.median(values)) for values in zip(*sizes, strict=True))
-    data.image_size = [_side(height, smallest), _side(width, smallest)]
-    data.color_mode = "grayscale" if gray else "rgb"
+    return [_side(height, smallest), _side(width, smallest)], gray
 
 
 def _side(pixels: int, smallest: int = MIN_IMAGE_SIDE) -> int:
