@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+# pytest-xdist workers for `make test`: one per core (`make test TEST_WORKERS=0` runs in one process)
+TEST_WORKERS ?= auto
 
 .PHONY: run test bench lint examples clean
 
@@ -26,7 +28,7 @@ run: $(STAMP)
 	$(BIN)/dlstudio examples/churn.dlstudio.json
 
 test: $(TEST_STAMP)
-	QT_QPA_PLATFORM=offscreen TF_CPP_MIN_LOG_LEVEL=2 $(BIN)/python -m pytest -q
+	QT_QPA_PLATFORM=offscreen TF_CPP_MIN_LOG_LEVEL=2 $(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check dlstudio tests benchmarks examples
