@@ -112,3 +112,19 @@ def test_info_probe_times_a_few_steps_for_the_epoch_time(capsys, toy_csv, tmp_pa
     assert status == 0
     assert "epoch time: about " in out and "(from a probe of a few steps)" in out
     assert 0 < json.loads(json_out)["cost"]["epoch_seconds"] < 60
+
+
+def test_info_probe_on_a_model_that_does_not_build_names_the_layer_and_times_nothing(
+        capsys, toy_csv, tmp_path):
+    project = tmp_path / "toy.dlstudio.json"
+    run_cli(capsys, "init", toy_csv, "-o", project)
+    document = json.loads(project.read_text())
+    document["model"]["layers"].insert(
+        0, {"type": "Conv2D", "params": {"filters": 4, "kernel_size": [3, 3]}})
+    project.write_text(json.dumps(document))
+
+    _, out, err = run_cli(capsys, "info", project, "--probe")
+
+    assert "layer 1 (Conv2D)" in err and "image-shaped input" in err
+    assert "Traceback" not in out + err
+    assert "epoch time: about" not in out
