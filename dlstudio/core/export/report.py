@@ -107,13 +107,15 @@ def _size(size: int) -> str:
 def metric(task: str, class_count: int, outputs: np.ndarray, targets: Any
            ) -> tuple[str, float | None]:
     """Return the metric name and its value: accuracy for classification, the mean
-    reconstruction error for a task that learns from its inputs (an autoencoder), the mean
+    reconstruction error for a task that learns from its inputs (an autoencoder; a GAN's
+    generator: the mean of what it outputs, its pixels), the mean
     absolute error for several values per sample (a forecast's steps), else R²."""
     from dlstudio.core.tasks import get_task
 
     if not get_task(task).needs_targets:
         values = np.asarray(outputs, dtype=np.float64).reshape(-1)
-        return "mean error", float(values.mean()) if values.size else None
+        name = "mean error" if get_task(task).compared_output else "mean output value"
+        return name, float(values.mean()) if values.size else None
     if targets is None or not len(outputs):
         return ("accuracy" if task == "classification" else "r2"), None
     several = np.asarray(targets).reshape(len(outputs), -1)

@@ -45,7 +45,8 @@ from dlstudio.gui.theme import icon
 FORMATS = {
     "savedmodel": ("TensorFlow SavedModel (a folder)",
                    "For TensorFlow Serving, TFLite conversion and other languages; takes raw "
-                   "inputs (columns as in the CSV, or decoded image pixels)."),
+                   "inputs (columns as in the CSV, or decoded image pixels); a GAN run's "
+                   "generator takes noise and returns pixels."),
     "keras": ("Keras file (.keras)",
               "For Python with Keras: keras.saving.load_model(path) after importing "
               "dlstudio.core.model.layers."),

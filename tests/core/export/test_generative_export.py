@@ -70,3 +70,11 @@ def test_a_vae_exports_its_decoder_and_encoder_separately(tmp_path):
     metadata, encode = open_export(tmp_path / "export" / "encoder")
     means = encode({"image": np.zeros((2, 8, 8, 1), dtype="float32")})
     assert np.asarray(means).shape == (2, 3)
+
+
+def test_the_report_names_a_generators_mean_output_not_an_error():
+    from dlstudio.core.export.report import metric
+
+    pixels = np.full((4, 8, 8, 1), 80.0)
+    assert metric("gan", 0, pixels, None) == ("mean output value", 80.0)
+    assert metric("reconstruction", 0, np.array([0.5, 1.5]), None) == ("mean error", 1.0)
