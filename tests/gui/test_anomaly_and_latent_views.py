@@ -66,3 +66,37 @@ def test_the_latent_page_colours_codes_by_label_and_walks_between_two_samples(qt
     assert len(view.prior.cells) == 6
     assert view.first.currentText() == "1.png (a)" and view.second.currentText() == "2.png (b)"
     qtbot.waitUntil(lambda: len(view.strip.cells) == 8, timeout=5000)
+
+
+def test_the_error_axis_reads_errors_and_the_roc_hides_without_known_anomalies(qtbot):
+    from dlstudio.gui.widgets.anomaly_view import ErrorAxis
+
+    assert ErrorAxis().tickStrings([-2.0, -0.45], 1.0, 0.05) == ["0.01", "0.355"]
+    view = AnomalyView()
+    qtbot.addWidget(view)
+    view.show()
+    view.set_result(anomaly_result(), None)
+    assert view.roc_box.isVisible()
+    unlabelled = {key: value for key, value in anomaly_result().items() if key != "detection"}
+    unlabelled["predictions"] = [{"score": record["score"]}
+                                 for record in anomaly_result()["predictions"]]
+    view.set_result(unlabelled, None)
+    assert not view.roc_box.isVisible()  # no ROC heading over an empty space
+
+
+def test_the_latent_axes_are_named_and_the_legend_sits_under_the_plot(qtbot):
+    from dlstudio.gui.widgets.latent_view import axis_labels
+
+    assert axis_labels("first two principal components") == ("principal component 1",
+                                                             "principal component 2")
+    view = LatentView()
+    qtbot.addWidget(view)
+    codes = np.array([[0.0, 0.0], [3.0, 3.0]])
+    view.show_found({"opened": FakeOpened(), "kind": "images", "ids": ["a/1.png", "b/1.png"],
+                     "labels": ["a", "b"], "codes": codes, "points": codes,
+                     "axes": "dimensions 1 and 2", "prior": np.zeros((2, 8, 8, 1))})
+    plot = view.scatter.getPlotItem()
+    assert plot.getAxis("bottom").labelText == "dimension 1"
+    assert plot.getAxis("left").labelText == "dimension 2"
+    assert "a" in view.legend.text() and "b" in view.legend.text()
+    assert plot.legend is None  # no legend drawn over the points

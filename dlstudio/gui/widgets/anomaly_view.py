@@ -34,6 +34,20 @@ from dlstudio.gui.widgets.tables import fill_table, read_only_table, titled
 SLIDER_STEPS = 1000
 NORMAL_COLOUR = (70, 130, 200, 170)
 ANOMALY_COLOUR = (220, 80, 60, 170)
+THRESHOLD_COLOUR = (120, 120, 120)
+
+
+class ErrorAxis(pg.AxisItem):
+    """An axis of log10 positions labelled with the errors themselves (-2 reads 0.01), never
+    scaled by an SI prefix: errors that span less than a decade read 0.35, not -450 (x0.001)."""
+
+    def __init__(self, orientation: str = "bottom", **kwargs: Any) -> None:
+        super().__init__(orientation, **kwargs)
+        self.enableAutoSIPrefix(False)
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        """The error at each log10 position, in 3 significant digits."""
+        return [f"{10.0 ** value:.3g}" for value in values]
 
 
 def reconstructions_in_background(run_dir: str) -> dict[str, Any]:
@@ -71,12 +85,14 @@ class AnomalyView(QWidget):
         self.scores = np.zeros(0)
         self.truly: np.ndarray | None = None
         self.threshold: float | None = None
-        self.histogram = pg.PlotWidget()
-        self.histogram.setLabel("bottom", "reconstruction error (log10: -2 is 0.01)")
+        self.histogram = pg.PlotWidget(axisItems={"bottom": ErrorAxis()})
+        self.histogram.setBackground(None)
+        self.histogram.setLabel("bottom", "reconstruction error (log scale)")
         self.histogram.setLabel("left", "samples")
         self.histogram.addLegend()
-        self.line = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen((30, 30, 30), width=2),
-                                    label="threshold", labelOpts={"position": 0.9})
+        self.line = pg.InfiniteLine(angle=90, movable=True,
+                                    pen=pg.mkPen(THRESHOLD_COLOUR, width=2), label="threshold",
+                                    labelOpts={"position": 0.9, "color": THRESHOLD_COLOUR})
         self.line.sigPositionChanged.connect(self._line_moved)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, SLIDER_STEPS)
@@ -91,6 +107,7 @@ class AnomalyView(QWidget):
         self.save_button.clicked.connect(lambda: self.save_requested.emit(float(self.threshold)))
         self.metrics = read_only_table(["at the threshold", "value"])
         self.roc = pg.PlotWidget()
+        self.roc.setBackground(None)
         self.roc.setLabel("bottom", "false positive rate (normal flagged)")
         self.roc.setLabel("left", "true positive rate (anomalies found)")
         self.roc.setXRange(0, 1)
@@ -119,7 +136,8 @@ class AnomalyView(QWidget):
         column.addWidget(self.summary)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(titled("Flagged at the threshold", self.metrics))
-        right.addWidget(titled("ROC of anomaly", self.roc))
+        self.roc_box = titled("ROC of anomaly", self.roc)
+        right.addWidget(self.roc_box)
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(left)
         top.addWidget(right)
@@ -163,7 +181,7 @@ class AnomalyView(QWidget):
         self.roc.plot([0, 1], [0, 1], pen=pg.mkPen((150, 150, 150), style=Qt.PenStyle.DashLine))
         if curve:
             self.roc.plot(curve["fpr"], curve["tpr"], pen=pg.mkPen((220, 80, 60), width=2))
-        self.roc.setVisible(bool(curve))
+        self.roc_box.setVisible(bool(curve))  # without normal classes nothing is known
         threshold = result.get("threshold")
         if threshold is None:
             threshold = anomaly.percentile_threshold(self.scores, 95.0)

@@ -64,7 +64,10 @@ class LatentView(QWidget):
         self.run_dir: Path | None = None
         self.found: dict[str, Any] | None = None
         self.scatter = pg.PlotWidget()
-        self.scatter.addLegend()
+        self.scatter.setBackground(None)
+        self.legend = QLabel()  # under the plot: a legend inside it would hide points
+        self.legend.setWordWrap(True)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setProperty("role", "hint")
@@ -92,7 +95,12 @@ class LatentView(QWidget):
         prior_layout.addWidget(self.prior_rows, 1)
         prior_layout.addStretch(0)
         upper = QSplitter(Qt.Orientation.Horizontal)
-        upper.addWidget(titled("Codes of the test samples", self.scatter))
+        codes = QWidget()
+        codes_layout = QVBoxLayout(codes)
+        codes_layout.setContentsMargins(0, 0, 0, 0)
+        codes_layout.addWidget(self.scatter, 1)
+        codes_layout.addWidget(self.legend)
+        upper.addWidget(titled("Codes of the test samples", codes))
         upper.addWidget(titled("Samples drawn from the prior", _scrolled(prior)))
         upper.setSizes([520, 480])
         choose = QHBoxLayout()
@@ -125,6 +133,7 @@ class LatentView(QWidget):
         self.run_dir = run_dir
         self.found = None
         self.scatter.clear()
+        self.legend.clear()
         self.prior.set_samples([])
         self.strip.set_samples([])
         self.first.clear()
@@ -170,14 +179,20 @@ class LatentView(QWidget):
     def _draw_scatter(self) -> None:
         self.scatter.clear()
         points, labels = self.found["points"], self.found["labels"]
-        self.scatter.setLabel("bottom", self.found["axes"].split(" and ")[0] or "code")
+        horizontal, vertical = axis_labels(self.found["axes"])
+        self.scatter.setLabel("bottom", horizontal)
+        self.scatter.setLabel("left", vertical)
         groups = sorted(set(labels)) if labels else [""]
+        chips = []
         for number, group in enumerate(groups):
             chosen = [i for i in range(len(points)) if not labels or labels[i] == group]
             colour = COLOURS[number % len(COLOURS)]
             self.scatter.addItem(pg.ScatterPlotItem(
                 points[chosen, 0], points[chosen, 1], size=7, pen=None,
                 brush=pg.mkBrush(*colour, 200), name=group or "samples"))
+            hex_colour = "#{:02x}{:02x}{:02x}".format(*colour[:3])
+            chips.append(f'<span style="color:{hex_colour}">●</span>&nbsp;{group}')
+        self.legend.setText("Label: " + " &nbsp; ".join(chips) if labels else "")
 
     def interpolate(self) -> None:
         """Decode the way between the two chosen samples (off the GUI thread)."""
@@ -199,6 +214,16 @@ class LatentView(QWidget):
     def _failed(self, error: Exception) -> None:
         self.show_button.setEnabled(True)
         self.status.setText(f"The latent space could not be computed: {error}")
+
+
+def axis_labels(axes: str) -> tuple[str, str]:
+    """The scatter's two axis titles from the core's words for them (``dimensions 1 and 2``
+    → ``dimension 1``, ``dimension 2``)."""
+    if axes.startswith("dimensions"):
+        return "dimension 1", "dimension 2"
+    if "principal" in axes:
+        return "principal component 1", "principal component 2"
+    return axes or "code", ""
 
 
 def _far_apart(points: np.ndarray, labels: list[str]) -> tuple[int, int]:
