@@ -282,3 +282,19 @@ def test_compared_gan_runs_keep_one_value_per_plot(view):
     view.redraw()
     assert "d_loss" in view.plot_names() and "gan_losses" not in view.plot_names()
     assert view.plot("d_loss").titleLabel.text == "discriminator loss"
+
+
+def test_a_loss_that_falls_a_hundredfold_turns_the_log_scale_on_unless_chosen(view):
+    history = RunHistory("autoencoder")
+    view.show_runs([history])
+    for epoch, loss in enumerate([0.7, 0.05, 0.004], start=1):
+        history.add_event(events.Epoch(epoch, {"loss": loss}, learning_rate=1e-3,
+                                       elapsed=epoch, best_epoch=epoch))
+        view.mark_changed()
+        assert view.log_scale.isChecked() == (epoch == 3)
+    view.redraw()
+    assert view.plot("loss").ctrl.logYCheck.isChecked()
+    view.log_scale.click()  # the person's choice stands from now on
+    view.show_runs([history])
+    view.mark_changed()
+    assert not view.log_scale.isChecked()

@@ -37,6 +37,9 @@ from dlstudio.core.training.events import Epoch, Message, Started
 PATIENCE = 3
 EXPLODING = 1.5
 STALLED = 0.99
+CONVERGED = 0.1
+"""A loss already below this share of its first epoch's has learned: a plateau there is
+convergence (an autoencoder's error falls a thousandfold, then levels), not a stall."""
 DISCRIMINATOR_WON = 0.05  # d_loss below this for PATIENCE - 1 epochs in a row
 COLLAPSED_DIVERSITY = 0.2  # samples this much less varied than real images
 VARIED_DIVERSITY = 0.4  # a generator that once reached this and fell back has collapsed
@@ -183,7 +186,7 @@ class Doctor:
                 {"exploding", "nan"} & self.told:  # already explained
             return None
         before, recent = loss[-PATIENCE - 1], min(loss[-PATIENCE:])
-        if recent >= STALLED * before:
+        if recent >= STALLED * before and before > CONVERGED * loss[0]:
             return Hint("stalled", f"the loss has not decreased for {PATIENCE} epochs (still "
                         f"about {before:.4g}). The learning rate ({self.learning_rate:.3g}) "
                         "may be too low (it barely moves) or too high (it jumps over the "

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtWidgets import (
@@ -81,8 +82,11 @@ class CurvesView(QWidget):
 
     def _build(self, redraw_ms: int) -> None:
         self.log_scale = QCheckBox("Log scale")
-        self.log_scale.setToolTip("Show the values on a logarithmic axis")
+        self.log_scale.setToolTip("Show the values on a logarithmic axis (on by itself once "
+                                  "the loss has fallen a hundredfold, as an autoencoder's does)")
         self.log_scale.toggled.connect(self._apply_log_scale)
+        self.log_scale.clicked.connect(self._log_scale_chosen)
+        self._log_scale_chosen_by_user = False
         self.show_batches = QCheckBox("Per batch")
         self.show_batches.setChecked(True)
         self.show_batches.setToolTip("Show the training value after every batch (faint) and "
@@ -156,6 +160,8 @@ class CurvesView(QWidget):
         self._pending.clear()
         self._x_extent = 0.0
         self.show_batches.setChecked(len(self._runs) <= 1)
+        if not self._log_scale_chosen_by_user:
+            self.log_scale.setChecked(False)
         self.legend.setText(self._legend_html())
         for name in expected:
             self._plot_for(name)
@@ -176,7 +182,12 @@ class CurvesView(QWidget):
 
     def mark_changed(self) -> None:
         """Note that the runs' data changed; the timer makes and redraws the plots, one per
-        tick, so a burst of events costs no drawing at all."""
+        tick, so a burst of events costs no drawing at all. A loss that has fallen a
+        hundredfold turns the log scale on (unless the person chose the scale): on a linear
+        axis it would lie flat on zero after the first epochs."""
+        if not self._log_scale_chosen_by_user and not self.log_scale.isChecked() and any(
+                _spans_decades(run.epochs.get("loss")) for run in self._runs):
+            self.log_scale.setChecked(True)
         families = list(dict.fromkeys(name for run in self._runs for name in run.families()))
         self._plans = plan_plots(families, group=len(self._runs) <= 1)
         self._plot_of = {curve.key: plan.name for plan in self._plans for curve in plan.curves}
@@ -417,6 +428,9 @@ class CurvesView(QWidget):
                 plot.setXRange(low, high, padding=0)
                 plot.vb.blockSignals(False)
 
+    def _log_scale_chosen(self) -> None:
+        self._log_scale_chosen_by_user = True
+
     def _apply_log_scale(self, on: bool) -> None:
         for plot in self._plots.values():
             plot.setLogMode(False, on)
@@ -469,6 +483,15 @@ def _last_epoch(run: RunHistory) -> float:
     ends = [series.x[-1] for series in (*run.epochs.values(), *run.batches.values())
             if len(series)]
     return max(ends, default=0.0)
+
+
+def _spans_decades(series: GrowingSeries | None, ratio: float = 100.0) -> bool:
+    """Whether a positive series' largest value is ``ratio`` times its smallest."""
+    if series is None or len(series) < 2:
+        return False
+    values = series.y[np.isfinite(series.y)]
+    return bool(values.size) and float(values.min()) > 0 and \
+        float(values.max()) >= ratio * float(values.min())
 
 
 def _value_near(series: GrowingSeries, epoch: int) -> float | None:

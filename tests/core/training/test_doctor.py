@@ -166,3 +166,10 @@ def test_no_better_than_a_large_majority_class_offers_balanced_class_weights():
 
     assert "imbalanced (the most common is about 84%" in hints[0].text
     assert hints[0].fix["settings"] == {"training.class_weights": "balanced"}
+
+
+def test_a_loss_that_levels_after_falling_tenfold_has_converged_not_stalled():
+    falling = [0.7, 0.05, 0.002, 0.0006, 0.0005, 0.0005, 0.0005, 0.0005]
+
+    assert not any("has not decreased" in hint for hint in feed(
+        [{"loss": value} for value in falling], learning_rate=0.001))
