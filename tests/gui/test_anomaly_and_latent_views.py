@@ -100,3 +100,15 @@ def test_the_latent_axes_are_named_and_the_legend_sits_under_the_plot(qtbot):
     assert plot.getAxis("left").labelText == "dimension 2"
     assert "a" in view.legend.text() and "b" in view.legend.text()
     assert plot.legend is None  # no legend drawn over the points
+
+
+def test_every_detection_score_fits_in_the_table_without_scrolling(qtbot):
+    view = AnomalyView()
+    qtbot.addWidget(view)
+    view.resize(1100, 700)
+    view.show()
+    view.set_result(anomaly_result(), None)
+    table = view.metrics
+    assert table.rowCount() == 7  # threshold, flagged, precision, recall, found, normal, AUC
+    qtbot.waitUntil(lambda: table.viewport().height() >= sum(
+        table.rowHeight(row) for row in range(table.rowCount())), timeout=2000)

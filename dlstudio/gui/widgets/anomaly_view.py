@@ -108,8 +108,11 @@ class AnomalyView(QWidget):
         self.metrics = read_only_table(["at the threshold", "value"])
         self.roc = pg.PlotWidget()
         self.roc.setBackground(None)
-        self.roc.setLabel("bottom", "false positive rate (normal flagged)")
-        self.roc.setLabel("left", "true positive rate (anomalies found)")
+        self.roc.setLabel("bottom", "normal samples flagged (false positive rate)")
+        self.roc.setLabel("left", "anomalies found")
+        self.roc.setToolTip("Each point is one threshold: the share of anomalies it flags "
+                            "(true positive rate) against the share of normal samples it "
+                            "flags too (false positive rate). Up and left is better.")
         self.roc.setXRange(0, 1)
         self.roc.setYRange(0, 1)
         self.show_button = QPushButton("Show originals and reconstructions")
@@ -256,7 +259,16 @@ class AnomalyView(QWidget):
             text += (f" Of the flagged, {found['precision']:.0%} are true anomalies; "
                      f"{found['recall']:.0%} of the anomalies are flagged.")
         fill_table(self.metrics, rows, numeric_columns=[1])
+        self._fit_metrics()
         self.summary.setText(text)
+
+    def _fit_metrics(self) -> None:
+        """Make the table tall enough for every row: precision, recall and ROC AUC are what
+        a person looks for, and they were hidden below a scroll bar."""
+        table = self.metrics
+        rows = sum(table.rowHeight(row) for row in range(table.rowCount()))
+        table.setMinimumHeight(table.horizontalHeader().sizeHint().height() + rows
+                               + 2 * table.frameWidth() + 2)
 
     # Originals and reconstructions ---------------------------------------------------------
 
