@@ -123,10 +123,13 @@ def test_an_autoencoder_run_resumes_and_is_tried_on_one_row(tmp_path):
                                                                              "anomaly")
 
 
-def test_show_code_says_it_does_not_write_models_with_parts_yet():
+def test_show_code_of_a_model_whose_parts_do_not_fit_says_which_row(tmp_path):
     from dlstudio.core.errors import UserInputError
     from dlstudio.core.model.codegen import generate_script
 
-    project = dense_autoencoder(DataSpec(kind="csv", task="reconstruction"))
-    with pytest.raises(UserInputError, match="made of parts"):
+    anomaly_frame(rows=20).to_csv(tmp_path / "rows.csv", index=False)
+    project = dense_autoencoder(DataSpec(kind="csv", path=str(tmp_path / "rows.csv"),
+                                         target="label", task="reconstruction"))
+    project.model.parts["encoder"].insert(0, LayerSpec.of("Conv2D", filters=2))
+    with pytest.raises(UserInputError, match="Show code cannot write this model"):
         generate_script(project)
