@@ -309,12 +309,16 @@ class ReconstructionError(keras.layers.Layer):
     Args:
         loss: ``mse`` (squared error) or ``binary_crossentropy`` (for values in [0, 1], such
             as pixels).
+        track: Also log the error as ``reconstruction`` (a VAE, whose loss adds the KL term,
+            shows its two parts).
         **kwargs: Base layer arguments (``name``, ``dtype``…).
     """
 
-    def __init__(self, loss: str = "mse", **kwargs: Any) -> None:
+    def __init__(self, loss: str = "mse", track: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.loss = loss
+        self.track = bool(track)
+        self.tracker = keras.metrics.Mean(name="reconstruction") if self.track else None
 
     def call(self, inputs: Any) -> Any:
         original, reconstruction = (ops.cast(tensor, "float32") for tensor in inputs)
@@ -325,13 +329,15 @@ class ReconstructionError(keras.layers.Layer):
             error = ops.square(original - reconstruction)
         per_sample = ops.mean(error, axis=list(range(1, len(error.shape))))
         self.add_loss(ops.mean(per_sample))
+        if self.tracker is not None:
+            self.tracker.update_state(ops.mean(per_sample))
         return per_sample
 
     def compute_output_shape(self, input_shape: Any) -> tuple[int | None, ...]:
         return (input_shape[0][0],)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "loss": self.loss}
+        return {**super().get_config(), "loss": self.loss, "track": self.track}
 
 
 @keras.saving.register_keras_serializable(package="dlstudio")
@@ -341,7 +347,8 @@ class LatentSample(keras.layers.Layer):
     over the batch, divided by ``scale``) as a loss.
 
     ``beta`` is a variable, so a KL warm-up (:class:`KLWarmUp`) raises it epoch by epoch and
-    a resumed run keeps where it was.
+    a resumed run keeps where it was. The term added is logged as ``kl`` (a metric of the
+    layer, which Keras reports beside the loss), so the curves show the loss's two parts.
 
     Args:
         beta: The KL term's weight.
@@ -360,13 +367,16 @@ class LatentSample(keras.layers.Layer):
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.beta = self.add_weight(name="beta", shape=(), trainable=False,
                                     initializer=keras.initializers.Constant(self.beta_value))
+        self.tracker = keras.metrics.Mean(name="kl")
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
         mean, log_variance = (ops.cast(tensor, "float32") for tensor in inputs)
         log_variance = ops.clip(log_variance, -20.0, 20.0)
         kl = -0.5 * ops.sum(1.0 + log_variance - ops.square(mean) - ops.exp(log_variance),
                             axis=-1)
-        self.add_loss(self.beta * ops.mean(kl) / self.scale)
+        term = self.beta * ops.mean(kl) / self.scale
+        self.add_loss(term)
+        self.tracker.update_state(term)
         if not training:
             return mean
         noise = keras.random.normal(ops.shape(mean), seed=self.seed_generator)

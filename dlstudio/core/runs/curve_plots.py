@@ -3,7 +3,8 @@
 A run logs values by name (``loss``, ``accuracy``, a GAN's ``d_loss`` and ``g_loss``…). Most
 get a plot of their own; a few belong together and read better on one plot with a legend: a
 GAN's two losses (the discriminator's and the generator's, which move against each other) and
-the discriminator's two verdicts (on real and on generated images). :func:`plan_plots` turns the
+the discriminator's two verdicts (on real and on generated images), a VAE's reconstruction error
+and KL term (the two parts of its loss). :func:`plan_plots` turns the
 names a run logged into plots, in reading order, each with its title, its curves in plain words
 and a tip that says what healthy curves look like. The GUI's curves view draws what it returns.
 """
@@ -67,7 +68,16 @@ GAN_VERDICTS = PlotPlan(
     "below, both nearing 0.5 as the generator improves.\n"
     "Worrying: real near 1 and generated near 0 for many epochs — the discriminator tells "
     "them apart too easily.")
-GROUPS = (GAN_LOSSES, GAN_VERDICTS)
+VAE_LOSS_PARTS = PlotPlan(
+    "vae_loss_parts", "the loss's two parts",
+    (Curve("reconstruction", "reconstruction"), Curve("kl", "KL term")),
+    "A VAE's loss is the reconstruction error plus beta times the KL divergence of the codes "
+    "from a standard normal (per value of a sample).\nHealthy: the reconstruction falls while "
+    "the KL term rises a little and levels: the codes carry information but stay close to "
+    "the normal distribution that new samples are drawn from.\nWorrying: a KL term near 0 — "
+    "the codes carry nothing and every reconstruction looks alike (lower beta, or warm the KL "
+    "up over the first epochs); a KL term that dwarfs the reconstruction — blurry samples.")
+GROUPS = (GAN_LOSSES, GAN_VERDICTS, VAE_LOSS_PARTS)
 """The plots that draw several logged values, in reading order."""
 
 TITLES = {

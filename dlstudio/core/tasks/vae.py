@@ -70,7 +70,8 @@ class Vae(Reconstruction):
                             name=SAMPLING_LAYER)([mean, log_variance])
         reconstruction = parts["decoder"](code)
         loss = reconstruction_loss(project.training.loss, dataset.kind)
-        score = ReconstructionError(loss, name=SCORE_OUTPUT)([preprocessed, reconstruction])
+        score = ReconstructionError(loss, track=True, name=SCORE_OUTPUT)(
+            [preprocessed, reconstruction])
         reconstruction = keras.layers.Identity(name=RECONSTRUCTION_OUTPUT)(reconstruction)
         return keras.Model(inputs, {RECONSTRUCTION_OUTPUT: reconstruction, SCORE_OUTPUT: score,
                                     LATENT_OUTPUT: mean}, name=model_name(project.name))

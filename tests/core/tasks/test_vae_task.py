@@ -40,6 +40,9 @@ def test_a_vae_on_images_trains_with_warm_up_and_generates_pngs(tmp_path):
     project.training.epochs = 2
     project.training.autoencoder.kl_warmup_epochs = 2
     result = train(project, tmp_path)
+    last = result.run.read_metrics()[-1]  # the loss's two parts, logged for the curves
+    assert {"kl", "reconstruction", "val_kl", "val_reconstruction"} <= set(last)
+    assert last["loss"] == pytest.approx(last["reconstruction"] + last["kl"], rel=0.05)
     run = open_run(result.run.path)
     assert run.model.get_layer("latent_sample").beta.numpy() == pytest.approx(0.5)
     assert run.model.get_layer("decoder").input.shape[1:] == (2,)
