@@ -37,9 +37,10 @@ from dlstudio.core.training.events import Epoch, Message, Started
 PATIENCE = 3
 EXPLODING = 1.5
 STALLED = 0.99
-CONVERGED = 0.1
+CONVERGED = 0.7
 """A loss already below this share of its first epoch's has learned: a plateau there is
-convergence (an autoencoder's error falls a thousandfold, then levels), not a stall."""
+convergence (an autoencoder's error falls a thousandfold, a VAE's by a third, then levels), not
+a learning rate that fails to move it."""
 DISCRIMINATOR_WON = 0.05  # d_loss below this for PATIENCE - 1 epochs in a row
 COLLAPSED_DIVERSITY = 0.2  # samples this much less varied than real images
 VARIED_DIVERSITY = 0.4  # a generator that once reached this and fell back has collapsed
