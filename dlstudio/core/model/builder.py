@@ -89,7 +89,8 @@ def build_model(project: Project, dataset: Dataset) -> Any:
     if head:
         task = get_task(dataset.task)
         units, activation = task.output_head(num_classes)
-        head = keras.layers.Dense(units, activation=activation, name="output", dtype="float32")
+        head = keras.layers.Dense(units, activation=activation, name="output", dtype="float32",
+                                  kernel_initializer=task.head_initializer)
         outputs = task.finish_outputs(head(outputs), dataset)
     return keras.Model(inputs, outputs, name=model_name(project.name))
 

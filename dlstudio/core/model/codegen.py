@@ -174,9 +174,12 @@ def model_code(project: Project, task: str, num_classes: int,
     lines += _rows_code(project.model.layers, project.training.initializer, "")
     if _adds_head(project, task, num_classes):
         units, activation = get_task(task).output_head(num_classes)
+        initializer = get_task(task).head_initializer
+        start = "" if initializer == "glorot_uniform" else \
+            f', kernel_initializer="{initializer}"'
         lines.append("# The output head: what the task needs (added by dlstudio)")
         lines.append(f'x = layers.Dense({units}, activation="{activation}", name="output", '
-                     'dtype="float32")(x)')
+                     f'dtype="float32"{start})(x)')
         if transform is not None:
             lines += _target_scale_lines(transform)
     lines += [f"model = keras.Model(inputs, x, name={_model_name(project.name)!r})",

@@ -56,6 +56,12 @@ class Task(ABC):
     compared_output: ClassVar[str | None] = None
     """For a model with several named outputs: the one export checks compare and predictions
     from an export read (an autoencoder's ``score``); ``None`` for one output."""
+    head_initializer: ClassVar[str] = "glorot_uniform"
+    """How the added output head's weights start (forecasting's ``zeros``: an untrained model
+    forecasts its baseline, and training moves away from it only as far as the data asks)."""
+    untrained_is_baseline: ClassVar[bool] = False
+    """Whether the untrained model is a baseline worth keeping: then early stopping scores it
+    before the first epoch, and keeps its weights when no epoch beats it on validation."""
     parts: ClassVar[tuple[str, ...]] = ()
     """The named stacks (``model.parts``) of a task that trains more than one network, in
     build order (``encoder``, ``decoder``); empty for one stack (``model.layers``)."""

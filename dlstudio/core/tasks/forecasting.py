@@ -6,7 +6,9 @@ output row reshapes to ``(horizon, targets)``. The dataset names those outputs i
 ``class_names`` (``VALUE t+1``, ``VALUE t+2``), which is how the head learns its width from the
 ``num_classes`` the builder passes. The head learns the standardized change from the window's
 last value; the target transform (``ForecastScale``, fitted on the training rows) turns it into
-the targets' units inside the model.
+the targets' units inside the model. The head starts at zero, so an untrained model forecasts
+persistence plus the training rows' mean change (drift); early stopping scores that start too
+and keeps it when no epoch beats it on the validation windows.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ class Forecasting(Task):
 
     name = "forecasting"
     loss_names = LOSSES
+    head_initializer = "zeros"  # untrained: the window's last value plus the training drift
+    untrained_is_baseline = True
 
     def output_head(self, num_classes: int) -> tuple[int, str]:
         """One linear unit per output (``num_classes``: horizon × targets)."""

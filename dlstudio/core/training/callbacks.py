@@ -166,6 +166,16 @@ class BestTracker(keras.callbacks.Callback):
             self.stopped_early = True
             self.model.stop_training = True
 
+    def score_start(self, logs: dict[str, Any]) -> None:
+        """Make the untrained model (epoch 0, scored with ``logs``) the best so far, so the
+        epochs must beat it to be kept (a forecaster whose start is a baseline)."""
+        value = _floats(logs).get(self.monitor)
+        if value is None or not math.isfinite(value) or self.best is not None:
+            return
+        self.best, self.best_epoch, self.best_metrics = value, 0, _floats(logs)
+        if self.patience is not None:
+            self._best_weights = self.model.get_weights()
+
     def save_best_weights(self) -> None:
         """Write the best weights kept in memory since the last call (for resuming)."""
         if self._best_weights is None:

@@ -384,6 +384,8 @@ def _fit_until_done(model: keras.Model, point: ResumePoint, dataset: Dataset, lo
                           weights, training)
 
     second = fine_tuning.has_second_phase(model, training, point.state.fine_tune_from)
+    if task.untrained_is_baseline and point.epochs_done == 0 and valid is not None:
+        _score_start(model, valid, callbacks)
     try:
         start = point.state.fine_tune_from
         if start is None:
@@ -403,6 +405,17 @@ def _fit_until_done(model: keras.Model, point: ResumePoint, dataset: Dataset, lo
         return fit(point.epochs_done, start + training.fine_tune.epochs)
     finally:
         reporter.close()
+
+
+def _score_start(model: keras.Model, valid: Any, callbacks: list[Any]) -> None:
+    """Score the untrained model on the validation split as epoch 0 of early stopping, so
+    training keeps it when no epoch beats it (see ``Task.untrained_is_baseline``)."""
+    tracker = next(item for item in callbacks if isinstance(item, BestTracker))
+    if tracker.patience is None or not tracker.monitor.startswith("val_"):
+        return
+    scores = model.evaluate(valid, verbose=0, return_dict=True)
+    tracker.set_model(model)
+    tracker.score_start({f"val_{name}": value for name, value in scores.items()})
 
 
 def _fit_on_features(model: keras.Model, cache: feature_cache.CachePlan, train: Any,
@@ -471,7 +484,12 @@ def _begin_fine_tuning(model: keras.Model, training: Any, task: Any, loss_name: 
 
 def _finish(run: RunFolder, model: keras.Model, tracker: BestTracker, recorder: RunRecorder,
             state: str, emit: EventLog, dataset: Dataset) -> RunResult:
-    if tracker.restore_best_weights() and tracker.best_epoch != recorder.epochs_done:
+    restored = tracker.restore_best_weights()
+    if restored and tracker.best_epoch == 0:
+        emit(Message("info", f"Kept the starting weights: no epoch beat their "
+                             f"{tracker.monitor} ({tracker.best:.4g}), so the model predicts "
+                             "as it started (a forecaster: the last value plus the drift)."))
+    elif restored and tracker.best_epoch != recorder.epochs_done:
         emit(Message("info", f"Kept the weights of epoch {tracker.best_epoch}, the best "
                              f"{tracker.monitor} ({tracker.best:.4g})."))
     if tracker.stopped_early:

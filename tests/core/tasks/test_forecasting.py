@@ -96,3 +96,50 @@ def test_a_forecasting_run_resumes_where_it_stopped(trained_run):
     run_training(None, lambda event: None, resume=trained_run, epochs=3)
 
     assert len(pd.read_csv(RunFolder(trained_run).metrics_path)) == 3
+
+
+def _random_walk_project(root, rows: int = 160, **training) -> Project:
+    if not (root / "walk.csv").exists():
+        steps = np.random.default_rng(3).normal(0.5, 2.0, rows)
+        pd.DataFrame({"YEAR": 1800 + np.arange(rows), "VALUE": 100 + np.cumsum(steps)}).to_csv(
+            root / "walk.csv", index=False)
+    series = SeriesSpec(time_column="YEAR", targets=["VALUE"], window=8, horizon=2)
+    return Project(name="walk", data=DataSpec(path=str(root / "walk.csv"), task="forecasting",
+                                              series=series),
+                   model=ModelSpec(layers=[LayerSpec.of("GRU", units=8)]),
+                   training=TrainingSpec(**training))
+
+
+def test_an_untrained_forecaster_forecasts_the_last_value_plus_the_drift(tmp_path):
+    from dlstudio.core.data import load_dataset
+    from dlstudio.core.model.builder import build_model
+
+    project = _random_walk_project(tmp_path)
+    dataset = load_dataset(project)
+    model = build_model(project, dataset)
+    inputs, _targets = next(iter(dataset.tf_dataset("test", 64)))
+
+    forecast = model.predict(inputs, verbose=0)
+
+    offsets, _scales = dataset.change_scaling()
+    last = inputs["window"].numpy()[:, -1, :1]
+    np.testing.assert_allclose(forecast, last + np.array(offsets), rtol=1e-5)
+
+
+def test_early_stopping_keeps_the_untrained_forecaster_when_no_epoch_beats_it(tmp_path):
+    from dlstudio.core.training.run import run_training
+
+    # A wave between flat stretches (no drift), flat from before validation on: persistence is
+    # perfect there, and whatever training learns of the wave can only do worse
+    t = np.arange(160)
+    values = np.where((t >= 10) & (t < 100), 20 + 5 * np.sin(2 * np.pi * t / 10), 20.0)
+    pd.DataFrame({"YEAR": 1800 + t, "VALUE": values}).to_csv(tmp_path / "walk.csv", index=False)
+    project = _random_walk_project(tmp_path, epochs=2, batch_size=16)
+    project.training.early_stopping.enabled = True
+    save_project(project, tmp_path / "walk.dlstudio.json")
+    events = []
+
+    result = run_training(project, events.append, runs_dir=tmp_path / "runs")
+
+    assert result.best_epoch == 0 and result.epochs_done == 2
+    assert any("Kept the starting weights" in getattr(event, "text", "") for event in events)
