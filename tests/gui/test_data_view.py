@@ -123,6 +123,7 @@ def test_the_image_view_lists_classes_thumbnails_skipped_files_and_previews(qtbo
     assert view.anomaly_box.isHidden()
     document.set_value("data.task", "reconstruction")
     assert not view.anomaly_box.isHidden()
+    assert "cat, dog" in view.normal_classes.placeholderText()  # what there is to type
     view.normal_classes.setText("cat")
     view.normal_classes.editingFinished.emit()
     assert document.project.data.normal_classes == ["cat"]

@@ -364,6 +364,7 @@ class CsvDataView(QWidget):
             classes = f" ({len(info.class_names)} classes)" if info.class_names else ""
             self.task_note.setText(f"The model will do {info.task}{classes}; "
                                    f"input shape {info.feature_shape}.")
+            self.normal_classes.set_classes(info.class_names)
         else:
             self.task_note.setText("")
         project = self.document.project

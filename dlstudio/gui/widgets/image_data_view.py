@@ -250,6 +250,7 @@ class ImageDataView(QWidget):
             return
         sizes = ", ".join(f"{size} ({n})" for size, n in self.samples.sizes.most_common(3))
         modes = ", ".join(f"{mode} ({n})" for mode, n in self.samples.modes.most_common(3))
+        self.normal_classes.set_classes(scan.class_names)
         lines = [f"<b>{len(scan.files):,}</b> images in <b>{len(scan.class_names)}</b> classes"
                  + (" (split given by the folders)" if scan.predefined_split else "")]
         if sizes:

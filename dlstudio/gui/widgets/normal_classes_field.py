@@ -37,6 +37,13 @@ class NormalClassesField(QLineEdit):
         document.changed.connect(self._on_changed)
         self._show()
 
+    def set_classes(self, names: list[str] | tuple[str, ...]) -> None:
+        """Offer the data's class names in the empty field's placeholder, so a person knows
+        what to type."""
+        shown = ", ".join(list(names)[:6]) + (", …" if len(names) > 6 else "")
+        self.setPlaceholderText(f"every sample is normal; or name some of: {shown}" if names
+                                else "every sample is normal")
+
     def _commit(self) -> None:
         names = [name.strip() for name in self.text().split(",") if name.strip()]
         if names != self.document.project.data.normal_classes:
