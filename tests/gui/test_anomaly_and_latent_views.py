@@ -112,3 +112,27 @@ def test_every_detection_score_fits_in_the_table_without_scrolling(qtbot):
     assert table.rowCount() == 7  # threshold, flagged, precision, recall, found, normal, AUC
     qtbot.waitUntil(lambda: table.viewport().height() >= sum(
         table.rowHeight(row) for row in range(table.rowCount())), timeout=2000)
+
+
+def test_the_latent_page_computes_itself_when_first_shown_and_keeps_runs_apart(qtbot,
+                                                                                monkeypatch,
+                                                                                tmp_path):
+    import dlstudio.gui.widgets.latent_view as latent_module
+
+    computed = []
+    monkeypatch.setattr(latent_module, "run_in_background",
+                        lambda work, done, failed, receiver=None: computed.append(done))
+    view = LatentView()
+    qtbot.addWidget(view)
+    view.set_run(tmp_path / "run-a")
+    view.show()
+    assert len(computed) == 1  # shown: computed without a click
+    view.compute()
+    assert len(computed) == 1  # not twice for the same run
+    view.set_run(tmp_path / "run-b")
+    codes = np.array([[0.0, 0.0], [1.0, 1.0]])
+    computed[0]({"opened": FakeOpened(), "kind": "images", "ids": ["a.png", "b.png"],
+                 "labels": [], "codes": codes, "points": codes, "axes": "dimensions 1 and 2",
+                 "prior": np.zeros((2, 8, 8, 1))})
+    assert view.found is None  # run a's codes are not shown for run b
+    assert len(computed) == 2  # run b, shown on an open page, is computed too

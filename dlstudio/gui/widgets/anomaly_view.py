@@ -113,6 +113,7 @@ class AnomalyView(QWidget):
         self.roc.setToolTip("Each point is one threshold: the share of anomalies it flags "
                             "(true positive rate) against the share of normal samples it "
                             "flags too (false positive rate). Up and left is better.")
+        self.roc.setMinimumHeight(160)
         self.roc.setXRange(0, 1)
         self.roc.setYRange(0, 1)
         self.show_button = QPushButton("Show originals and reconstructions")
@@ -163,7 +164,7 @@ class AnomalyView(QWidget):
         outer = QSplitter(Qt.Orientation.Vertical)
         outer.addWidget(top)
         outer.addWidget(scroll)
-        outer.setSizes([420, 300])
+        outer.setSizes([500, 260])  # the scores table and a readable ROC above the samples
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(outer)

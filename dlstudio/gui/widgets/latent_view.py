@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -63,6 +64,7 @@ class LatentView(QWidget):
         super().__init__(parent)
         self.run_dir: Path | None = None
         self.found: dict[str, Any] | None = None
+        self._computing: str | None = None  # the run being computed
         self.scatter = pg.PlotWidget()
         self.scatter.setBackground(None)
         self.legend = QLabel()  # under the plot: a legend inside it would hide points
@@ -141,16 +143,38 @@ class LatentView(QWidget):
         self.show_button.setEnabled(run_dir is not None)
         self.status.setText("Where the encoder puts each test sample, what the decoder makes "
                             "of random codes, and the way from one sample to another.")
+        if run_dir is not None and self.isVisible():  # the page is open: show the new run
+            self.compute()
+
+    def showEvent(self, event: QShowEvent) -> None:  # Qt override
+        """Compute the page the first time it is shown for a run: it takes a second (one
+        pass over the test split), and an empty scatter behind a button read as broken."""
+        super().showEvent(event)
+        if self.run_dir is not None and self.found is None and self.show_button.isEnabled():
+            self.compute()
 
     def compute(self) -> None:
         """Compute the page off the GUI thread."""
-        if self.run_dir is None:
+        if self.run_dir is None or self._computing == str(self.run_dir):
             return
         self.show_button.setEnabled(False)
         self.status.setText("Encoding the test samples… (the first time loads TensorFlow)")
-        run_dir = str(self.run_dir)
-        run_in_background(lambda: latent_in_background(run_dir), self.show_found,
-                          self._failed, receiver=self)
+        run_dir = self._computing = str(self.run_dir)
+        run_in_background(lambda: latent_in_background(run_dir),
+                          lambda found: self._computed(run_dir, found),
+                          lambda error: self._computed(run_dir, None, error), receiver=self)
+
+    def _computed(self, run_dir: str, found: dict[str, Any] | None,
+                  error: Exception | None = None) -> None:
+        """Show a computation's outcome if it is for the run shown now."""
+        self._computing = None
+        if self.run_dir is None or str(self.run_dir) != run_dir:
+            self.show_button.setEnabled(self.run_dir is not None)
+            return
+        if found is None:
+            self._failed(error)
+        else:
+            self.show_found(found)
 
     def show_found(self, found: dict[str, Any]) -> None:
         """Show what :func:`latent_in_background` computed."""
@@ -211,7 +235,7 @@ class LatentView(QWidget):
             _fill_frame(self.strip_rows, strip)
             self.strip_rows.setVisible(True)
 
-    def _failed(self, error: Exception) -> None:
+    def _failed(self, error: Exception | None) -> None:
         self.show_button.setEnabled(True)
         self.status.setText(f"The latent space could not be computed: {error}")
 
