@@ -221,3 +221,11 @@ def test_the_fine_tuning_phase_is_marked_on_the_curves_and_logged(qtbot, documen
 
     assert view.curves.phase_marks("loss") == [2.0]
     assert "after epoch 2: Fine-tuning: the last 20 layers" in view.log.plain_text()
+
+
+def test_a_run_stopped_before_its_first_epoch_says_so(qtbot, document):
+    view = TrainingView(document)
+    qtbot.addWidget(view)
+    view._on_finished(events.Finished("", 0, {}, "stopped"))
+    assert view.state_label.text() == ("Stopped before the first epoch ended: there is no "
+                                       "model to keep yet.")

@@ -410,6 +410,8 @@ class TrainingView(QWidget):
         summary = f"{verb}. Best epoch {event.best_epoch}" + (f": {best}" if best else "")
         if not event.best_epoch and self.samples.epoch:  # a GAN: no best, its last grid
             summary = f"{verb} after epoch {self.samples.epoch}."
+        elif not event.best_epoch:
+            summary = f"{verb} before the first epoch ended: there is no model to keep yet."
         self.state_label.setText(summary)
         self.log.add(summary, "#15803d")
         if event.state == "finished":
