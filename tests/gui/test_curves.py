@@ -298,3 +298,17 @@ def test_a_loss_that_falls_a_hundredfold_turns_the_log_scale_on_unless_chosen(vi
     view.show_runs([history])
     view.mark_changed()
     assert not view.log_scale.isChecked()
+
+
+def test_on_a_log_axis_the_learning_rate_shows_at_least_a_decade(view):
+    history = RunHistory("cosine")
+    view.show_runs([history])
+    for epoch, loss in enumerate([0.7, 0.05, 0.004], start=1):
+        history.add_event(events.Epoch(epoch, {"loss": loss}, learning_rate=0.001 - epoch * 1e-5,
+                                       elapsed=epoch, best_epoch=epoch))
+    view.mark_changed()
+    view.redraw()
+    assert view.log_scale.isChecked()
+    view.plot(LEARNING_RATE_PLOT).vb.autoRange()
+    low, high = view.plot(LEARNING_RATE_PLOT).vb.viewRange()[1]
+    assert high - low >= 0.99  # log10 units: a gentle decay is not drawn as a plunge

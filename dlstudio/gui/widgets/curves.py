@@ -329,6 +329,7 @@ class CurvesView(QWidget):
         for side in ("left", "bottom"):  # text is the dearest part of a repaint: keep a pixmap
             plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         plot.setLogMode(False, self.log_scale.isChecked())
+        _limit_rate_range(plot, name, self.log_scale.isChecked())
         plot.vb.sigRangeChangedManually.connect(lambda _mask, box=plot.vb: self._follow_zoom(box))
         plot.vb.sigXRangeChanged.connect(lambda *_args, plot_name=name: self._queue(plot_name))
         cursor = pg.InfiniteLine(angle=90, movable=False,
@@ -432,8 +433,9 @@ class CurvesView(QWidget):
         self._log_scale_chosen_by_user = True
 
     def _apply_log_scale(self, on: bool) -> None:
-        for plot in self._plots.values():
+        for name, plot in self._plots.items():
             plot.setLogMode(False, on)
+            _limit_rate_range(plot, name, on)
         for (index, _, role), item in self._items.items():
             if role == "rate" and index == 0:
                 item.setFillLevel(None if on else 0.0)
@@ -483,6 +485,13 @@ def _last_epoch(run: RunHistory) -> float:
     ends = [series.x[-1] for series in (*run.epochs.values(), *run.batches.values())
             if len(series)]
     return max(ends, default=0.0)
+
+
+def _limit_rate_range(plot: pg.PlotItem, name: str, log: bool) -> None:
+    """On a log axis the learning rate's plot shows at least a decade: hugging a cosine
+    schedule's first epochs (0.001 to 0.00098), it made a gentle decay look like a plunge."""
+    if name == LEARNING_RATE_PLOT:
+        plot.vb.setLimits(minYRange=1.0 if log else None)
 
 
 def _spans_decades(series: GrowingSeries | None, ratio: float = 100.0) -> bool:
