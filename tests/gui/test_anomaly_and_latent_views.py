@@ -37,6 +37,8 @@ def test_the_slider_moves_the_threshold_and_recounts_the_flags(qtbot):
                       "originals": pd.DataFrame({"a": [1.0]}),
                       "reconstructions": pd.DataFrame({"a": [0.5]})})
     assert view.rows.rowCount() == 1 and view.rows.item(0, 4).text() == "0.5"
+    assert "rows with the largest errors" in view.pairs_status.text()
+    assert view.originals.isHidden()  # no empty image grids above a table
     view._show_pairs({"kind": "images", "ids": ["x.png"], "scores": [0.3],
                       "originals": np.zeros((1, 8, 8, 1)),
                       "reconstructions": np.ones((1, 8, 8, 1))})

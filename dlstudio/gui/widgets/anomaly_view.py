@@ -287,10 +287,13 @@ class AnomalyView(QWidget):
         self.show_button.setEnabled(True)
         captions = [f"{Path(name).name}\n{score:.3g}"
                     for name, score in zip(found["ids"], found["scores"], strict=True)]
-        self.pairs_status.setText("Left: the largest errors; right: typical ones. The number "
-                                  "under each sample is its reconstruction error.")
-        for title in self.image_titles:
-            title.setVisible(found["kind"] == "images")
+        images = found["kind"] == "images"
+        self.pairs_status.setText(
+            "Left: the largest errors; right: typical ones. The number under each sample is "
+            "its reconstruction error." if images else "The rows with the largest errors "
+            "first, then typical ones: each column's value beside what the model rebuilt.")
+        for widget in (*self.image_titles, self.originals, self.rebuilt):
+            widget.setVisible(images)
         if found["kind"] == "images":
             self.originals.set_samples(list(found["originals"]), captions)
             self.rebuilt.set_samples(list(found["reconstructions"]))
