@@ -354,7 +354,8 @@ normal = [CLASS_NAMES.index(name) for name in NORMAL_CLASSES]
 
 def inputs_only(data, keep=()):
     """The samples without their labels (an autoencoder learns from its inputs alone); with
-    ``keep``, only the samples of those classes."""
+    ``keep``, only the samples of those classes (their count is unknown until the first epoch
+    has read them, so Keras may warn then that the input "ran out of data": it is harmless)."""
     if keep:
         wanted = tf.constant(keep, dtype=tf.int32)
         data = data.unbatch().filter(
