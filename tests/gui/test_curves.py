@@ -272,6 +272,7 @@ def test_a_gans_two_losses_share_one_plot_and_the_empty_loss_plot_goes(view):
     text = view.readout_text("gan_losses", 2)
     assert "discriminator 1.3" in text and "generator 1" in text
     assert view.graphics.ci.getItem(0, 0) is losses  # no empty plot before it
+    assert "best epoch" not in view.legend.text()  # a GAN has none
 
 
 def test_compared_gan_runs_keep_one_value_per_plot(view):

@@ -174,8 +174,10 @@ class CurvesView(QWidget):
             return " ".join(chips) + " &nbsp;(solid: train, dashed: validation)"
         if not self._runs:
             return ""
-        chips = " ".join([_chip(TRAIN_COLOUR, "train"), _chip(VALIDATION_COLOUR, "validation"),
-                          _chip(BEST_COLOUR, "best epoch", "┆")])
+        shown = [_chip(TRAIN_COLOUR, "train"), _chip(VALIDATION_COLOUR, "validation")]
+        if not self._plans or any(plan.name == "loss" for plan in self._plans):
+            shown.append(_chip(BEST_COLOUR, "best epoch", "┆"))  # a GAN has no best epoch
+        chips = " ".join(shown)
         if any(plan.grouped for plan in self._plans):
             chips += " &nbsp;(plots of two values: each its colour, validation dashed)"
         return chips
