@@ -70,6 +70,7 @@ class SeriesDataset(Dataset):
         self.starts: dict[str, np.ndarray] = {}
         self.table: CsvFile | None = None  # the file as read (its delimiter, for exports)
         self._window_input: Any = None
+        self._window_change: Any = None
         raw = np.column_stack([_numbers(frame, name) for name in self.input_columns()])
         raw = np.column_stack([raw, calendar_columns(axis.values, axis.kind,
                                                      series.calendar_features)])
@@ -176,6 +177,7 @@ class SeriesDataset(Dataset):
         self._window_input = window
         targets = len(self.series.targets)
         change = WindowChange(np.sqrt(variance[:targets]), name="window_change")(window)
+        self._window_change = change
         normalized = keras.layers.Concatenate(name="window_features")([
             change, keras.layers.Normalization(mean=mean, variance=variance,
                                                name="window_normalization")(window)])
@@ -192,11 +194,23 @@ class SeriesDataset(Dataset):
 
     def finish_forecast(self, outputs: Any) -> Any:
         """The head's outputs in the targets' units (:class:`ForecastScale`), from the raw
-        window built by :meth:`build_inputs`."""
+        window built by :meth:`build_inputs`.
+
+        Before the scaling, a linear autoregression on each target's change within the window
+        (one Dense layer, ``linear_ar``, starting at zero) is added to the head's outputs: the
+        template's layers learn what a straight line through the window misses, and the model
+        can always do what the linear AR baseline does."""
+        import keras
+
         from dlstudio.core.model.series_layers import ForecastScale
 
         if self._window_input is None:
             self.build_inputs()
+        flat = keras.layers.Flatten(name="window_change_flat", dtype="float32")(
+            self._window_change)
+        linear = keras.layers.Dense(outputs.shape[-1], kernel_initializer="zeros",
+                                    name="linear_ar", dtype="float32")(flat)
+        outputs = keras.layers.Add(name="head_and_linear_ar", dtype="float32")([outputs, linear])
         offsets, scales = self.change_scaling()
         return ForecastScale(len(self.series.targets), offsets, scales, name="target_scale",
                              dtype="float32")([outputs, self._window_input])
