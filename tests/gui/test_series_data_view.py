@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from dlstudio.core.project.project import DataSpec, Project, SeriesSpec, save_project
 from dlstudio.gui.data_session import DataSession
@@ -60,6 +61,16 @@ def test_a_series_is_plotted_over_time_with_its_gaps_in_words(series_panel):
         view.target_banner.text()
     assert view.columns_table.isColumnHidden(ColumnsModel.ROLE_COLUMN)
     assert "<b>10</b> consecutive rows" in view.series_settings.explanation.text()
+
+
+def test_the_columns_table_calls_the_time_column_time_not_identifier(series_panel):
+    model = series_panel.csv_view.columns_model
+    kinds = {model.columns[row].name: model.index(row, ColumnsModel.KIND_COLUMN)
+             for row in range(model.rowCount())}
+
+    assert kinds["YEAR"].data() == "time" and kinds["VALUE"].data() == "numeric"
+    assert not model.flags(kinds["YEAR"]) & Qt.ItemFlag.ItemIsEditable
+    assert "series settings" in kinds["YEAR"].data(Qt.ItemDataRole.ToolTipRole)
 
 
 def test_series_settings_edit_the_document_one_undo_step_each(series_panel):

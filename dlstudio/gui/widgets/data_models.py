@@ -163,9 +163,15 @@ class ColumnsModel(QAbstractTableModel):
 
     def flags(self, index: _Index) -> Qt.ItemFlag:  # Qt override
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if index.column() in self.CHOICES:
+        if index.column() in self.CHOICES and not self._is_time(index.row()):
             flags |= Qt.ItemFlag.ItemIsEditable
         return flags
+
+    def _is_time(self, row: int) -> bool:
+        """Whether the row is a series' time column (its kind is ``time``, set on the series
+        settings, not a tabular kind such as ``identifier``)."""
+        series = self.session.document.project.data.series
+        return series is not None and self.columns[row].name == series.time_column
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # Qt override
         column = self.columns[index.row()]
@@ -182,7 +188,9 @@ class ColumnsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and column.role == "ignored":
             return muted_foreground()
         if role == Qt.ItemDataRole.ToolTipRole:
-            hint = ("Double-click to change how this column is read"
+            hint = ("The series' time column: it orders the rows (change it in the series "
+                    "settings)" if self._is_time(index.row()) else
+                    "Double-click to change how this column is read"
                     if index.column() in self.CHOICES else "")
             return "\n".join(text for text in (problem, note, hint) if text) or None
         return None
@@ -194,7 +202,7 @@ class ColumnsModel(QAbstractTableModel):
         if column == self.ROLE_COLUMN:
             return spec.role
         if column == self.KIND_COLUMN:
-            return spec.kind
+            return "time" if self._is_time(row) else spec.kind
         statistics = self.session.source.statistics
         stats = statistics[row] if row < len(statistics) else None
         if stats is None:
