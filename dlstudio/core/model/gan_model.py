@@ -9,6 +9,14 @@ generator's images labelled real). Each network has its own optimizer and learni
 count see) trains the generator, ``discriminator_optimizer`` the discriminator; both are saved
 in the ``.keras`` checkpoint, so a resumed run continues with both optimizers' state.
 
+With ``ema_decay`` above 0 the model also keeps ``ema_generator``: a copy of the generator
+whose weights (and batch-normalization statistics) follow an exponential moving average of the
+generator's after each of its updates. The average smooths out the step-to-step swings of the
+adversarial game, so its images are cleaner than the generator's of any one step (BigGAN and
+StyleGAN sample from such an average); :attr:`GanModel.sampler` is the network that samples,
+the live grid, ``dlstudio generate`` and the export use. Early on the decay is shortened to
+``(1 + step) / (10 + step)``, so a run of a few epochs is not an average of the random start.
+
 The generator takes noise (``latent_dim`` numbers drawn from a standard normal) and returns
 preprocessed images (pixels in 0..1); ``preprocess`` turns real batches as the data gives them
 (``{"image": raw pixels}``) into the same units (resizing, rescaling, and in training the
@@ -38,12 +46,15 @@ class GanModel(keras.Model):
         label_smoothing: One-sided label smoothing: real images are labelled
             ``1 - label_smoothing`` when the discriminator learns.
         seed: Seeds the training noise (its state is saved with the model).
+        ema_decay: The decay of the generator's moving average (0: no average; a model
+            saved before the average existed loads without one).
         **kwargs: ``keras.Model``'s arguments (``name``).
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model,
                  preprocess: keras.Model, latent_dim: int, critic_steps: int = 1,
-                 label_smoothing: float = 0.0, seed: int = 0, **kwargs: Any) -> None:
+                 label_smoothing: float = 0.0, seed: int = 0, ema_decay: float = 0.0,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
@@ -52,6 +63,8 @@ class GanModel(keras.Model):
         self.critic_steps = int(critic_steps)
         self.label_smoothing = float(label_smoothing)
         self.seed = int(seed)
+        self.ema_decay = float(ema_decay)
+        self.ema_generator = _average_of(generator) if self.ema_decay > 0 else None
         self.discriminator_optimizer: keras.optimizers.Optimizer | None = None
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
@@ -71,7 +84,13 @@ class GanModel(keras.Model):
             logits = self.discriminator(self.preprocess(inputs, training=False),
                                         training=training)
             return tf.sigmoid(tf.cast(logits, "float32"))
-        return self.generator(inputs, training=training)
+        return self.sampler(inputs, training=training)
+
+    @property
+    def sampler(self) -> keras.Model:
+        """The network that makes the images people see: the moving average of the
+        generator when there is one, else the generator."""
+        return self.ema_generator if self.ema_generator is not None else self.generator
 
     @property
     def input(self) -> Any:
@@ -120,6 +139,7 @@ class GanModel(keras.Model):
             "critic_steps": self.critic_steps,
             "label_smoothing": self.label_smoothing,
             "seed": self.seed,
+            "ema_decay": self.ema_decay,
         }
 
     @classmethod
@@ -165,8 +185,23 @@ class GanModel(keras.Model):
         weights = self.generator.trainable_variables
         self.optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights,
                                            strict=True))
+        self._update_average()
         self.g_loss_tracker.update_state(g_loss)
         return self._logs()
+
+    def _update_average(self) -> None:
+        """Move the averaged generator's weights towards the generator's."""
+        if self.ema_generator is None:
+            return
+        step = tf.cast(self.optimizer.iterations, "float32")
+        decay = tf.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
+        for average, weight in zip(self.ema_generator.weights, self.generator.weights,
+                                   strict=True):
+            if keras.backend.is_float_dtype(average.dtype):
+                average.assign(average * tf.cast(decay, average.dtype)
+                               + weight * tf.cast(1.0 - decay, average.dtype))
+            else:
+                average.assign(weight)
 
     def test_step(self, data: Any) -> dict[str, Any]:
         real = self.preprocess(_inputs(data), training=False)
@@ -215,6 +250,14 @@ class GanModel(keras.Model):
         """The loss scaled for a mixed-precision optimizer (unchanged otherwise)."""
         scale = getattr(optimizer, "scale_loss", None)
         return scale(loss) if scale is not None else loss
+
+
+def _average_of(generator: keras.Model) -> keras.Model:
+    """A copy of ``generator`` (same layers, same starting weights) to hold its average."""
+    copy = keras.models.clone_model(generator)
+    copy.set_weights(generator.get_weights())
+    copy.trainable = False
+    return copy
 
 
 def _inputs(data: Any) -> Any:

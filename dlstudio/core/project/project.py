@@ -466,6 +466,9 @@ class GanSpec:
             ``1 - label_smoothing`` instead of 1 (0 = off).
         critic_steps: Discriminator updates per generator update.
         grid_seed: Seeds the fixed noise of the live sample grid.
+        ema_decay: Images are drawn from a moving average of the generator's weights with
+            this decay (smoother than the last step's generator; 0 = off, draw from the
+            generator itself).
     """
 
     generator_learning_rate: float = 2e-4
@@ -473,6 +476,7 @@ class GanSpec:
     label_smoothing: float = 0.1
     critic_steps: int = 1
     grid_seed: int = 0
+    ema_decay: float = 0.999
 
 
 @dataclass

@@ -255,6 +255,10 @@ TRAINING_GROUPS: tuple[tuple[str, tuple[Setting, ...]], ...] = (
                 "generator update.", minimum=1, maximum=20, tasks=("gan",)),
         Setting("gan.grid_seed", "Grid seed", "int", "Fixes the noise behind the live grid "
                 "of samples, so each epoch shows the same cells.", minimum=0, tasks=("gan",)),
+        Setting("gan.ema_decay", "Average decay", "float", "Samples, the live grid and the "
+                "export come from a moving average of the generator's weights, which is "
+                "steadier than the generator of any one step (0.999: about the last 1000 "
+                "steps; 0 = off).", minimum=0.0, maximum=0.9999, tasks=("gan",)),
     )),
     ("Autoencoder and VAE", (
         Setting("autoencoder.anomaly_percentile", "Anomaly percentile", "float", "A sample "

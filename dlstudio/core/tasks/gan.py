@@ -12,7 +12,9 @@ classes are ignored).
 Each epoch a grid of images from the same noise is written to the run's ``samples/`` folder
 and sent as a ``samples`` event (:mod:`dlstudio.core.training.sample_grid`), with the grid's
 diversity, which the training doctor watches for mode collapse. ``dlstudio generate`` draws new
-images (:meth:`Gan.sample`); the export is the generator (noise in, raw pixels out).
+images (:meth:`Gan.sample`); the export is the generator (noise in, raw pixels out). All three
+use the moving average of the generator's weights (``training.gan.ema_decay``) when the run
+keeps one.
 
 Evaluation scores the test images with the discriminator: how sure it is that real images are
 real, beside the same for generated ones.
@@ -81,7 +83,7 @@ class Gan(Task):
         return GanModel(parts["generator"], parts["discriminator"], preprocess,
                         project.model.latent_dim, critic_steps=gan.critic_steps,
                         label_smoothing=gan.label_smoothing, seed=project.training.seed,
-                        name=model_name(project.name))
+                        ema_decay=gan.ema_decay, name=model_name(project.name))
 
     # Training ------------------------------------------------------------------------------
 
@@ -253,8 +255,10 @@ def _raw_inputs(preprocess: Any) -> dict[str, Any]:
 
 
 def generator_of(model: Any) -> Any:
-    """Return the generator of a GAN run's model, or of an exported generator (itself)."""
-    return getattr(model, "generator", model)
+    """Return the network that samples a GAN run's model (the moving average of its
+    generator, or the generator itself when the run keeps no average), or an exported
+    generator (itself)."""
+    return getattr(model, "sampler", model)
 
 
 def generate(model: Any, noise: np.ndarray) -> np.ndarray:

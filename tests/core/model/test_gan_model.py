@@ -55,3 +55,31 @@ def test_train_step_updates_both_networks_with_their_own_rates(tmp_path):
         np.testing.assert_allclose(saved.numpy(), restored.numpy())
     loaded.fit(_data(), epochs=1, verbose=0)
     assert int(loaded.discriminator_optimizer.iterations) == 16
+
+
+def test_the_averaged_generator_follows_the_generator_and_is_the_sampler(tmp_path):
+    generator, discriminator, preprocess = _networks()
+    model = GanModel(generator, discriminator, preprocess, LATENT, ema_decay=0.9)
+    model.compile(keras.optimizers.Adam(1e-2), keras.optimizers.Adam(1e-2))
+    start = [w.copy() for w in generator.get_weights()]
+    model.fit(_data(), epochs=2, verbose=0)
+
+    assert model.sampler is model.ema_generator and not model.ema_generator.trainable
+    for first, average, last in zip(start, model.ema_generator.get_weights(),
+                                    generator.get_weights(), strict=True):
+        assert not np.allclose(average, last)  # an average of the steps, not the last one
+        assert not np.allclose(average, first)  # that moved from the start
+    noise = np.random.default_rng(0).normal(size=(3, LATENT)).astype("float32")
+    np.testing.assert_allclose(model(noise), model.ema_generator(noise))
+
+    path = tmp_path / "gan.keras"
+    model.save(path)
+    loaded = load_keras_file(path)
+    assert loaded.ema_decay == 0.9
+    np.testing.assert_allclose(loaded(noise), model(noise), rtol=1e-5, atol=1e-6)
+
+
+def test_without_an_average_the_generator_samples():
+    generator, discriminator, preprocess = _networks()
+    model = GanModel(generator, discriminator, preprocess, LATENT)  # a model saved before
+    assert model.ema_generator is None and model.sampler is generator

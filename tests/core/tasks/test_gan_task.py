@@ -134,3 +134,28 @@ def test_settings_a_gan_cannot_use_are_refused_in_words():
         task.check_settings(project.training)
     with pytest.raises(TrainingError, match="set training.loss to auto"):
         task.resolve_loss("mse", 1)
+
+
+def test_samples_and_the_export_come_from_the_averaged_generator(tmp_path):
+    import keras
+
+    from dlstudio.core.model.gan_model import GanModel
+    from dlstudio.core.training.sample_grid import fixed_noise
+
+    assert Project().training.gan.ema_decay == 0.999  # the default: sample from the average
+    noise = keras.Input((4,))
+    image = keras.layers.Reshape((2, 2, 1))(keras.layers.Dense(4, activation="sigmoid")(noise))
+    generator = keras.Model(noise, image)
+    raw = keras.Input((2, 2, 1), name="image")
+    preprocess = keras.Model({"image": raw}, keras.layers.Rescaling(1 / 255)(raw))
+    discriminator = keras.Model(raw, keras.layers.Dense(1)(keras.layers.Flatten()(raw)))
+    model = GanModel(generator, discriminator, preprocess, 4, ema_decay=0.99)
+    model.ema_generator.set_weights([w + 1.0 for w in generator.get_weights()])
+
+    task = get_task("gan")
+    drawn = task.sample(model, 3, 5)
+    noise = fixed_noise(3, 4, 5)
+    averaged = np.asarray(model.ema_generator(noise))
+    assert not np.allclose(averaged, np.asarray(generator(noise)))
+    np.testing.assert_allclose(drawn, averaged, rtol=1e-6)
+    np.testing.assert_allclose(task.export_model(model)(noise), averaged * 255.0, rtol=1e-5)
