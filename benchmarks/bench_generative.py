@@ -14,8 +14,9 @@ Parts (``--part``), each a function ``<part>_part(scratch, arguments) -> dict`` 
   scikit-learn; unsure of noise, where a linear model is confidently wrong) is trained on 75%
   of the real digits; it labels the images a model generates. Reported: the share it labels
   with confidence >= 0.9 and how many of the 10 classes those labels cover, for the ``dcgan``
-  template (``--gan-epochs``) and the ``vae`` template (``--epochs``), each made by
-  ``init --template`` on the digit folder and sampled as ``dlstudio generate`` does (seed 1),
+  template (``--gan-epochs``, by default the epochs ``init`` sets) and the ``vae`` template
+  (``--epochs``), each made by ``init --template`` on the digit folder and sampled as
+  ``dlstudio generate`` does (seed 1),
   beside the same figures for uniform noise (the floor) and the 25% real held-out digits (the
   ceiling this judge allows). Goal for dcgan: >= 70% confident with all 10 classes.
 
@@ -156,11 +157,11 @@ def confident(judge: Any, images: np.ndarray) -> tuple[float, int]:
     return float(sure.mean()), len(set(probabilities.argmax(axis=1)[sure].tolist()))
 
 
-def generative_samples(folder: Path, template: str, epochs: int, count: int,
-                       root: Path) -> tuple[np.ndarray, float]:
-    """Train ``template`` as ``init --template`` makes it on the digit folder (8x8 gray);
-    return ``count`` samples drawn as ``dlstudio generate`` draws them (seed 1), in 0..1, and
-    the training seconds."""
+def generative_samples(folder: Path, template: str, epochs: int | None, count: int,
+                       root: Path) -> tuple[np.ndarray, float, int]:
+    """Train ``template`` as ``init --template`` makes it on the digit folder (8x8 gray), for
+    ``epochs`` (``None``: as many as ``init`` sets); return ``count`` samples drawn as
+    ``dlstudio generate`` draws them (seed 1), in 0..1, the training seconds and the epochs."""
     from dlstudio.core.evaluation.evaluate import open_run
     from dlstudio.core.model.templates import get_template
     from dlstudio.core.project.from_data import new_project
@@ -172,14 +173,16 @@ def generative_samples(folder: Path, template: str, epochs: int, count: int,
     project.data.image_size, project.data.color_mode = [8, 8], "grayscale"
     project.model = get_template(template).model_for(project.data)
     project.split.train, project.split.validation, project.split.test = 0.9, 0.05, 0.05
-    project.training.epochs = epochs
+    if epochs is not None:
+        project.training.epochs = epochs
     project.training.early_stopping.enabled = False
     save_project(project, root / "project.dlstudio.json")
     started = time.perf_counter()
     run = run_training(project, lambda event: None, runs_dir=root / "runs").run.path
     seconds = time.perf_counter() - started
     trained = open_run(run)
-    return np.asarray(get_task(trained.task).sample(trained.model, count, 1)), seconds
+    images = np.asarray(get_task(trained.task).sample(trained.model, count, 1))
+    return images, seconds, project.training.epochs
 
 
 def samples_part(scratch: Path, arguments: argparse.Namespace) -> dict[str, Any]:
@@ -194,8 +197,8 @@ def samples_part(scratch: Path, arguments: argparse.Namespace) -> dict[str, Any]
         digit_folder(folder, 300 if arguments.smoke else None)
     for template, epochs in (("dcgan", arguments.gan_epochs), ("vae", arguments.epochs)):
         epochs = 1 if arguments.smoke else epochs
-        images, seconds = generative_samples(folder, template, epochs, count,
-                                             scratch / f"samples-{template}")
+        images, seconds, epochs = generative_samples(folder, template, epochs, count,
+                                                     scratch / f"samples-{template}")
         rows.append((f"{template}, {epochs} epochs ({seconds:.0f} s)",
                      *confident(judge, images), template))
     print(f"Share labelled with confidence >= {CONFIDENT} by a digit classifier "
@@ -225,8 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--normal", nargs="+", default=["0", "1", "6"],
                         help="the normal digits tried one at a time (anomaly part)")
     parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--gan-epochs", type=int, default=100,
-                        help="epochs of the dcgan (samples part)")
+    parser.add_argument("--gan-epochs", type=int, default=None,
+                        help="epochs of the dcgan (samples part; default: as many as "
+                             "init sets, about 10000 steps)")
     parser.add_argument("--samples", type=int, default=1000,
                         help="images generated per model (samples part)")
     parser.add_argument("--smoke", action="store_true", help="a few images, one epoch")

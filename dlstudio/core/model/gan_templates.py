@@ -2,12 +2,16 @@
 
 The generator starts from ``model.latent_dim`` numbers of noise: a Dense layer makes a small
 image of ``base`` × ``base`` pixels and many channels, then stride-2 ``Conv2DTranspose`` blocks
-double its size until it is the data's size, the last one making the data's channels with a
-sigmoid (pixels in 0..1). The discriminator mirrors it: stride-2 ``Conv2D`` blocks with
-LeakyReLU halve the image, then the builder adds the one-logit score. Batch normalization
-steadies the generator; the discriminator goes without, so each image is judged on its own, and
-without Dropout (on the digits benchmark, 60 epochs: 53% of samples labelled confidently with
-it off against 47% with Dropout 0.3).
+(batch normalization, LeakyReLU) double its size until it is the data's size, and a 3x3
+transposed convolution at the full size makes the data's channels with a sigmoid (pixels in
+0..1). That last layer sees a neighbourhood of full-size features; when the last doubling made
+the channels directly, each pixel came from 2x2 features of half the size (on the digits, with
+the averaged generator: 66% of samples labelled confidently against 62% at 120 epochs, 68%
+each at 200, the mean of two seeds). The discriminator mirrors it:
+stride-2 ``Conv2D`` blocks with LeakyReLU halve the image, then the builder adds the one-logit
+score. Batch normalization steadies the generator; the discriminator goes without, so each
+image is judged on its own, and without Dropout (on the digits benchmark, 60 epochs: 53% of
+samples labelled confidently with it off against 47% with Dropout 0.3).
 
 Any image size that 2 divides works (the blocks halve and double it): 8x8 takes one block,
 16x16 and 28x28 two, 32x32 three, 64x64 four; an odd size is refused with the sizes that fit.
@@ -72,17 +76,16 @@ def _generator(height: int, width: int, channels: int, blocks: int) -> list[Laye
         LayerSpec.of("LeakyReLU", negative_slope=0.2),
         LayerSpec.of("Reshape", target_shape=[base_h, base_w, filters]),
     ]
-    for block in range(max(1, blocks - 1)):
+    for _block in range(blocks):
         filters = max(32, filters // 2)
-        stride = 2 if block < blocks - 1 else 1  # one image: a block that keeps its size
         layers += [
             LayerSpec.of("Conv2DTranspose", filters=filters, kernel_size=[4, 4],
-                         strides=[stride, stride], padding="same", use_bias=False),
+                         strides=[2, 2], padding="same", use_bias=False),
             LayerSpec.of("BatchNormalization"),
             LayerSpec.of("LeakyReLU", negative_slope=0.2),
         ]
-    layers.append(LayerSpec.of("Conv2DTranspose", filters=channels, kernel_size=[4, 4],
-                               strides=[2, 2], padding="same", activation="sigmoid"))
+    layers.append(LayerSpec.of("Conv2DTranspose", filters=channels, kernel_size=[3, 3],
+                               strides=[1, 1], padding="same", activation="sigmoid"))
     return layers
 
 

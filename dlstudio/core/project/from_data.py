@@ -338,8 +338,10 @@ def _size_training(project: Project, dataset: Dataset) -> None:
     if project.data.kind == "csv" and project.data.series is None:
         _table_defaults(project, dataset, rows)
     steps = max(1, math.ceil(rows / training.batch_size))
-    training.epochs = max(MIN_EPOCHS, min(MAX_EPOCHS, math.ceil(TARGET_STEPS / steps)))
-    if not get_task(dataset.task).loss_falls:
+    task = get_task(dataset.task)
+    target = task.target_steps or TARGET_STEPS
+    training.epochs = max(MIN_EPOCHS, min(MAX_EPOCHS, math.ceil(target / steps)))
+    if not task.loss_falls:
         return  # a GAN's losses do not fall as it learns: nothing for early stopping to watch
     training.early_stopping.enabled = True
     training.early_stopping.patience = max(5, training.epochs // 10)

@@ -62,6 +62,9 @@ class Task(ABC):
     untrained_is_baseline: ClassVar[bool] = False
     """Whether the untrained model is a baseline worth keeping: then early stopping scores it
     before the first epoch, and keeps its weights when no epoch beats it on validation."""
+    target_steps: ClassVar[int | None] = None
+    """Optimizer steps a new project of this task aims for (``None``: the usual budget of
+    :mod:`dlstudio.core.project.from_data`); a GAN's two networks need many more."""
     parts: ClassVar[tuple[str, ...]] = ()
     """The named stacks (``model.parts``) of a task that trains more than one network, in
     build order (``encoder``, ``decoder``); empty for one stack (``model.layers``)."""

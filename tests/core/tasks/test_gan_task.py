@@ -46,7 +46,7 @@ def test_the_template_fits_any_size_that_2_divides_and_refuses_others():
     parts = dcgan_parts(DataSpec(kind="images", image_size=[32, 32], color_mode="rgb"))
     strides = [layer.params["strides"] for layer in parts["generator"]
                if layer.type == "Conv2DTranspose"]
-    assert strides == [[2, 2], [2, 2], [2, 2]]
+    assert strides == [[2, 2], [2, 2], [2, 2], [1, 1]]  # doubled 3 times, then the pixels
     assert parts["generator"][-1].params["filters"] == 3
     with pytest.raises(UserInputError, match="16x16, 28x28, 32x32 or 64x64"):
         dcgan_parts(DataSpec(kind="images", image_size=[15, 15]))
@@ -159,3 +159,13 @@ def test_samples_and_the_export_come_from_the_averaged_generator(tmp_path):
     assert not np.allclose(averaged, np.asarray(generator(noise)))
     np.testing.assert_allclose(drawn, averaged, rtol=1e-6)
     np.testing.assert_allclose(task.export_model(model)(noise), averaged * 255.0, rtol=1e-5)
+
+
+def test_a_new_gan_project_trains_five_times_the_steps_of_a_classifier(tmp_path, monkeypatch):
+    from dlstudio.core.project import from_data
+
+    monkeypatch.setattr(from_data, "MAX_EPOCHS", 100_000)  # the step budget alone decides
+    gan = new_project(blob_folder(tmp_path, count=80, size=8), template="dcgan")
+    steps = -(-round(80 * gan.split.train) // gan.training.batch_size)
+    assert gan.training.epochs == -(-10_000 // steps)
+    assert get_task("gan").target_steps == 5 * from_data.TARGET_STEPS
