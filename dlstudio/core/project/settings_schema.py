@@ -55,6 +55,8 @@ class Setting:
             ``info`` leaves it out, when it has none); ``None``: always.
         owner: The dataclass of the section, whose defaults are the settings' defaults.
         tasks: The tasks (``data.task``) it applies to; empty: every task.
+        replaces: Settings it stands in for, for its tasks (a GAN's two rates replace the
+            learning rate, which the task then ignores).
     """
 
     path: str
@@ -68,6 +70,7 @@ class Setting:
     applies: Callable[[Any], bool] | None = None
     owner: type = TrainingSpec
     tasks: tuple[str, ...] = ()
+    replaces: tuple[str, ...] = ()
 
     @property
     def default(self) -> Any:
@@ -84,9 +87,18 @@ class Setting:
     def is_active(self, section: Any, task: str | None = None) -> bool:
         """Whether the setting has an effect with ``section``'s other settings and, when
         ``task`` is given, for that task."""
-        if task is not None and self.tasks and task not in self.tasks:
+        if not self.for_task(task):
             return False
         return self.applies is None or self.applies(section)
+
+    def for_task(self, task: str | None) -> bool:
+        """Whether the setting can matter for ``task`` (``None``: any task): it is one of the
+        task's, and the task does not ignore it (see :func:`task_ignores`)."""
+        if task is None:
+            return True
+        if self.tasks and task not in self.tasks:
+            return False
+        return not task_ignores(task, self.path)
 
     def param_spec(self) -> ParamSpec:
         """The setting as a catalog parameter (what the GUI's value editors take)."""
@@ -124,6 +136,23 @@ def _read_names(reader: FieldReader, key: str, choices: tuple[str, ...] | None) 
         else:
             names.append(item)
     return names
+
+
+def task_ignores(task: str, path: str) -> bool:
+    """Whether ``task`` ignores the general setting at ``path``, by what the task is: early
+    stopping when its loss does not fall (a GAN), class weights and label smoothing when it
+    learns from the inputs alone, a setting that one of its own settings replaces."""
+    from dlstudio.core.tasks import get_task, task_names
+
+    if task not in task_names():
+        return False
+    rules = get_task(task)
+    if path.startswith("early_stopping.") and not rules.loss_falls:
+        return True
+    if path in ("class_weights", "label_smoothing") and not rules.needs_targets:
+        return True
+    return any(path in setting.replaces for setting in TRAINING_SETTINGS.values()
+               if task in setting.tasks)
 
 
 def _whole(value: float | None) -> int | None:
@@ -243,10 +272,12 @@ TRAINING_GROUPS: tuple[tuple[str, tuple[Setting, ...]], ...] = (
     ("GAN", (
         Setting("gan.generator_learning_rate", "Generator rate", "float", "The generator's "
                 "learning rate (its optimizer is the one chosen above).", minimum=0.0,
-                maximum=10.0, exclusive_minimum=True, tasks=("gan",)),
+                maximum=10.0, exclusive_minimum=True, tasks=("gan",),
+                replaces=("learning_rate",)),
         Setting("gan.discriminator_learning_rate", "Discriminator rate", "float", "The "
                 "discriminator's learning rate; lower it when the discriminator wins too "
-                "easily.", minimum=0.0, maximum=10.0, exclusive_minimum=True, tasks=("gan",)),
+                "easily.", minimum=0.0, maximum=10.0, exclusive_minimum=True, tasks=("gan",),
+                replaces=("learning_rate",)),
         Setting("gan.label_smoothing", "Real label", "float", "One-sided label smoothing: "
                 "real images count as 1 minus this for the discriminator, so it is never "
                 "fully sure (0 = off, 0.1 is usual).", minimum=0.0, maximum=0.5,

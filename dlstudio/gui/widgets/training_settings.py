@@ -116,5 +116,4 @@ class TrainingSettingsView(QWidget):
             field.setVisible(visible)
             self._labels[path].setVisible(visible)
         for title, settings in TRAINING_GROUPS:  # a group with nothing for this task hides
-            self._boxes[title].setVisible(any(
-                setting.tasks == () or task in setting.tasks for setting in settings))
+            self._boxes[title].setVisible(any(setting.for_task(task) for setting in settings))

@@ -90,3 +90,17 @@ def test_gan_settings_apply_to_gan_projects_only_and_are_written_when_changed():
     written = project.to_dict()
     assert written["training"]["gan"]["critic_steps"] == 2
     assert project_from_dict(written).training.gan.critic_steps == 2
+
+
+def test_a_gan_hides_the_general_settings_it_ignores():
+    training = TrainingSpec()
+    ignored = ["learning_rate", "early_stopping.enabled", "early_stopping.patience",
+               "class_weights", "label_smoothing"]
+    for path in ignored:
+        assert not TRAINING_SETTINGS[path].is_active(training, "gan"), path
+        assert TRAINING_SETTINGS[path].for_task("classification"), path
+    assert TRAINING_SETTINGS["learning_rate"].is_active(training, "vae")  # a VAE uses it
+    assert not TRAINING_SETTINGS["class_weights"].is_active(training, "reconstruction")
+    assert TRAINING_SETTINGS["optimizer"].is_active(training, "gan")  # both networks use it
+    assert not any(line.startswith("  Early stopping") for line in training_lines(training,
+                                                                                  "gan"))
