@@ -7,7 +7,12 @@ no callbacks, ``verbose=0`` so that no progress bar slows it), once through
 folder, checkpoints and ``events.jsonl`` are written as usual). The first epoch of each, which
 traces the graph, is not timed; of the others the shortest counts, and the two kinds alternate
 for a few rounds, the best of each kept, so that other work on the machine disturbs the ratio
-less. Printed: samples per second of each and their ratio.
+less. Printed: samples per second of each and their ratio, by the wall clock (what the goal
+is judged on) and by the process's CPU time per epoch (the median of the timed epochs, best
+round), which other work on a shared machine disturbs far less: under a load average several
+times the number of cores an epoch's wall time varies 2-5x from one epoch to the next, its CPU
+time about 10%. Five epochs by default: dlstudio's last epoch writes the checkpoint a finished
+run resumes from, so with three only one of its two timed epochs was a steady one.
 
 Cases: an MLP on a generated 100,000-row CSV and a small CNN on a generated image folder.
 Goal (issue 9): ratio >= 1.00 for every model in every run. dlstudio's run loop chooses
@@ -15,7 +20,7 @@ Goal (issue 9): ratio >= 1.00 for every model in every run. dlstudio's run loop 
 memory after the first epoch; XLA stays Keras's ``jit_compile="auto"`` choice, which Keras 3
 turns off on machines without a GPU and on for models that support it otherwise.
 
-Run: ``python benchmarks/bench_training.py [--epochs N] [--rounds R]`` (defaults 3 and 2).
+Run: ``python benchmarks/bench_training.py [--epochs N] [--rounds R]`` (defaults 5 and 2).
 """
 
 from __future__ import annotations
@@ -81,13 +86,16 @@ class EpochClock(keras.callbacks.Callback):
     def __init__(self) -> None:
         super().__init__()
         self.times = [time.perf_counter()]
+        self.cpu = [time.process_time()]
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.times.append(time.perf_counter())
+        self.cpu.append(time.process_time())
 
 
-def plain_fit(project: Project, epochs: int) -> float:
-    """Return the samples per second of ``model.fit`` with Keras defaults after the warm-up."""
+def plain_fit(project: Project, epochs: int) -> tuple[float, float]:
+    """Return the samples per second of ``model.fit`` with Keras defaults after the warm-up,
+    by the wall clock and by CPU time."""
     keras.utils.set_random_seed(project.training.seed)
     dataset = load_dataset(project)
     model = builder.build_model(project, dataset)
@@ -99,23 +107,26 @@ def plain_fit(project: Project, epochs: int) -> float:
     valid = dataset.tf_dataset("validation", project.training.batch_size)
     clock = EpochClock()
     model.fit(train, validation_data=valid, epochs=epochs, callbacks=[clock], verbose=0)
-    return dataset.split_size("train") / _timed_epoch_seconds(clock.times)
+    samples = dataset.split_size("train")
+    return samples / _timed_epoch_seconds(clock.times), samples / _cpu_seconds(clock.cpu)
 
 
-def dlstudio_fit(project: Project, epochs: int, runs_dir: Path) -> tuple[float, int]:
-    """Return dlstudio's samples per second after the warm-up, and its steps per execution."""
-    times, samples = [], []
+def dlstudio_fit(project: Project, epochs: int, runs_dir: Path) -> tuple[float, float, int]:
+    """Return dlstudio's samples per second after the warm-up, by the wall clock and by CPU
+    time, and its steps per execution."""
+    times, cpu, samples = [], [], []
 
     def sink(event: object) -> None:
+        if isinstance(event, Started | Epoch):
+            times.append(time.perf_counter())
+            cpu.append(time.process_time())
         if isinstance(event, Started):
-            times.append(time.perf_counter())
             samples.append(event.samples["train"])
-        elif isinstance(event, Epoch):
-            times.append(time.perf_counter())
 
     result = run_training(project, sink, epochs=epochs, runs_dir=runs_dir)
     model = keras.saving.load_model(result.run.model_path, safe_mode=True)
-    return samples[0] / _timed_epoch_seconds(times), int(model.steps_per_execution)
+    return (samples[0] / _timed_epoch_seconds(times), samples[0] / _cpu_seconds(cpu),
+            int(model.steps_per_execution))
 
 
 def _timed_epoch_seconds(times: list[float]) -> float:
@@ -124,10 +135,15 @@ def _timed_epoch_seconds(times: list[float]) -> float:
     return float(np.min(np.diff(times)[1:]))
 
 
+def _cpu_seconds(cpu: list[float]) -> float:
+    """The median CPU time of the epochs after the first (the process's, all threads)."""
+    return float(np.median(np.diff(cpu)[1:]))
+
+
 def main() -> int:
     """Run both cases and print the throughput ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=3, help="per training (default 3)")
+    parser.add_argument("--epochs", type=int, default=5, help="per training (default 5)")
     parser.add_argument("--rounds", type=int, default=2, help="alternating trainings of each "
                         "kind; the best of each counts (default 2)")
     parser.add_argument("--smoke", action="store_true", help="tiny data, one round: checks "
@@ -136,22 +152,26 @@ def main() -> int:
     epochs, rounds = max(2, options.epochs), max(1, options.rounds)
     rows, per_class = (600, 12) if options.smoke else (100_000, 400)
     if options.smoke:
-        rounds = 1
-    ratios = []
+        rounds, epochs = 1, 3
+    ratios, cpu_ratios = [], []
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
         for label, project in ((f"MLP, {rows:,}-row CSV", make_table(folder, rows)),
                                ("small CNN, image folder", make_images(folder, per_class))):
-            baseline, ours, per_call = 0.0, 0.0, 0
+            baseline, ours, per_call = [0.0, 0.0], [0.0, 0.0], 0
             for _ in range(rounds):
-                baseline = max(baseline, plain_fit(project, epochs))
-                speed, per_call = dlstudio_fit(project, epochs, folder / "runs")
-                ours = max(ours, speed)
-            ratios.append(ours / baseline)
-            print(f"{label}: model.fit {baseline:,.0f} samples/s, dlstudio {ours:,.0f} "
-                  f"samples/s (steps_per_execution {per_call}): ratio {ours / baseline:.2f}")
+                baseline = np.maximum(baseline, plain_fit(project, epochs))
+                *speeds, per_call = dlstudio_fit(project, epochs, folder / "runs")
+                ours = np.maximum(ours, speeds)
+            ratios.append(ours[0] / baseline[0])
+            cpu_ratios.append(ours[1] / baseline[1])
+            print(f"{label}: model.fit {baseline[0]:,.0f} samples/s, dlstudio {ours[0]:,.0f} "
+                  f"samples/s (steps_per_execution {per_call}): ratio {ratios[-1]:.2f}; "
+                  f"per CPU second {baseline[1]:,.0f} against {ours[1]:,.0f}: ratio "
+                  f"{cpu_ratios[-1]:.2f}")
     verdict = "meets" if min(ratios) >= 1.0 else "misses"
-    print(f"lowest ratio {min(ratios):.2f}: {verdict} the goal (>= 1.00)")
+    print(f"lowest ratio {min(ratios):.2f}: {verdict} the goal (>= 1.00); by CPU time "
+          f"{min(cpu_ratios):.2f}")
     return 0
 
 

@@ -1,6 +1,6 @@
-"""What the training doctor measures besides the logs, cheaply, once per epoch.
+"""What the training doctor measures besides the logs, cheaply, at the end of an epoch.
 
-:class:`DoctorProbe` is a Keras callback that, at the end of each epoch, measures on one fixed
+:class:`DoctorProbe` is a Keras callback that, at the end of an epoch, measures on one fixed
 batch (validation when there is a split, else training; at most :data:`PROBE_SAMPLES`
 samples):
 
@@ -11,18 +11,29 @@ samples):
 - ``input_scale`` (first epoch only): the root mean square of the numbers entering the first
   layer of the stack (about 1 when inputs are normalised, in the hundreds for raw pixels).
 
+Its measurements are traced as graphs when training begins, so the first epoch's measurement
+tells what one costs; it measures after the first epoch, then whenever the training time since
+its last measurement makes that cost at most :data:`PROBE_BUDGET` of it: after every epoch of a
+run whose epochs take several seconds, every few epochs of one whose epochs take a second or
+two (there a measurement costs as much as a few training steps). Epochs it skips carry no
+measurements.
+
 :func:`trivial_baselines` is what a model that ignores its inputs scores. Nothing here may fail
 a run: a measurement that cannot be made is left out.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import keras
 import numpy as np
 
 PROBE_SAMPLES = 64
+PROBE_BUDGET = 0.02
+"""The share of training time the probe's measurements may take."""
 
 
 class DoctorProbe(keras.callbacks.Callback):
@@ -31,16 +42,26 @@ class DoctorProbe(keras.callbacks.Callback):
     Args:
         first_row: The id of the stack's first row (where ``input_scale`` is measured), or
             ``None``.
+        clock: Returns the time in seconds (the tests pass their own).
     """
 
-    def __init__(self, first_row: str | None = None) -> None:
+    def __init__(self, first_row: str | None = None,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
         super().__init__()
         self.first_row = first_row
+        self.clock = clock
         self.batch: tuple[Any, Any] | None = None
         self.values: dict[str, float] = {}
         self._norm_function: Any = None
         self._relu_function: Any = None
         self._measured_input = False
+        self._cost: float | None = None  # seconds one measurement of traced graphs takes
+        self._last = clock()  # when the last measurement ended (or training began)
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        if self.batch is not None and self._norm_function is None:
+            self._measure(("gradient_norm", "dead_relu_share"))  # traces; values discarded
+        self._last = self.clock()
 
     def set_batch(self, batched: Any) -> None:
         """Take the probe batch from a ``tf.data`` dataset of ``(inputs, targets)`` batches."""
@@ -53,17 +74,30 @@ class DoctorProbe(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self.values = {}
-        if self.batch is None:
+        started = self.clock()
+        if self.batch is None or not self._due(started):
             return
-        for name, measure in (("gradient_norm", self._gradient_norm),
-                              ("dead_relu_share", self._dead_relu_share),
-                              ("input_scale", self._input_scale)):
+        self.values = self._measure(("gradient_norm", "dead_relu_share"))
+        self._last = self.clock()
+        self._cost = self._last - started
+        self.values.update(self._measure(("input_scale",)))  # once, eagerly: not in the cost
+
+    def _due(self, now: float) -> bool:
+        """Whether to measure now: the first time, or when the training time since the last
+        measurement makes its cost at most :data:`PROBE_BUDGET` of it."""
+        return self._cost is None or (now - self._last) * PROBE_BUDGET >= self._cost
+
+    def _measure(self, names: tuple[str, ...]) -> dict[str, float]:
+        """Return the measurements ``names`` that could be made."""
+        values = {}
+        for name in names:
             try:
-                value = measure()
+                value = getattr(self, f"_{name}")()
             except Exception:  # a diagnostic must never fail a run
                 value = None
             if value is not None and not np.isnan(value):
-                self.values[name] = float(value)
+                values[name] = float(value)
+        return values
 
     def _gradient_norm(self) -> float | None:
         if self._norm_function is None:

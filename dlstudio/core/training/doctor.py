@@ -94,7 +94,7 @@ class Doctor:
     def __init__(self, project: Any = None) -> None:
         self.project = project
         self.epochs: list[dict[str, float]] = []
-        self.diagnostics: list[dict[str, float]] = []
+        self.diagnostics: list[tuple[int, dict[str, float]]] = []  # (epoch, measurements)
         self.baselines: dict[str, float] = {}
         self.learning_rate = 0.0
         self.told: set[str] = set()
@@ -108,7 +108,7 @@ class Doctor:
         if not isinstance(event, Epoch):
             return []
         self.epochs.append(dict(event.logs))
-        self.diagnostics.append(dict(event.diagnostics))
+        self.diagnostics.append((event.epoch, dict(event.diagnostics)))
         # the project's rate, which a fix changes (a schedule moves the epoch's rate)
         self.learning_rate = (self.project.training.learning_rate if self.project is not None
                               else event.learning_rate)
@@ -133,8 +133,9 @@ class Doctor:
     def _series(self, key: str) -> list[float]:
         return [logs[key] for logs in self.epochs if key in logs]
 
-    def _measured(self, key: str) -> list[float]:
-        return [values[key] for values in self.diagnostics if key in values]
+    def _measured(self, key: str) -> list[tuple[int, float]]:
+        """The epochs where the probe measured ``key`` (not every epoch), with the values."""
+        return [(epoch, values[key]) for epoch, values in self.diagnostics if key in values]
 
     def _lower_fix(self) -> Fix | None:
         return learning_rate_fix(self.learning_rate / 10) if self.learning_rate else None
@@ -162,21 +163,25 @@ class Doctor:
 
     def _gradients_exploding(self) -> Hint | None:
         norms = self._measured("gradient_norm")
-        if len(norms) < 2 or not norms[0] > 0 or not norms[-1] > GRADIENT_GROWTH * norms[0]:
+        if len(norms) < 2:
+            return None
+        (first_epoch, first), (epoch, last) = norms[0], norms[-1]
+        if not first > 0 or not last > GRADIENT_GROWTH * first:
             return None
         clipped = self.project is not None and self.project.training.clip_mode != "none"
         fix = self._lower_fix() if clipped else CLIP_GRADIENTS
-        return Hint("gradients_exploding", f"the gradient norm grew from {norms[0]:.3g} "
-                    f"(epoch 1) to {norms[-1]:.3g} (epoch {len(norms)}): updates are getting "
+        return Hint("gradients_exploding", f"the gradient norm grew from {first:.3g} "
+                    f"(epoch {first_epoch}) to {last:.3g} (epoch {epoch}): updates are getting "
                     "huge and training will diverge. Fix: clip gradients (norm 1 is a safe "
                     f"start) or lower the learning rate (to {self._lower()}).", fix)
 
     def _gradients_vanishing(self) -> Hint | None:
         norms, loss = self._measured("gradient_norm"), self._series("loss")
-        if len(norms) < 2 or norms[-1] >= VANISHED or not loss or loss[-1] < 1e-3:
+        if len(norms) < 2 or norms[-1][1] >= VANISHED or not loss or loss[-1] < 1e-3:
             return None
+        epoch, norm = norms[-1]
         return Hint("gradients_vanishing", f"the gradients have all but vanished (norm "
-                    f"{norms[-1]:.2g} at epoch {len(norms)}) while the loss is still "
+                    f"{norm:.2g} at epoch {epoch}) while the loss is still "
                     f"{loss[-1]:.4g}: the weights barely move. Likely causes: deep stacks of "
                     "sigmoid or tanh layers, or dead ReLUs. Fix: use ReLU with "
                     "BatchNormalization, Residual blocks, or He initialisation.", HE_INITIALIZER)
@@ -233,10 +238,11 @@ class Doctor:
 
     def _dead_relus(self) -> Hint | None:
         shares = self._measured("dead_relu_share")
-        if not shares or shares[-1] < DEAD_SHARE:
+        if not shares or shares[-1][1] < DEAD_SHARE:
             return None
-        return Hint("dead_relus", f"{shares[-1]:.0%} of the ReLU units are dead (zero for "
-                    f"every sample of a validation batch at epoch {len(shares)}): they no "
+        epoch, share = shares[-1]
+        return Hint("dead_relus", f"{share:.0%} of the ReLU units are dead (zero for "
+                    f"every sample of a validation batch at epoch {epoch}): they no "
                     "longer learn, usually after a too-high learning rate pushed them "
                     f"negative. Fix: lower the learning rate (to {self._lower()}), or use "
                     "LeakyReLU or ELU.", self._lower_fix())
@@ -266,10 +272,10 @@ class Doctor:
 
     def _unnormalised(self) -> Hint | None:
         scales = self._measured("input_scale")
-        if not scales or scales[0] < INPUT_SCALE:
+        if not scales or scales[0][1] < INPUT_SCALE:
             return None
         return Hint("unnormalised", f"the numbers entering the first layer are large (root "
-                    f"mean square {scales[0]:.3g}; normalised inputs are about 1): big inputs "
+                    f"mean square {scales[0][1]:.3g}; normalised inputs are about 1): big inputs "
                     "make training unstable and slow. Fix: normalise them — dlstudio scales "
                     "table columns and image pixels itself, so put a Normalization or "
                     "Rescaling layer first if a layer of yours undoes that.")

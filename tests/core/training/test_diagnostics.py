@@ -53,6 +53,41 @@ def test_the_input_scale_is_what_enters_the_first_row():
     assert abs(values["input_scale"] - 200.0) < 1e-3
 
 
+def probe_timed(epoch_seconds, epochs, cost=0.125):
+    """The epochs (from 1) a probe measures when each epoch trains ``epoch_seconds`` and a
+    measurement takes ``cost`` seconds, on a clock the test moves."""
+    now = [0.0]
+    probe = DoctorProbe(clock=lambda: now[0])
+    probe.set_model(relu_model(0.5))
+    probe.set_batch(tf.data.Dataset.from_tensor_slices(
+        (np.ones((8, 2), "float32"), np.zeros(8, "float32"))).batch(8))
+    measure = probe._gradient_norm
+
+    def costly():
+        now[0] += cost
+        return measure()
+
+    probe._gradient_norm = costly
+    probe.on_train_begin()
+    measured = []
+    for epoch in range(epochs):
+        now[0] += epoch_seconds
+        probe.on_epoch_end(epoch)
+        if probe.values:
+            measured.append(epoch + 1)
+    return measured
+
+
+def test_short_epochs_are_probed_only_within_the_probe_s_share_of_training_time():
+    # traced as training begins; the first epoch always (it tells the cost), then once 0.125 s
+    # is at most PROBE_BUDGET (2%) of the training time since the last measurement: 6.25 s
+    assert probe_timed(epoch_seconds=1.0, epochs=10) == [1, 8]
+
+
+def test_epochs_of_several_seconds_are_probed_after_every_epoch():
+    assert probe_timed(epoch_seconds=10.0, epochs=5) == [1, 2, 3, 4, 5]
+
+
 def test_trivial_baselines_are_the_majority_class_and_the_mean():
     classes = trivial_baselines([0, 0, 0, 1], [0, 1, 1, 1], classes=True, prefix="val_")
     values = trivial_baselines([1.0, 3.0], [2.0, 4.0], classes=False, prefix="")

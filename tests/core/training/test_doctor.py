@@ -109,6 +109,14 @@ def test_a_gradient_norm_that_explodes_offers_clipping():
     assert hints[0].fix["settings"] == {"training.clip_mode": "norm", "training.clip_value": 1.0}
 
 
+def test_a_gradient_hint_names_the_epochs_the_probe_measured():
+    norms = [{"gradient_norm": 0.5}, {"gradient_norm": 0.6}, {}, {}, {"gradient_norm": 80.0}]
+
+    hints = feed_events(falling(5), norms, project=Project())
+
+    assert len(hints) == 1 and "from 0.5 (epoch 1) to 80 (epoch 5)" in hints[0].text
+
+
 def test_vanishing_gradients_while_the_loss_is_high_are_named():
     norms = [{"gradient_norm": value} for value in (1e-3, 1e-8)]
 
