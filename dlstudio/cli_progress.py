@@ -11,7 +11,7 @@ import shutil
 from typing import TextIO
 
 from dlstudio.core.data.health.findings import Fix
-from dlstudio.core.training.events import Batch, Epoch, Event, Finished, Message, Started
+from dlstudio.core.training.events import Batch, Epoch, Event, Finished, Message, Phase, Started
 
 BAR_WIDTH = 24
 
@@ -48,6 +48,9 @@ class ProgressPrinter:
                 self.err.write(f"  fix for the next run: "
                                f"{Fix.from_json(event.fix).describe()}\n")
             self.err.flush()
+        elif isinstance(event, Phase):
+            self.epochs = event.epochs or self.epochs
+            self._line(f"After epoch {event.epoch}: {event.text}")
         elif isinstance(event, Finished):
             self._finished(event)
 

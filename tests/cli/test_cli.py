@@ -17,7 +17,15 @@ from dlstudio.core.project import layer_tree
 from dlstudio.core.project.project import LayerSpec, load_project, save_project
 from dlstudio.core.runs.folder import RunFolder
 from dlstudio.core.training.devices import list_gpus
-from dlstudio.core.training.events import Batch, Epoch, Finished, Message, Started, decode
+from dlstudio.core.training.events import (
+    Batch,
+    Epoch,
+    Finished,
+    Message,
+    Phase,
+    Started,
+    decode,
+)
 
 REPOSITORY = Path(dlstudio.__file__).resolve().parents[1]
 
@@ -236,6 +244,19 @@ def test_a_terminal_gets_a_live_progress_bar_then_a_summary_line(monkeypatch):
     assert err.getvalue() == "warning: Skipped 2 files.\n"
 
 
+def test_a_refit_phase_is_printed_and_lengthens_the_run():
+    out = io.StringIO()
+    printer = ProgressPrinter(out, io.StringIO(), live=False)
+
+    printer(Started("/runs/r", ["CPU (2 cores)"], "default", 5, 10, 32, 0, {"train": 300}))
+    printer(Phase("refit", 3, "Refit: a fresh model now trains on all rows.", 0.001, 10,
+                  epochs=6))
+    printer(Epoch(4, {"loss": 0.4}, 0.001, 2.0, 3))
+
+    assert "After epoch 3: Refit: a fresh model" in out.getvalue()
+    assert out.getvalue().endswith("Epoch 4/6: loss 0.4 | lr 0.001 | 2s\n")
+
+
 def test_a_hint_with_a_fix_prints_the_setting_it_changes():
     err = io.StringIO()
     fix = {"label": "Set the learning rate to 0.1", "settings": {"training.learning_rate": 0.1}}
@@ -266,6 +287,9 @@ def test_train_events_prints_only_protocol_lines(toy_csv, tmp_path):
 def test_train_resume_with_more_epochs_continues_the_same_run(capsys, toy_csv, tmp_path):
     project_path = tmp_path / "toy.dlstudio.json"
     run_cli(capsys, "init", toy_csv, "-o", project_path)
+    project = load_project(project_path)
+    project.training.refit_on_all = "off"  # a refit run is not trained further (test_refit)
+    save_project(project, project_path)
     status, out, err = run_cli(capsys, "train", project_path, "--epochs", 2,
                                "--runs-dir", tmp_path / "runs")
     assert status == 0, err

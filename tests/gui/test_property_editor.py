@@ -116,6 +116,12 @@ def test_training_settings_follow_the_document_and_edit_it(qtbot):
     check.setChecked(True)
     assert document.project.training.early_stopping.enabled
     assert not view.fields["early_stopping.patience"].isHidden()
+    refit = view.fields["refit_on_all"]  # shown beside early stopping, which it needs
+    assert not refit.isHidden() and "validation rows" in refit.toolTip()
+    refit.editor.combo.activated.emit(refit.editor.combo.findData("off"))
+    assert document.project.training.refit_on_all == "off"
+    check.setChecked(False)
+    assert refit.isHidden()
 
 
 def test_a_layer_inside_a_block_is_edited_by_its_id(qtbot):

@@ -229,3 +229,20 @@ def test_a_run_stopped_before_its_first_epoch_says_so(qtbot, document):
     view._on_finished(events.Finished("", 0, {}, "stopped"))
     assert view.state_label.text() == ("Stopped before the first epoch ended: there is no "
                                        "model to keep yet.")
+
+
+def test_a_refit_phase_lengthens_the_run_and_is_marked(qtbot, document, tmp_path):
+    view = training_view(qtbot, document, tmp_path)
+    view._begin("mlp")
+    client = view.client
+    client.started.emit(events.Started(str(tmp_path / "run"), ["CPU"], "default", 10, 2, 8))
+    client.epoch.emit(events.Epoch(1, {"loss": 1.0, "val_loss": 1.1}, 0.001, 1, 1))
+    client.phase.emit(events.Phase("refit", 1, "Refit: a fresh model now trains on the "
+                                   "training and validation rows together.", 0.001, 100,
+                                   epochs=2))
+    client.epoch.emit(events.Epoch(2, {"loss": 0.9}, 0.0, 2, 1))
+    view.curves.redraw()
+
+    assert view.clock.epochs == 2 and view.history.planned_epochs == 2
+    assert view.curves.phase_marks("loss") == [1.0]
+    assert "after epoch 1: Refit: a fresh model" in view.log.plain_text()

@@ -82,6 +82,13 @@ class Dataset(ABC):
         is worth it and fits (image folders; a table is in memory already).
         """
 
+    def with_validation_in_training(self) -> Dataset | None:
+        """Return this data with the validation rows moved into the training split (the
+        validation split then empty, the test split unchanged, preprocessing fitted afresh on
+        the joined rows), for a refit on every row that is not for testing; ``None`` when the
+        source cannot join them (this one is not changed either way)."""
+        return None
+
     @abstractmethod
     def targets(self, split: str) -> Any:
         """Return ``split``'s targets as a NumPy array, in :meth:`tf_dataset` order unshuffled."""

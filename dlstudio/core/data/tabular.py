@@ -11,6 +11,7 @@ order. Rows with a missing target are dropped and counted. Preprocessing
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -286,6 +287,18 @@ class TabularDataset(Dataset):
     def split_size(self, split: str) -> int:
         """Return the number of rows in ``split``."""
         return len(self.splits[split])
+
+    def with_validation_in_training(self) -> TabularDataset:
+        """Return a copy whose training split also holds the validation rows (in file order),
+        whose validation split is empty and whose preprocessing is fitted on both."""
+        joined = copy.copy(self)
+        empty = self.splits["validation"][:0]
+        joined.splits = {**self.splits, "validation": empty,
+                         "train": np.sort(np.concatenate([self.splits["train"],
+                                                          self.splits["validation"]]))}
+        joined.warnings = list(self.warnings)
+        joined._preprocessing = None
+        return joined
 
     @property
     def preprocessing(self) -> Preprocessing:

@@ -20,7 +20,7 @@ from dlstudio.core.data import Dataset, load_dataset
 from dlstudio.core.model import catalog
 from dlstudio.core.model.codegen_data import csv_section, image_section, ruler
 from dlstudio.core.project import layer_tree
-from dlstudio.core.project.project import LayerSpec, Project
+from dlstudio.core.project.project import REFIT_AUTO_ROWS, LayerSpec, Project
 from dlstudio.core.tasks import get_task
 
 DLSTUDIO_LAYERS = ("MultiHeadSelfAttention", "TransformerEncoderBlock", "PositionalEmbedding",
@@ -392,6 +392,7 @@ def training_code(project: Project, task: str, num_classes: int,
                   "# is replaced by its FGSM-attacked copy "
                   "(dlstudio/core/training/adversarial.py); this script trains",
                   "# on clean inputs only"]
+    lines += _refit_lines(project, task)
     members = _ensemble_members(project)
     if members > 1:
         lines += ["# EnsembleMean lays its members out as rows in training, so that each learns",
@@ -406,6 +407,20 @@ def training_code(project: Project, task: str, num_classes: int,
         '    print("Test:", model.evaluate(test_data, return_dict=True, verbose=0))',
     ]
     return "\n".join(lines)
+
+
+def _refit_lines(project: Project, task: str) -> list[str]:
+    """Say where dlstudio refits on all rows (``training.refit_on_all``) and this script not."""
+    training = project.training
+    if training.refit_on_all == "off" or not training.early_stopping.enabled \
+            or not get_task(task).refits:
+        return []
+    when = ("" if training.refit_on_all == "on" else
+            f" (training.refit_on_all = auto: tables of fewer than {REFIT_AUTO_ROWS:,} "
+            "training rows)")
+    return [f"# dlstudio then refits a fresh model on the training and validation rows for "
+            f"the best epoch count{when};",
+            "# this script keeps the early-stopped model (dlstudio/core/training/refit.py)"]
 
 
 def _ensemble_members(project: Project) -> int:

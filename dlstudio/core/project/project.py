@@ -48,6 +48,10 @@ SCHEDULES = ("constant", "step", "exponential", "cosine", "reduce_on_plateau")
 CLIP_MODES = ("none", "norm", "value")
 CLASS_WEIGHT_MODES = ("none", "balanced")
 DEVICE_CHOICES = ("auto", "cpu", "gpu", "all_gpus")
+REFIT_MODES = ("auto", "on", "off")
+REFIT_AUTO_ROWS = 2000
+"""``training.refit_on_all`` ``auto`` refits a table of fewer training rows than this (the
+figures behind it are in ``benchmarks/README.md``, § Tabular defaults)."""
 INITIALIZER_DEFAULTS = ("layer_default",) + catalog.INITIALIZERS
 TUNING_DIRECTIONS = ("auto", "minimize", "maximize")
 TUNING_SAMPLERS = ("tpe", "random", "grid", "cmaes")
@@ -542,6 +546,9 @@ class TrainingSpec:
         adversarial_epsilon: Adversarial training: FGSM perturbation size ε in the input's
             units (pixel values; a numeric column's standard deviation); 0 = off.
         adversarial_share: The fraction of each batch replaced by its perturbed copy.
+        refit_on_all: After early stopping found the best epoch count, train a fresh model on
+            the training and validation rows together for that many epochs: ``on``, ``off``
+            or ``auto`` (on for a small table; see :mod:`dlstudio.core.training.refit`).
         gan: A GAN's own settings (written to the file only when they differ from the
             defaults).
         autoencoder: An autoencoder's and a VAE's own settings (written to the file only when
@@ -572,6 +579,7 @@ class TrainingSpec:
     steps_per_execution: int = 0
     adversarial_epsilon: float = 0.0
     adversarial_share: float = 0.5
+    refit_on_all: str = "auto"
     gan: GanSpec = field(default_factory=GanSpec)
     autoencoder: AutoencoderSpec = field(default_factory=AutoencoderSpec)
     fine_tune: FineTuneSpec = field(default_factory=FineTuneSpec)
@@ -734,6 +742,8 @@ class Project:
             body["training"].pop("autoencoder")
         if self.training.fine_tune == FineTuneSpec():
             body["training"].pop("fine_tune")
+        if self.training.refit_on_all == "auto":
+            body["training"].pop("refit_on_all")  # files from before the setting stay as-is
         if self.tuning == TuningSpec():
             body.pop("tuning")
         else:

@@ -222,6 +222,15 @@ TRAINING_GROUPS: tuple[tuple[str, tuple[Setting, ...]], ...] = (
                 "before stopping.", minimum=1, maximum=MOST_EPOCHS, applies=_early),
         Setting("early_stopping.min_delta", "Minimum change", "float", "Smallest change that "
                 "counts as an improvement.", minimum=0.0, applies=_early),
+        Setting("refit_on_all", "Refit on all rows", "choice", "Early stopping holds the "
+                "validation rows back to find the best number of epochs. Refit then trains a "
+                "fresh model on the training and validation rows together for that many "
+                "epochs, so every row teaches the final model: it trains about twice as long, "
+                "and its validation curves stop where the refit starts (nothing is left to "
+                f"validate on). auto: on for tables of fewer than "
+                f"{project_module.REFIT_AUTO_ROWS:,} training rows, where the held-back rows "
+                "matter most.", choices=project_module.REFIT_MODES,
+                applies=_early, tasks=("auto", "classification", "regression")),
     )),
     ("Stability and balance", (
         Setting("clip_mode", "Gradient clipping", "choice", "Limit each update's size: by its "

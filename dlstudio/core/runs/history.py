@@ -111,6 +111,7 @@ class RunHistory:
             self.add_epoch(event.epoch, event.logs, event.learning_rate, event.best_epoch)
         elif isinstance(event, events.Phase):
             self.phases[event.epoch] = event.name
+            self.planned_epochs = event.epochs or self.planned_epochs
         elif isinstance(event, events.Finished):
             self.best_epoch = event.best_epoch or self.best_epoch
             self.live = False

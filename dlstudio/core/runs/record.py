@@ -196,6 +196,9 @@ class RunRecord(_VersionedRecord):
             probability is at least this (``None``: 0.5). Evaluate, predict and export use it.
         weights: The pretrained weights each Backbone row started from: ``row``, ``network``,
             ``weights`` (the row's setting) and, for a file, ``file`` and its ``sha256``.
+        refit_epochs: When the saved model was refit on the training and validation rows
+            (``training.refit_on_all``): its epochs; ``best_epoch`` and ``best_metrics`` stay
+            those the validation rows chose. ``None`` without a refit.
     """
 
     VERSION: ClassVar[int] = RUN_RECORD_VERSION
@@ -219,6 +222,7 @@ class RunRecord(_VersionedRecord):
     pid: int | None = None
     threshold: float | None = None
     weights: list[dict[str, Any]] = field(default_factory=list)
+    refit_epochs: int | None = None
 
     @classmethod
     def from_json(cls, body: Any, source: str | os.PathLike[str] = "") -> RunRecord:
@@ -245,6 +249,9 @@ class CheckpointState(_VersionedRecord):
         plateau: The reduce-on-plateau state, or ``None`` without that schedule.
         fine_tune_from: The epochs done when the fine-tuning phase began (its Backbone's top
             layers unfrozen, a lower rate), or ``None`` while training only the head.
+        refit_from: The epochs done when the refit on the training and validation rows began
+            (``training.refit_on_all``), or ``None`` before it.
+        refit_epochs: The refit's epochs (the first phase's best epoch), with ``refit_from``.
     """
 
     VERSION: ClassVar[int] = CHECKPOINT_STATE_VERSION
@@ -260,6 +267,8 @@ class CheckpointState(_VersionedRecord):
     best: dict[str, Any] | None = None
     plateau: dict[str, Any] | None = None
     fine_tune_from: int | None = None
+    refit_from: int | None = None
+    refit_epochs: int | None = None
 
     @classmethod
     def damaged(cls, where: str, reason: str) -> RecordError:

@@ -50,6 +50,11 @@ class Task(ABC):
     loss_falls: ClassVar[bool] = True
     """Whether the loss falls as the model learns, so early stopping and reduce-on-plateau
     can watch it (a GAN's two losses do not)."""
+    refits: ClassVar[bool] = False
+    """Whether a run may refit on its training and validation rows once early stopping found
+    the best epoch count (``training.refit_on_all``): a model that learns a target with
+    ``model.fit`` on (inputs, target) pairs, whose validation rows serve nothing after
+    training (an autoencoder's threshold is read from them)."""
     detects_anomalies: ClassVar[bool] = False
     """Whether the task flags anomalies, so a project may name its normal classes
     (``data.normal_classes``)."""

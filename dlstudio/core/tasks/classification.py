@@ -27,6 +27,7 @@ class Classification(Task):
 
     name = "classification"
     loss_names = LOSSES
+    refits = True
 
     def output_head(self, num_classes: int) -> tuple[int, str]:
         """Softmax over ``num_classes`` units for more than two classes, one sigmoid unit for

@@ -55,6 +55,7 @@ class Regression(Task):
 
     name = "regression"
     loss_names = LOSSES
+    refits = True
 
     def output_head(self, num_classes: int) -> tuple[int, str]:
         """One linear unit."""

@@ -158,14 +158,17 @@ class Samples:
 @dataclass
 class Phase:
     """A new phase of training begins: transfer learning's fine-tuning phase, after the head
-    trained on a frozen Backbone (also sent when a run resumes in that phase).
+    trained on a frozen Backbone, or the refit on the training and validation rows
+    (``training.refit_on_all``); also sent when a run resumes in that phase.
 
     Attributes:
-        name: ``fine_tune``.
+        name: ``fine_tune`` or ``refit``.
         epoch: Epochs done when the phase began; curves mark the boundary after this epoch.
         text: What changed, in words (layers unfrozen, the new learning rate).
         learning_rate: The phase's starting learning rate.
         trainable_weights: Weights that train in this phase.
+        epochs: The epoch the run now ends at, when the phase changed it (a refit adds its
+            epochs once the first phase has found them); ``None``: as ``started`` said.
     """
 
     TYPE: ClassVar[str] = "phase"
@@ -174,6 +177,7 @@ class Phase:
     text: str
     learning_rate: float
     trainable_weights: int
+    epochs: int | None = None
 
 
 @dataclass
@@ -239,6 +243,8 @@ def encode(event: Event) -> str:
     body = {"type": event.TYPE, **asdict(event)}
     if body.get("fix", "") is None:
         del body["fix"]  # lines without a fix stay as they were
+    if body.get("epochs", "") is None:
+        del body["epochs"]  # a phase that leaves the run's end alone
     return json.dumps(_finite(body), ensure_ascii=False, separators=(",", ":"))
 
 
@@ -338,6 +344,7 @@ def _matches(annotation: str, value: Any) -> bool:
         "str | None": lambda v: v is None or isinstance(v, str),
         "dict[str, Any] | None": lambda v: v is None or isinstance(v, dict),
         "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "int | None": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)),
         "float": _is_number,
         "list[str]": lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v),
         "dict[str, int]": lambda v: isinstance(v, dict) and all(

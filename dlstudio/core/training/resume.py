@@ -71,6 +71,11 @@ def prepare_resume(path: Path, epochs: int | None = None) -> ResumePoint:
         project.training.epochs = epochs
         save_project(project, run.project_path)
     end = planned_end(project, state)
+    if done >= end and state.refit_from is not None:
+        raise UserInputError(
+            f"{path} has finished its refit on the training and validation rows, whose length "
+            "the first phase chose; it cannot be trained further. Start a new run with "
+            "`dlstudio train PROJECT` (with more epochs, or training.refit_on_all off)")
     if done >= end:
         raise UserInputError(
             f"{path} has already done {done} of {end} epochs; pass "
@@ -81,10 +86,13 @@ def prepare_resume(path: Path, epochs: int | None = None) -> ResumePoint:
 
 def planned_end(project: Project, state: CheckpointState) -> int:
     """Return the epoch a run ends at: ``training.epochs``, plus the fine-tuning phase's
-    epochs for a model with a Backbone (counted from where that phase began, once it has)."""
+    epochs for a model with a Backbone (counted from where that phase began, once it has), or
+    the refit's end once a refit on all rows began."""
     from dlstudio.core.model.backbone_weights import backbone_rows
 
     training = project.training
+    if state.refit_from is not None and state.refit_epochs:
+        return state.refit_from + state.refit_epochs
     if state.fine_tune_from is not None:
         return state.fine_tune_from + training.fine_tune.epochs
     if training.fine_tune.epochs > 0 and backbone_rows(project):

@@ -40,6 +40,7 @@ from dlstudio.core.training import (
     fine_tuning,
     initial_weights,
     optimization,
+    refit,
 )
 from dlstudio.core.training.callbacks import (
     BestTracker,
@@ -186,6 +187,8 @@ def _train_point(point: ResumePoint, emit: EventLog, runs_dir: Any,
 
 def _fit(point: ResumePoint, run: RunFolder, plan: DevicePlan, dataset: Dataset,
          emit: EventLog, control: RunControl, notes: list[Message]) -> RunResult:
+    if point.state.refit_from is not None:
+        return _resume_refit(point, run, plan, dataset, emit, control, notes)
     training = point.project.training
     samples = dataset.split_size("train")
     if samples == 0:
@@ -223,7 +226,100 @@ def _fit(point: ResumePoint, run: RunFolder, plan: DevicePlan, dataset: Dataset,
     for note in notes:
         emit(note)
     state = _fit_until_done(model, point, dataset, loss_name, callbacks, validation, steps)
-    return _finish(run, model, tracker, callbacks[-1], state, emit, dataset)
+    recorder = callbacks[-1]
+    _keep_best(run, model, tracker, recorder.epochs_done, emit)
+    if state == "finished":
+        refit_plan = refit.plan_refit(point.project, dataset, tracker.best_epoch)
+        if refit_plan.note:
+            emit(Message("warning", refit_plan.note))
+        if refit_plan.epochs and refit_plan.data is not None:
+            return _refit(point, run, plan, emit, control, tracker, refit_plan.data,
+                          refit_plan.epochs, recorder.epochs_done, recorder.last_elapsed)
+    return _record_end(run, model, tracker, recorder, state, emit, dataset)
+
+
+def _resume_refit(point: ResumePoint, run: RunFolder, plan: DevicePlan, dataset: Dataset,
+                  emit: EventLog, control: RunControl, notes: list[Message]) -> RunResult:
+    """Continue a run stopped or killed during its refit (:mod:`.refit`)."""
+    state = point.state
+    joined = dataset.with_validation_in_training()
+    if joined is None or state.refit_from is None or not state.refit_epochs:
+        raise UserInputError(f"{run.path} stopped during a refit on all rows, which this data "
+                             "cannot do again; start a new run with `dlstudio train PROJECT`")
+    best = state.best or {}
+    tracker = BestTracker(best.get("monitor", "val_loss"), None, 0.0, run.best_weights_path,
+                          best)
+    training = point.project.training
+    end = state.refit_from + state.refit_epochs
+    run.update_record(state="running", task=joined.task,
+                      class_names=[str(name) for name in joined.class_names],
+                      devices=list(plan.devices), epochs=end, pid=os.getpid(),
+                      ended=None, error=None)
+    emit(Started(str(run.path), plan.devices, plan.strategy_name, end,
+                 math.ceil(joined.split_size("train") / training.batch_size),
+                 training.batch_size, point.epochs_done,
+                 {split: joined.split_size(split) for split in ("train", "validation", "test")},
+                 baselines={}))
+    for note in notes:
+        emit(note)
+    return _refit(point, run, plan, emit, control, tracker, joined, state.refit_epochs,
+                  state.refit_from, state.elapsed, resumed=True)
+
+
+def _refit(point: ResumePoint, run: RunFolder, plan: DevicePlan, emit: EventLog,
+           control: RunControl, tracker: BestTracker, joined: Dataset, epochs: int, start: int,
+           elapsed: float, resumed: bool = False) -> RunResult:
+    """Train a fresh model on the training and validation rows for ``epochs`` epochs after
+    epoch ``start`` (or continue one from its checkpoint), on the run's curves."""
+    project = refit.refit_project(point.project, epochs)
+    training = project.training
+    samples = joined.split_size("train")
+    steps = math.ceil(samples / training.batch_size)
+    first = point.epochs_done if resumed else start
+    refit_point = ResumePoint(project, run, first,
+                              point.state if resumed else CheckpointState(epochs=epochs),
+                              checkpoint=resumed)
+    notes: list[Message] = []
+    if not resumed:
+        _set_seed(training.seed)
+    with plan.strategy.scope():
+        model, loss_name = _model(refit_point, run, joined, steps, plan, notes)
+    notes += _adversarial(model, training, joined)
+    base = CheckpointState(epochs=epochs, steps_per_epoch=steps,
+                           batch_size=training.batch_size, seed=training.seed,
+                           epochs_done=first, elapsed=elapsed, best=tracker.state(),
+                           refit_from=start, refit_epochs=epochs)
+    recorder = RunRecorder(run, emit, control, tracker, None, base)
+    if not resumed:  # a kill before the refit's first epoch ends resumes in the refit
+        recorder.checkpointer.epoch_done(model, base.changed(optimizer_iterations=0),
+                                         force=True)
+    end = start + epochs
+    run.update_record(epochs=end)
+    emit(Phase("refit", start, refit.phase_text(epochs, samples, tracker.best_epoch, resumed),
+               current_learning_rate(model), fine_tuning.trainable_count(model), epochs=end))
+    for note in notes:
+        emit(note)
+    task = get_task(joined.task)
+    train, _valid = _training_sets(model, project, joined, loss_name, validation=False)
+    weights = task.class_weights(training.class_weights, joined.targets("train"),
+                                 len(joined.class_names))
+    extra = [*task.training_callbacks(project),
+             *task.progress_callbacks(model, joined, run, emit, project)]
+    reporter = ProgressReporter(emit, control, steps, training.batch_size, samples)
+    try:
+        state = _fit_phase(model, train, None, first, end, [*extra, reporter, recorder],
+                           weights, training)
+    finally:
+        reporter.close()
+    if state == "finished" or recorder.epochs_done >= end:  # a stop after the last epoch
+        state = "finished"
+        _save_model(run, model)
+        return _record_end(run, model, tracker, recorder, state, emit, joined,
+                           refit_epochs=epochs)
+    emit(Message("info", f"Stopped during the refit: model.keras keeps the model of epoch "
+                         f"{tracker.best_epoch}, which the validation rows chose; resume the "
+                         "run to finish the refit."))
+    return _record_end(run, model, tracker, recorder, state, emit, joined)
 
 
 def _baselines(dataset: Dataset, validation: bool) -> dict[str, float]:
@@ -360,13 +456,7 @@ def _fit_until_done(model: keras.Model, point: ResumePoint, dataset: Dataset, lo
     training = point.project.training
     classes = len(dataset.class_names)
     task = get_task(dataset.task)
-    train = task.training_targets(task.training_data(
-        dataset.tf_dataset("train", training.batch_size, shuffle=True, seed=training.seed,
-                           cache=True), "train", dataset, point.project), loss_name, classes)
-    train = repeat_targets(train, ensemble_members(model))  # one per member (EnsembleMean)
-    valid = task.training_targets(task.training_data(
-        dataset.tf_dataset("validation", training.batch_size, cache=True), "validation",
-        dataset, point.project), loss_name, classes) if validation else None
+    train, valid = _training_sets(model, point.project, dataset, loss_name, validation)
     optimization.check_schedule_conflict(
         model.optimizer, any(isinstance(item, PlateauReducer) for item in callbacks))
     reporter, recorder = callbacks[0], callbacks[-1]
@@ -416,6 +506,23 @@ def _score_start(model: keras.Model, valid: Any, callbacks: list[Any]) -> None:
     scores = model.evaluate(valid, verbose=0, return_dict=True)
     tracker.set_model(model)
     tracker.score_start({f"val_{name}": value for name, value in scores.items()})
+
+
+def _training_sets(model: keras.Model, project: Project, dataset: Dataset, loss_name: str,
+                   validation: bool) -> tuple[Any, Any]:
+    """Return the training pipeline (shuffled, targets as the loss needs them, one per
+    ensemble member) and the validation one (``None`` without ``validation``)."""
+    training = project.training
+    classes = len(dataset.class_names)
+    task = get_task(dataset.task)
+    train = task.training_targets(task.training_data(
+        dataset.tf_dataset("train", training.batch_size, shuffle=True, seed=training.seed,
+                           cache=True), "train", dataset, project), loss_name, classes)
+    train = repeat_targets(train, ensemble_members(model))  # one per member (EnsembleMean)
+    valid = task.training_targets(task.training_data(
+        dataset.tf_dataset("validation", training.batch_size, cache=True), "validation",
+        dataset, project), loss_name, classes) if validation else None
+    return train, valid
 
 
 def _fit_on_features(model: keras.Model, cache: feature_cache.CachePlan, train: Any,
@@ -482,27 +589,39 @@ def _begin_fine_tuning(model: keras.Model, training: Any, task: Any, loss_name: 
                         fine_tuning.trainable_count(model)))
 
 
-def _finish(run: RunFolder, model: keras.Model, tracker: BestTracker, recorder: RunRecorder,
-            state: str, emit: EventLog, dataset: Dataset) -> RunResult:
+def _keep_best(run: RunFolder, model: keras.Model, tracker: BestTracker, epochs_done: int,
+               emit: EventLog) -> None:
+    """Put the best epoch's weights back (with early stopping), say so, and save the model."""
     restored = tracker.restore_best_weights()
     if restored and tracker.best_epoch == 0:
         emit(Message("info", f"Kept the starting weights: no epoch beat their "
                              f"{tracker.monitor} ({tracker.best:.4g}), so the model predicts "
                              "as it started (a forecaster: the last value plus the drift)."))
-    elif restored and tracker.best_epoch != recorder.epochs_done:
+    elif restored and tracker.best_epoch != epochs_done:
         emit(Message("info", f"Kept the weights of epoch {tracker.best_epoch}, the best "
                              f"{tracker.monitor} ({tracker.best:.4g})."))
     if tracker.stopped_early:
         emit(Message("info", f"Stopped early: {tracker.monitor} did not improve for "
                              f"{tracker.patience} epoch(s)."))
+    _save_model(run, model)
+
+
+def _save_model(run: RunFolder, model: keras.Model) -> None:
     temporary = run.path / ".model-partial.keras"
     model.save(temporary)
     os.replace(temporary, run.model_path)
+
+
+def _record_end(run: RunFolder, model: keras.Model, tracker: BestTracker,
+                recorder: RunRecorder, state: str, emit: EventLog, dataset: Dataset,
+                refit_epochs: int | None = None) -> RunResult:
+    """Store the reference statistics and the task's fields, close run.json, send
+    ``finished``."""
     _store_reference(run, dataset, model, emit)
     fields = get_task(dataset.task).after_training(model, dataset, run.load_project())
     run.update_record(state=state, ended=now_text(), epochs_done=recorder.epochs_done,
                       best_epoch=tracker.best_epoch, best_metrics=tracker.best_metrics,
-                      **fields)
+                      refit_epochs=refit_epochs, **fields)
     emit(Finished(str(run.path), tracker.best_epoch, tracker.best_metrics, state))
     return RunResult(run, state, recorder.epochs_done, tracker.best_epoch, tracker.best_metrics)
 

@@ -163,8 +163,10 @@ def grid(tuning: TuningSpec) -> dict[str, list[Any]]:
 
 def apply_params(project: Project, params: dict[str, Any], name: str) -> Project:
     """Return a copy of ``project`` with ``params`` (path → value) written in, named ``name``,
-    its tuning section cleared (a trial is an ordinary run)."""
+    its tuning section cleared (a trial is an ordinary run) and no refit on all rows unless
+    searched: a trial is scored on its validation rows, and a refit would double its time."""
     trial = project.copy()
+    trial.training.refit_on_all = "off"
     for path, value in params.items():
         paths.set_value(trial, path, value)
     trial.name = name

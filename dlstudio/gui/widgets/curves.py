@@ -48,7 +48,7 @@ RUN_COLOURS = ("#2563eb", "#f97316", "#16a34a", "#9333ea", "#dc2626", "#0891b2",
                "#db2777")
 TRAIN_COLOUR, VALIDATION_COLOUR, BEST_COLOUR = "#2563eb", "#f97316", "#16a34a"
 PHASE_COLOUR = "#9333ea"
-PHASE_LABELS = {"fine_tune": "fine-tune"}
+PHASE_LABELS = {"fine_tune": "fine-tune", "refit": "refit on all rows"}
 DECIMATED_ROLES = ("batch", "smoothed")
 CURVE_COLOURS = ("#dc2626", "#2563eb", "#16a34a", "#9333ea")  # the values of a shared plot
 
@@ -389,8 +389,9 @@ class CurvesView(QWidget):
         line.setPos(run.best_epoch)
 
     def _draw_phases(self, index: int, run: RunHistory, name: str) -> None:
-        """Mark where a phase began (fine-tuning, after the head trained): a dashed line
-        after the phase's first epoch's predecessor, labelled with the phase."""
+        """Mark where a phase began (fine-tuning after the head trained, a refit on all
+        rows): a dashed line after the phase's first epoch's predecessor, labelled with the
+        phase."""
         for epoch, phase in run.phases.items():
             if (index, name, epoch) in self._phase_lines:
                 continue

@@ -399,8 +399,11 @@ class TrainingView(QWidget):
         self.hints.add(event)
 
     def _on_phase(self, event: events.Phase) -> None:
-        """A new phase (fine-tuning after the head): marked on the curves and in the log."""
+        """A new phase (fine-tuning after the head, a refit on all rows): marked on the curves
+        and in the log; a refit lengthens the run."""
         self._record(event)
+        if event.epochs is not None:
+            self.clock.epochs = event.epochs
         self.log.add(f"after epoch {event.epoch}: {event.text}", "#9333ea")
 
     def _on_finished(self, event: events.Finished) -> None:

@@ -106,6 +106,15 @@ def test_adversarial_training_is_named_where_the_script_leaves_it_out(csv_projec
     assert "on clean inputs only" in script
 
 
+def test_the_refit_on_all_rows_is_named_where_the_script_leaves_it_out(csv_project):
+    csv_project.training.early_stopping.enabled = True
+    script = generate_script(csv_project)
+    compile(script, "generated.py", "exec")
+    assert "# dlstudio then refits a fresh model on the training and validation rows" in script
+    csv_project.training.refit_on_all = "off"
+    assert "refits" not in generate_script(csv_project)
+
+
 def test_the_image_script_lists_skipped_files_and_augmentation(image_project):
     script = generate_script(image_project)
     compile(script, "generated.py", "exec")

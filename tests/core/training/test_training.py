@@ -251,6 +251,7 @@ def test_early_stopping_keeps_the_best_weights(tmp_path):
     project.training.early_stopping.enabled = True
     project.training.early_stopping.patience = 1
     project.training.early_stopping.min_delta = 10.0  # nothing improves after epoch 1
+    project.training.refit_on_all = "off"  # the refit has tests of its own (test_refit.py)
 
     result, events = train(project, tmp_path)
 
