@@ -135,3 +135,22 @@ def test_dcgan_reads_small_images_at_their_own_size_as_init_does(window, tmp_pat
     assert document.project.data.image_size == [32, 32]
     next(a for a in templates_menu(window).actions() if a.data() == "cnn").trigger()
     assert document.project.data.image_size == [32, 32]  # a CNN keeps the size set
+
+
+def test_a_template_that_changes_the_task_sizes_the_epochs_as_init_does(window, image_folder,
+                                                                        tmp_path, qtbot):
+    from dlstudio.core.project.from_data import epochs_for
+
+    project = Project(name="Pictures", data=DataSpec(kind="images", path=str(image_folder),
+                                                     image_size=[16, 16]))
+    project.training.epochs = 7
+    window.open_path(str(save_project(project, tmp_path / "pictures.dlstudio.json")))
+    qtbot.waitUntil(lambda: window.data_session.info is not None, timeout=5000)
+    rows = window.data_session.info.split_sizes["train"]
+
+    next(a for a in templates_menu(window).actions() if a.data() == "dcgan").trigger()
+
+    document = window.document
+    assert document.project.training.epochs == epochs_for("gan", rows, 32) != 7
+    document.undo_stack.undo()  # one step: the epochs come back with the classifier
+    assert document.project.training.epochs == 7

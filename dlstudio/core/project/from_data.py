@@ -344,16 +344,23 @@ def _size_training(project: Project, dataset: Dataset) -> None:
     rows = dataset.split_size("train")
     if project.data.kind == "csv" and project.data.series is None:
         _table_defaults(project, dataset, rows)
-    steps = max(1, math.ceil(rows / training.batch_size))
     task = get_task(dataset.task)
-    target = task.target_steps or TARGET_STEPS
-    training.epochs = max(MIN_EPOCHS, min(MAX_EPOCHS, math.ceil(target / steps)))
+    training.epochs = epochs_for(dataset.task, rows, training.batch_size)
     if not task.loss_falls:
         return  # a GAN's losses do not fall as it learns: nothing for early stopping to watch
     training.early_stopping.enabled = True
     training.early_stopping.patience = max(5, training.epochs // 10)
     if training.schedule.kind == "cosine":  # the rate is still useful late: be patient
         training.early_stopping.patience = max(10, training.epochs // 5)
+
+
+def epochs_for(task_name: str, rows: int, batch_size: int) -> int:
+    """Return the epochs a new project of ``task_name`` trains for on ``rows`` training
+    samples: enough for the task's target number of steps (a GAN's 10000, else
+    :data:`TARGET_STEPS`), within :data:`MIN_EPOCHS`-:data:`MAX_EPOCHS`."""
+    steps = max(1, math.ceil(rows / batch_size))
+    target = get_task(task_name).target_steps or TARGET_STEPS
+    return max(MIN_EPOCHS, min(MAX_EPOCHS, math.ceil(target / steps)))
 
 
 def _template_settings(project: Project, template: Template) -> None:
