@@ -179,10 +179,12 @@ class TrainingTabs(QObject):
         if self.pages["Evaluate"].content is not None:
             self.evaluation.set_run(None)
         from dlstudio.gui.widgets.export_dialog import ExportDialog
+        from dlstudio.gui.widgets.try_forecast import ForecastTryDialog
         from dlstudio.gui.widgets.try_it import TryItDialog
 
         for dialog in self.window.findChildren(QDialog):
-            if isinstance(dialog, TryItDialog | ExportDialog) and dialog.isVisible():
+            if isinstance(dialog, TryItDialog | ForecastTryDialog | ExportDialog) \
+                    and dialog.isVisible():
                 dialog.close()
 
     def _refresh_runs(self) -> None:
@@ -234,10 +236,12 @@ class TrainingTabs(QObject):
 
     def try_run(self, run_dir: str) -> None:
         """Open "Try it" for ``run_dir``."""
+        from dlstudio.gui.widgets.try_forecast import ForecastTryDialog
         from dlstudio.gui.widgets.try_it import TryItDialog
 
         try:
-            dialog = TryItDialog(run_dir, self.window)
+            forecasting = RunFolder(run_dir).load_project().data.series is not None
+            dialog = (ForecastTryDialog if forecasting else TryItDialog)(run_dir, self.window)
         except UserInputError as error:
             QMessageBox.warning(self.window, "Try it", f"This run cannot be tried: {error}")
             return

@@ -131,15 +131,15 @@ def test_actions_name_the_selected_run(view, qtbot, project_dir):
     assert view.evaluate_button.isEnabled() and not view.resume_button.isEnabled()
 
 
-def test_a_forecasting_run_is_not_tried_on_one_row(view, project_dir):
+def test_a_forecasting_run_is_tried_on_a_series_file_not_one_row(view, project_dir):
     first = RunFolder(project_dir / "runs" / "first")
     first.model_path.write_text("model")
     first.update_record(task="forecasting")
     view.refresh()
     view.table.selectRow(2)
     assert view.evaluate_button.isEnabled() and view.export_button.isEnabled()
-    assert not view.try_button.isEnabled()
-    assert "window of the series" in view.try_button.toolTip()
+    assert view.try_button.isEnabled()
+    assert "series file" in view.try_button.toolTip()
 
 
 def test_new_run_folders_appear(view, project_dir, qtbot):

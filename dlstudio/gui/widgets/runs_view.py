@@ -274,10 +274,8 @@ class RunsView(QWidget):
                               "an epoch) first")
         if has_model and run.record.task == "forecasting":
             # A forecast starts from a window of a series, not from one typed row.
-            self.try_button.setEnabled(False)
-            self.try_button.setToolTip("A forecast needs a window of the series, not one row: "
-                                       "see its forecasts on the Evaluate tab, or run "
-                                       "`dlstudio predict RUN --data series.csv`")
+            self.try_button.setToolTip("Forecast the steps after the last row of a series "
+                                       "file (its last window is what the model reads)")
         for button in (self.rename_button, self.delete_button, self.folder_button):
             button.setEnabled(run is not None)
             button.setToolTip("" if run is not None else none)
