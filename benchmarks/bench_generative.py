@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--gan-epochs", type=int, default=None,
                         help="epochs of the dcgan (samples part; default: as many as "
-                             "init sets, about 10000 steps)")
+                             "init sets, about 15000 steps)")
     parser.add_argument("--samples", type=int, default=1000,
                         help="images generated per model (samples part)")
     parser.add_argument("--smoke", action="store_true", help="a few images, one epoch")

@@ -356,11 +356,14 @@ def _size_training(project: Project, dataset: Dataset) -> None:
 
 def epochs_for(task_name: str, rows: int, batch_size: int) -> int:
     """Return the epochs a new project of ``task_name`` trains for on ``rows`` training
-    samples: enough for the task's target number of steps (a GAN's 10000, else
-    :data:`TARGET_STEPS`), within :data:`MIN_EPOCHS`-:data:`MAX_EPOCHS`."""
+    samples: enough for the task's target number of steps (a GAN's 15000, else
+    :data:`TARGET_STEPS`), within :data:`MIN_EPOCHS` and the task's most epochs (a GAN's 300,
+    else :data:`MAX_EPOCHS`)."""
+    task = get_task(task_name)
     steps = max(1, math.ceil(rows / batch_size))
-    target = get_task(task_name).target_steps or TARGET_STEPS
-    return max(MIN_EPOCHS, min(MAX_EPOCHS, math.ceil(target / steps)))
+    target = task.target_steps or TARGET_STEPS
+    most = task.most_epochs or MAX_EPOCHS
+    return max(MIN_EPOCHS, min(most, math.ceil(target / steps)))
 
 
 def _template_settings(project: Project, template: Template) -> None:

@@ -70,6 +70,9 @@ class Task(ABC):
     target_steps: ClassVar[int | None] = None
     """Optimizer steps a new project of this task aims for (``None``: the usual budget of
     :mod:`dlstudio.core.project.from_data`); a GAN's two networks need many more."""
+    most_epochs: ClassVar[int | None] = None
+    """The most epochs a new project of this task starts with (``None``: the usual cap of
+    :mod:`dlstudio.core.project.from_data`)."""
     parts: ClassVar[tuple[str, ...]] = ()
     """The named stacks (``model.parts``) of a task that trains more than one network, in
     build order (``encoder``, ``decoder``); empty for one stack (``model.layers``)."""

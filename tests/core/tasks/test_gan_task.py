@@ -161,11 +161,13 @@ def test_samples_and_the_export_come_from_the_averaged_generator(tmp_path):
     np.testing.assert_allclose(task.export_model(model)(noise), averaged * 255.0, rtol=1e-5)
 
 
-def test_a_new_gan_project_trains_five_times_the_steps_of_a_classifier(tmp_path, monkeypatch):
+def test_a_new_gan_project_trains_many_more_steps_than_a_classifier(tmp_path, monkeypatch):
     from dlstudio.core.project import from_data
 
-    monkeypatch.setattr(from_data, "MAX_EPOCHS", 100_000)  # the step budget alone decides
-    gan = new_project(blob_folder(tmp_path, count=80, size=8), template="dcgan")
+    folder = blob_folder(tmp_path, count=80, size=8)
+    assert new_project(folder, template="dcgan").training.epochs == 300  # tiny data: the cap
+    monkeypatch.setattr(get_task("gan"), "most_epochs", 100_000)  # the step budget decides
+    gan = new_project(folder, template="dcgan")
     steps = -(-round(80 * gan.split.train) // gan.training.batch_size)
-    assert gan.training.epochs == -(-10_000 // steps)
-    assert get_task("gan").target_steps == 5 * from_data.TARGET_STEPS
+    assert gan.training.epochs == -(-15_000 // steps)
+    assert get_task("gan").target_steps == 7.5 * from_data.TARGET_STEPS
