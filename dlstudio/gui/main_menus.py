@@ -262,7 +262,7 @@ def _apply_template(window: MainWindow, template: Template) -> None:
 def _task_epochs(window: MainWindow, task: str) -> dict[str, int]:
     """The epochs a template that changes the task starts with, as ``dlstudio init`` sizes
     them for that task (a GAN aims for 15000 steps: 50 epochs of a classifier's drafted the
-    digits' GAN at a quarter of that); nothing when the task stays or the data is unread."""
+    digits' GAN at a sixth of that); nothing when the task stays or the data is unread."""
     from dlstudio.core.project.from_data import epochs_for
     from dlstudio.core.tasks import task_names
 
