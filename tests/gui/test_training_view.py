@@ -67,9 +67,12 @@ def test_pause_resume_and_stop_buttons(qtbot, document, tmp_path):
     assert not view.pause_button.isEnabled()
     view.resume_button.click()
     assert view.state_label.text() == "Training…"
-    with qtbot.waitSignal(view.run_ended, timeout=10000):
+    with qtbot.waitSignal(view.run_ended, timeout=10000) as ended:
         view.stop_button.click()
-    assert view.state_label.text().startswith("Stopped.")
+    label = view.state_label.text()
+    # after an epoch ended the best one is named; inside the first there is no model yet
+    assert label.startswith(("Stopped. Best epoch ", "Stopped before the first epoch ended")), label
+    assert '"state": "stopped"' in (Path(ended.args[0]) / "run.json").read_text()
 
 
 @pytest.mark.slow
