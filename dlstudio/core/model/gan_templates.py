@@ -13,6 +13,11 @@ score. Batch normalization steadies the generator; the discriminator goes withou
 image is judged on its own, and without Dropout (on the digits benchmark, 60 epochs: 53% of
 samples labelled confidently with it off against 47% with Dropout 0.3).
 
+The convolutions keep the catalog's ReLU, so the LeakyReLU after them lets only what batch
+normalization makes negative through in the generator, and nothing in the discriminator: a
+textbook DCGAN's linear convolutions scored 66.6% at 300 epochs against 71.5% with ReLU (seed 42,
+1000 samples, one run each; the spread between seeds is about 4 points).
+
 Any image size that 2 divides works (the blocks halve and double it): 8x8 takes one block,
 16x16 and 28x28 two, 32x32 three, 64x64 four; an odd size is refused with the sizes that fit.
 """
@@ -80,7 +85,7 @@ def _generator(height: int, width: int, channels: int, blocks: int) -> list[Laye
         filters = max(32, filters // 2)
         layers += [
             LayerSpec.of("Conv2DTranspose", filters=filters, kernel_size=[4, 4],
-                         strides=[2, 2], padding="same", use_bias=False),
+                         strides=[2, 2], padding="same", activation="relu", use_bias=False),
             LayerSpec.of("BatchNormalization"),
             LayerSpec.of("LeakyReLU", negative_slope=0.2),
         ]
@@ -95,7 +100,7 @@ def _discriminator(blocks: int) -> list[LayerSpec]:
     for _block in range(max(2, blocks)):
         layers += [
             LayerSpec.of("Conv2D", filters=filters, kernel_size=[4, 4], strides=[2, 2],
-                         padding="same"),
+                         padding="same", activation="relu"),
             LayerSpec.of("LeakyReLU", negative_slope=0.2),
         ]
         filters = min(WIDEST, filters * 2)
