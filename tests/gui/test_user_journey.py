@@ -4,6 +4,7 @@ see the marked row, fix it, save — and the saved project trains from the comma
 from __future__ import annotations
 
 import csv
+import json
 
 import pytest
 from PySide6.QtWidgets import QFileDialog
@@ -40,4 +41,7 @@ def test_a_project_built_in_the_window_trains_from_the_command_line(
     assert cli.main(["train", str(target), "--epochs", "2", "--runs-dir", str(runs)]) == 0
     (run,) = runs.iterdir()
     with (run / "metrics.csv").open() as stream:
-        assert [row["epoch"] for row in csv.DictReader(stream)] == ["1", "2"]
+        epochs = [row["epoch"] for row in csv.DictReader(stream)]
+    # two epochs, then (a small table) the refit on all rows for the best epoch count
+    refit = json.loads((run / "run.json").read_text()).get("refit_epochs", 0)
+    assert epochs == [str(epoch) for epoch in range(1, 3 + refit)] and refit in (0, 1, 2)

@@ -93,9 +93,10 @@ def refit_project(project: Project, epochs: int) -> Project:
 
 def phase_text(epochs: int, rows: int, best_epoch: int, resumed: bool = False) -> str:
     """What the ``refit`` phase event says."""
+    count = f"{epochs} epoch" + ("" if epochs == 1 else "s")
     if resumed:
         return (f"Resuming the refit on the training and validation rows ({rows:,} rows, "
-                f"{epochs} epochs).")
+                f"{count}).")
     return (f"Refit: a fresh model now trains on the training and validation rows together "
-            f"({rows:,} rows) for {epochs} epochs, the best count the validation rows found. "
+            f"({rows:,} rows) for {count}, the best count the validation rows found. "
             f"Until it ends, model.keras holds the model of epoch {best_epoch}.")
