@@ -118,7 +118,17 @@ def _settings(folder: RunFolder) -> str:
         model = body.get("model", {})
         layers = layer_tree.count_layers(model.get("layers", []),
                                         model.get("parts") or model.get("inputs") or {})
-        return (f"{training.get('optimizer', '?')}, lr {training.get('learning_rate', '?')}, "
+        return (f"{training.get('optimizer', '?')}, {_rates(body)}, "
                 f"batch {training.get('batch_size', '?')}, {layers} layers")
     except (OSError, ValueError, AttributeError):
         return ""
+
+
+def _rates(body: dict[str, Any]) -> str:
+    """``lr 0.001``, or a GAN's two rates (it ignores ``training.learning_rate``)."""
+    training = body.get("training", {})
+    if body.get("data", {}).get("task") != "gan":
+        return f"lr {training.get('learning_rate', '?')}"
+    gan = training.get("gan", {})
+    return (f"lr G {gan.get('generator_learning_rate', '?')} "
+            f"D {gan.get('discriminator_learning_rate', '?')}")

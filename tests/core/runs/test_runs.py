@@ -221,3 +221,13 @@ def test_the_run_list_counts_inner_and_input_stack_layers_not_blocks(project):
     run = create_run(project)
 
     assert read_summary(run.path).settings.endswith(", 3 layers")
+
+
+def test_the_run_list_names_a_gans_two_learning_rates(project):
+    project.data.task = "gan"
+    project.training.gan.generator_learning_rate = 0.0002
+    project.training.gan.discriminator_learning_rate = 0.0004
+    run = create_run(project)
+
+    settings = read_summary(run.path).settings
+    assert ", lr G 0.0002 D 0.0004, " in settings and "lr 0.001" not in settings
