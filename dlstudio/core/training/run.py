@@ -214,15 +214,8 @@ def _fit(point: ResumePoint, run: RunFolder, plan: DevicePlan, dataset: Dataset,
     end = _last_epoch(model, point)
     if not point.checkpoint:
         run.update_record(weights=[use.record() for use in weights_uses(point.project)])
-    run.update_record(state="running", task=dataset.task,
-                      class_names=[str(name) for name in dataset.class_names],
-                      devices=list(plan.devices), epochs=end, pid=os.getpid(),
-                      ended=None, error=None)
-    emit(Started(str(run.path), plan.devices, plan.strategy_name, end, steps,
-                 training.batch_size, point.epochs_done,
-                 {split: dataset.split_size(split)
-                  for split in ("train", "validation", "test")},
-                 baselines=_baselines(dataset, validation)))
+    _announce_start(run, plan, dataset, emit, end, steps, training.batch_size,
+                    point.epochs_done, _baselines(dataset, validation))
     for note in notes:
         emit(note)
     state = _fit_until_done(model, point, dataset, loss_name, callbacks, validation, steps)
@@ -238,6 +231,21 @@ def _fit(point: ResumePoint, run: RunFolder, plan: DevicePlan, dataset: Dataset,
     return _record_end(run, model, tracker, recorder, state, emit, dataset)
 
 
+def _announce_start(run: RunFolder, plan: DevicePlan, dataset: Dataset, emit: EventLog,
+                    end: int, steps: int, batch_size: int, epochs_done: int,
+                    baselines: dict[str, float]) -> None:
+    """Mark run.json as running (this process, these devices, ``end`` epochs) and send
+    ``started``."""
+    run.update_record(state="running", task=dataset.task,
+                      class_names=[str(name) for name in dataset.class_names],
+                      devices=list(plan.devices), epochs=end, pid=os.getpid(),
+                      ended=None, error=None)
+    emit(Started(str(run.path), plan.devices, plan.strategy_name, end, steps, batch_size,
+                 epochs_done,
+                 {split: dataset.split_size(split) for split in ("train", "validation", "test")},
+                 baselines=baselines))
+
+
 def _resume_refit(point: ResumePoint, run: RunFolder, plan: DevicePlan, dataset: Dataset,
                   emit: EventLog, control: RunControl, notes: list[Message]) -> RunResult:
     """Continue a run stopped or killed during its refit (:mod:`.refit`)."""
@@ -251,15 +259,9 @@ def _resume_refit(point: ResumePoint, run: RunFolder, plan: DevicePlan, dataset:
                           best)
     training = point.project.training
     end = state.refit_from + state.refit_epochs
-    run.update_record(state="running", task=joined.task,
-                      class_names=[str(name) for name in joined.class_names],
-                      devices=list(plan.devices), epochs=end, pid=os.getpid(),
-                      ended=None, error=None)
-    emit(Started(str(run.path), plan.devices, plan.strategy_name, end,
-                 math.ceil(joined.split_size("train") / training.batch_size),
-                 training.batch_size, point.epochs_done,
-                 {split: joined.split_size(split) for split in ("train", "validation", "test")},
-                 baselines={}))
+    _announce_start(run, plan, joined, emit, end,
+                    math.ceil(joined.split_size("train") / training.batch_size),
+                    training.batch_size, point.epochs_done, {})
     for note in notes:
         emit(note)
     return _refit(point, run, plan, emit, control, tracker, joined, state.refit_epochs,
